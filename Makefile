@@ -1,0 +1,57 @@
+# eventsapp — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := eventsapp
+
+.PHONY: run test setup translations assets migrate bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed eventsapp/translations/vi/LC_MESSAGES/messages.mo
+
+eventsapp/translations/vi/LC_MESSAGES/messages.mo: eventsapp/translations/vi/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d eventsapp/translations -f
+
+## run: set up, migrate, seed the demo, then start web + worker + beat (Ctrl-C stops all)
+run: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@echo ""
+	@echo "  eventsapp: http://127.0.0.1:$(PORT)   (mail goes to instance/outbox/)"
+	@echo "  Demo logins are listed above (admin@demo.eventsapp.vn / admin-demo-2026)."
+	@echo ""
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -p $(PORT)
+
+## test: set up and run the whole suite (PostgreSQL, Redis, a Celery worker, SMTP, Chromium)
+test: setup
+	$(BIN)/python -m pytest
+
+## translations: extract new strings and add them to the Vietnamese catalogue
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project eventsapp -o eventsapp/translations/messages.pot .
+	$(BIN)/pybabel update -i eventsapp/translations/messages.pot -d eventsapp/translations -l vi --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel compile -d eventsapp/translations -f
+
+## assets: refresh the vendored front-end files from the npm registry
+assets:
+	npm install --no-audit --no-fund
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js eventsapp/static/vendor/bootstrap/
+
+## migrate: write a migration for model changes (MSG="what changed")
+migrate: setup
+	$(BIN)/flask db migrate -m "$(MSG)"
+
+## bench: run every benchmark in bench/ (prints figures)
+bench: setup
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache tests/.artifacts

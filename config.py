@@ -1,0 +1,157 @@
+"""Configuration classes, read from the environment.
+
+`EVENTSAPP_CONFIG` picks one of `development`, `testing` or `production`.
+Development and testing fall back to embedded defaults (SQLite database and
+SQLite-backed Celery broker under `instance/`, mail written to an outbox
+folder); production refuses to start when a required variable is missing.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("EVENTSAPP_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or wrong; the message names it."""
+
+
+def env(name: str, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    return default if value is None else int(value)
+
+
+class Config:
+    """Settings shared by every environment, with the embedded defaults."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = env("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eventsapp.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = env("REDIS_URL")
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or f"sqla+sqlite:///{INSTANCE_DIR / 'broker.sqlite3'}")
+
+    # Mail: an SMTP server when MAIL_SERVER is set, otherwise .eml files in MAIL_OUTBOX_DIR.
+    MAIL_SERVER = env("MAIL_SERVER")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS")
+    MAIL_USERNAME = env("MAIL_USERNAME")
+    MAIL_PASSWORD = env("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Eventsapp <no-reply@eventsapp.example.vn>")
+    MAIL_OUTBOX_DIR = env("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 200)
+    MAIL_RATE_LIMIT_PER_SECOND = float(env("MAIL_RATE_LIMIT_PER_SECOND", "0"))  # 0 = unlimited
+    MAIL_LEASE_SECONDS = env_int("MAIL_LEASE_SECONDS", 300)
+
+    BASE_URL = env("EVENTSAPP_BASE_URL", "http://127.0.0.1:5000")
+    DEFAULT_TIMEZONE = env("EVENTSAPP_TIMEZONE", "Asia/Ho_Chi_Minh")
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("vi", "en")
+
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over Tết still submits
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    FORCE_HTTPS = False
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploads (spreadsheets) larger than this are refused
+
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT_PER_ADDRESS = env("LOGIN_RATE_LIMIT_PER_ADDRESS", "20 per 10 minutes")
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = env("LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
+
+    HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", 30)
+    HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 120)
+    SHOW_OUTBOX = False  # the in-app browser of the outbox folder (development only)
+
+    @classmethod
+    def celery_settings(cls) -> dict:
+        """Celery's settings, kept under app.config["CELERY"] as Flask's docs do."""
+        return {
+            "broker_url": cls.CELERY_BROKER_URL,
+            "task_ignore_result": True,
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "broker_connection_retry_on_startup": True,
+            "task_default_queue": "default",
+            "task_default_exchange": "default",
+            "task_default_routing_key": "default",
+            "timezone": "UTC",
+            "enable_utc": True,
+        }
+
+    @classmethod
+    def validate(cls) -> None:
+        """Raise ConfigError naming the first missing required setting."""
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = False
+    SHOW_OUTBOX = True
+
+
+class TestingConfig(Config):
+    """The test suite: PostgreSQL and Redis, URLs given by tests/conftest.py."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    CELERY_BROKER_URL = env("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_OUTBOX_DIR = env("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "test-outbox"))
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    FORCE_HTTPS = env_bool("FORCE_HTTPS", True)
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", env("REDIS_URL", "memory://"))
+
+    REQUIRED = ("SECRET_KEY", "DATABASE_URL")
+
+    @classmethod
+    def validate(cls) -> None:
+        for name in cls.REQUIRED:
+            if env(name) is None:
+                raise ConfigError(f"{name} is not set: production needs it (see README, Configuration).")
+        if env("CELERY_BROKER_URL") is None and env("REDIS_URL") is None:
+            raise ConfigError("CELERY_BROKER_URL (or REDIS_URL) is not set: production needs a broker.")
+        if env("MAIL_SERVER") is None:
+            raise ConfigError("MAIL_SERVER is not set: production sends mail over SMTP.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env(name: str | None = None) -> type[Config]:
+    """Return the config class named by `name` or by EVENTSAPP_CONFIG."""
+    name = name or env("EVENTSAPP_CONFIG", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"EVENTSAPP_CONFIG={name!r} is not one of {', '.join(CONFIGS)}.") from None

@@ -1,0 +1,1 @@
+"""The association tree, memberships and the admin pages that manage them."""

@@ -1,0 +1,60 @@
+"""Forms of the admin pages: associations, users and memberships."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from ..timeutils import is_valid_timezone
+from .models import AssociationKind, Role
+
+KIND_LABELS = {
+    AssociationKind.UNION: _l("Union"),
+    AssociationKind.ASSOCIATION: _l("Association"),
+    AssociationKind.BRANCH: _l("Branch"),
+}
+
+ROLE_LABELS = {
+    Role.ORGANISER: _l("Organiser"),
+    Role.CHECKIN: _l("Check-in staff"),
+    Role.VIEWER: _l("Viewer"),
+}
+
+
+def validate_timezone(form, field):
+    if not is_valid_timezone(field.data):
+        raise ValidationError(_l("This time zone does not exist (example: Asia/Ho_Chi_Minh)."))
+
+
+class AssociationForm(FlaskForm):
+    name_vi = StringField(_l("Name in Vietnamese"), validators=[DataRequired(_l("Enter the Vietnamese name.")),
+                                                              Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
+    slug = StringField(_l("Short name (in addresses)"), validators=[
+        DataRequired(_l("Enter a short name.")), Length(max=80),
+        Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lower-case letters, digits and hyphens only."))])
+    kind = SelectField(_l("Kind"), choices=[(k.value, v) for k, v in KIND_LABELS.items()])
+    parent_id = SelectField(_l("Belongs to"), coerce=int)
+    founded_on = DateField(_l("Founding date"), validators=[Optional()])
+    timezone = StringField(_l("Time zone"), default="Asia/Ho_Chi_Minh", validators=[DataRequired(), validate_timezone])
+    sender_email = EmailField(_l("Sending address"), validators=[Optional(), Email(_l("This is not a valid e-mail address."))])
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
+                                                Email(_l("This is not a valid e-mail address."))])
+    name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, message=_l("The password must have at least 8 characters."))])
+    is_admin = BooleanField(_l("Administrator"))
+    active = BooleanField(_l("Active"), default=True)
+    locale = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    timezone = StringField(_l("Time zone"), default="Asia/Ho_Chi_Minh", validators=[DataRequired(), validate_timezone])
+
+
+class MembershipForm(FlaskForm):
+    email = EmailField(_l("Staff e-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
+                                                      Email(_l("This is not a valid e-mail address."))])
+    role = SelectField(_l("Role"), choices=[(r.value, v) for r, v in ROLE_LABELS.items()])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST button protected by CSRF."""

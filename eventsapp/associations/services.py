@@ -1,0 +1,83 @@
+"""The association tree and memberships: the rules, for views, API and CLI alike."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..extensions import db
+from ..timeutils import is_valid_timezone
+from .models import Association, AssociationKind, Membership, Role
+
+
+class AssociationError(ValueError):
+    """A rule about associations was broken; the message is shown to the user."""
+
+
+def get_by_slug(slug: str) -> Association | None:
+    return db.session.scalar(select(Association).where(Association.slug == slug))
+
+
+def save_association(association: Association | None, *, slug: str, name_vi: str, name_en: str,
+                     kind: AssociationKind, parent: Association | None, founded_on: date | None,
+                     timezone: str, sender_email: str | None = None) -> Association:
+    """Create or update an association; the caller commits."""
+    if not is_valid_timezone(timezone):
+        raise AssociationError(_l("This time zone does not exist: %(zone)s", zone=timezone))
+    existing = get_by_slug(slug)
+    if existing is not None and existing is not association:
+        raise AssociationError(_l("The short name %(slug)s is already used.", slug=slug))
+    if association is not None and parent is not None and (
+        parent is association or association in parent.ancestors()
+    ):
+        raise AssociationError(_l("An association cannot be placed under itself or one of its branches."))
+    if association is None:
+        association = Association()
+        db.session.add(association)
+    association.slug = slug
+    association.name_vi = name_vi
+    association.name_en = name_en or name_vi
+    association.kind = kind
+    association.parent = parent
+    association.founded_on = founded_on
+    association.timezone = timezone
+    association.sender_email = sender_email or None
+    return association
+
+
+def grant(user: User, association: Association, role: Role) -> Membership:
+    """Give `user` `role` in `association` (replacing an earlier role there); caller commits."""
+    membership = db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.association_id == association.id)
+    )
+    if membership is None:
+        membership = Membership(user=user, association=association, role=role)
+        db.session.add(membership)
+    else:
+        membership.role = role
+    return membership
+
+
+def revoke(membership: Membership) -> None:
+    db.session.delete(membership)
+
+
+def tree(associations: list[Association] | None = None) -> list[tuple[int, Association]]:
+    """(depth, association) pairs in tree order, for indented lists and select boxes."""
+    if associations is None:
+        associations = list(db.session.scalars(select(Association).order_by(Association.name_vi)))
+    by_parent: dict[int | None, list[Association]] = {}
+    ids = {a.id for a in associations}
+    for a in associations:
+        by_parent.setdefault(a.parent_id if a.parent_id in ids else None, []).append(a)
+    result: list[tuple[int, Association]] = []
+
+    def walk(parent_id, depth):
+        for child in by_parent.get(parent_id, []):
+            result.append((depth, child))
+            walk(child.id, depth + 1)
+
+    walk(None, 0)
+    return result

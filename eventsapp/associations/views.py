@@ -1,0 +1,181 @@
+"""Association pages, staff memberships, and the admin's user management."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import navigation
+from ..auth import services as accounts
+from ..auth.models import User
+from ..extensions import db
+from ..permissions import Action, accessible_associations, authorize, can, require_admin
+from . import services
+from .forms import AssociationForm, ConfirmForm, MembershipForm, UserForm
+from .models import Association, AssociationKind, Membership, Role
+
+bp = Blueprint("associations", __name__)
+
+navigation.register("associations.index", _l("Associations"), order=80)
+navigation.register("associations.users", _l("Users"), order=90, admin_only=True)
+
+
+def _get_or_404(slug: str) -> Association:
+    association = services.get_by_slug(slug)
+    if association is None:
+        abort(404)
+    return association
+
+
+@bp.get("/associations/")
+@login_required
+def index():
+    rows = services.tree(accessible_associations(current_user, Action.VIEW))
+    return render_template("associations/index.html", rows=rows)
+
+
+@bp.get("/associations/<slug>")
+@login_required
+def show(slug: str):
+    association = _get_or_404(slug)
+    authorize(Action.VIEW, association)
+    return render_template(
+        "associations/show.html",
+        association=association,
+        branches=services.tree(list(association.children)),
+        can_manage=can(current_user, Action.MANAGE, association),
+    )
+
+
+def _fill_parent_choices(form: AssociationForm, exclude: Association | None = None) -> None:
+    form.parent_id.choices = [(0, "—")] + [
+        (a.id, "— " * depth + a.name_vi) for depth, a in services.tree() if a is not exclude
+    ]
+
+
+def _save_from_form(form: AssociationForm, association: Association | None) -> Association | None:
+    parent = db.session.get(Association, form.parent_id.data) if form.parent_id.data else None
+    try:
+        saved = services.save_association(
+            association, slug=form.slug.data, name_vi=form.name_vi.data.strip(), name_en=(form.name_en.data or "").strip(),
+            kind=AssociationKind(form.kind.data), parent=parent, founded_on=form.founded_on.data,
+            timezone=form.timezone.data, sender_email=form.sender_email.data,
+        )
+    except services.AssociationError as error:
+        db.session.rollback()
+        flash(_("Could not save: %(reason)s", reason=str(error)), "danger")
+        return None
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return saved
+
+
+@bp.route("/associations/new", methods=["GET", "POST"])
+@login_required
+def create():
+    require_admin()
+    form = AssociationForm()
+    _fill_parent_choices(form)
+    if form.validate_on_submit() and (saved := _save_from_form(form, None)) is not None:
+        return redirect(url_for(".show", slug=saved.slug))
+    return render_template("associations/form.html", form=form, association=None)
+
+
+@bp.route("/associations/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    require_admin()
+    association = _get_or_404(slug)
+    form = AssociationForm(obj=association)
+    _fill_parent_choices(form, exclude=association)
+    if request.method == "GET":
+        form.parent_id.data = association.parent_id or 0
+        form.kind.data = association.kind.value
+    if form.validate_on_submit() and (saved := _save_from_form(form, association)) is not None:
+        return redirect(url_for(".show", slug=saved.slug))
+    return render_template("associations/form.html", form=form, association=association)
+
+
+@bp.route("/associations/<slug>/members", methods=["GET", "POST"])
+@login_required
+def members(slug: str):
+    association = _get_or_404(slug)
+    authorize(Action.MANAGE, association)
+    form = MembershipForm()
+    if form.validate_on_submit():
+        user = accounts.find_user(form.email.data)
+        if user is None:
+            flash(_("No staff account has this e-mail. An administrator must create it first."), "danger")
+        else:
+            services.grant(user, association, Role(form.role.data))
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".members", slug=slug))
+    memberships = db.session.scalars(
+        select(Membership).where(Membership.association_id == association.id).join(User).order_by(User.email)
+    ).all()
+    return render_template("associations/members.html", association=association, form=form,
+                           memberships=memberships, confirm=ConfirmForm())
+
+
+@bp.post("/associations/<slug>/members/<int:membership_id>/remove")
+@login_required
+def remove_member(slug: str, membership_id: int):
+    association = _get_or_404(slug)
+    authorize(Action.MANAGE, association)
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.association_id != association.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        services.revoke(membership)
+        db.session.commit()
+        flash(_("Removed."), "success")
+    return redirect(url_for(".members", slug=slug))
+
+
+@bp.get("/admin/users")
+@login_required
+def users():
+    require_admin()
+    rows = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template("associations/users.html", users=rows)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"], defaults={"user_id": None})
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def edit_user(user_id: int | None):
+    require_admin()
+    user = db.session.get(User, user_id) if user_id else None
+    if user_id and user is None:
+        abort(404)
+    form = UserForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            if user is None:
+                if not form.password.data:
+                    raise accounts.AccountError(_("The password must have at least 8 characters."))
+                user = accounts.create_user(form.email.data, form.password.data, name=form.name.data or "",
+                                            is_admin=form.is_admin.data, locale=form.locale.data,
+                                            timezone=form.timezone.data)
+            else:
+                other = accounts.find_user(form.email.data)
+                if other is not None and other is not user:
+                    raise accounts.AccountError(_("An account with this e-mail already exists."))
+                user.email = accounts.normalise_email(form.email.data)
+                user.name = form.name.data or ""
+                user.locale, user.timezone = form.locale.data, form.timezone.data
+                if user is not current_user:  # an admin cannot lock themself out
+                    user.is_admin, user.active = form.is_admin.data, form.active.data
+                if form.password.data:
+                    user.set_password(form.password.data)
+            db.session.commit()
+        except accounts.AccountError as error:
+            db.session.rollback()
+            flash(_("Could not save: %(reason)s", reason=str(error)), "danger")
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".users"))
+    return render_template("associations/user_form.html", form=form, user=user)

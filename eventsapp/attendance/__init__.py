@@ -1,0 +1,1 @@
+"""Check-in at the door, walk-ins and attendance reports."""

@@ -1,0 +1,1 @@
+"""Sign-in, staff accounts and API tokens."""

@@ -1,0 +1,1 @@
+"""iCalendar building (events, VTIMEZONE, iTIP, feeds) in one place."""

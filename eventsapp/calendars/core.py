@@ -1,0 +1,170 @@
+"""iCalendar objects built with the `icalendar` library, in one plain module.
+
+Used by invitations (iTIP REQUEST/CANCEL in e-mails), feeds (no METHOD) and
+the single-event download (PUBLISH). Rules followed, from calendar-notes.md:
+- times carry the event's IANA TZID with a matching VTIMEZONE (zoneinfo, never
+  pytz or fixed offsets), VTIMEZONEs limited to the years used so that Outlook
+  sees one rule for Asia/Ho_Chi_Minh; all-day events are DATE values with an
+  exclusive DTEND;
+- UID stable, SEQUENCE from the event, DTSTAMP/LAST-MODIFIED from its last
+  revision, so that output is deterministic;
+- text normalised to NFC before the library folds lines.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from icalendar import Calendar, Timezone, vCalAddress, vText
+from icalendar import Event as VEvent
+
+from ..timeutils import UTC, zone
+
+PRODID = "-//eventsapp//Friendship associations//VI"
+CANCELLED_PREFIX = {"vi": "[Đã hủy] ", "en": "[Cancelled] "}
+KIND_CATEGORIES = {
+    "tet_week": ("Tết Việt", "Tet Viet week"),
+    "xuan_que_huong": ("Xuân Quê hương", "Homeland spring"),
+    "anniversary": ("Kỷ niệm", "Anniversary"),
+    "award_ceremony": ("Lễ trao thưởng", "Award ceremony"),
+    "charity": ("Từ thiện", "Charity"),
+    "friendship": ("Giao lưu hữu nghị", "Friendship exchange"),
+    "meeting": ("Gặp mặt", "Meeting"),
+    "other": ("Sự kiện", "Event"),
+}
+
+
+def nfc(text: str | None) -> str:
+    return unicodedata.normalize("NFC", text or "")
+
+
+def new_calendar(method: str | None = None, *, name: str | None = None, description: str | None = None,
+                 refresh: str | None = None) -> Calendar:
+    """An empty VCALENDAR; `method` REQUEST/CANCEL/PUBLISH, or None for a feed."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method.upper())
+    if name:
+        cal.add("name", nfc(name))
+        cal.add("x-wr-calname", nfc(name))
+    if description:
+        cal.add("description", nfc(description))
+        cal.add("x-wr-caldesc", nfc(description))
+    if refresh:
+        # A string, not a timedelta: an X- property given a timedelta is written as "1:00:00".
+        cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        cal["X-PUBLISHED-TTL"] = refresh
+    return cal
+
+
+def vtimezone(zone_name: str, first: date, last: date) -> Timezone:
+    """VTIMEZONE for `zone_name` covering only the years [first, last]."""
+    return Timezone.from_tzid(zone_name, first_date=date(first.year, 1, 1), last_date=date(last.year + 1, 1, 1))
+
+
+def add_timezones(cal: Calendar, events: Iterable) -> None:
+    """Add one VTIMEZONE per zone used by timed `events`."""
+    spans: dict[str, tuple[date, date]] = {}
+    for event in events:
+        if event.all_day:
+            continue
+        start = event.starts_at.date()
+        end = event.ends_at.date()
+        first, last = spans.get(event.timezone, (start, end))
+        spans[event.timezone] = (min(first, start), max(last, end))
+    for zone_name in sorted(spans):
+        cal.add_component(vtimezone(zone_name, *spans[zone_name]))
+
+
+def local_dates(event) -> tuple[date, date]:
+    """An all-day event's first day and exclusive end day, in its own zone."""
+    tz = zone(event.timezone)
+    first = event.starts_at.astimezone(tz).date()
+    last = event.ends_at.astimezone(tz).date()
+    end = last if last > first and event.ends_at.astimezone(tz).time() == datetime.min.time() else last + timedelta(days=1)
+    return first, max(end, first + timedelta(days=1))
+
+
+def event_component(event, *, locale: str = "vi", url: str | None = None, extra_description: str = "",
+                    organizer_email: str | None = None, organizer_name: str | None = None,
+                    attendees: Iterable[tuple[str, str, str]] = (), cancelled: bool | None = None) -> VEvent:
+    """A VEVENT for `event` (an events.models.Event).
+
+    `attendees` are (email, name, partstat) triples, for iTIP messages only;
+    feeds never pass them, so no personal data reaches a feed.
+    """
+    cancelled = event.is_cancelled if cancelled is None else cancelled
+    vevent = VEvent()
+    vevent.add("uid", event.uid)
+    vevent.add("sequence", event.sequence)
+    stamp = event.updated_at.astimezone(UTC)
+    vevent.add("dtstamp", stamp)
+    vevent.add("last-modified", stamp)
+    vevent.add("created", event.created_at.astimezone(UTC))
+    title = nfc(event.title(locale))
+    if cancelled:
+        title = CANCELLED_PREFIX.get(locale, CANCELLED_PREFIX["en"]) + title
+    vevent.add("summary", title)
+    if event.all_day:
+        first, end = local_dates(event)
+        vevent.add("dtstart", first)
+        vevent.add("dtend", end)
+    else:
+        tz = zone(event.timezone)
+        vevent.add("dtstart", event.starts_at.astimezone(tz))
+        vevent.add("dtend", event.ends_at.astimezone(tz))
+    location = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
+    if not location and event.online_url:
+        location = event.online_url
+    if location:
+        vevent.add("location", nfc(location))
+    description = plain_description(event, locale)
+    if event.online_url:
+        description += ("\n\n" if description else "") + ("Trực tuyến: " if locale == "vi" else "Online: ") + event.online_url
+    if extra_description:
+        description += ("\n\n" if description else "") + nfc(extra_description)
+    if description:
+        vevent.add("description", description)
+    if url:
+        vevent.add("url", url)
+    if event.online_url:
+        vevent.add("conference", event.online_url, parameters={"VALUE": "URI"})
+    category = KIND_CATEGORIES.get(getattr(event.kind, "value", event.kind), KIND_CATEGORIES["other"])
+    vevent.add("categories", [category[0] if locale == "vi" else category[1]])
+    vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    vevent.add("transp", "OPAQUE")
+    if organizer_email:
+        organizer = vCalAddress(f"mailto:{organizer_email}")
+        if organizer_name:
+            organizer.params["CN"] = vText(nfc(organizer_name))
+        vevent.add("organizer", organizer)
+    for email, name, partstat in attendees:
+        attendee = vCalAddress(f"mailto:{email}")
+        attendee.params["CN"] = vText(nfc(name))
+        attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
+        attendee.params["PARTSTAT"] = vText(partstat)
+        attendee.params["RSVP"] = vText("TRUE")
+        vevent.add("attendee", attendee)
+    return vevent
+
+
+def plain_description(event, locale: str) -> str:
+    """The event's description as plain text (Markdown markers left readable)."""
+    return nfc(event.description(locale)).strip()
+
+
+def to_ics(cal: Calendar) -> bytes:
+    """Serialise (the library folds lines at 75 octets without splitting characters)."""
+    return cal.to_ical()
+
+
+def single_event_calendar(event, *, method: str = "PUBLISH", locale: str = "vi", **component_options) -> Calendar:
+    """A calendar holding one event, with its VTIMEZONE; for downloads and e-mails."""
+    cal = new_calendar(method)
+    add_timezones(cal, [event])
+    cal.add_component(event_component(event, locale=locale, **component_options))
+    return cal

@@ -1,0 +1,1 @@
+"""Campaigns: the year planned as Tết weeks, anniversaries, ceremonies."""

@@ -1,0 +1,1 @@
+"""Member and overseas rolls: the invitee directory."""

@@ -1,0 +1,69 @@
+"""Contacts: the member and overseas rolls of each association."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..dbtypes import UTCDateTime
+from ..extensions import db
+from ..timeutils import utcnow
+
+contact_associations = Table(
+    "contact_associations",
+    db.metadata,
+    Column("contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("association_id", ForeignKey("associations.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+def new_contact_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Contact(db.Model):
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_sort_key_id", "sort_key", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # normalised: trimmed, lower-case
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    country: Mapped[str] = mapped_column(String(100), default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
+    language: Mapped[str] = mapped_column(String(5), default="vi")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Derived from full_name/email on every save: search without diacritics, Vietnamese order.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    sort_key: Mapped[str] = mapped_column(String(400), default="")
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Personal calendar feed and unsubscribe links; rotating revokes them.
+    feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_contact_token)
+    unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_contact_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    associations: Mapped[list["Association"]] = relationship(secondary=contact_associations)  # noqa: F821
+    tags: Mapped[list[ContactTag]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", order_by="ContactTag.tag"
+    )
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t.tag for t in self.tags]
+
+    def __repr__(self) -> str:
+        return f"<Contact {self.email}>"
+
+
+class ContactTag(db.Model):
+    __tablename__ = "contact_tags"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+    contact: Mapped[Contact] = relationship(back_populates="tags")

@@ -1,0 +1,1 @@
+"""iCal subscription feeds built by workers."""

@@ -1,0 +1,1 @@
+"""Health check and worker heartbeat."""

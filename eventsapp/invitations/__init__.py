@@ -1,0 +1,1 @@
+"""Invitations and the RSVP page."""

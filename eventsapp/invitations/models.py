@@ -1,0 +1,52 @@
+"""Invitations: one per (event, contact), answered through an unguessable token."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..dbtypes import EnumType, UTCDateTime
+from ..extensions import db
+from ..timeutils import utcnow
+
+
+class InvitationStatus(str, enum.Enum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    TENTATIVE = "tentative"
+    DECLINED = "declined"
+    WAITLISTED = "waitlisted"
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitations"
+    __table_args__ = (
+        UniqueConstraint("event_id", "contact_id"),
+        Index("ix_invitations_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="RESTRICT"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)  # RSVP link
+    checkin_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)  # QR code at the door
+    status: Mapped[InvitationStatus] = mapped_column(EnumType(InvitationStatus), default=InvitationStatus.PENDING)
+    guests: Mapped[int] = mapped_column(default=0)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    is_honoree: Mapped[bool] = mapped_column(default=False)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # queue order for promotion
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a revoked token answers 404
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped["Event"] = relationship()  # noqa: F821
+    contact: Mapped["Contact"] = relationship()  # noqa: F821

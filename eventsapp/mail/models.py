@@ -1,0 +1,70 @@
+"""The outbox: one row per e-mail, the source of truth for everything sent.
+
+A domain change writes its rows in the same transaction; `dedupe_key` makes a
+second row for the same purpose impossible (e.g. "invitation:<id>:seq:<n>",
+"reminder:<rule>:<invitation>"); workers claim, send and record each row.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..dbtypes import EnumType, UTCDateTime
+from ..extensions import db
+from ..timeutils import utcnow
+
+
+class MessageKind(str, enum.Enum):
+    INVITATION = "invitation"
+    CAMPAIGN_INVITATION = "campaign_invitation"
+    UPDATE = "update"
+    CANCELLATION = "cancellation"
+    CONFIRMATION = "confirmation"
+    PROMOTION = "promotion"  # moved from the waitlist to accepted
+    REMINDER = "reminder"
+    THANK_YOU = "thank_you"
+    STAFF = "staff"  # messages to staff accounts (e.g. tests of the mail setup)
+
+
+class MessageState(str, enum.Enum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        # The claim query: queued rows that are due, oldest first.
+        Index("ix_outbox_state_due", "state", "next_attempt_at"),
+        Index("ix_outbox_event_kind", "event_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MessageKind] = mapped_column(EnumType(MessageKind))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+    send_id: Mapped[str | None] = mapped_column(String(64), index=True)  # groups one "send" for progress bars
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)  # what the renderer needs beyond the ids
+    state: Mapped[MessageState] = mapped_column(EnumType(MessageState), default=MessageState.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    smtp_message_id: Mapped[str] = mapped_column(String(300), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")  # as sent, for the e-mail log
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # while sending
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    contact: Mapped["Contact | None"] = relationship()  # noqa: F821
+    invitation: Mapped["Invitation | None"] = relationship()  # noqa: F821
+    event: Mapped["Event | None"] = relationship()  # noqa: F821

@@ -1,0 +1,114 @@
+"""Where e-mail goes: an SMTP server, or `.eml` files in an outbox folder.
+
+A transport is opened once per batch and sends many messages over one
+connection. `send` returns the Message-ID; it raises `TemporaryFailure`
+(retry later) or `PermanentFailure` (5xx: do not retry) with the server's reason.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+logger = logging.getLogger(__name__)
+
+
+class TemporaryFailure(Exception):
+    """The message may go through later (connection lost, 4xx)."""
+
+
+class PermanentFailure(Exception):
+    """The server refused the message for good (5xx)."""
+
+
+def _ensure_message_id(message: EmailMessage) -> str:
+    if not message.get("Message-ID"):
+        message["Message-ID"] = make_msgid(domain="eventsapp")
+    return message["Message-ID"]
+
+
+class SmtpTransport:
+    def __init__(self, host: str, port: int, *, use_tls: bool = False, username: str | None = None,
+                 password: str | None = None, timeout: float = 30):
+        self.host, self.port, self.use_tls = host, port, use_tls
+        self.username, self.password, self.timeout = username, password, timeout
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpTransport:
+        try:
+            self._smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            if self.use_tls:
+                self._smtp.starttls(context=ssl.create_default_context())
+            if self.username:
+                self._smtp.login(self.username, self.password or "")
+        except (OSError, smtplib.SMTPException) as error:
+            raise TemporaryFailure(f"cannot connect to {self.host}:{self.port}: {error}") from error
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self._smtp.close()
+            self._smtp = None
+
+    def send(self, message: EmailMessage) -> str:
+        message_id = _ensure_message_id(message)
+        try:
+            refused = self._smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reason = next(iter(error.recipients.values()))
+            raise _classify(code, reason) from error
+        except smtplib.SMTPResponseException as error:
+            raise _classify(error.smtp_code, error.smtp_error) from error
+        except (OSError, smtplib.SMTPException) as error:
+            raise TemporaryFailure(str(error)) from error
+        if refused:
+            code, reason = next(iter(refused.values()))
+            raise _classify(code, reason)
+        return message_id
+
+
+def _classify(code: int, reason) -> Exception:
+    text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+    text = f"{code} {text}"
+    return PermanentFailure(text) if 500 <= code < 600 else TemporaryFailure(text)
+
+
+class FolderTransport:
+    """Development: each message becomes an .eml file in the outbox folder."""
+
+    def __init__(self, folder: str):
+        self.folder = Path(folder)
+
+    def __enter__(self) -> FolderTransport:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def send(self, message: EmailMessage) -> str:
+        message_id = _ensure_message_id(message)
+        name = f"{uuid.uuid4().hex}.eml"
+        tmp = self.folder / f".{name}.tmp"
+        tmp.write_bytes(bytes(message))
+        os.replace(tmp, self.folder / name)  # readers never see half a file
+        return message_id
+
+
+def open_transport():
+    """The transport configured for this app (SMTP when MAIL_SERVER is set)."""
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        return SmtpTransport(config["MAIL_SERVER"], config["MAIL_PORT"], use_tls=config["MAIL_USE_TLS"],
+                             username=config.get("MAIL_USERNAME"), password=config.get("MAIL_PASSWORD"))
+    return FolderTransport(config["MAIL_OUTBOX_DIR"])

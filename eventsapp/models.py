@@ -1,0 +1,9 @@
+"""Every domain's models, imported so that Alembic and the shell see them all."""
+from .associations.models import Association, AssociationKind, Membership, Role  # noqa: F401
+from .auth.models import ApiToken, User  # noqa: F401
+from .campaigns.models import Campaign, CampaignKind, CampaignStatus  # noqa: F401
+from .contacts.models import Contact, ContactTag, contact_associations  # noqa: F401
+from .events.models import ChangeKind, Event, EventChange, EventKind, EventStatus, Honoree, Visibility  # noqa: F401
+from .health.models import WorkerHeartbeat  # noqa: F401
+from .invitations.models import Invitation, InvitationStatus  # noqa: F401
+from .mail.models import MessageKind, MessageState, OutboxMessage  # noqa: F401

@@ -1,0 +1,28 @@
+"""Every periodic job and every queue route, in one place.
+
+Mail runs on its own queue so a send of thousands never delays feed builds
+or reminders; feeds have theirs for the same reason.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from kombu import Exchange, Queue
+
+# Each queue has its own exchange and routing key, so a task lands in one queue only.
+QUEUES = tuple(Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("default", "mail", "feeds"))
+
+TASK_ROUTES = {
+    "mail.*": {"queue": "mail", "routing_key": "mail"},
+    "feeds.*": {"queue": "feeds", "routing_key": "feeds"},
+}
+
+
+def beat_schedule(config) -> dict:
+    """The beat schedule; domains add their periodic tasks here."""
+    return {
+        "health.heartbeat": {
+            "task": "health.heartbeat",
+            "schedule": timedelta(seconds=config["HEARTBEAT_INTERVAL_SECONDS"]),
+        },
+    }

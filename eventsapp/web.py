@@ -1,0 +1,31 @@
+"""What every template can use: the menu, the language, times in the reader's zone."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_datetime
+
+from . import navigation
+from .i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
+from .timeutils import zone
+
+
+def local_time(moment, zone_name: str | None = None, fmt: str = "short") -> str:
+    """`moment` as wall time in `zone_name` (default: the reader's), zone named."""
+    if moment is None:
+        return ""
+    return format_in_zone(moment, zone_name or select_timezone(), fmt)
+
+
+def init_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt) if value else ""
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "nav_items": navigation.visible_items(),
+            "current_locale": current_locale(),
+            "language_names": LANGUAGE_NAMES,
+            "reader_timezone": select_timezone(),
+            "zone": zone,
+        }

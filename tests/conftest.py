@@ -1,0 +1,265 @@
+"""Fixtures: the app on a fresh PostgreSQL database, Redis, a real Celery worker,
+an aiosmtpd SMTP sink and Chromium driven by Playwright.
+
+Each test runs in its own application context; the tables are emptied after
+every test (a real worker must see committed rows, so tests commit).
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+import uuid
+from pathlib import Path
+
+os.environ.setdefault("EVENTSAPP_CONFIG", "testing")
+
+import psycopg  # noqa: E402
+import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from config import TestingConfig  # noqa: E402
+from eventsapp import create_app  # noqa: E402
+from eventsapp.extensions import db as _db  # noqa: E402
+from eventsapp.extensions import limiter  # noqa: E402
+from tests.support import services  # noqa: E402
+from tests.support.smtp_sink import SmtpSink  # noqa: E402
+from tests.support.worker import WorkerProcess  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
+
+
+# ---------------------------------------------------------------- services
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A PostgreSQL database created for this test run and dropped after it."""
+    services.require_postgres()
+    name = f"eventsapp_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(services.POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(services.POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    services.require_redis()
+    import redis
+
+    redis.Redis.from_url(services.REDIS_URL).flushdb()
+    return services.REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def smtp_sink():
+    """A real SMTP server in the test process; it keeps every message it receives."""
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+# ---------------------------------------------------------------- the app
+
+@pytest.fixture(scope="session")
+def app(database_url, smtp_sink, tmp_path_factory):
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        CELERY_BROKER_URL=services.REDIS_URL,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp_sink.port,
+        MAIL_OUTBOX_DIR=str(tmp_path_factory.mktemp("outbox")),
+        BASE_URL="http://eventsapp.test",
+        LOGIN_RATE_LIMIT_PER_ADDRESS="10000 per minute",
+        LOGIN_RATE_LIMIT_PER_ACCOUNT="10000 per minute",
+    )
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _app_context(request):
+    """Each test that uses the app gets an app context and empty tables afterwards."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        yield
+        _db.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+        with _db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        limiter.reset()
+
+
+@pytest.fixture(autouse=True)
+def _empty_smtp_sink(request):
+    if "smtp_sink" in request.fixturenames:
+        request.getfixturevalue("smtp_sink").clear()
+    yield
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# ---------------------------------------------------------------- helpers
+
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+class Auth:
+    """Sign a test client in and out as a given user."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, password: str | None = None):
+        if password is None:
+            with self.client.session_transaction() as session:
+                session["_user_id"] = str(user.id)
+                session["_fresh"] = True
+            return None
+        page = self.client.get("/login")
+        return self.client.post("/login", data={
+            "email": user.email, "password": password, "csrf_token": csrf_token_from(page.text)})
+
+    def post(self, url: str, data: dict | None = None, *, form_url: str | None = None, **kwargs):
+        """POST `data` to `url` with the CSRF token of the form page (default: `url`)."""
+        page = self.client.get(form_url or url)
+        payload = dict(data or {})
+        payload["csrf_token"] = csrf_token_from(page.text)
+        return self.client.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def api(client):
+    """Calls to the JSON API with a bearer token: api(user).get('/api/v1/...')."""
+    from eventsapp.auth.services import issue_api_token
+
+    class Api:
+        def __init__(self, user):
+            self.headers = {"Authorization": f"Bearer {issue_api_token(user)}"}
+
+        def __getattr__(self, method):
+            def call(url, **kwargs):
+                headers = {**self.headers, **kwargs.pop("headers", {})}
+                return getattr(client, method)(url, headers=headers, **kwargs)
+            return call
+
+    return Api
+
+
+# ---------------------------------------------------------------- worker
+
+@pytest.fixture(scope="session")
+def celery_worker(app, database_url, redis_url, smtp_sink):
+    """A real `celery -A celery_worker worker` process on Redis, for the whole run."""
+    from eventsapp.extensions import db as database
+    from eventsapp.health.models import WorkerHeartbeat
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "EVENTSAPP_CONFIG": "testing",
+        "TEST_DATABASE_URL": database_url,
+        "TEST_BROKER_URL": redis_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_sink.port),
+        "EVENTSAPP_BASE_URL": "http://eventsapp.test",
+    }
+    worker = WorkerProcess(env, ARTIFACTS / "celery-worker.log")
+    worker.start()
+    celery = app.extensions["celery"]
+    marker = f"ready-{uuid.uuid4().hex[:8]}"
+
+    def ready():
+        with app.app_context():
+            celery.send_task("health.heartbeat", args=[marker])
+            found = database.session.get(WorkerHeartbeat, marker) is not None
+            database.session.remove()
+            return found
+
+    try:
+        worker.wait_until(ready, timeout=90, interval=1.0)
+    except Exception:
+        worker.stop()
+        raise
+    yield worker
+    worker.stop()
+
+
+# ---------------------------------------------------------------- browser
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served over HTTP in a thread, for the browser."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    services.require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=services.CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A page at phone size with touch, as at the door."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,49 @@
+"""Configuration: production refuses to start without its required settings."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_production(**env_overrides):
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "MAIL_SERVER"}}
+    env.update(EVENTSAPP_CONFIG="production", **env_overrides)
+    return subprocess.run([sys.executable, "-c", "from eventsapp import create_app; create_app()"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+FULL = {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1/test",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "MAIL_SERVER": "127.0.0.1"}
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "MAIL_SERVER"])
+def test_production_refuses_to_start_without_a_required_variable(missing):
+    env = {k: v for k, v in FULL.items() if k != missing}
+    result = start_production(**env)
+    assert result.returncode != 0
+    assert f"{missing} is not set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_broker():
+    env = {k: v for k, v in FULL.items() if k != "CELERY_BROKER_URL"}
+    result = start_production(**env)
+    assert result.returncode != 0
+    assert "CELERY_BROKER_URL (or REDIS_URL) is not set" in result.stderr
+
+
+def test_production_starts_when_everything_is_set():
+    result = start_production(**FULL)
+    assert result.returncode == 0, result.stderr
+
+
+def test_unknown_config_name_is_refused():
+    result = subprocess.run([sys.executable, "-c", "from eventsapp import create_app; create_app()"],
+                            cwd=ROOT, env={**os.environ, "EVENTSAPP_CONFIG": "staging"},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "is not one of development, testing, production" in result.stderr
