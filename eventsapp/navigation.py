@@ -1,4 +1,8 @@
-"""The main menu: each domain registers its entry when its views are imported."""
+"""Menus: the main menu, and the tabs of an event's and a campaign's pages.
+
+Each domain registers its entries when its views are imported; an entry shows
+only when its view exists, so domains can be added one at a time.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,3 +34,23 @@ def visible_items() -> list[NavItem]:
         item for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.endpoint))
         if item.endpoint in current_app.view_functions and (current_user.is_admin or not item.admin_only)
     ]
+
+
+@dataclass(frozen=True)
+class Tab:
+    endpoint: str  # takes the object's id as its one argument (event_id / campaign_id)
+    label: object
+    order: int = 50
+
+
+_TABS: dict[str, dict[str, Tab]] = {"event": {}, "campaign": {}}
+
+
+def register_tab(page: str, endpoint: str, label, order: int = 50) -> None:
+    """Add a tab to the 'event' or 'campaign' page."""
+    _TABS[page][endpoint] = Tab(endpoint, label, order)
+
+
+def tabs(page: str) -> list[Tab]:
+    return [tab for tab in sorted(_TABS[page].values(), key=lambda t: (t.order, t.endpoint))
+            if tab.endpoint in current_app.view_functions]

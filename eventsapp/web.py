@@ -28,4 +28,5 @@ def init_template_helpers(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "reader_timezone": select_timezone(),
             "zone": zone,
+            "page_tabs": navigation.tabs,
         }

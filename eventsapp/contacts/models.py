@@ -4,11 +4,12 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime
 from ..extensions import db
+from ..text import fold, nfc, sort_key
 from ..timeutils import utcnow
 
 contact_associations = Table(
@@ -67,3 +68,13 @@ class ContactTag(db.Model):
     tag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
 
     contact: Mapped[Contact] = relationship(back_populates="tags")
+
+
+@event.listens_for(Contact, "before_insert")
+@event.listens_for(Contact, "before_update")
+def _derive_search_fields(mapper, connection, contact: Contact) -> None:
+    """Keep the diacritic-free search text and the Vietnamese sort key in step with the name."""
+    contact.full_name = nfc(contact.full_name).strip()
+    contact.email = (contact.email or "").strip().lower()
+    contact.search_text = f"{fold(contact.full_name)} {contact.email}"
+    contact.sort_key = sort_key(contact.full_name)

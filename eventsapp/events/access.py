@@ -1,0 +1,17 @@
+"""Loading an event for the current user, with the permission check every route needs."""
+from __future__ import annotations
+
+from flask import abort
+
+from ..extensions import db
+from ..permissions import Action, authorize
+from .models import Event
+
+
+def load_event(event_id: int, action: Action | str = Action.VIEW) -> Event:
+    """The event, or 404; 403 unless the current user may do `action` in its association."""
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    authorize(action, event.association_id)
+    return event

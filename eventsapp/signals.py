@@ -1,0 +1,24 @@
+"""Domain signals, so that domains react to each other without importing each other.
+
+Receivers run inside the sender's transaction (before commit): what they write
+(outbox rows, feed marks, re-timed reminders) lands or rolls back with the change.
+Receivers must not commit.
+
+- `event_saved(event)`: any change to an event (feeds rebuild).
+- `event_changed(event, changes=[EventChange, …])`: a change invitees must hear
+  about (time, place, online link, cancellation); `event.sequence` already bumped.
+- `invitation_answered(invitation, previous_status=InvitationStatus)`: an RSVP.
+- `invitations_created(event, invitation_ids=[…])`: new invitees on an event.
+- `association_saved(association)`: name, tree or feed token changed.
+- `contact_saved(contact)`: a contact's name, language, zone or opt-out changed.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+event_saved = _signals.signal("event-saved")
+event_changed = _signals.signal("event-changed")
+invitation_answered = _signals.signal("invitation-answered")
+invitations_created = _signals.signal("invitations-created")
+association_saved = _signals.signal("association-saved")
+contact_saved = _signals.signal("contact-saved")
