@@ -32,3 +32,11 @@ def preview_token(response) -> str:
                                                                                    response.text)
     assert match, response.text
     return match.group(1)
+
+
+def login_as(auth, user) -> None:
+    """Sign in as `user`; requests share the test's app context, so forget Flask-Login's cached user."""
+    from flask import g
+
+    auth.login(user)
+    g.pop("_login_user", None)

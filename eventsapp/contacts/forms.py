@@ -7,13 +7,19 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..associations.forms import validate_timezone
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 LANGUAGE_CHOICES = [("vi", "Tiếng Việt"), ("en", "English")]
 
 
 class ContactForm(FlaskForm):
-    full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the full name.")), Length(max=200)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the full name.")), Length(max=200)],
+                            filters=[_strip])
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter the e-mail address.")),
-                                                Email(_l("This is not a valid e-mail address.")), Length(max=254)])
+                                                Email(_l("This is not a valid e-mail address.")), Length(max=254)],
+                       filters=[_strip])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
     country = StringField(_l("Country"), validators=[Optional(), Length(max=100)])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
@@ -36,7 +42,7 @@ class ConfirmImportForm(FlaskForm):
 class MergeForm(FlaskForm):
     other_email = EmailField(_l("E-mail of the duplicate to merge into this contact"),
                              validators=[DataRequired(_l("Enter the e-mail address.")),
-                                         Email(_l("This is not a valid e-mail address."))])
+                                         Email(_l("This is not a valid e-mail address."))], filters=[_strip])
 
 
 class ConfirmForm(FlaskForm):
