@@ -17,7 +17,8 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Integer, column, delete, insert, select, update
+from sqlalchemy import values as sa_values
 
 from .. import signals
 from ..associations.models import Association
@@ -334,14 +335,13 @@ def apply(result: Preview, *, valid_only: bool = False, user=None) -> dict[str, 
         if allowed is not None and not current["association_ids"] & allowed:
             continue
         changes = {name: nfc(record.values[name]) for name in TEXT_FIELDS if record.values.get(name)}
-        if "full_name" in changes:
-            changes["search_text"] = f"{fold(changes['full_name'])} {record.values['email']}"
-            changes["sort_key"] = sort_key(changes["full_name"])
         if any(changes.get(name, current[name]) != current[name] for name in services.SIGNALLED_FIELDS):
             signalled.append(record.contact_id)
-        update_values.append({"id": record.contact_id, "updated_at": now, **changes})
-    for chunk in _chunks(update_values, 2000):
-        db.session.execute(update(Contact), chunk)  # ORM bulk UPDATE by primary key (executemany)
+        row = {**{name: current[name] for name in TEXT_FIELDS}, **changes, "id": record.contact_id}
+        row["search_text"] = f"{fold(row['full_name'])} {current['email']}"
+        row["sort_key"] = sort_key(row["full_name"])
+        update_values.append(row)
+    _bulk_update(update_values, now)
 
     links, tags = [], []
     for record in creates + updates:
@@ -359,6 +359,23 @@ def apply(result: Preview, *, valid_only: bool = False, user=None) -> dict[str, 
             signals.contact_saved.send(contact)
     counts = result.counts
     return {"created": len(creates), "updated": len(updates), "skipped": counts["skip"], "errors": counts["error"]}
+
+
+UPDATED_COLUMNS = (*TEXT_FIELDS, "search_text", "sort_key")
+
+
+def _bulk_update(rows: list[dict], now) -> None:
+    """UPDATE contacts from complete rows: on PostgreSQL one UPDATE … FROM (VALUES …) per 1,000 rows."""
+    table = Contact.__table__
+    if db.session.get_bind().dialect.name != "postgresql":
+        for chunk in _chunks(rows, 2000):
+            db.session.execute(update(Contact), [{**row, "updated_at": now} for row in chunk])
+        return
+    for chunk in _chunks(rows, 1000):
+        incoming = sa_values(column("id", Integer), *(column(name, table.c[name].type) for name in UPDATED_COLUMNS),
+                             name="incoming").data([(row["id"], *(row[name] for name in UPDATED_COLUMNS)) for row in chunk])
+        db.session.execute(update(table).where(table.c.id == incoming.c.id)
+                           .values({**{name: incoming.c[name] for name in UPDATED_COLUMNS}, "updated_at": now}))
 
 
 # ---------------------------------------------------------------- batches kept between preview and confirm
