@@ -229,3 +229,37 @@ def test_create_and_edit_pages_normalise_and_validate(auth, db):
     auth.post(f"/contacts/{kim.id}/opt-out", {}, form_url=f"/contacts/{kim.id}")
     db.session.expire_all()
     assert db.session.get(Contact, kim.id).opted_out_at is not None
+
+
+def test_contact_saved_signal_on_change_and_demo_seed_is_idempotent(runner, db):
+    from eventsapp import signals
+
+    hoi = AssociationFactory()
+    received = []
+
+    def receiver(contact):
+        received.append((contact.email, contact.language))
+
+    signals.contact_saved.connect(receiver)
+    try:
+        contact = services.save_contact(None, services.ContactData(
+            full_name="Trịnh Công Sơn", email="son@example.vn", association_ids=[hoi.id]))
+        services.save_contact(contact, services.ContactData(
+            full_name="Trịnh Công Sơn", email="son@example.vn", language="en", association_ids=[hoi.id]))
+        services.save_contact(contact, services.ContactData(
+            full_name="Trịnh Công Sơn", email="son@example.vn", language="en", phone="0909",
+            association_ids=[hoi.id]))  # nothing other domains care about changed
+        services.opt_out(contact)
+        db.session.commit()
+    finally:
+        signals.contact_saved.disconnect(receiver)
+    assert received == [("son@example.vn", "vi"), ("son@example.vn", "en"), ("son@example.vn", "en")]
+
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    total = db.session.scalar(select(func.count()).select_from(Contact))
+    assert total >= 300 and "Contacts: " in first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and db.session.scalar(select(func.count()).select_from(Contact)) == total
+    abroad = db.session.scalar(select(func.count()).select_from(Contact).where(Contact.timezone != "Asia/Ho_Chi_Minh"))
+    assert abroad > 0

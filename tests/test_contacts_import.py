@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 from flask import g
 
@@ -121,6 +122,13 @@ def test_refuses_files_that_are_not_spreadsheets_or_too_big(app, auth, db):
     auth.login(UserFactory(is_admin=True))
     not_sheet = upload(auth, b"%PDF-1.7\x00\x01\x02binary", "hoa-don.pdf")
     assert not_sheet.status_code == 200 and "không phải là bảng tính" in not_sheet.text
+    fake_xlsx = io.BytesIO()
+    with zipfile.ZipFile(fake_xlsx, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    not_workbook = upload(auth, fake_xlsx.getvalue(), "thu-moi.xlsx")
+    assert not_workbook.status_code == 200 and "không phải là bảng tính" in not_workbook.text
+    huge_field = upload(auth, b'Email\n"' + b"x" * 200_000 + b'"\n')
+    assert huge_field.status_code == 200 and "không phải là bảng tính" in huge_field.text
     latin1 = upload(auth, "Họ và tên,Email\nLê,le@example.vn\n".encode("cp1258", errors="replace").replace(b"?", b"\xe9"))
     assert "UTF-8" in latin1.text
     app.config["CONTACTS_IMPORT_MAX_ROWS"] = 5

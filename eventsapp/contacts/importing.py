@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -83,21 +82,20 @@ def _cell(value) -> str:
 def _read_xlsx(data: bytes) -> list[list[str]]:
     import openpyxl
 
+    rows: list[list[str]] = []
+    limit = max_rows() + 2  # the header, the allowed rows, and one more to notice the excess
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        try:
+            for row in workbook.worksheets[0].iter_rows(values_only=True):
+                rows.append([_cell(v) for v in row])
+                if len(rows) > limit:
+                    break
+        finally:
+            workbook.close()
+    except Exception as error:  # a zip that is not a workbook, a damaged workbook: openpyxl raises many kinds
         raise ImportFileError(_l("This file is not a spreadsheet we can read (use CSV in UTF-8, or XLSX).")) from error
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        limit = max_rows() + 1
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell(v) for v in row])
-            if len(rows) > limit + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
+    return rows
 
 
 def _read_csv(data: bytes) -> list[list[str]]:
@@ -112,7 +110,10 @@ def _read_csv(data: bytes) -> list[list[str]]:
         delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
     except csv.Error:
         delimiter = max(",;\t", key=first_line.count)
-    return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    try:
+        return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as error:
+        raise ImportFileError(_l("This file is not a spreadsheet we can read (use CSV in UTF-8, or XLSX).")) from error
 
 
 def parse_file(filename: str, data: bytes) -> tuple[list[str], list[list[str]]]:
