@@ -146,33 +146,30 @@ def save_contact(contact: Contact | None, data: ContactData, user=None) -> Conta
     return contact
 
 
-def opt_out(contact: Contact) -> None:
-    """The contact asked not to be e-mailed again."""
-    if contact.opted_out_at is None:
-        contact.opted_out_at = utcnow()
+def _stamp(contact: Contact, column: str, on: bool) -> None:
+    """Set (now) or clear a date column such as opted_out_at; signal when it changes."""
+    if (getattr(contact, column) is not None) != on:
+        setattr(contact, column, utcnow() if on else None)
         db.session.flush()
         signals.contact_saved.send(contact)
+
+
+def opt_out(contact: Contact) -> None:
+    """The contact asked not to be e-mailed again."""
+    _stamp(contact, "opted_out_at", True)
 
 
 def opt_in(contact: Contact) -> None:
-    if contact.opted_out_at is not None:
-        contact.opted_out_at = None
-        db.session.flush()
-        signals.contact_saved.send(contact)
+    _stamp(contact, "opted_out_at", False)
 
 
 def archive(contact: Contact) -> None:
-    if contact.archived_at is None:
-        contact.archived_at = utcnow()
-        db.session.flush()
-        signals.contact_saved.send(contact)
+    """Hide the contact from the directory (kept for its invitations' history)."""
+    _stamp(contact, "archived_at", True)
 
 
 def unarchive(contact: Contact) -> None:
-    if contact.archived_at is not None:
-        contact.archived_at = None
-        db.session.flush()
-        signals.contact_saved.send(contact)
+    _stamp(contact, "archived_at", False)
 
 
 def has_history(contact: Contact) -> bool:
