@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from eventsapp.contacts.models import Contact, ImportBatch
 from eventsapp.associations.models import Role
 from tests.contacts_support import VI_HEADER, example_associations, preview_token, upload
-from tests.factories import ContactFactory, UserFactory, staff
+from tests.factories import UserFactory, staff
 
 GOOD = (VI_HEADER
         + "Nguyễn Văn An,An.Nguyen@Example.vn,+84 912 000 001,Liên bang Nga,Moskva,Europe/Moscow,vi,viet-nga,Hội viên lâu năm\n"
@@ -198,4 +198,3 @@ def test_api_import_dry_run_then_real(api, db):
                        content_type="multipart/form-data")
     assert done.status_code == 200, done.json
     assert done.json["imported"]["created"] == 3 and contact_count(db) == 3
-    ContactFactory  # noqa: B018  (factories used elsewhere)
