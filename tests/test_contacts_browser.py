@@ -1,12 +1,16 @@
 """The import flow in Chromium: upload → preview → confirm → summary → directory."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from eventsapp.associations.models import Role
 from eventsapp.contacts.models import Contact
 from tests.contacts_support import VI_HEADER, example_associations
 from tests.factories import PASSWORD, staff
+
+ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 
 
 def test_upload_preview_confirm_in_chromium(live_server, page, db, tmp_path):
@@ -30,6 +34,8 @@ def test_upload_preview_confirm_in_chromium(live_server, page, db, tmp_path):
     page.click("text=Tải lên và xem trước")
     page.wait_for_selector("#import-counts")
     assert page.inner_text("[data-count=create]") == "2"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "contacts-import-preview.png"), full_page=True)
     assert "Ngô Quang Hải" in page.inner_text("#import-rows")
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 0  # nothing written yet
     page.click("#confirm-import")
@@ -41,4 +47,5 @@ def test_upload_preview_confirm_in_chromium(live_server, page, db, tmp_path):
     page.wait_for_load_state()
     assert page.locator("#contacts-table tbody tr").count() == 1
     assert "Ngô Quang Hải" in page.inner_text("#contacts-table")
+    page.screenshot(path=str(ARTIFACTS / "contacts-directory.png"), full_page=True)
     assert errors == []
