@@ -2,7 +2,7 @@
 from .associations.models import Association, AssociationKind, Membership, Role  # noqa: F401
 from .auth.models import ApiToken, User  # noqa: F401
 from .campaigns.models import Campaign, CampaignKind, CampaignStatus  # noqa: F401
-from .contacts.models import Contact, ContactTag, contact_associations  # noqa: F401
+from .contacts.models import Contact, ContactTag, ImportBatch, contact_associations  # noqa: F401
 from .events.models import ChangeKind, Event, EventChange, EventKind, EventStatus, Honoree, Visibility  # noqa: F401
 from .health.models import WorkerHeartbeat  # noqa: F401
 from .invitations.models import Invitation, InvitationStatus  # noqa: F401

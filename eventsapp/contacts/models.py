@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime
@@ -78,3 +78,24 @@ def _derive_search_fields(mapper, connection, contact: Contact) -> None:
     contact.email = (contact.email or "").strip().lower()
     contact.search_text = f"{fold(contact.full_name)} {contact.email}"
     contact.sort_key = sort_key(contact.full_name)
+
+
+class ImportBatch(db.Model):
+    """An uploaded spreadsheet kept between preview and confirmation (owned by one user, expiring)."""
+
+    __tablename__ = "contact_import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_contact_token)  # in URLs
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    association_id: Mapped[int | None] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    headers: Mapped[list] = mapped_column(JSON, default=list)
+    rows: Mapped[list] = mapped_column(JSON, default=list)  # the parsed cells, as strings
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # column index (str) → field name
+    summary: Mapped[dict | None] = mapped_column(JSON)  # set once imported
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    association: Mapped["Association | None"] = relationship()  # noqa: F821
