@@ -192,3 +192,17 @@ def test_event_page_shows_tabs_and_honorees_with_csv(auth, client, db):
                         form_url=f"/events/{event.id}", follow_redirects=True)
     assert "Không có người liên hệ nào có e-mail này." in missing.text
     assert contact.id
+
+
+def test_new_anniversary_event_proposes_its_ordinal(auth, client, db):
+    from datetime import date
+
+    association = AssociationFactory(name_vi="Hội hữu nghị Việt Nam – Lào", founded_on=date(1996, 7, 18))
+    auth.login(staff(association))
+    page = client.get(f"/events/new?kind=anniversary&association_id={association.id}").text
+    from eventsapp.timeutils import utcnow
+
+    today = utcnow().date()
+    year = today.year if date(today.year, 7, 18) >= today else today.year + 1
+    assert f'value="Kỷ niệm {year - 1996} năm thành lập Hội hữu nghị Việt Nam – Lào"' in page
+    assert f'value="{year}-07-18T09:00"' in page

@@ -140,6 +140,8 @@ def _prefill_new(form: EventForm) -> None:
     kind = request.args.get("kind")
     if kind in EventKind._value2member_map_:
         form.kind.data = kind
+    if form.association_id.data is None and form.association_id.choices:
+        form.association_id.data = form.association_id.choices[0][0]
     if form.kind.data == EventKind.ANNIVERSARY.value and form.association_id.data:
         association = db.session.get(services.Association, form.association_id.data)
         if association is not None and association.founded_on is not None:
@@ -148,8 +150,6 @@ def _prefill_new(form: EventForm) -> None:
             form.title_vi.data = services.anniversary_title(association, day)
             form.starts_local.data = datetime.combine(day, time(9))
             form.ends_local.data = datetime.combine(day, time(11, 30))
-    if form.association_id.data is None and form.association_id.choices:
-        form.association_id.data = form.association_id.choices[0][0]
 
 
 def _next_anniversary(founded_on: date, today: date) -> date:
