@@ -30,6 +30,17 @@ def _bad(message: str, field: str | None = None):
     abort(api_error(400, "invalid", message, **({"field": field} if field else {})))
 
 
+def _commit(action, *args, **kwargs):
+    """Run a service call and commit; its rule errors become a 400 with the message."""
+    try:
+        result = action(*args, **kwargs)
+    except services.CampaignError as error:
+        db.session.rollback()
+        _bad(str(error))
+    db.session.commit()
+    return result
+
+
 def _load(campaign_id: int, action: Action) -> Campaign:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
@@ -109,12 +120,7 @@ def create_campaign():
     if association is None:
         _bad("Unknown association.", "association")
     authorize(Action.MANAGE, association)
-    try:
-        campaign = services.create_campaign(association, **_values(data, creating=True))
-    except services.CampaignError as error:
-        db.session.rollback()
-        _bad(str(error))
-    db.session.commit()
+    campaign = _commit(services.create_campaign, association, **_values(data, creating=True))
     return campaign_json(campaign), 201
 
 
@@ -150,12 +156,7 @@ def update_campaign(campaign_id: int):
         403: {description: The caller may not manage it}
     """
     campaign = _load(campaign_id, Action.MANAGE)
-    try:
-        services.update_campaign(campaign, **_values(json_body(), creating=False))
-    except services.CampaignError as error:
-        db.session.rollback()
-        _bad(str(error))
-    db.session.commit()
+    _commit(services.update_campaign, campaign, **_values(json_body(), creating=False))
     return campaign_json(campaign)
 
 
@@ -173,12 +174,7 @@ def publish_campaign(campaign_id: int):
         403: {description: The caller may not manage it}
     """
     campaign = _load(campaign_id, Action.MANAGE)
-    try:
-        services.publish(campaign)
-    except services.CampaignError as error:
-        db.session.rollback()
-        _bad(str(error))
-    db.session.commit()
+    _commit(services.publish, campaign)
     return campaign_json(campaign)
 
 
@@ -196,6 +192,5 @@ def archive_campaign(campaign_id: int):
         403: {description: The caller may not manage it}
     """
     campaign = _load(campaign_id, Action.MANAGE)
-    services.archive(campaign)
-    db.session.commit()
+    _commit(services.archive, campaign)
     return campaign_json(campaign)

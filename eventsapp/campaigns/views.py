@@ -95,14 +95,8 @@ def create():
         _apply_proposal(form, force=False)
         association = db.session.get(Association, form.association_id.data)
         authorize(Action.MANAGE, association)
-        try:
-            campaign = services.create_campaign(association, **_values(form))
-        except services.CampaignError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
+        campaign = _run(services.create_campaign, _("Saved."), association, **_values(form))
+        if campaign is not None:
             return redirect(url_for(".show", campaign_id=campaign.id))
     return render_template("campaigns/form.html", form=form, campaign=None)
 
@@ -120,14 +114,7 @@ def edit(campaign_id: int):
         form.validate()
         _apply_proposal(form, force=True)
     elif form.validate_on_submit():
-        try:
-            services.update_campaign(campaign, **_values(form))
-        except services.CampaignError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
+        if _run(services.update_campaign, _("Saved."), campaign, **_values(form)) is not None:
             return redirect(url_for(".show", campaign_id=campaign.id))
     return render_template("campaigns/form.html", form=form, campaign=campaign)
 
@@ -156,16 +143,22 @@ def archive(campaign_id: int):
     return redirect(url_for(".show", campaign_id=campaign.id))
 
 
+def _run(action, message: str, *args, **kwargs):
+    """Call a service, commit and say `message`; on a rule error roll back, say why and return None."""
+    try:
+        result = action(*args, **kwargs)
+    except services.CampaignError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return result
+
+
 def _transition(action, campaign: Campaign, message: str) -> None:
     from ..associations.forms import ConfirmForm
 
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        action(campaign)
-    except services.CampaignError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash(message, "success")
+    _run(action, message, campaign)

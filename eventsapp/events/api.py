@@ -91,6 +91,17 @@ def _values(data: dict, event: Event | None) -> dict:
     return values
 
 
+def _commit(action, *args, **kwargs):
+    """Run a service call and commit; its rule errors become a 400 with the message."""
+    try:
+        result = action(*args, **kwargs)
+    except services.EventError as error:
+        db.session.rollback()
+        _bad(str(error))
+    db.session.commit()
+    return result
+
+
 def _check_campaign(values: dict, association_id: int) -> None:
     from ..campaigns.models import Campaign
 
@@ -163,12 +174,7 @@ def create_event():
     authorize(Action.MANAGE, association)
     values = _values(data, None)
     _check_campaign(values, association.id)
-    try:
-        event = services.create_event(association, user=current_user, **values)
-    except services.EventError as error:
-        db.session.rollback()
-        _bad(str(error))
-    db.session.commit()
+    event = _commit(services.create_event, association, user=current_user, **values)
     return event_json(event), 201
 
 
@@ -210,12 +216,7 @@ def update_event(event_id: int):
     event = load_event(event_id, Action.MANAGE)
     values = _values(json_body(), event)
     _check_campaign(values, event.association_id)
-    try:
-        changes = services.update_event(event, user=current_user, **values)
-    except services.EventError as error:
-        db.session.rollback()
-        _bad(str(error))
-    db.session.commit()
+    changes = _commit(services.update_event, event, user=current_user, **values)
     return event_json(event) | {"changes": [c.kind.value for c in changes]}
 
 
@@ -234,12 +235,7 @@ def publish_event(event_id: int):
         403: {description: The caller may not manage this event}
     """
     event = load_event(event_id, Action.MANAGE)
-    try:
-        services.publish(event, user=current_user)
-    except services.EventError as error:
-        db.session.rollback()
-        _bad(str(error))
-    db.session.commit()
+    _commit(services.publish, event, user=current_user)
     return event_json(event)
 
 
