@@ -5,10 +5,9 @@ from datetime import date
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..api import api_error, bp, json_body
-from ..associations.models import Association
+from ..api_helpers import bad_request, commit_or_400, managed_association
 from ..extensions import db
 from ..permissions import Action, association_ids_for, authorize
 from . import services
@@ -26,21 +25,6 @@ def campaign_json(campaign: Campaign) -> dict:
     }
 
 
-def _bad(message: str, field: str | None = None):
-    abort(api_error(400, "invalid", message, **({"field": field} if field else {})))
-
-
-def _commit(action, *args, **kwargs):
-    """Run a service call and commit; its rule errors become a 400 with the message."""
-    try:
-        result = action(*args, **kwargs)
-    except services.CampaignError as error:
-        db.session.rollback()
-        _bad(str(error))
-    db.session.commit()
-    return result
-
-
 def _load(campaign_id: int, action: Action) -> Campaign:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
@@ -54,18 +38,18 @@ def _values(data: dict, creating: bool) -> dict:
     for key in ("title_vi", "title_en", "description_vi", "description_en"):
         if key in data:
             if not isinstance(data[key], str):
-                _bad(f"{key} must be a string.", key)
+                bad_request(f"{key} must be a string.", key)
             values[key] = data[key]
     if "kind" in data:
         if data["kind"] not in CampaignKind._value2member_map_:
-            _bad("Unknown kind.", "kind")
+            bad_request("Unknown kind.", "kind")
         values["kind"] = data["kind"]
     for key in ("starts_on", "ends_on"):
         if key in data:
             try:
                 values[key] = date.fromisoformat(data[key]) if data[key] else None
             except (TypeError, ValueError):
-                _bad(f"{key} is not an ISO 8601 date.", key)
+                bad_request(f"{key} is not an ISO 8601 date.", key)
     year = data.get("year")
     if creating and isinstance(year, int) and "starts_on" not in values:
         proposal = services.propose(values.get("kind", CampaignKind.OTHER), year)
@@ -116,11 +100,8 @@ def create_campaign():
         403: {description: The caller may not manage this association}
     """
     data = json_body()
-    association = db.session.scalar(select(Association).where(Association.slug == str(data.get("association", ""))))
-    if association is None:
-        _bad("Unknown association.", "association")
-    authorize(Action.MANAGE, association)
-    campaign = _commit(services.create_campaign, association, **_values(data, creating=True))
+    association = managed_association(data)
+    campaign = commit_or_400(services.CampaignError, services.create_campaign, association, **_values(data, creating=True))
     return campaign_json(campaign), 201
 
 
@@ -156,7 +137,7 @@ def update_campaign(campaign_id: int):
         403: {description: The caller may not manage it}
     """
     campaign = _load(campaign_id, Action.MANAGE)
-    _commit(services.update_campaign, campaign, **_values(json_body(), creating=False))
+    commit_or_400(services.CampaignError, services.update_campaign, campaign, **_values(json_body(), creating=False))
     return campaign_json(campaign)
 
 
@@ -174,7 +155,7 @@ def publish_campaign(campaign_id: int):
         403: {description: The caller may not manage it}
     """
     campaign = _load(campaign_id, Action.MANAGE)
-    _commit(services.publish, campaign)
+    commit_or_400(services.CampaignError, services.publish, campaign)
     return campaign_json(campaign)
 
 
@@ -192,5 +173,5 @@ def archive_campaign(campaign_id: int):
         403: {description: The caller may not manage it}
     """
     campaign = _load(campaign_id, Action.MANAGE)
-    _commit(services.archive, campaign)
+    commit_or_400(services.CampaignError, services.archive, campaign)
     return campaign_json(campaign)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, request
+from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..api import api_error, bp, json_body
+from ..api import bp, json_body
+from ..api_helpers import bad_request, commit_or_400, managed_association
 from ..associations.models import Association
 from ..extensions import db
 from ..permissions import Action, association_ids_for, authorize
@@ -39,10 +40,6 @@ def event_json(event: Event) -> dict:
     }
 
 
-def _bad(message: str, field: str | None = None):
-    abort(api_error(400, "invalid", message, **({"field": field} if field else {})))
-
-
 def _parse_time(value, zone_name: str, field: str) -> datetime | None:
     """ISO 8601; with an offset it is taken as is, without one as wall time in the event's zone."""
     if value in (None, ""):
@@ -50,7 +47,7 @@ def _parse_time(value, zone_name: str, field: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
-        _bad(f"{field} is not an ISO 8601 time.", field)
+        bad_request(f"{field} is not an ISO 8601 time.", field)
     if moment.tzinfo is None:
         return services.local_to_utc(moment, zone_name)
     return moment.astimezone(zone("UTC"))
@@ -59,26 +56,26 @@ def _parse_time(value, zone_name: str, field: str) -> datetime | None:
 def _values(data: dict, event: Event | None) -> dict:
     zone_name = data.get("timezone") or (event.timezone if event else None) or "Asia/Ho_Chi_Minh"
     if not is_valid_timezone(zone_name):
-        _bad(f"Unknown time zone: {zone_name}", "timezone")
+        bad_request(f"Unknown time zone: {zone_name}", "timezone")
     values = {}
     for key in ("title_vi", "title_en", "description_vi", "description_en", "venue_name", "venue_address",
                 "online_url"):
         if key in data:
             if not isinstance(data[key], str):
-                _bad(f"{key} must be a string.", key)
+                bad_request(f"{key} must be a string.", key)
             values[key] = data[key]
     if "kind" in data:
         if data["kind"] not in EventKind._value2member_map_:
-            _bad("Unknown kind.", "kind")
+            bad_request("Unknown kind.", "kind")
         values["kind"] = data["kind"]
     if "visibility" in data:
         if data["visibility"] not in Visibility._value2member_map_:
-            _bad("visibility is public or invite_only.", "visibility")
+            bad_request("visibility is public or invite_only.", "visibility")
         values["visibility"] = data["visibility"]
     for key in ("capacity", "max_guests"):
         if key in data:
             if data[key] is not None and (not isinstance(data[key], int) or isinstance(data[key], bool)):
-                _bad(f"{key} must be an integer.", key)
+                bad_request(f"{key} must be an integer.", key)
             values[key] = data[key] if key == "capacity" else (data[key] or 0)
     if "all_day" in data:
         values["all_day"] = bool(data["all_day"])
@@ -91,17 +88,6 @@ def _values(data: dict, event: Event | None) -> dict:
     return values
 
 
-def _commit(action, *args, **kwargs):
-    """Run a service call and commit; its rule errors become a 400 with the message."""
-    try:
-        result = action(*args, **kwargs)
-    except services.EventError as error:
-        db.session.rollback()
-        _bad(str(error))
-    db.session.commit()
-    return result
-
-
 def _check_campaign(values: dict, association_id: int) -> None:
     from ..campaigns.models import Campaign
 
@@ -109,7 +95,7 @@ def _check_campaign(values: dict, association_id: int) -> None:
     if campaign_id is not None:
         campaign = db.session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
         if campaign is None:
-            _bad("Unknown campaign.", "campaign_id")
+            bad_request("Unknown campaign.", "campaign_id")
         authorize(Action.MANAGE, campaign.association_id)
 
 
@@ -168,13 +154,10 @@ def create_event():
         403: {description: The caller may not manage this association}
     """
     data = json_body()
-    association = db.session.scalar(select(Association).where(Association.slug == str(data.get("association", ""))))
-    if association is None:
-        _bad("Unknown association.", "association")
-    authorize(Action.MANAGE, association)
+    association = managed_association(data)
     values = _values(data, None)
     _check_campaign(values, association.id)
-    event = _commit(services.create_event, association, user=current_user, **values)
+    event = commit_or_400(services.EventError, services.create_event, association, user=current_user, **values)
     return event_json(event), 201
 
 
@@ -216,7 +199,7 @@ def update_event(event_id: int):
     event = load_event(event_id, Action.MANAGE)
     values = _values(json_body(), event)
     _check_campaign(values, event.association_id)
-    changes = _commit(services.update_event, event, user=current_user, **values)
+    changes = commit_or_400(services.EventError, services.update_event, event, user=current_user, **values)
     return event_json(event) | {"changes": [c.kind.value for c in changes]}
 
 
@@ -235,7 +218,7 @@ def publish_event(event_id: int):
         403: {description: The caller may not manage this event}
     """
     event = load_event(event_id, Action.MANAGE)
-    _commit(services.publish, event, user=current_user)
+    commit_or_400(services.EventError, services.publish, event, user=current_user)
     return event_json(event)
 
 
