@@ -155,3 +155,10 @@ def test_anniversary_title():
     assert services.anniversary_title(association, date(2026, 7, 18)) == \
         "Kỷ niệm 30 năm thành lập Hội hữu nghị Việt Nam – Lào"
     assert services.anniversary_ordinal(date(1950, 5, 17), date(2027, 5, 17)) == 77
+
+
+def test_slug_stays_when_the_title_changes(db):
+    event = EventFactory(slug="gap-mat-kieu-bao")
+    services.update_event(event, title_vi="Gặp mặt kiều bào mùa Xuân")
+    db.session.commit()
+    assert event.slug == "gap-mat-kieu-bao"

@@ -77,8 +77,6 @@ def update_campaign(campaign: Campaign, **values) -> Campaign:
         raise CampaignError(_l("An archived campaign cannot be changed."))
     values = _normalise(values)
     validate({name: getattr(campaign, name) for name in EDITABLE} | values)
-    if "title_vi" in values and values["title_vi"] != campaign.title_vi:
-        campaign.slug = unique_slug(Campaign, values["title_vi"], exclude_id=campaign.id)
     for name, value in values.items():
         setattr(campaign, name, value)
     campaign.updated_at = utcnow()

@@ -115,7 +115,8 @@ def update_event(event: Event, *, user=None, **values) -> list[EventChange]:
     """Apply `values`; record and announce the changes invitees must hear about.
 
     The sequence grows once per save that changes time, place or online link;
-    other edits (a typo in the description) leave it alone.
+    other edits (a typo in the description) leave it alone. The slug never changes: the public
+    page and feed URLs already sent to people keep working.
     """
     if event.is_cancelled:
         raise EventError(_l("A cancelled event cannot be changed."))
@@ -123,8 +124,6 @@ def update_event(event: Event, *, user=None, **values) -> list[EventChange]:
     merged = {name: getattr(event, name) for name in EDITABLE} | values
     validate(merged)
     before = {kind: _snapshot(event, fields) for kind, fields in WATCHED.items()}
-    if "title_vi" in values and values["title_vi"] != event.title_vi:
-        event.slug = unique_slug(Event, values["title_vi"], exclude_id=event.id)
     for name, value in values.items():
         setattr(event, name, value)
     after = {kind: _snapshot(event, fields) for kind, fields in WATCHED.items()}
