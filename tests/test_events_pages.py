@@ -206,3 +206,12 @@ def test_new_anniversary_event_proposes_its_ordinal(auth, client, db):
     year = today.year if date(today.year, 7, 18) >= today else today.year + 1
     assert f'value="Kỷ niệm {year - 1996} năm thành lập Hội hữu nghị Việt Nam – Lào"' in page
     assert f'value="{year}-07-18T09:00"' in page
+
+
+def test_unparseable_numbers_and_times_are_explained_in_vietnamese(auth, db):
+    association = AssociationFactory()
+    auth.login(staff(association))
+    page = _create(auth, association, capacity="ba trăm", rsvp_deadline_local="hôm qua").text
+    assert "Nhập một số nguyên." in page
+    assert "Nhập ngày và giờ, ví dụ 2027-02-03 19:00." in page
+    assert "Not a valid" not in page

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..events.forms import WholeNumberField
 from .models import CampaignKind
 
 KIND_LABELS = {
@@ -22,7 +23,7 @@ KIND_LABELS = {
 class CampaignForm(FlaskForm):
     association_id = SelectField(_l("Association"), coerce=int)
     kind = SelectField(_l("Kind"), choices=[(k.value, v) for k, v in KIND_LABELS.items()], default="tet_week")
-    year = IntegerField(_l("Year (for Tết campaigns)"), validators=[
+    year = WholeNumberField(_l("Year (for Tết campaigns)"), validators=[
         Optional(), NumberRange(min=1900, max=2199, message=_l("Enter a year between 1900 and 2199."))])
     title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Length(max=300)])
     title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=300)])

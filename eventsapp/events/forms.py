@@ -25,6 +25,26 @@ VISIBILITY_LABELS = {Visibility.PUBLIC: _l("Public"), Visibility.INVITE_ONLY: _l
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
+class WholeNumberField(IntegerField):
+    """An integer field whose parse error is in the reader's language."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Enter a whole number.")) from error
+
+
+class LocalTimeField(DateTimeLocalField):
+    """A wall time (datetime-local) whose parse error is in the reader's language."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Enter a date and time, e.g. 2027-02-03 19:00.")) from error
+
+
 class EventForm(FlaskForm):
     association_id = SelectField(_l("Host association"), coerce=int)
     campaign_id = SelectField(_l("Campaign"), coerce=int, validate_choice=False, default=0)
@@ -36,20 +56,20 @@ class EventForm(FlaskForm):
     description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[Optional()])
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, default="Asia/Ho_Chi_Minh",
                            validators=[DataRequired(), validate_timezone])
-    starts_local = DateTimeLocalField(_l("Starts (in the event's time zone)"), format=LOCAL_FORMATS,
+    starts_local = LocalTimeField(_l("Starts (in the event's time zone)"), format=LOCAL_FORMATS,
                                       validators=[DataRequired(_l("Enter the start."))])
-    ends_local = DateTimeLocalField(_l("Ends (in the event's time zone)"), format=LOCAL_FORMATS,
+    ends_local = LocalTimeField(_l("Ends (in the event's time zone)"), format=LOCAL_FORMATS,
                                     validators=[DataRequired(_l("Enter the end."))])
     all_day = BooleanField(_l("All-day event (the times are ignored)"))
     venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=300)])
     venue_address = StringField(_l("Venue address"), validators=[Optional(), Length(max=500)])
     online_url = URLField(_l("Online link (for guests abroad)"),
                           validators=[Optional(), URL(message=_l("This is not a valid web address.")), Length(max=500)])
-    capacity = IntegerField(_l("Capacity"), validators=[
+    capacity = WholeNumberField(_l("Capacity"), validators=[
         Optional(), NumberRange(min=1, message=_l("The capacity must be a positive number."))])
-    max_guests = IntegerField(_l("Guests an invitee may bring"), default=0, validators=[
+    max_guests = WholeNumberField(_l("Guests an invitee may bring"), default=0, validators=[
         Optional(), NumberRange(min=0, max=20, message=_l("Between 0 and 20 guests."))])
-    rsvp_deadline_local = DateTimeLocalField(_l("Reply by (in the event's time zone)"), format=LOCAL_FORMATS,
+    rsvp_deadline_local = LocalTimeField(_l("Reply by (in the event's time zone)"), format=LOCAL_FORMATS,
                                              validators=[Optional()])
     visibility = SelectField(_l("Visibility"), choices=[(v.value, l) for v, l in VISIBILITY_LABELS.items()],
                              default="invite_only")
