@@ -1,0 +1,39 @@
+"""Campaign form: dates may be proposed from the lunar calendar for Tết campaigns."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+
+from ..events.forms import WholeNumberField
+from .models import CampaignKind
+
+KIND_LABELS = {
+    CampaignKind.TET_WEEK: _l("Tết Việt week"),
+    CampaignKind.XUAN_QUE_HUONG: _l("Xuân Quê hương (homeland spring)"),
+    CampaignKind.ANNIVERSARY: _l("Anniversary"),
+    CampaignKind.AWARD_CEREMONY: _l("Award ceremony"),
+    CampaignKind.CHARITY: _l("Charity drive"),
+    CampaignKind.FRIENDSHIP: _l("Friendship exchange"),
+    CampaignKind.OTHER: _l("Other"),
+}
+
+
+class CampaignForm(FlaskForm):
+    association_id = SelectField(_l("Association"), coerce=int)
+    kind = SelectField(_l("Kind"), choices=[(k.value, v) for k, v in KIND_LABELS.items()], default="tet_week")
+    year = WholeNumberField(_l("Year (for Tết campaigns)"), validators=[
+        Optional(), NumberRange(min=1900, max=2199, message=_l("Enter a year between 1900 and 2199."))])
+    title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Length(max=300)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=300)])
+    description_vi = TextAreaField(_l("Description in Vietnamese (Markdown)"), validators=[Optional()])
+    description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[Optional()])
+    starts_on = DateField(_l("First day"), validators=[Optional()])
+    ends_on = DateField(_l("Last day"), validators=[Optional()])
+    propose = SubmitField(_l("Propose dates from the lunar calendar"))
+    save = SubmitField(_l("Save"))
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The last day must not be before the first day."))

@@ -1,0 +1,246 @@
+"""API: events (list, create, read, update, publish, cancel). Times are ISO 8601 with offset, plus the IANA zone."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..api import bp, json_body
+from ..api_helpers import bad_request, commit_or_400, managed_association
+from ..associations.models import Association
+from ..extensions import db
+from ..permissions import Action, association_ids_for, authorize
+from ..timeutils import is_valid_timezone, zone
+from . import services
+from .access import load_event
+from .models import Event, EventKind, Visibility
+
+
+def _iso(moment: datetime | None, zone_name: str) -> str | None:
+    return moment.astimezone(zone(zone_name)).isoformat() if moment else None
+
+
+def event_json(event: Event) -> dict:
+    return {
+        "id": event.id, "slug": event.slug, "uid": event.uid, "sequence": event.sequence,
+        "association": event.association.slug, "campaign_id": event.campaign_id,
+        "title_vi": event.title_vi, "title_en": event.title_en,
+        "description_vi": event.description_vi, "description_en": event.description_en,
+        "kind": event.kind.value, "timezone": event.timezone,
+        "starts_at": _iso(event.starts_at, event.timezone), "ends_at": _iso(event.ends_at, event.timezone),
+        "all_day": event.all_day, "venue_name": event.venue_name, "venue_address": event.venue_address,
+        "online_url": event.online_url, "capacity": event.capacity, "max_guests": event.max_guests,
+        "rsvp_deadline": _iso(event.rsvp_deadline, event.timezone), "visibility": event.visibility.value,
+        "status": event.status.value, "published_at": _iso(event.published_at, "UTC"),
+        "cancelled_at": _iso(event.cancelled_at, "UTC"),
+        "honorees": [{"contact_id": h.contact_id, "full_name": h.contact.full_name, "award": h.award,
+                      "citation": h.citation} for h in event.honorees],
+    }
+
+
+def _parse_time(value, zone_name: str, field: str) -> datetime | None:
+    """ISO 8601; with an offset it is taken as is, without one as wall time in the event's zone."""
+    if value in (None, ""):
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        bad_request(f"{field} is not an ISO 8601 time.", field)
+    if moment.tzinfo is None:
+        return services.local_to_utc(moment, zone_name)
+    return moment.astimezone(zone("UTC"))
+
+
+def _values(data: dict, event: Event | None) -> dict:
+    zone_name = data.get("timezone") or (event.timezone if event else None) or "Asia/Ho_Chi_Minh"
+    if not is_valid_timezone(zone_name):
+        bad_request(f"Unknown time zone: {zone_name}", "timezone")
+    values = {}
+    for key in ("title_vi", "title_en", "description_vi", "description_en", "venue_name", "venue_address",
+                "online_url"):
+        if key in data:
+            if not isinstance(data[key], str):
+                bad_request(f"{key} must be a string.", key)
+            values[key] = data[key]
+    if "kind" in data:
+        if data["kind"] not in EventKind._value2member_map_:
+            bad_request("Unknown kind.", "kind")
+        values["kind"] = data["kind"]
+    if "visibility" in data:
+        if data["visibility"] not in Visibility._value2member_map_:
+            bad_request("visibility is public or invite_only.", "visibility")
+        values["visibility"] = data["visibility"]
+    for key in ("capacity", "max_guests"):
+        if key in data:
+            if data[key] is not None and (not isinstance(data[key], int) or isinstance(data[key], bool)):
+                bad_request(f"{key} must be an integer.", key)
+            values[key] = data[key] if key == "capacity" else (data[key] or 0)
+    if "all_day" in data:
+        values["all_day"] = bool(data["all_day"])
+    if "campaign_id" in data:
+        values["campaign_id"] = data["campaign_id"]
+    values["timezone"] = zone_name
+    for key in ("starts_at", "ends_at", "rsvp_deadline"):
+        if key in data:
+            values[key] = _parse_time(data[key], zone_name, key)
+    return values
+
+
+def _check_campaign(values: dict, association_id: int) -> None:
+    from ..campaigns.models import Campaign
+
+    campaign_id = values.get("campaign_id")
+    if campaign_id is not None:
+        campaign = db.session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
+        if campaign is None:
+            bad_request("Unknown campaign.", "campaign_id")
+        authorize(Action.MANAGE, campaign.association_id)
+
+
+@bp.get("/events")
+def list_events():
+    """List the events the caller may see, newest first.
+    ---
+    get:
+      summary: List events
+      tags: [events]
+      parameters:
+        - {name: association, in: query, required: false, schema: {type: string}, description: association slug}
+        - {name: upcoming, in: query, required: false, schema: {type: boolean}}
+      responses:
+        200:
+          description: "{items: [event]} with times in ISO 8601 with offset, plus the IANA zone"
+    """
+    query = select(Event).order_by(Event.starts_at.desc())
+    ids = association_ids_for(current_user, Action.VIEW)
+    if ids is not None:
+        query = query.where(Event.association_id.in_(ids or [-1]))
+    slug = request.args.get("association")
+    if slug:
+        query = query.join(Association, Event.association_id == Association.id).where(Association.slug == slug)
+    if request.args.get("upcoming") in ("1", "true"):
+        from ..timeutils import utcnow
+
+        query = query.where(Event.ends_at >= utcnow())
+    return {"items": [event_json(e) for e in db.session.scalars(query.limit(1000))]}
+
+
+@bp.post("/events")
+def create_event():
+    """Create a draft event.
+    ---
+    post:
+      summary: Create an event
+      tags: [events]
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [association, title_vi, starts_at, ends_at]
+              properties:
+                association: {type: string, description: slug of the host association}
+                title_vi: {type: string}
+                title_en: {type: string}
+                timezone: {type: string, example: Asia/Ho_Chi_Minh}
+                starts_at: {type: string, description: "ISO 8601; without offset: wall time in timezone"}
+                ends_at: {type: string}
+                visibility: {type: string, enum: [public, invite_only]}
+      responses:
+        201: {description: The event}
+        400: {description: Invalid values (message says which)}
+        403: {description: The caller may not manage this association}
+    """
+    data = json_body()
+    association = managed_association(data)
+    values = _values(data, None)
+    _check_campaign(values, association.id)
+    event = commit_or_400(services.EventError, services.create_event, association, user=current_user, **values)
+    return event_json(event), 201
+
+
+@bp.get("/events/<int:event_id>")
+def get_event(event_id: int):
+    """Read an event.
+    ---
+    get:
+      summary: Read an event
+      tags: [events]
+      parameters:
+        - {name: event_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        200: {description: The event}
+        403: {description: No role in its association}
+        404: {description: Unknown event}
+    """
+    return event_json(load_event(event_id, Action.VIEW))
+
+
+@bp.patch("/events/<int:event_id>")
+def update_event(event_id: int):
+    """Change an event. Changes of time, place or online link bump `sequence` and are told to invitees.
+    ---
+    patch:
+      summary: Update an event
+      tags: [events]
+      parameters:
+        - {name: event_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, description: any of the fields of an event}
+      responses:
+        200: {description: "The event, with `changes`: the kinds of change recorded"}
+        400: {description: Invalid values}
+        403: {description: The caller may not manage this event}
+    """
+    event = load_event(event_id, Action.MANAGE)
+    values = _values(json_body(), event)
+    _check_campaign(values, event.association_id)
+    changes = commit_or_400(services.EventError, services.update_event, event, user=current_user, **values)
+    return event_json(event) | {"changes": [c.kind.value for c in changes]}
+
+
+@bp.post("/events/<int:event_id>/publish")
+def publish_event(event_id: int):
+    """Publish a draft event.
+    ---
+    post:
+      summary: Publish an event
+      tags: [events]
+      parameters:
+        - {name: event_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        200: {description: The event}
+        400: {description: Cancelled events cannot be published}
+        403: {description: The caller may not manage this event}
+    """
+    event = load_event(event_id, Action.MANAGE)
+    commit_or_400(services.EventError, services.publish, event, user=current_user)
+    return event_json(event)
+
+
+@bp.post("/events/<int:event_id>/cancel")
+def cancel_event(event_id: int):
+    """Cancel an event; invitees are told (sequence bumped).
+    ---
+    post:
+      summary: Cancel an event
+      tags: [events]
+      parameters:
+        - {name: event_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {reason: {type: string}}}
+      responses:
+        200: {description: The event}
+        403: {description: The caller may not manage this event}
+    """
+    event = load_event(event_id, Action.MANAGE)
+    data = request.get_json(silent=True) or {}
+    services.cancel(event, user=current_user, reason=str(data.get("reason", "")) if isinstance(data, dict) else "")
+    db.session.commit()
+    return event_json(event)
