@@ -62,6 +62,7 @@ class Config:
     MAIL_CONNECT_RETRY_SECONDS = env_int("MAIL_CONNECT_RETRY_SECONDS", 30)  # server unreachable: wait, retry
     MAIL_RECORD_EVERY = env_int("MAIL_RECORD_EVERY", 20)  # results written every N messages (crash window)
     MAIL_SWEEP_INTERVAL_SECONDS = env_int("MAIL_SWEEP_INTERVAL_SECONDS", 60)
+    MAIL_DISPATCH_MAX_SECONDS = env_int("MAIL_DISPATCH_MAX_SECONDS", 60)  # then a fresh task carries on
 
     BASE_URL = env("EVENTSAPP_BASE_URL", "http://127.0.0.1:5000")
     DEFAULT_TIMEZONE = env("EVENTSAPP_TIMEZONE", "Asia/Ho_Chi_Minh")

@@ -20,7 +20,9 @@ Temporary failures (4xx, a dropped connection) go back to `queued` with
 exponential backoff, until MAIL_MAX_ATTEMPTS; permanent ones (5xx) are `failed`
 with the server's reason and never retried automatically. When the server
 cannot be reached at all, the batch is released untouched (the attempt does not
-count) and the dispatcher stops; the sweeper wakes it again.
+count) and the dispatcher stops; the sweeper wakes it again. A dispatcher claims until
+nothing is due, or for MAIL_DISPATCH_MAX_SECONDS, after which a fresh task
+carries on.
 """
 from __future__ import annotations
 
@@ -275,21 +277,31 @@ def dispatch(send_id: str | None = None) -> dict:
     """
     size = batch_size()
     recorder = Recorder(every=max(1, int(setting("MAIL_RECORD_EVERY", 20))))
+    deadline = time.monotonic() + setting("MAIL_DISPATCH_MAX_SECONDS", 60)
     first = True
     while True:
         ids = claim(size, send_id)
         if not ids:
             break
         if first and len(ids) == size:
-            try:
-                wake_dispatcher(send_id)
-            except Exception:  # the sweeper covers a broker hiccup
-                logger.exception("could not wake a second dispatcher")
+            _wake_quietly(send_id)
         first = False
         _, connection_failed = send_batch(ids, recorder)
         if connection_failed:
             break
+        if time.monotonic() > deadline:
+            # A long send continues in a fresh task: no task outlives the broker's
+            # visibility timeout or holds up a worker's warm shutdown.
+            _wake_quietly(send_id)
+            break
     return dict(recorder.totals)
+
+
+def _wake_quietly(send_id: str | None) -> None:
+    try:
+        wake_dispatcher(send_id)
+    except Exception:  # the sweeper covers a broker hiccup
+        logger.exception("could not wake a dispatcher")
 
 
 # ---------------------------------------------------------------- the sweeper
