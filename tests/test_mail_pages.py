@@ -39,7 +39,7 @@ def test_the_log_lists_who_got_what_with_filters_and_pages(client, auth, db):
     page = client.get(f"/events/{event.id}/mail")
     assert page.status_code == 200
     assert SUBJECT in page.text and "550 5.1.1 User unknown" in page.text
-    assert "Retry failed messages" not in page.text  # a viewer may look, not act
+    assert "Gửi lại các thư lỗi" not in page.text and "Nhật ký thư điện tử" in page.text  # a viewer may look, not act
     assert 'data-progress-url="/mail/sends/' in page.text and "js/progress.js" in page.text
     failed_only = client.get(f"/events/{event.id}/mail?state=failed")
     assert failed_only.text.count("User unknown") == 1 and failed_only.text.count("@vi.example.test") == 1
@@ -65,16 +65,17 @@ def test_the_organiser_retries_failed_messages_and_resends_one(client, auth, db,
     login(auth, viewer)
     assert auth.post(f"/events/{event.id}/mail/retry-failed", form_url=f"/events/{event.id}/mail").status_code == 403
     login(auth, organiser)
+    assert "Gửi lại các thư lỗi" in client.get(f"/events/{event.id}/mail").text
     response = auth.post(f"/events/{event.id}/mail/retry-failed", form_url=f"/events/{event.id}/mail",
                          follow_redirects=True)
-    assert "2 failed messages queued again." in response.text
+    assert "Đã đưa lại 2 thư gửi lỗi vào hàng đợi." in response.text
     _db.session.expire_all()
     assert _db.session.scalar(select(func.count()).select_from(OutboxMessage)
                               .where(OutboxMessage.state == MessageState.QUEUED)) == 2
     first = _db.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"test:{send}:0")).one()
     response = auth.post(f"/events/{event.id}/mail/{first.id}/resend", form_url=f"/events/{event.id}/mail",
                          follow_redirects=True)
-    assert f"The message to {first.recipient} is queued again." in response.text
+    assert f"Thư gửi {first.recipient} đã được đưa lại vào hàng đợi." in response.text
     copy = _db.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"test:{send}:0:resend:1")).one()
     assert copy.state == MessageState.QUEUED and copy.recipient == first.recipient
     other = EventFactory(association=event.association)
