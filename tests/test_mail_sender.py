@@ -197,3 +197,15 @@ def test_the_claim_counts_and_message_kind(app, db):
     queue_staff(2)
     assert _db.session.scalar(select(func.count()).select_from(OutboxMessage)
                               .where(OutboxMessage.kind == MessageKind.STAFF)) == 2
+
+
+def test_rows_of_different_shapes_are_queued_together(app, db):
+    from eventsapp.mail.services import queue_messages
+
+    assert queue_messages([
+        {"kind": MessageKind.STAFF, "dedupe_key": "shape:1", "recipient": "a@vi.example.test"},
+        {"kind": MessageKind.STAFF, "dedupe_key": "shape:2", "recipient": "b@vi.example.test", "send_id": "s",
+         "payload": {"subject": "Chào", "text": "Xin chào"}},
+    ], wake_sender=False) == 2
+    _db.session.commit()
+    assert progress("s")["queued"] == 1

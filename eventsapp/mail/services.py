@@ -39,11 +39,12 @@ def queue_messages(rows: Iterable[dict], *, wake_sender: bool = True) -> int:
     ]
     if not values:
         return 0
-    inserted = 0
-    for start in range(0, len(values), 1000):
-        chunk = values[start:start + 1000]
-        statement = _insert().values(chunk).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        inserted += len(db.session.execute(statement.returning(OutboxMessage.__table__.c.id)).all())
+    columns = set().union(*values)  # executemany needs the same keys in every row
+    values = [{name: row.get(name) for name in columns} for row in values]
+    # One cached statement executed for many rows: SQLAlchemy batches them into multi-row
+    # INSERTs ("insertmanyvalues") without compiling a new statement for every chunk.
+    statement = _insert().on_conflict_do_nothing(index_elements=["dedupe_key"])
+    inserted = len(db.session.execute(statement.returning(OutboxMessage.__table__.c.id), values).all())
     if wake_sender and inserted:
         wake_sender_after_commit()
     return inserted

@@ -25,7 +25,13 @@ from .models import MessageKind, MessageState, OutboxMessage
 bp = Blueprint("mail", __name__)
 
 navigation.register_tab("event", "mail.event_log", _l("E-mail log"), order=60)
-navigation.register("mail.outbox", _l("Outbox"), order=95, admin_only=True)
+
+
+@bp.record_once
+def _outbox_menu(state) -> None:
+    if state.app.config.get("SHOW_OUTBOX"):  # development only
+        navigation.register("mail.outbox", _l("Outbox"), order=95, admin_only=True)
+
 
 PER_PAGE = 50
 STATE_LABELS = {MessageState.QUEUED.value: _l("Queued"), MessageState.SENDING.value: _l("Sending"),
