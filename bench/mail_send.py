@@ -235,7 +235,7 @@ def profile(app, event_id: int, contacts) -> str:
     profiler.disable()
     seconds = time.monotonic() - started
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
     return f"{totals} in {seconds:.2f} s ({totals['sent'] / seconds:.0f}/s, one process, profiled)\n{out.getvalue()}"
 
 
