@@ -56,6 +56,13 @@ class Config:
     MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 200)
     MAIL_RATE_LIMIT_PER_SECOND = float(env("MAIL_RATE_LIMIT_PER_SECOND", "0"))  # 0 = unlimited
     MAIL_LEASE_SECONDS = env_int("MAIL_LEASE_SECONDS", 300)
+    MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)  # temporary failures before a message is failed
+    MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60)  # backoff: base * 2^(attempt-1) ...
+    MAIL_RETRY_MAX_SECONDS = env_int("MAIL_RETRY_MAX_SECONDS", 3600)  # ... capped at this
+    MAIL_CONNECT_RETRY_SECONDS = env_int("MAIL_CONNECT_RETRY_SECONDS", 30)  # server unreachable: wait, retry
+    MAIL_RECORD_EVERY = env_int("MAIL_RECORD_EVERY", 20)  # results written every N messages (crash window)
+    MAIL_SWEEP_INTERVAL_SECONDS = env_int("MAIL_SWEEP_INTERVAL_SECONDS", 60)
+    MAIL_DISPATCH_MAX_SECONDS = env_int("MAIL_DISPATCH_MAX_SECONDS", 60)  # then a fresh task carries on
 
     BASE_URL = env("EVENTSAPP_BASE_URL", "http://127.0.0.1:5000")
     DEFAULT_TIMEZONE = env("EVENTSAPP_TIMEZONE", "Asia/Ho_Chi_Minh")

@@ -25,4 +25,8 @@ def beat_schedule(config) -> dict:
             "task": "health.heartbeat",
             "schedule": timedelta(seconds=config["HEARTBEAT_INTERVAL_SECONDS"]),
         },
+        "mail.sweep": {
+            "task": "mail.sweep",
+            "schedule": timedelta(seconds=config.get("MAIL_SWEEP_INTERVAL_SECONDS", 60)),
+        },
     }

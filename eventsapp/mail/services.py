@@ -39,11 +39,12 @@ def queue_messages(rows: Iterable[dict], *, wake_sender: bool = True) -> int:
     ]
     if not values:
         return 0
-    inserted = 0
-    for start in range(0, len(values), 1000):
-        chunk = values[start:start + 1000]
-        statement = _insert().values(chunk).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        inserted += len(db.session.execute(statement.returning(OutboxMessage.__table__.c.id)).all())
+    columns = set().union(*values)  # executemany needs the same keys in every row
+    values = [{name: row.get(name) for name in columns} for row in values]
+    # One cached statement executed for many rows: SQLAlchemy batches them into multi-row
+    # INSERTs ("insertmanyvalues") without compiling a new statement for every chunk.
+    statement = _insert().on_conflict_do_nothing(index_elements=["dedupe_key"])
+    inserted = len(db.session.execute(statement.returning(OutboxMessage.__table__.c.id), values).all())
     if wake_sender and inserted:
         wake_sender_after_commit()
     return inserted
@@ -54,3 +55,119 @@ def wake_sender_after_commit() -> None:
     from ..after_commit import enqueue_after_commit
 
     enqueue_after_commit(current_app.extensions["celery"].signature(DISPATCH_TASK))
+
+
+# ---------------------------------------------------------------- organiser actions and progress
+
+RESEND_MARK = ":resend:"
+
+
+def retry_failed(*, event_id: int | None = None, send_id: str | None = None,
+                 campaign_id: int | None = None, message_ids: Iterable[int] | None = None) -> int:
+    """Queue failed messages again (of an event, a send, a campaign, or given ids); returns how many.
+
+    Their attempts start from zero; the sender is woken after the caller commits.
+    """
+    from sqlalchemy import update
+
+    conditions = [OutboxMessage.state == MessageState.FAILED]
+    if event_id is not None:
+        conditions.append(OutboxMessage.event_id == event_id)
+    if send_id is not None:
+        conditions.append(OutboxMessage.send_id == send_id)
+    if campaign_id is not None:
+        conditions.append(OutboxMessage.campaign_id == campaign_id)
+    if message_ids is not None:
+        conditions.append(OutboxMessage.id.in_(list(message_ids)))
+    if len(conditions) == 1:
+        raise ValueError("retry_failed needs an event, a send, a campaign or message ids")
+    now = utcnow()
+    count = db.session.execute(
+        update(OutboxMessage).where(*conditions)
+        .values(state=MessageState.QUEUED, attempts=0, next_attempt_at=now, lease_expires_at=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if count:
+        wake_sender_after_commit()
+    return count
+
+
+def resend(message: OutboxMessage, *, send_id: str | None = None) -> OutboxMessage:
+    """A new outbox row for the same purpose as `message` (its key gets a `:resend:<n>` suffix).
+
+    The original stays as it was, for the log. Returns the new (queued) row;
+    the sender is woken after the caller commits.
+    """
+    from sqlalchemy import func, select
+
+    root = message.dedupe_key.split(RESEND_MARK)[0]
+    earlier = db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.dedupe_key.like(root.replace("%", r"\%").replace("_", r"\_") + RESEND_MARK + "%", escape="\\")))
+    copy = OutboxMessage(
+        kind=message.kind, dedupe_key=f"{root}{RESEND_MARK}{earlier + 1}", recipient=message.recipient,
+        contact_id=message.contact_id, invitation_id=message.invitation_id, event_id=message.event_id,
+        campaign_id=message.campaign_id, send_id=send_id or message.send_id, payload=dict(message.payload or {}),
+    )
+    db.session.add(copy)
+    db.session.flush()
+    wake_sender_after_commit()
+    return copy
+
+
+def progress(send_id: str) -> dict:
+    """Counts by state of one send, for progress bars: {queued, sending, sent, failed, total, done}."""
+    return _counts(OutboxMessage.send_id == send_id)
+
+
+def event_counts(event_id: int) -> dict:
+    """Counts by state of every message about an event."""
+    return _counts(OutboxMessage.event_id == event_id)
+
+
+def _counts(condition) -> dict:
+    from sqlalchemy import func, select
+
+    counts = {state.value: 0 for state in MessageState}
+    for state, number in db.session.execute(
+            select(OutboxMessage.state, func.count(OutboxMessage.id)).where(condition).group_by(OutboxMessage.state)):
+        counts[MessageState(state).value] = number
+    counts["total"] = sum(counts.values())
+    counts["done"] = counts["queued"] + counts["sending"] == 0
+    return counts
+
+
+def log_query(*, event_id: int | None = None, send_id: str | None = None, state: str | None = None,
+              kind: str | None = None):
+    """The e-mail log: messages newest first, filtered; a select() for pagination."""
+    from sqlalchemy import select
+
+    from .models import MessageKind
+
+    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    if event_id is not None:
+        query = query.where(OutboxMessage.event_id == event_id)
+    if send_id is not None:
+        query = query.where(OutboxMessage.send_id == send_id)
+    if state in {s.value for s in MessageState}:
+        query = query.where(OutboxMessage.state == MessageState(state))
+    if kind in {k.value for k in MessageKind}:
+        query = query.where(OutboxMessage.kind == MessageKind(kind))
+    return query
+
+
+def send_owner_association_id(send_id: str) -> int | None:
+    """The association a send belongs to (through its event or campaign), for permission checks."""
+    from sqlalchemy import select
+
+    from ..campaigns.models import Campaign
+    from ..events.models import Event
+
+    row = db.session.execute(select(OutboxMessage.event_id, OutboxMessage.campaign_id)
+                             .where(OutboxMessage.send_id == send_id).limit(1)).first()
+    if row is None:
+        return None
+    if row.event_id is not None:
+        return db.session.scalar(select(Event.association_id).where(Event.id == row.event_id))
+    if row.campaign_id is not None:
+        return db.session.scalar(select(Campaign.association_id).where(Campaign.id == row.campaign_id))
+    return None

@@ -24,6 +24,10 @@ class TemporaryFailure(Exception):
     """The message may go through later (connection lost, 4xx)."""
 
 
+class ConnectionLost(TemporaryFailure):
+    """No connection to the server (refused, dropped, timed out): nothing after this can go either."""
+
+
 class PermanentFailure(Exception):
     """The server refused the message for good (5xx)."""
 
@@ -49,7 +53,7 @@ class SmtpTransport:
             if self.username:
                 self._smtp.login(self.username, self.password or "")
         except (OSError, smtplib.SMTPException) as error:
-            raise TemporaryFailure(f"cannot connect to {self.host}:{self.port}: {error}") from error
+            raise ConnectionLost(f"cannot connect to {self.host}:{self.port}: {error}") from error
         return self
 
     def __exit__(self, *exc) -> None:
@@ -69,8 +73,12 @@ class SmtpTransport:
             raise _classify(code, reason) from error
         except smtplib.SMTPResponseException as error:
             raise _classify(error.smtp_code, error.smtp_error) from error
-        except (OSError, smtplib.SMTPException) as error:
+        except smtplib.SMTPServerDisconnected as error:
+            raise ConnectionLost(str(error) or "server disconnected") from error
+        except smtplib.SMTPException as error:  # (a subclass of OSError: test it first)
             raise TemporaryFailure(str(error)) from error
+        except OSError as error:
+            raise ConnectionLost(str(error) or type(error).__name__) from error
         if refused:
             code, reason = next(iter(refused.values()))
             raise _classify(code, reason)

@@ -1,0 +1,298 @@
+"""Benchmark: 10,000 invitations through the outbox, two Celery workers and one SMTP sink,
+against the ceiling — a plain smtplib loop sending 10,000 pre-built messages of the same
+size over one connection to the same sink, in the same run.
+
+    .venv/bin/python bench/mail_send.py [--count 10000] [--redis-db 3] [--workers 2]
+
+Needs PostgreSQL on 127.0.0.1:5432 (a temporary database is created and dropped) and
+Redis on 127.0.0.1:6379 (the given database is flushed). The sink (aiosmtpd) runs in its
+own process and only counts. Prints: time until the sink has everything, messages/s,
+worker peak RSS, the ceiling, and the ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import multiprocessing
+import os
+import signal
+import smtplib
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CONTACTS = Path("/work/shared/data/contacts-10k.csv")
+if not CONTACTS.exists():
+    CONTACTS = ROOT.parent / "shared" / "data" / "contacts-10k.csv"
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+# ---------------------------------------------------------------- the sink, in its own process
+
+def run_sink(port: int, count, sizes, ready) -> None:
+    import asyncio
+
+    from aiosmtpd.controller import Controller
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            with count.get_lock():
+                count.value += 1
+                sizes.value += len(envelope.original_content or envelope.content)
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, data_size_limit=50 * 1024 * 1024)
+    controller.start()
+    ready.set()
+    signal.sigwait({signal.SIGTERM})
+    controller.stop()
+    del asyncio
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_count(count, target: int, timeout: float) -> float:
+    started = time.monotonic()
+    while count.value < target:
+        if time.monotonic() - started > timeout:
+            raise SystemExit(f"timed out: the sink has {count.value} of {target}")
+        time.sleep(0.01)
+    return time.monotonic()
+
+
+# ---------------------------------------------------------------- workers
+
+def peak_rss_kb(pid: int) -> int:
+    """VmHWM of a process and its children (a prefork worker is a parent and its pool)."""
+    total = 0
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        pids += [int(p) for p in task.read_text().split()]
+    for each in pids:
+        try:
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def start_workers(n: int, env: dict, log_dir: Path) -> list[subprocess.Popen]:
+    workers = []
+    for i in range(n):
+        log = open(log_dir / f"bench-mail-worker-{i}.log", "wb")
+        workers.append(subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "celery_worker", "worker", "-Q", "mail", "-c", "1",
+             "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "-I", "bench.mail_renderer", "-n", f"bench-{i}-{uuid.uuid4().hex[:6]}@%h"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+    return workers
+
+
+def wait_workers_ready(app, n: int, timeout: float = 120) -> None:
+    """Each worker answers a ping on the broker."""
+    celery = app.extensions["celery"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = celery.control.ping(timeout=1.0) or []
+        if len(replies) >= n:
+            return
+    raise SystemExit("the workers did not start; see bench-mail-worker-*.log")
+
+
+# ---------------------------------------------------------------- data
+
+def seed(app, count: int):
+    from sqlalchemy import insert
+
+    from eventsapp.associations.models import Association, AssociationKind
+    from eventsapp.contacts.models import Contact
+    from eventsapp.events.models import Event, EventStatus
+    from eventsapp.extensions import db
+    from eventsapp.timeutils import utcnow
+
+    with CONTACTS.open(encoding="utf-8") as handle:
+        people = list(csv.DictReader(handle))[:count]
+    association = Association(slug="viet-nhat", name_vi="Hội hữu nghị Việt Nam – Nhật Bản",
+                              name_en="Vietnam–Japan Friendship Association", kind=AssociationKind.ASSOCIATION)
+    db.session.add(association)
+    db.session.flush()
+    start = (utcnow() + timedelta(days=20)).replace(minute=0, second=0, microsecond=0)
+    event = Event(association_id=association.id, slug="gap-mat-xuan", title_vi="Gặp mặt kiều bào Xuân Quê hương 2027",
+                  title_en="Spring homeland gathering 2027", timezone="Asia/Ho_Chi_Minh", starts_at=start,
+                  ends_at=start + timedelta(hours=3), venue_name="Nhà văn hóa tỉnh Bắc Giang",
+                  venue_address="Đường Nguyễn Văn Cừ, TP Bắc Giang", status=EventStatus.PUBLISHED,
+                  description_vi="Chương trình văn nghệ, gói bánh chưng và trao bằng khen.")
+    db.session.add(event)
+    db.session.flush()
+    db.session.execute(insert(Contact), [
+        {"full_name": p["Họ và tên"], "email": p["Email"].strip().lower(), "country": p["Quốc gia"],
+         "timezone": p["Múi giờ"] or "Asia/Ho_Chi_Minh", "language": p["Ngôn ngữ"] or "vi"} for p in people])
+    db.session.commit()
+    contacts = db.session.execute(db.select(Contact.id, Contact.email).order_by(Contact.id)).all()
+    return event.id, contacts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--redis-db", type=int, default=int(os.environ.get("EVENTSAPP_TEST_REDIS_DB", "3")))
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--profile", action="store_true",
+                        help="no workers: run the dispatcher in this process under cProfile and print the top")
+    args = parser.parse_args()
+
+    import psycopg
+    import redis
+
+    name = f"eventsapp_bench_mail_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    database_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    broker_url = f"redis://127.0.0.1:6379/{args.redis_db}"
+    redis.Redis.from_url(broker_url).flushdb()
+
+    port = free_port()
+    count, sizes, ready = multiprocessing.Value("q", 0), multiprocessing.Value("q", 0), multiprocessing.Event()
+    sink = multiprocessing.Process(target=run_sink, args=(port, count, sizes, ready), daemon=True)
+    sink.start()
+    ready.wait(30)
+
+    settings = {"EVENTSAPP_CONFIG": "testing", "TEST_DATABASE_URL": database_url, "TEST_BROKER_URL": broker_url,
+                "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "MAIL_BATCH_SIZE": str(args.batch_size),
+                "EVENTSAPP_BASE_URL": "https://events.example.vn"}
+    os.environ.update(settings)
+    from flask_migrate import upgrade
+
+    from config import TestingConfig
+    from eventsapp import create_app
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, CELERY_BROKER_URL=broker_url,
+                     MAIL_SERVER="127.0.0.1", MAIL_PORT=port, BASE_URL="https://events.example.vn")
+    log_dir = ROOT / "bench" / "results"
+    log_dir.mkdir(exist_ok=True)
+    workers = []
+    try:
+        with app.app_context():
+            upgrade()
+            event_id, contacts = seed(app, args.count)
+            if args.profile:
+                report = profile(app, event_id, contacts)
+            else:
+                workers = start_workers(args.workers, {**os.environ, **settings}, log_dir)
+                wait_workers_ready(app, args.workers)
+                report = run(app, event_id, contacts, count, sizes, workers)
+    finally:
+        for worker in workers:
+            try:
+                os.killpg(worker.pid, signal.SIGTERM)
+                worker.wait(timeout=30)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(worker.pid, signal.SIGKILL)
+        sink.terminate()
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(report)
+
+
+def queue_rows(event_id: int, contacts, send_id: str) -> None:
+    from eventsapp.extensions import db
+    from eventsapp.mail.models import MessageKind
+    from eventsapp.mail.services import queue_messages
+
+    queue_messages([{"kind": MessageKind.INVITATION, "dedupe_key": f"invitation:{cid}:0", "recipient": email,
+                     "contact_id": cid, "event_id": event_id, "send_id": send_id} for cid, email in contacts],
+                   wake_sender=False)
+    db.session.commit()
+
+
+def profile(app, event_id: int, contacts) -> str:
+    import cProfile
+    import io
+    import pstats
+
+    import bench.mail_renderer  # noqa: F401
+    from eventsapp.mail import sender
+
+    queue_rows(event_id, contacts, "profile")
+    profiler = cProfile.Profile()
+    started = time.monotonic()
+    profiler.enable()
+    totals = sender.dispatch()
+    profiler.disable()
+    seconds = time.monotonic() - started
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
+    return f"{totals} in {seconds:.2f} s ({totals['sent'] / seconds:.0f}/s, one process, profiled)\n{out.getvalue()}"
+
+
+def run(app, event_id: int, contacts, count, sizes, workers) -> str:
+    from sqlalchemy import func, select
+
+    import bench.mail_renderer  # noqa: F401  (the same renderer, for the ceiling's messages)
+    from eventsapp.extensions import db
+    from eventsapp.mail.models import MessageKind, MessageState, OutboxMessage
+    from eventsapp.mail.renderers import render
+    from eventsapp.mail.services import queue_messages
+
+    from email.policy import SMTP as SMTP_POLICY
+
+    n = len(contacts)
+    send_id = uuid.uuid4().hex[:12]
+    # --- eventsapp: queue (one transaction), the dispatcher is woken after commit
+    started = time.monotonic()
+    queue_messages([{"kind": MessageKind.INVITATION, "dedupe_key": f"invitation:{cid}:0", "recipient": email,
+                     "contact_id": cid, "event_id": event_id, "send_id": send_id} for cid, email in contacts])
+    db.session.commit()
+    queue_seconds = time.monotonic() - started
+    finished = wait_count(count, n, timeout=1800)
+    app_seconds = finished - started
+    app_bytes = sizes.value
+    rss = [peak_rss_kb(w.pid) for w in workers]
+    time.sleep(0.5)
+    states = dict(db.session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())
+
+    # --- the ceiling: the same messages, pre-built, one smtplib connection
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    prebuilt = []
+    for row in rows:
+        email = render(row)
+        email["Message-ID"] = f"<ceiling.{row.id}@eventsapp>"
+        prebuilt.append((row.recipient, email.as_bytes(policy=SMTP_POLICY)))
+    sender = app.config["MAIL_DEFAULT_SENDER"]
+    with count.get_lock():
+        count.value, sizes.value = 0, 0
+    started = time.monotonic()
+    with smtplib.SMTP("127.0.0.1", app.config["MAIL_PORT"]) as smtp:
+        for recipient, data in prebuilt:
+            smtp.sendmail(sender, [recipient], data)
+    ceiling_seconds = wait_count(count, n, timeout=1800) - started
+
+    ratio = app_seconds / ceiling_seconds
+    return "\n".join([
+        f"mail send benchmark: {n} invitations, {len(workers)} worker processes (-Q mail -c 1), PostgreSQL + Redis",
+        f"  message size           {app_bytes / n / 1024:.1f} KB average (text + HTML + iTIP .ics)",
+        f"  queue (one commit)     {queue_seconds:.2f} s",
+        f"  eventsapp, all in sink {app_seconds:.2f} s   {n / app_seconds:.0f} messages/s",
+        "  outbox states          " + ", ".join(f"{getattr(k, 'value', k)}={v}" for k, v in states.items()),
+        f"  worker peak RSS        {', '.join(f'{kb / 1024:.0f} MB' for kb in rss)} (main + pool process each)",
+        f"  ceiling (smtplib loop) {ceiling_seconds:.2f} s   {n / ceiling_seconds:.0f} messages/s",
+        f"  ratio                  {ratio:.2f}x the ceiling (target: within 2x)",
+    ])
+
+
+if __name__ == "__main__":
+    main()

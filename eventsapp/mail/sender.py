@@ -1,0 +1,332 @@
+"""Sending the outbox: claim a batch, render it, send it over one connection, record it.
+
+The database is the source of truth and the only coordination between workers:
+
+1. **claim** — one statement moves up to MAIL_BATCH_SIZE due rows from `queued`
+   to `sending`, counts the attempt, sets a lease (MAIL_LEASE_SECONDS) and fixes
+   the row's Message-ID, then commits. On PostgreSQL the rows are chosen with
+   `FOR UPDATE SKIP LOCKED`, so any number of workers claim disjoint batches;
+   on SQLite (one embedded worker) a conditional `UPDATE … WHERE state='queued'`
+   does the same.
+2. **render** each row (a renderer's error fails that row with the reason).
+3. **send** the batch over one SMTP connection, at most MAIL_RATE_LIMIT_PER_SECOND.
+4. **record** the results in bulk — one statement per outcome group (sent, retry,
+   failed), every MAIL_RECORD_EVERY messages so that a crash leaves only a few
+   sent-but-unrecorded rows: those are the only possible duplicates, they keep
+   the Message-ID they were sent with, and the sweeper re-queues them when
+   their lease expires.
+
+Temporary failures (4xx, a dropped connection) go back to `queued` with
+exponential backoff, until MAIL_MAX_ATTEMPTS; permanent ones (5xx) are `failed`
+with the server's reason and never retried automatically. When the server
+cannot be reached at all, the batch is released untouched (the attempt does not
+count) and the dispatcher stops; the sweeper wakes it again. A dispatcher claims until
+nothing is due, or for MAIL_DISPATCH_MAX_SECONDS, after which a fresh task
+carries on.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+from flask import current_app
+from sqlalchemy import String, bindparam, case, cast, exists, literal, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..timeutils import utcnow
+from . import ratelimit
+from .models import MessageState, OutboxMessage
+from .renderers import render
+from .transport import ConnectionLost, PermanentFailure, TemporaryFailure, open_transport
+
+logger = logging.getLogger(__name__)
+
+DISPATCH_TASK = "mail.dispatch"
+table = OutboxMessage.__table__
+c = table.c
+
+QUEUED, SENDING, SENT, FAILED = MessageState.QUEUED, MessageState.SENDING, MessageState.SENT, MessageState.FAILED
+
+
+def setting(name: str, default):
+    return current_app.config.get(name, default)
+
+
+# ---------------------------------------------------------------- claim
+
+def _message_id_domain() -> str:
+    address = parseaddr(setting("MAIL_DEFAULT_SENDER", "") or "")[1]
+    return address.rpartition("@")[2] or "eventsapp"
+
+
+def _due(now, send_id: str | None) -> list:
+    conditions = [c.state == QUEUED, c.next_attempt_at <= now]
+    if send_id:
+        conditions.append(c.send_id == send_id)
+    return conditions
+
+
+def claim(limit: int, send_id: str | None = None) -> list[int]:
+    """Move up to `limit` due rows to `sending` (one statement), commit, return their ids."""
+    now = utcnow()
+    token = secrets.token_hex(4)
+    # The Message-ID is fixed at the first claim and kept on retries: a copy sent
+    # twice (crash between send and record) carries the same id, and the log shows it.
+    message_id = case(
+        (c.smtp_message_id == "",
+         literal("<outbox.") + cast(c.id, String) + literal(f".{token}@{_message_id_domain()}>")),
+        else_=c.smtp_message_id,
+    )
+    values = {"state": SENDING, "attempts": c.attempts + 1, "updated_at": now, "smtp_message_id": message_id,
+              "lease_expires_at": now + timedelta(seconds=setting("MAIL_LEASE_SECONDS", 300))}
+    chosen = select(c.id).where(*_due(now, send_id)).order_by(c.next_attempt_at, c.id).limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        statement = update(table).where(c.id.in_(chosen.with_for_update(skip_locked=True).scalar_subquery()))
+    else:
+        ids = db.session.scalars(chosen).all()
+        if not ids:
+            db.session.commit()
+            return []
+        statement = update(table).where(c.id.in_(ids), c.state == QUEUED)
+    claimed = db.session.scalars(statement.values(**values).returning(c.id)).all()
+    db.session.commit()
+    return sorted(claimed)
+
+
+def batch_size() -> int:
+    """MAIL_BATCH_SIZE, smaller when a rate limit means a batch could outlive its lease."""
+    size = max(1, int(setting("MAIL_BATCH_SIZE", 200)))
+    rate = float(setting("MAIL_RATE_LIMIT_PER_SECOND", 0) or 0)
+    if rate > 0:
+        size = min(size, max(1, int(rate * setting("MAIL_LEASE_SECONDS", 300) / 2)))
+    return size
+
+
+# ---------------------------------------------------------------- record
+
+@dataclass
+class Recorder:
+    """Buffers the results of a batch and writes them one statement per outcome group."""
+
+    every: int = 20
+    sent: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    retry: list[dict] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)
+    totals: dict = field(default_factory=lambda: {"sent": 0, "failed": 0, "retry": 0, "released": 0})
+    _last_flush: float = field(default_factory=time.monotonic)
+
+    def mark_sent(self, row_id: int, subject: str) -> None:
+        self.sent.append({"b_id": row_id, "b_subject": subject})
+
+    def mark_failed(self, row_id: int, reason: str, subject: str = "") -> None:
+        self.failed.append({"b_id": row_id, "b_error": reason[:2000], "b_subject": subject})
+
+    def mark_temporary(self, row_id: int, attempts: int, reason: str, subject: str = "") -> None:
+        """Back to the queue with exponential backoff, or failed once the attempts are spent."""
+        if attempts >= setting("MAIL_MAX_ATTEMPTS", 8):
+            self.mark_failed(row_id, f"gave up after {attempts} attempts: {reason}", subject)
+            return
+        delay = min(setting("MAIL_RETRY_BASE_SECONDS", 60) * 2 ** max(0, attempts - 1),
+                    setting("MAIL_RETRY_MAX_SECONDS", 3600))
+        self.retry.append({"b_id": row_id, "b_error": reason[:2000], "b_subject": subject,
+                           "b_next": utcnow() + timedelta(seconds=delay)})
+
+    def release(self, row_ids: list[int]) -> None:
+        """Not attempted (no connection): back to the queue, the attempt not counted."""
+        self.released.extend(row_ids)
+
+    def pending(self) -> int:
+        return len(self.sent) + len(self.failed) + len(self.retry) + len(self.released)
+
+    def maybe_flush(self) -> None:
+        if self.pending() >= self.every or time.monotonic() - self._last_flush > 1.0:
+            self.flush()
+
+    def flush(self, release_reason: str = "") -> None:
+        if not self.pending():
+            return
+        now = utcnow()
+        session = db.session
+        if self.sent:
+            session.execute(
+                update(table).where(c.id == bindparam("b_id"), c.state != SENT, c.state != FAILED)
+                .values(state=SENT, sent_at=now, updated_at=now, lease_expires_at=None, last_error="",
+                        subject=bindparam("b_subject")),
+                self.sent)
+        if self.failed:
+            session.execute(
+                update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
+                .values(state=FAILED, updated_at=now, lease_expires_at=None, last_error=bindparam("b_error"),
+                        subject=bindparam("b_subject")),
+                self.failed)
+        if self.retry:
+            session.execute(
+                update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
+                .values(state=QUEUED, updated_at=now, lease_expires_at=None, last_error=bindparam("b_error"),
+                        subject=bindparam("b_subject"), next_attempt_at=bindparam("b_next")),
+                self.retry)
+        if self.released:
+            session.execute(
+                update(table).where(c.id.in_(self.released), c.state == SENDING)
+                .values(state=QUEUED, updated_at=now, lease_expires_at=None, attempts=c.attempts - 1,
+                        last_error=release_reason[:2000],
+                        next_attempt_at=now + timedelta(seconds=setting("MAIL_CONNECT_RETRY_SECONDS", 30))))
+        session.commit()
+        for name in ("sent", "failed", "retry"):
+            self.totals[name] += len(getattr(self, name))
+            getattr(self, name).clear()
+        self.totals["released"] += len(self.released)
+        self.released.clear()
+        self._last_flush = time.monotonic()
+
+
+# ---------------------------------------------------------------- render and send
+
+@dataclass
+class Outgoing:
+    row_id: int
+    attempts: int
+    subject: str
+    email: EmailMessage
+
+
+def _prepare(message: OutboxMessage) -> Outgoing:
+    email = render(message)
+    del email["Message-ID"]
+    email["Message-ID"] = message.smtp_message_id
+    if not email.get("From"):
+        email["From"] = setting("MAIL_DEFAULT_SENDER", "")
+    if not email.get("To"):
+        email["To"] = message.recipient
+    return Outgoing(message.id, message.attempts, str(email.get("Subject", ""))[:500], email)
+
+
+def render_batch(ids: list[int], recorder: Recorder) -> list[Outgoing]:
+    """Load the claimed rows (related rows in a few queries, not one per message) and render them."""
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+        .options(selectinload(OutboxMessage.contact), selectinload(OutboxMessage.invitation),
+                 selectinload(OutboxMessage.event))
+    ).all()
+    outgoing = []
+    for row in rows:
+        try:
+            outgoing.append(_prepare(row))
+        except Exception as error:  # a renderer's bug fails its message, not the batch
+            logger.exception("could not render outbox message %s", row.id)
+            if isinstance(error, SQLAlchemyError):
+                db.session.rollback()
+            recorder.mark_failed(row.id, f"could not build the message: {error}")
+    return outgoing
+
+
+def send_batch(ids: list[int], recorder: Recorder | None = None) -> tuple[Recorder, bool]:
+    """Render and send claimed rows; returns the recorder and whether the connection failed."""
+    recorder = recorder or Recorder(every=max(1, int(setting("MAIL_RECORD_EVERY", 20))))
+    outgoing = render_batch(ids, recorder)
+    limiter = ratelimit.bucket()
+    done = 0
+    reason = ""
+    try:
+        with open_transport() as transport:
+            for item in outgoing:
+                limiter.take()
+                done += 1
+                try:
+                    transport.send(item.email)
+                except ConnectionLost as error:
+                    reason = str(error)
+                    recorder.mark_temporary(item.row_id, item.attempts, reason, item.subject)
+                    break
+                except PermanentFailure as error:
+                    recorder.mark_failed(item.row_id, str(error), item.subject)
+                except TemporaryFailure as error:
+                    recorder.mark_temporary(item.row_id, item.attempts, str(error), item.subject)
+                else:
+                    recorder.mark_sent(item.row_id, item.subject)
+                recorder.maybe_flush()
+    except ConnectionLost as error:  # the connection could not even be opened
+        reason = str(error)
+    connection_failed = bool(reason)
+    if connection_failed:
+        logger.warning("mail server unreachable (%s); %d messages wait for the next try",
+                       reason, len(outgoing) - done)
+        recorder.release([item.row_id for item in outgoing[done:]])
+    recorder.flush(release_reason=reason)
+    return recorder, connection_failed
+
+
+def wake_dispatcher(send_id: str | None = None) -> None:
+    celery = current_app.extensions["celery"]
+    celery.send_task(DISPATCH_TASK, args=[send_id] if send_id else [])
+
+
+def dispatch(send_id: str | None = None) -> dict:
+    """Claim and send batches until nothing is due (or the server is unreachable).
+
+    When the first batch is full, one more dispatcher is woken, so a large send
+    spreads over every free mail worker (each of those does the same).
+    """
+    size = batch_size()
+    recorder = Recorder(every=max(1, int(setting("MAIL_RECORD_EVERY", 20))))
+    deadline = time.monotonic() + setting("MAIL_DISPATCH_MAX_SECONDS", 60)
+    first = True
+    while True:
+        ids = claim(size, send_id)
+        if not ids:
+            break
+        if first and len(ids) == size:
+            _wake_quietly(send_id)
+        first = False
+        _, connection_failed = send_batch(ids, recorder)
+        if connection_failed:
+            break
+        if time.monotonic() > deadline:
+            # A long send continues in a fresh task: no task outlives the broker's
+            # visibility timeout or holds up a worker's warm shutdown.
+            _wake_quietly(send_id)
+            break
+    return dict(recorder.totals)
+
+
+def _wake_quietly(send_id: str | None) -> None:
+    try:
+        wake_dispatcher(send_id)
+    except Exception:  # the sweeper covers a broker hiccup
+        logger.exception("could not wake a dispatcher")
+
+
+# ---------------------------------------------------------------- the sweeper
+
+def sweep() -> dict:
+    """Re-queue rows whose worker died while sending; wake a dispatcher when rows are due.
+
+    Run by beat every minute: it is what makes a lost task, a flushed broker or
+    a killed worker harmless.
+    """
+    now = utcnow()
+    expired = [c.state == SENDING, c.lease_expires_at < now]
+    max_attempts = setting("MAIL_MAX_ATTEMPTS", 8)
+    gave_up = db.session.execute(
+        update(table).where(*expired, c.attempts >= max_attempts)
+        .values(state=FAILED, updated_at=now, lease_expires_at=None,
+                last_error=f"gave up after {max_attempts} attempts: the worker was lost while sending")
+    ).rowcount
+    requeued = db.session.execute(
+        update(table).where(*expired)
+        .values(state=QUEUED, updated_at=now, lease_expires_at=None, next_attempt_at=now,
+                last_error="the worker was lost while sending; queued again")
+    ).rowcount
+    db.session.commit()
+    due = db.session.scalar(select(exists().where(*_due(now, None))))
+    if due:
+        wake_dispatcher()
+    return {"requeued": requeued, "gave_up": gave_up, "woke_dispatcher": bool(due)}
