@@ -54,6 +54,7 @@ def rsvp(token: str):
     event = invitation.event
     form = AnswerForm()
     closed = services.answer_closed_reason(event)
+    refused = False
     if request.method == "GET":
         # A link scanner fetching ?answer=… only sees a preselected form: nothing is recorded.
         preselect = request.args.get("answer")
@@ -64,13 +65,16 @@ def rsvp(token: str):
         form.guests.data = invitation.guests
         form.comment.data = invitation.comment
     elif closed:
-        flash(str(closed), "warning")
+        refused = True
     elif form.validate_on_submit():
         try:
             services.answer(invitation, form.status.data, form.guests.data or 0, form.comment.data or "")
         except services.InvitationError as error:
             db.session.rollback()
+            refused = True
             flash(str(error.message), "danger")
+            invitation = services.by_token(token)
+            event = invitation.event
         else:
             db.session.commit()
             invitation = services.by_token(token)
@@ -81,7 +85,7 @@ def rsvp(token: str):
                            status_label=status_label(invitation.status), locale=invitation.contact.language,
                            ics_url=url_for("invitations.rsvp_ics", token=token),
                            feed_url=links.personal_feed_url(invitation.contact),
-                           map_url=_map(event)), (200 if request.method == "GET" or not form.errors else 400)
+                           map_url=_map(event)), (400 if refused or form.errors else 200)
 
 
 def _map(event):
