@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from .. import signals
 from ..campaigns.models import Campaign
 from ..contacts.models import Contact, ContactTag, contact_associations
-from ..events.models import Event, Honoree
+from ..events.models import Event, EventStatus, Honoree
 from ..extensions import db
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..mail.services import queue_messages
@@ -225,7 +225,7 @@ def send_campaign_invitations(campaign_id: int) -> tuple[str, int]:
         select(Invitation.id, Invitation.contact_id, Contact.email)
         .join(Contact, Contact.id == Invitation.contact_id)
         .join(Event, Event.id == Invitation.event_id)
-        .where(Event.campaign_id == campaign_id, Event.status != "cancelled", Event.ends_at > utcnow(),
+        .where(Event.campaign_id == campaign_id, Event.status != EventStatus.CANCELLED, Event.ends_at > utcnow(),
                Invitation.status == InvitationStatus.PENDING, Invitation.revoked_at.is_(None), _mailable())
         .order_by(Event.starts_at, Invitation.id)
     ).all()

@@ -328,7 +328,7 @@ def send_campaign(campaign_id: int):
     campaign = _load_campaign(campaign_id, Action.MANAGE)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    _, queued = services.send_campaign_invitations(campaign.id)
+    queued = services.send_campaign_invitations(campaign.id)[1]
     db.session.commit()
     flash(_("%(n)s invitations are being sent.", n=queued) if queued else _("Everyone has been sent the invitation already."),
           "success" if queued else "info")
