@@ -353,7 +353,7 @@ def answer(invitation: Invitation, status: InvitationStatus | str, guests: int =
         guests = 0
     if guests < 0 or guests > event.max_guests:
         raise InvitationError(_l("You may bring at most %(n)s guests.", n=event.max_guests))
-    previous = invitation.status
+    previous, previous_guests = invitation.status, invitation.guests
     now = utcnow()
     if status == InvitationStatus.ACCEPTED:
         status = _place(event, invitation, previous, guests, now)
@@ -364,7 +364,8 @@ def answer(invitation: Invitation, status: InvitationStatus | str, guests: int =
     invitation.comment = (comment or "").strip()[:2000]
     invitation.answered_at = now
     db.session.flush()
-    promote_waiters(event)
+    if previous == InvitationStatus.ACCEPTED and (status != InvitationStatus.ACCEPTED or guests < previous_guests):
+        promote_waiters(event)  # seats were freed
     _queue_personal(MessageKind.CONFIRMATION, invitation,
                     f"confirmation:{invitation.id}:{now.strftime('%Y%m%dT%H%M%S%f')}")
     signals.invitation_answered.send(invitation, previous_status=previous)

@@ -68,7 +68,7 @@ def rsvp(token: str):
         refused = True
     elif form.validate_on_submit():
         try:
-            services.answer(invitation, form.status.data, form.guests.data or 0, form.comment.data or "")
+            invitation = services.answer(invitation, form.status.data, form.guests.data or 0, form.comment.data or "")
         except services.InvitationError as error:
             db.session.rollback()
             refused = True
@@ -76,12 +76,13 @@ def rsvp(token: str):
             invitation = services.by_token(token)
             event = invitation.event
         else:
+            status = invitation.status
             db.session.commit()
-            invitation = services.by_token(token)
-            flash(_("Thank you, your answer is recorded: %(answer)s.", answer=status_label(invitation.status)),
-                  "success" if invitation.status != InvitationStatus.WAITLISTED else "warning")
+            flash(_("Thank you, your answer is recorded: %(answer)s.", answer=status_label(status)),
+                  "success" if status != InvitationStatus.WAITLISTED else "warning")
             return redirect(url_for("invitations.rsvp", token=token), code=303)
     return render_template("invitations/rsvp.html", invitation=invitation, event=event, form=form, closed=closed,
+                           choices=[(value, label) for value, label in form.status.choices],
                            status_label=status_label(invitation.status), locale=invitation.contact.language,
                            ics_url=url_for("invitations.rsvp_ics", token=token),
                            feed_url=links.personal_feed_url(invitation.contact),
