@@ -153,6 +153,31 @@ def _flash_result(result: services.AddResult) -> None:
         flash(_("Unknown addresses: %(list)s", list=", ".join(result.unknown_emails[:20])), "warning")
 
 
+def _add_from_form(form: AddInviteesForm, association_id: int, add) -> bool:
+    """Handle the add-invitees form; True when invitees were added (and committed)."""
+    authorize(Action.MANAGE, association_id)
+    if not form.validate_on_submit():
+        return False
+    criteria = criteria_from_form(form)
+    if criteria.is_empty:
+        flash(_("Choose at least one filter or enter e-mail addresses."), "warning")
+        return False
+    try:
+        result = add(criteria)
+    except services.InvitationError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+        return False
+    db.session.commit()
+    _flash_result(result)
+    return True
+
+
+def _flash_sent(queued: int) -> None:
+    flash(_("%(n)s invitations are being sent.", n=queued) if queued else _("Everyone has been sent the invitation already."),
+          "success" if queued else "info")
+
+
 def _filters() -> dict:
     return {"status": request.args.get("status", ""), "honoree": request.args.get("honoree", ""),
             "q": request.args.get("q", "")}
@@ -172,22 +197,8 @@ def _invitations_page(event_ids, filters):
 def event_invitations(event_id: int):
     event = load_event(event_id, Action.VIEW)
     form = _add_form()
-    if request.method == "POST":
-        authorize(Action.MANAGE, event.association_id)
-        if form.validate_on_submit():
-            criteria = criteria_from_form(form)
-            if criteria.is_empty:
-                flash(_("Choose at least one filter or enter e-mail addresses."), "warning")
-            else:
-                try:
-                    result = services.add_invitees(event, criteria)
-                except services.InvitationError as error:
-                    db.session.rollback()
-                    flash(str(error.message), "danger")
-                else:
-                    db.session.commit()
-                    _flash_result(result)
-                    return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
+    if request.method == "POST" and _add_from_form(form, event.association_id, lambda c: services.add_invitees(event, c)):
+        return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
     filters = _filters()
     rows, total, page = _invitations_page([event.id], filters)
     return render_template(
@@ -218,8 +229,7 @@ def send(event_id: int):
         flash(str(error.message), "danger")
         return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
     db.session.commit()
-    flash(_("%(n)s invitations are being sent.", n=queued) if queued else _("Everyone has been sent the invitation already."),
-          "success" if queued else "info")
+    _flash_sent(queued)
     return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
 
 
@@ -300,17 +310,9 @@ def _load_campaign(campaign_id: int, action: Action) -> Campaign:
 def campaign_invitations(campaign_id: int):
     campaign = _load_campaign(campaign_id, Action.VIEW)
     form = _add_form()
-    if request.method == "POST":
-        authorize(Action.MANAGE, campaign.association_id)
-        if form.validate_on_submit():
-            criteria = criteria_from_form(form)
-            if criteria.is_empty:
-                flash(_("Choose at least one filter or enter e-mail addresses."), "warning")
-            else:
-                result = services.add_campaign_invitees(campaign, criteria)
-                db.session.commit()
-                _flash_result(result)
-                return redirect(url_for("invitations.campaign_invitations", campaign_id=campaign.id), code=303)
+    if request.method == "POST" and _add_from_form(form, campaign.association_id,
+                                                   lambda c: services.add_campaign_invitees(campaign, c)):
+        return redirect(url_for("invitations.campaign_invitations", campaign_id=campaign.id), code=303)
     event_ids = [e.id for e in campaign.events]
     per_event = [(event, services.status_counts([event.id])) for event in campaign.events]
     filters = _filters()
@@ -331,6 +333,5 @@ def send_campaign(campaign_id: int):
         abort(400)
     queued = services.send_campaign_invitations(campaign.id)[1]
     db.session.commit()
-    flash(_("%(n)s invitations are being sent.", n=queued) if queued else _("Everyone has been sent the invitation already."),
-          "success" if queued else "info")
+    _flash_sent(queued)
     return redirect(url_for("invitations.campaign_invitations", campaign_id=campaign.id), code=303)
