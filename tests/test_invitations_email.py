@@ -189,3 +189,27 @@ def test_campaign_invitation_lists_every_event_with_its_own_answer_links(db):
     attachment = next(p for p in mail.walk() if p.get_content_type() == "application/ics")
     cal = icalendar.Calendar.from_ical(attachment.get_content())
     assert len(cal.walk("VEVENT")) == 2 and str(cal["METHOD"]) == "PUBLISH"
+
+
+def test_a_contact_who_unsubscribed_after_queueing_is_not_rendered(db, invitation):
+    from eventsapp.invitations.emails import RecipientOptedOut
+    from eventsapp.mail.transport import PermanentFailure
+    from eventsapp.timeutils import utcnow
+
+    services.send_invitations(invitation.event_id)
+    message = queued(db, invitation)
+    invitation.contact.opted_out_at = utcnow()
+    db.session.commit()
+    with pytest.raises(RecipientOptedOut) as raised:
+        render(message)
+    assert isinstance(raised.value, PermanentFailure)
+
+
+def test_long_vietnamese_summaries_fold_without_breaking_characters(db, invitation):
+    services.send_invitations(invitation.event_id)
+    part, cal = calendar_of(parsed(queued(db, invitation)))
+    raw = part.get_payload(decode=True)
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    for line in raw.split(b"\r\n"):
+        line.decode("utf-8")  # no line ends in the middle of a multi-byte character
+    assert str(cal.walk("VEVENT")[0]["SUMMARY"]) == TITLE

@@ -92,6 +92,7 @@ def test_ten_thousand_invitees_and_their_send_are_bulk_operations(db):
         db.session.commit()
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", count)
+    print(f"10,000 invitees added in {added_in:.2f} s, their send queued in {sent_in:.2f} s, {len(statements)} statements")
     assert result.added == 10_000 and queued == 10_000
     assert len(statements) < 40, f"{len(statements)} statements"
     assert added_in < 10 and sent_in < 10, (added_in, sent_in)
@@ -117,3 +118,16 @@ def test_send_skips_answered_revoked_and_unsubscribed(db):
     db.session.commit()
     keys = db.session.scalars(select(OutboxMessage.dedupe_key).order_by(OutboxMessage.id)).all()
     assert keys[1].startswith(f"invitation:{pending.id}:seq:4:resend:")
+
+
+def test_the_demo_seed_invites_members_once(db):
+    from eventsapp.invitations import demo
+
+    association = AssociationFactory()
+    member(association)
+    member(association)
+    event = EventFactory(association=association)
+    assert len(list(demo.seed())) == 1
+    assert list(demo.seed()) == []
+    statuses = db.session.scalars(select(Invitation.status).where(Invitation.event_id == event.id)).all()
+    assert len(statuses) == 2 and "accepted" in {s.value for s in statuses}

@@ -9,12 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import JSON, Integer, String, and_, case, cast, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -24,7 +23,8 @@ from ..contacts.models import Contact, ContactTag, contact_associations
 from ..events.models import Event, EventStatus, Honoree
 from ..extensions import db
 from ..mail.models import MessageKind, MessageState, OutboxMessage
-from ..mail.services import queue_messages
+from ..dbtypes import UTCDateTime
+from ..mail.services import queue_messages, wake_sender_after_commit
 from ..permissions import descendant_ids
 from ..timeutils import utcnow
 from .models import Invitation, InvitationStatus, new_token
@@ -90,8 +90,8 @@ class AddResult:
                 "archived": self.archived, "unknown_emails": self.unknown_emails, "honorees": self.honorees}
 
 
-def _candidates(criteria: Criteria) -> tuple[list[tuple[int, bool, bool]], list[str]]:
-    """(contact id, opted out, archived) of every matching contact, in one query; and unknown e-mails."""
+def _matching(criteria: Criteria):
+    """The SQL condition selecting the contacts `criteria` names (None when it names nobody)."""
     conditions = []
     if criteria.has_filters:
         parts = []
@@ -109,78 +109,85 @@ def _candidates(criteria: Criteria) -> tuple[list[tuple[int, bool, bool]], list[
         conditions.append(and_(*parts))
     if criteria.contact_ids:
         conditions.append(Contact.id.in_(criteria.contact_ids))
+    if criteria.emails:
+        conditions.append(Contact.email.in_([e.strip().lower() for e in criteria.emails if e.strip()]))
+    return or_(*conditions) if conditions else None
+
+
+def _count_matching(condition, criteria: Criteria, result: AddResult) -> int:
+    """Count the skipped (aggregated in SQL) and list unknown e-mails; returns how many are mailable."""
+    row = db.session.execute(select(
+        func.count(Contact.id),
+        func.count(Contact.opted_out_at),
+        func.sum(case((and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_not(None)), 1), else_=0)),
+    ).where(condition)).one()
+    result.opted_out, result.archived = row[1], int(row[2] or 0)
     emails = [e.strip().lower() for e in criteria.emails if e.strip()]
     if emails:
-        conditions.append(Contact.email.in_(emails))
-    if not conditions:
-        return [], []
-    rows = db.session.execute(
-        select(Contact.id, Contact.email, Contact.opted_out_at.is_not(None), Contact.archived_at.is_not(None))
-        .where(or_(*conditions))
-    ).all()
-    known = {row[1] for row in rows}
-    return [(row[0], row[2], row[3]) for row in rows], [e for e in emails if e not in known]
+        known = set(db.session.scalars(select(Contact.email).where(Contact.email.in_(emails))))
+        result.unknown_emails = [e for e in dict.fromkeys(emails) if e not in known]
+    return row[0] - row[1] - result.archived
 
 
-def _insert_invitations(values: list[dict]) -> list[int]:
-    if not values:
-        return []
+def _dialect_insert(table):
     dialect = db.session.get_bind().dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    ids: list[int] = []
-    table = Invitation.__table__
-    for start in range(0, len(values), 2000):
-        statement = (builder(table).values(values[start:start + 2000])
-                     .on_conflict_do_nothing(index_elements=["event_id", "contact_id"])
-                     .returning(table.c.id))
-        ids += list(db.session.scalars(statement))
-    return ids
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def _invite_to_event(event: Event, candidates: list[tuple[int, bool, bool]], result: AddResult) -> None:
-    wanted = [cid for cid, opted_out, archived in candidates if not opted_out and not archived]
-    existing = set(db.session.scalars(select(Invitation.contact_id).where(Invitation.event_id == event.id)))
-    honorees = set(db.session.scalars(select(Honoree.contact_id).where(Honoree.event_id == event.id)))
+def _random_token():
+    """64 hex characters drawn by the database: on PostgreSQL two v4 UUIDs from its strong random source
+    (244 random bits), on SQLite 256 bits of randomblob."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.replace(cast(func.gen_random_uuid(), String) + cast(func.gen_random_uuid(), String), "-", "")
+    return func.lower(func.hex(func.randomblob(32)))
+
+
+def _invite_to_event(event: Event, condition, mailable: int, result: AddResult) -> None:
+    """INSERT … SELECT: one statement invites every matching, mailable, not yet invited contact."""
     now = utcnow()
-    values = [
-        {"event_id": event.id, "contact_id": cid, "token": new_token(), "checkin_token": new_token(),
-         "status": InvitationStatus.PENDING.value, "guests": 0, "comment": "", "is_honoree": cid in honorees,
-         "created_at": now, "updated_at": now}
-        for cid in wanted if cid not in existing
-    ]
-    ids = _insert_invitations(values)
+    honoree = exists().where(Honoree.event_id == event.id, Honoree.contact_id == Contact.id)
+    columns = {
+        "event_id": literal(event.id), "contact_id": Contact.id, "token": _random_token(),
+        "checkin_token": _random_token(), "status": literal(InvitationStatus.PENDING.value), "guests": literal(0),
+        "comment": literal(""), "is_honoree": honoree, "created_at": literal(now, UTCDateTime),
+        "updated_at": literal(now, UTCDateTime),
+    }
+    query = (select(*[value.label(name) for name, value in columns.items()])
+             .where(condition, _mailable()).order_by(Contact.sort_key, Contact.id))
+    table = Invitation.__table__
+    statement = (_dialect_insert(table).from_select(list(columns), query)
+                 .on_conflict_do_nothing(index_elements=["event_id", "contact_id"])
+                 .returning(table.c.id, table.c.is_honoree))
+    rows = db.session.execute(statement).all()
+    ids = [row[0] for row in rows]
     result.added += len(ids)
-    result.already_invited += len(wanted) - len(ids)
-    result.honorees += sum(1 for v in values if v["is_honoree"])
+    result.already_invited += mailable - len(ids)
+    result.honorees += sum(1 for row in rows if row[1])
     result.invitation_ids += ids
     if ids:
         signals.invitations_created.send(event, invitation_ids=ids)
-
-
-def _count_skipped(candidates, result: AddResult) -> None:
-    result.opted_out = sum(1 for _, opted_out, _ in candidates if opted_out)
-    result.archived = sum(1 for _, opted_out, archived in candidates if archived and not opted_out)
 
 
 def add_invitees(event: Event, criteria: Criteria) -> AddResult:
     """Invite the matching contacts to `event`; opted-out, archived and already invited are skipped and counted."""
     if event.is_cancelled:
         raise InvitationError(_l("This event is cancelled."))
-    candidates, unknown = _candidates(criteria)
-    result = AddResult(unknown_emails=unknown)
-    _count_skipped(candidates, result)
-    _invite_to_event(event, candidates, result)
+    result = AddResult()
+    condition = _matching(criteria)
+    if condition is not None:
+        _invite_to_event(event, condition, _count_matching(condition, criteria, result), result)
     return result
 
 
 def add_campaign_invitees(campaign: Campaign, criteria: Criteria) -> AddResult:
     """One invitation per event of the campaign for each matching contact (counts summed over events)."""
-    candidates, unknown = _candidates(criteria)
-    result = AddResult(unknown_emails=unknown)
-    _count_skipped(candidates, result)
-    for event in campaign.events:
-        if not event.is_cancelled:
-            _invite_to_event(event, candidates, result)
+    result = AddResult()
+    condition = _matching(criteria)
+    if condition is not None:
+        mailable = _count_matching(condition, criteria, result)
+        for event in campaign.events:
+            if not event.is_cancelled:
+                _invite_to_event(event, condition, mailable, result)
     return result
 
 
@@ -202,20 +209,39 @@ def send_invitations(event_id: int) -> tuple[str, int]:
     if event.ends_at <= utcnow():
         raise InvitationError(_l("This event is over."))
     send_id = uuid.uuid4().hex
-    rows = db.session.execute(
-        select(Invitation.id, Invitation.contact_id, Contact.email)
-        .join(Contact, Contact.id == Invitation.contact_id)
-        .where(Invitation.event_id == event_id, Invitation.status == InvitationStatus.PENDING,
-               Invitation.revoked_at.is_(None), _mailable())
-        .order_by(Invitation.id)
-    ).all()
-    queued = queue_messages([
-        {"kind": MessageKind.INVITATION, "dedupe_key": invitation_key(row.id, event.sequence),
-         "recipient": row.email, "contact_id": row.contact_id, "invitation_id": row.id,
-         "event_id": event_id, "campaign_id": event.campaign_id, "send_id": send_id}
-        for row in rows
-    ])
-    return send_id, queued
+    return send_id, _queue_from_select(
+        MessageKind.INVITATION, event, send_id, _dedupe("invitation", event.sequence),
+        (Invitation.event_id == event_id, Invitation.status == InvitationStatus.PENDING,
+         Invitation.revoked_at.is_(None), _mailable()))
+
+
+def _dedupe(prefix: str, sequence: int):
+    """f"{prefix}:{invitation id}:seq:{sequence}" computed by the database."""
+    return literal(f"{prefix}:") + cast(Invitation.id, String) + literal(f":seq:{sequence}")
+
+
+def _queue_from_select(kind: MessageKind, event: Event, send_id: str, dedupe_key, conditions, payload=None) -> int:
+    """Outbox rows for the matching invitations in ONE statement (INSERT … SELECT, duplicates skipped);
+    the same rows queue_messages would write, without a Python round trip per invitee."""
+    now = utcnow()
+    columns = {
+        "kind": literal(kind.value), "dedupe_key": dedupe_key, "recipient": Contact.email,
+        "contact_id": Invitation.contact_id, "invitation_id": Invitation.id, "event_id": literal(event.id),
+        "campaign_id": literal(event.campaign_id, Integer), "send_id": literal(send_id),
+        "payload": literal(payload or {}, JSON), "state": literal(MessageState.QUEUED.value), "attempts": literal(0),
+        "last_error": literal(""), "smtp_message_id": literal(""), "subject": literal(""),
+        "created_at": literal(now, UTCDateTime), "updated_at": literal(now, UTCDateTime),
+        "next_attempt_at": literal(now, UTCDateTime),
+    }
+    query = (select(*[value.label(name) for name, value in columns.items()])
+             .select_from(Invitation).join(Contact, Contact.id == Invitation.contact_id)
+             .where(*conditions).order_by(Invitation.id))
+    statement = (_dialect_insert(OutboxMessage.__table__).from_select(list(columns), query)
+                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.__table__.c.id))
+    inserted = len(db.session.execute(statement).all())
+    if inserted:
+        wake_sender_after_commit()
+    return inserted
 
 
 def send_campaign_invitations(campaign_id: int) -> tuple[str, int]:
@@ -446,35 +472,25 @@ def unsubscribe(contact: Contact) -> None:
 
 # ------------------------------------------------------------------ event changes
 
-def _informed_invitations(event: Event):
-    """Invitees who have heard of the event (mailed, or answered) and not declined; mailable."""
+def _informed(event: Event):
+    """Conditions: invitees who have heard of the event (mailed, or answered) and not declined; mailable."""
     mailed = exists().where(OutboxMessage.invitation_id == Invitation.id)
-    conditions = [mailed, Invitation.status != InvitationStatus.PENDING]
+    heard = [mailed, Invitation.status != InvitationStatus.PENDING]
     if event.campaign_id:
-        conditions.append(exists().where(OutboxMessage.campaign_id == event.campaign_id,
-                                         OutboxMessage.kind == MessageKind.CAMPAIGN_INVITATION,
-                                         OutboxMessage.contact_id == Invitation.contact_id))
-    return db.session.execute(
-        select(Invitation.id, Invitation.contact_id, Contact.email)
-        .join(Contact, Contact.id == Invitation.contact_id)
-        .where(Invitation.event_id == event.id, Invitation.status != InvitationStatus.DECLINED,
-               Invitation.revoked_at.is_(None), _mailable(), or_(*conditions))
-        .order_by(Invitation.id)
-    ).all()
+        heard.append(exists().where(OutboxMessage.campaign_id == event.campaign_id,
+                                    OutboxMessage.kind == MessageKind.CAMPAIGN_INVITATION,
+                                    OutboxMessage.contact_id == Invitation.contact_id))
+    return (Invitation.event_id == event.id, Invitation.status != InvitationStatus.DECLINED,
+            Invitation.revoked_at.is_(None), _mailable(), or_(*heard))
 
 
 def queue_change_notices(event: Event, changes) -> int:
-    """An UPDATE (or CANCELLATION) for every informed invitee who has not declined."""
+    """An UPDATE (or CANCELLATION) for every informed invitee who has not declined, in one statement."""
     kinds = {getattr(c.kind, "value", c.kind) for c in changes}
     kind = MessageKind.CANCELLATION if ("cancelled" in kinds or event.is_cancelled) else MessageKind.UPDATE
-    send_id = uuid.uuid4().hex
     change_ids = [c.id for c in changes if getattr(c, "id", None)]
-    return queue_messages([
-        {"kind": kind, "dedupe_key": f"{kind.value}:{row.id}:seq:{event.sequence}", "recipient": row.email,
-         "contact_id": row.contact_id, "invitation_id": row.id, "event_id": event.id,
-         "campaign_id": event.campaign_id, "send_id": send_id, "payload": {"change_ids": change_ids}}
-        for row in _informed_invitations(event)
-    ])
+    return _queue_from_select(kind, event, uuid.uuid4().hex, _dedupe(kind.value, event.sequence), _informed(event),
+                              payload={"change_ids": change_ids})
 
 
 # ------------------------------------------------------------------ listing
@@ -522,10 +538,3 @@ def recent_sends(event_ids: list[int] | None = None, campaign_id: int | None = N
         .group_by(OutboxMessage.send_id).order_by(func.min(OutboxMessage.created_at).desc()).limit(limit)
     ).all()
     return [{"send_id": r[0], "started": r[1], "total": r[2], "sent": r[3] or 0, "failed": r[4] or 0} for r in rows]
-
-
-def grouped(invitations) -> dict[int, list[Invitation]]:
-    groups: dict[int, list[Invitation]] = defaultdict(list)
-    for invitation in invitations:
-        groups[invitation.contact_id].append(invitation)
-    return groups
