@@ -143,7 +143,7 @@ def wait_for(url: str, timeout: float = 30) -> None:
 def session_and_csrf(base: str, token: str) -> tuple[str, str]:
     response = urllib.request.urlopen(f"{base}/rsvp/{token}", timeout=10)
     cookie = response.headers.get("Set-Cookie", "").split(";")[0]
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.read().decode())
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.read().decode())
     if not cookie or not match:
         raise SystemExit("could not read the session cookie and CSRF token of the RSVP page")
     return cookie, match.group(1)

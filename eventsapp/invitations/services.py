@@ -15,7 +15,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Integer, String, and_, case, cast, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from .. import signals
 from ..campaigns.models import Campaign
@@ -326,15 +326,24 @@ def seats_taken(event_ids: list[int]) -> int:
 
 # ------------------------------------------------------------------ the RSVP
 
-def by_token(token: str) -> Invitation | None:
-    """The active invitation with exactly this token (with its event, contact and association)."""
+def by_token(token: str, *, read_only: bool = False) -> Invitation | None:
+    """The active invitation with exactly this token (with its event, contact and association).
+
+    `read_only` (the GET of the RSVP page, the hottest public page): read on an autocommit connection
+    outside the request's session, so the page costs one query and no BEGIN/ROLLBACK round trips;
+    the objects come back detached with everything the page shows already loaded.
+    """
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(
-        select(Invitation)
-        .options(joinedload(Invitation.event).joinedload(Event.association), joinedload(Invitation.contact))
-        .where(Invitation.token == token, Invitation.revoked_at.is_(None))
-    )
+    query = (select(Invitation)
+             .options(joinedload(Invitation.event).joinedload(Event.association), joinedload(Invitation.contact))
+             .where(Invitation.token == token, Invitation.revoked_at.is_(None)))
+    if read_only and db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            with Session(bind=autocommit, expire_on_commit=False) as session:
+                return session.scalar(query)
+    return db.session.scalar(query)
 
 
 def answer_closed_reason(event: Event, now: datetime | None = None):

@@ -47,7 +47,7 @@ def _as_invitee(invitation: Invitation) -> None:
 
 @bp.route("/rsvp/<token>", methods=["GET", "POST"])
 def rsvp(token: str):
-    invitation = services.by_token(token)
+    invitation = services.by_token(token, read_only=request.method == "GET")
     if invitation is None:
         return _not_found()
     _as_invitee(invitation)
