@@ -1,0 +1,330 @@
+"""The e-mails of invitations: invitation, campaign invitation, update, cancellation,
+confirmation and promotion, each in the contact's language.
+
+Structure (what Gmail, Outlook and Apple Mail look for, calendar-notes.md):
+multipart/mixed
+  multipart/alternative
+    text/plain
+    multipart/related (text/html + the door QR code as an inline CID image)
+    text/calendar; method=REQUEST|CANCEL (base64)
+  application/ics "invite.ics" (the same object, for clients that only read attachments)
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import make_msgid, parseaddr
+from urllib.parse import quote, urlencode
+
+from babel.dates import format_date, format_datetime, format_time
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import links
+from ..calendars.core import add_timezones, event_component, new_calendar, single_event_calendar, to_ics
+from ..events.models import Event, EventChange
+from ..extensions import db
+from ..mail.models import MessageKind, OutboxMessage
+from ..mail.renderers import renderer
+from ..mail.transport import PermanentFailure
+from ..qr import checkin_qr_png
+from ..timeutils import UTC, zone
+from .models import Invitation, InvitationStatus
+
+PARTSTAT = {
+    InvitationStatus.PENDING: "NEEDS-ACTION",
+    InvitationStatus.WAITLISTED: "NEEDS-ACTION",
+    InvitationStatus.ACCEPTED: "ACCEPTED",
+    InvitationStatus.TENTATIVE: "TENTATIVE",
+    InvitationStatus.DECLINED: "DECLINED",
+}
+
+
+class RecipientOptedOut(PermanentFailure):
+    """The contact unsubscribed after the row was queued: the message must not go out."""
+
+
+# ------------------------------------------------------------------ helpers
+
+def render_mail_template(name: str, **context) -> str:
+    """A template rendered without request context processors (workers have no request)."""
+    return current_app.jinja_env.get_template(name).render(**context)
+
+
+def mail_locale(contact) -> str:
+    return contact.language if contact.language in current_app.config["LANGUAGES"] else "vi"
+
+
+def sender(association) -> tuple[str, str]:
+    """(display name, address) of the association's mail: its sending address, else the app's."""
+    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    return name, (association.sender_email or address)
+
+
+def zone_label(moment: datetime, zone_name: str) -> str:
+    offset = moment.astimezone(zone(zone_name)).strftime("%z")
+    return f"{zone_name} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def format_span(event: Event, zone_name: str, locale: str) -> str:
+    """The event's time as wall time in `zone_name`, in `locale`, with the zone named."""
+    tz = zone(zone_name)
+    start, end = event.starts_at.astimezone(tz), event.ends_at.astimezone(tz)
+    if event.all_day:
+        first = format_date(start.date(), "full", locale=locale)
+        last = format_date(end.date(), "full", locale=locale)
+        return first if first == last else f"{first} – {last}"
+    if start.date() == end.date():
+        text = (f"{format_date(start.date(), 'full', locale=locale)}, "
+                f"{format_time(start, 'short', tzinfo=tz, locale=locale)} – {format_time(end, 'short', tzinfo=tz, locale=locale)}")
+    else:
+        text = (f"{format_datetime(start, 'full', tzinfo=tz, locale=locale)} – "
+                f"{format_datetime(end, 'full', tzinfo=tz, locale=locale)}")
+    return f"{text} · {zone_label(event.starts_at, zone_name)}"
+
+
+def times_for(event: Event, contact, locale: str) -> list[str]:
+    """The event's zone first; the invitee's own zone too when its wall time differs."""
+    shown = [format_span(event, event.timezone, locale)]
+    own = contact.timezone
+    if own and own != event.timezone and not event.all_day:
+        if event.starts_at.astimezone(zone(own)).utcoffset() != event.starts_at.astimezone(zone(event.timezone)).utcoffset():
+            shown.append(format_span(event, own, locale))
+    return shown
+
+
+def _utc_stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def location_text(event: Event) -> str:
+    return ", ".join(part for part in (event.venue_name, event.venue_address) if part)
+
+
+def map_url(event: Event) -> str:
+    place = location_text(event)
+    return f"https://www.google.com/maps/search/?api=1&{urlencode({'query': place})}" if place else ""
+
+
+def calendar_links(event: Event, invitation: Invitation, locale: str) -> dict[str, str]:
+    """Add-to-calendar links: Google, Outlook.com and the invitee's .ics download."""
+    title = event.title(locale)
+    details = f"{links.rsvp_url(invitation)}"
+    location = location_text(event) or event.online_url
+    if event.all_day:
+        from ..calendars.core import local_dates
+
+        first, end = local_dates(event)
+        dates = f"{first:%Y%m%d}/{end:%Y%m%d}"
+        start_iso, end_iso = first.isoformat(), end.isoformat()
+    else:
+        dates = f"{_utc_stamp(event.starts_at)}/{_utc_stamp(event.ends_at)}"
+        start_iso = event.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        end_iso = event.ends_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    google = "https://calendar.google.com/calendar/render?" + urlencode(
+        {"action": "TEMPLATE", "text": title, "dates": dates, "details": details, "location": location,
+         "ctz": event.timezone}, quote_via=quote)
+    outlook = "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(
+        {"path": "/calendar/action/compose", "rru": "addevent", "subject": title, "startdt": start_iso,
+         "enddt": end_iso, "body": details, "location": location, "allday": "true" if event.all_day else "false"},
+        quote_via=quote)
+    return {"google": google, "outlook": outlook, "ics": links.invitation_ics_url(invitation)}
+
+
+def describe_changes(changes: list[EventChange], event: Event, locale: str) -> list[dict]:
+    """Before → after of each change, readable (ISO times shown in the event's zone)."""
+    labels = {"time": _("Time"), "place": _("Place"), "online": _("Online link"), "cancelled": _("Cancelled")}
+
+    def readable(value) -> str:
+        if isinstance(value, str):
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return value
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return format_datetime(moment, "medium", tzinfo=zone(event.timezone), locale=locale)
+        if isinstance(value, dict):
+            return ", ".join(readable(v) for v in value.values() if v)
+        return "" if value is None else str(value)
+
+    described = []
+    for change in changes:
+        kind = getattr(change.kind, "value", change.kind)
+        keys = list(dict.fromkeys([*(change.before or {}), *(change.after or {})]))
+        rows = [{"field": key, "before": readable((change.before or {}).get(key)),
+                 "after": readable((change.after or {}).get(key))} for key in keys]
+        described.append({"label": labels.get(kind, kind), "rows": rows})
+    return described
+
+
+def _address_headers(msg: EmailMessage, association, contact, locale: str) -> tuple[str, str]:
+    sender_name, sender_address = sender(association)
+    msg["From"] = Address(display_name=association.name(locale) or sender_name, addr_spec=sender_address)
+    msg["To"] = Address(display_name=contact.full_name, addr_spec=contact.email)
+    msg["List-Unsubscribe"] = f"<mailto:{sender_address}?subject=unsubscribe>, <{links.unsubscribe_url(contact)}>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return sender_name, sender_address
+
+
+def _check_recipient(contact) -> None:
+    if contact is None or contact.opted_out_at is not None or contact.archived_at is not None:
+        raise RecipientOptedOut("recipient unsubscribed or archived")
+
+
+def _invitation_of(message: OutboxMessage) -> Invitation:
+    invitation = message.invitation
+    if invitation is None:
+        invitation = db.session.get(Invitation, message.invitation_id)
+    if invitation is None:
+        raise PermanentFailure("the invitation no longer exists")
+    return invitation
+
+
+SUBJECTS = {
+    MessageKind.INVITATION: lambda title: _("Invitation: %(title)s", title=title),
+    MessageKind.UPDATE: lambda title: _("Updated: %(title)s", title=title),
+    MessageKind.CANCELLATION: lambda title: _("Cancelled: %(title)s", title=title),
+    MessageKind.CONFIRMATION: lambda title: _("Your answer: %(title)s", title=title),
+    MessageKind.PROMOTION: lambda title: _("A place is yours: %(title)s", title=title),
+}
+
+
+def status_label(status: InvitationStatus) -> str:
+    return {
+        InvitationStatus.PENDING: _("Not answered yet"),
+        InvitationStatus.ACCEPTED: _("Attending"),
+        InvitationStatus.TENTATIVE: _("Maybe"),
+        InvitationStatus.DECLINED: _("Not attending"),
+        InvitationStatus.WAITLISTED: _("On the waiting list"),
+    }[InvitationStatus(status)]
+
+
+# ------------------------------------------------------------------ one event
+
+def intro(kind: MessageKind, title: str, context: dict) -> str:
+    if kind == MessageKind.INVITATION:
+        return _("%(association)s invites you to %(title)s.", association=context["association_name"], title=title)
+    if kind == MessageKind.UPDATE:
+        return _("%(title)s has changed. Please check the new details.", title=title)
+    if kind == MessageKind.CANCELLATION:
+        return _("We are sorry: %(title)s has been cancelled.", title=title)
+    if kind == MessageKind.PROMOTION:
+        return _("Good news: a place has become free and you are now registered for %(title)s.", title=title)
+    text = _("Thank you, your answer is recorded: %(answer)s.", answer=context["status_label"])
+    if context["guests"]:
+        text += " " + _("Guests: %(n)s.", n=context["guests"])
+    return text
+
+
+def render_event_mail(message: OutboxMessage) -> EmailMessage:
+    invitation = _invitation_of(message)
+    contact, event = invitation.contact, invitation.event
+    _check_recipient(contact)
+    association = event.association
+    locale = mail_locale(contact)
+    kind = MessageKind(message.kind)
+    cancel = kind == MessageKind.CANCELLATION
+    method = "CANCEL" if cancel else "REQUEST"
+    msg = EmailMessage()
+    with force_locale(locale):
+        sender_name, sender_address = _address_headers(msg, association, contact, locale)
+        title = event.title(locale)
+        msg["Subject"] = SUBJECTS[kind](title)
+        changes = []
+        if kind == MessageKind.UPDATE:
+            ids = (message.payload or {}).get("change_ids") or []
+            query = select(EventChange).where(EventChange.id.in_(ids)) if ids else \
+                select(EventChange).where(EventChange.event_id == event.id, EventChange.sequence == event.sequence)
+            changes = describe_changes(list(db.session.scalars(query.order_by(EventChange.id))), event, locale)
+        show_qr = not cancel and invitation.status not in (InvitationStatus.DECLINED, InvitationStatus.WAITLISTED)
+        qr_cid = make_msgid(domain="eventsapp") if show_qr else None
+        context = {
+            "kind": kind.value, "event": event, "invitation": invitation, "contact": contact, "title": title,
+            "association_name": association.name(locale), "locale": locale,
+            "description": event.description(locale), "times": times_for(event, contact, locale),
+            "location": location_text(event), "map_url": map_url(event), "online_url": event.online_url,
+            "answers": None if cancel else {a: links.rsvp_url(invitation, a) for a in ("accepted", "tentative", "declined")},
+            "rsvp_url": links.rsvp_url(invitation), "calendar_links": None if cancel else calendar_links(event, invitation, locale),
+            "status_label": status_label(invitation.status), "guests": invitation.guests,
+            "changes": changes, "qr_cid": qr_cid[1:-1] if qr_cid else None,
+            "unsubscribe_url": links.unsubscribe_url(contact), "feed_url": links.personal_feed_url(contact),
+        }
+        context["intro"] = intro(kind, title, context)
+        text = render_mail_template("emails/event_mail.txt", **context)
+        html = render_mail_template("emails/event_mail.html", **context)
+        rsvp_line = _("Answer here: %(url)s", url=links.rsvp_url(invitation))
+    ics = to_ics(single_event_calendar(
+        event, method=method, locale=locale, url=links.rsvp_url(invitation), extra_description=rsvp_line,
+        organizer_email=sender_address, organizer_name=association.name(locale) or sender_name,
+        attendees=[(contact.email, contact.full_name, PARTSTAT[InvitationStatus(invitation.status)])],
+        cancelled=True if cancel else None,
+    ))
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    if qr_cid:
+        msg.get_payload()[1].add_related(checkin_qr_png(invitation), "image", "png", cid=qr_cid,
+                                         filename="qr-checkin.png")
+    # Bytes, so the CRLF line ends of RFC 5545 survive; the MIME method equals the METHOD property.
+    msg.add_alternative(ics, "text", "calendar", params={"method": method, "charset": "UTF-8"}, cte="base64")
+    msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
+    return msg
+
+
+for _kind in (MessageKind.INVITATION, MessageKind.UPDATE, MessageKind.CANCELLATION,
+              MessageKind.CONFIRMATION, MessageKind.PROMOTION):
+    renderer(_kind)(render_event_mail)
+
+
+# ------------------------------------------------------------------ a whole campaign
+
+@renderer(MessageKind.CAMPAIGN_INVITATION)
+def render_campaign_invitation(message: OutboxMessage) -> EmailMessage:
+    """One e-mail listing the campaign's events, each with its own answer links; a PUBLISH .ics of them all
+    (iTIP allows one UID per REQUEST, so the per-event invitations come with each answer's confirmation)."""
+    ids = (message.payload or {}).get("invitation_ids") or []
+    invitations = list(db.session.scalars(
+        select(Invitation).options(joinedload(Invitation.event).joinedload(Event.association), joinedload(Invitation.contact))
+        .join(Event, Event.id == Invitation.event_id)
+        .where(Invitation.id.in_(ids), Invitation.revoked_at.is_(None)).order_by(Event.starts_at, Event.id)
+    ))
+    invitations = [i for i in invitations if not i.event.is_cancelled]
+    if not invitations:
+        raise PermanentFailure("no open invitation left in this campaign message")
+    contact = invitations[0].contact
+    _check_recipient(contact)
+    campaign = invitations[0].event.campaign
+    association = campaign.association if campaign else invitations[0].event.association
+    locale = mail_locale(contact)
+    msg = EmailMessage()
+    with force_locale(locale):
+        sender_name, sender_address = _address_headers(msg, association, contact, locale)
+        title = campaign.title(locale) if campaign else invitations[0].event.title(locale)
+        msg["Subject"] = SUBJECTS[MessageKind.INVITATION](title)
+        items = [{
+            "title": inv.event.title(locale), "times": times_for(inv.event, contact, locale),
+            "location": location_text(inv.event), "map_url": map_url(inv.event), "online_url": inv.event.online_url,
+            "answers": {a: links.rsvp_url(inv, a) for a in ("accepted", "tentative", "declined")},
+            "calendar_links": calendar_links(inv.event, inv, locale),
+        } for inv in invitations]
+        context = {"title": title, "items": items, "contact": contact, "association_name": association.name(locale),
+                   "description": campaign.description_en if campaign and locale == "en" and campaign.description_en
+                   else (campaign.description_vi if campaign else ""),
+                   "unsubscribe_url": links.unsubscribe_url(contact), "feed_url": links.personal_feed_url(contact)}
+        text = render_mail_template("emails/campaign_invitation.txt", **context)
+        html = render_mail_template("emails/campaign_invitation.html", **context)
+    cal = new_calendar("PUBLISH")
+    events = [inv.event for inv in invitations]
+    add_timezones(cal, events)
+    for inv in invitations:
+        cal.add_component(event_component(inv.event, locale=locale, url=links.rsvp_url(inv),
+                                          organizer_email=sender_address,
+                                          organizer_name=association.name(locale) or sender_name))
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    msg.add_attachment(to_ics(cal), maintype="application", subtype="ics", filename="events.ics")
+    return msg

@@ -1,0 +1,28 @@
+"""Forms of the RSVP page and of the organiser's invitation pages."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+
+class AnswerForm(FlaskForm):
+    status = RadioField(_l("Your answer"), choices=[
+        ("accepted", _l("I will attend")), ("tentative", _l("Maybe")), ("declined", _l("I cannot attend")),
+    ], validators=[InputRequired(message=_l("Please choose an answer."))])
+    guests = IntegerField(_l("Guests coming with you"), default=0, validators=[Optional(), NumberRange(min=0)])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+
+
+class AddInviteesForm(FlaskForm):
+    association_id = SelectField(_l("Association"), coerce=int, default=0)
+    include_branches = BooleanField(_l("Include its branches"), default=True)
+    tag = StringField(_l("Tag"), validators=[Optional(), Length(max=60)])
+    country = StringField(_l("Country"), validators=[Optional(), Length(max=100)])
+    language = SelectField(_l("Language"), choices=[("", "—"), ("vi", "Tiếng Việt"), ("en", "English")], default="")
+    emails = TextAreaField(_l("E-mail addresses (one per line)"), validators=[Optional(), Length(max=200_000)])
+
+
+class ConfirmForm(FlaskForm):
+    """A POST button with its CSRF token."""

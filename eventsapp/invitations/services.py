@@ -1,0 +1,549 @@
+"""Invitee lists, sends, RSVP answers (capacity under a row lock), opt-outs.
+
+Every function works in the caller's transaction and never commits: views, the
+API and tasks commit. Outbox rows are written in the same transaction as the
+change that causes them (eventsapp.mail.services.queue_messages).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Integer, String, and_, case, cast, exists, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, joinedload
+
+from .. import signals
+from ..campaigns.models import Campaign
+from ..contacts.models import Contact, ContactTag, contact_associations
+from ..events.models import Event, EventStatus, Honoree
+from ..extensions import db
+from ..mail.models import MessageKind, MessageState, OutboxMessage
+from ..dbtypes import UTCDateTime
+from ..mail.services import queue_messages, wake_sender_after_commit
+from ..permissions import descendant_ids
+from ..timeutils import utcnow
+from .models import Invitation, InvitationStatus, new_token
+
+ANSWERS = (InvitationStatus.ACCEPTED, InvitationStatus.TENTATIVE, InvitationStatus.DECLINED)
+
+
+class InvitationError(Exception):
+    """A rule was broken; the message is shown to the user (lazy translated)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+# ------------------------------------------------------------------ invitee lists
+
+@dataclass
+class Criteria:
+    """Which contacts to invite. Filters combine with AND; ids and e-mails are added to them."""
+
+    association_id: int | None = None
+    include_branches: bool = True
+    tags: list[str] = field(default_factory=list)
+    country: str = ""
+    language: str = ""
+    contact_ids: list[int] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.association_id or self.tags or self.country or self.language)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.has_filters or self.contact_ids or self.emails)
+
+
+def parse_emails(text: str) -> list[str]:
+    """Addresses from pasted text: one per line, or separated by commas, semicolons or spaces."""
+    for separator in ",;\t\r":
+        text = text.replace(separator, "\n")
+    found = []
+    for word in text.replace(" ", "\n").split("\n"):
+        word = word.strip().strip("<>").lower()
+        if word and word not in found:
+            found.append(word)
+    return found
+
+
+@dataclass
+class AddResult:
+    added: int = 0
+    already_invited: int = 0
+    opted_out: int = 0
+    archived: int = 0
+    unknown_emails: list[str] = field(default_factory=list)
+    honorees: int = 0
+    invitation_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"added": self.added, "already_invited": self.already_invited, "opted_out": self.opted_out,
+                "archived": self.archived, "unknown_emails": self.unknown_emails, "honorees": self.honorees}
+
+
+def _matching(criteria: Criteria):
+    """The SQL condition selecting the contacts `criteria` names (None when it names nobody)."""
+    conditions = []
+    if criteria.has_filters:
+        parts = []
+        if criteria.association_id:
+            ids = (descendant_ids([criteria.association_id]) if criteria.include_branches
+                   else {criteria.association_id})
+            parts.append(Contact.id.in_(select(contact_associations.c.contact_id)
+                                        .where(contact_associations.c.association_id.in_(ids))))
+        for tag in criteria.tags:
+            parts.append(Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag == tag.strip())))
+        if criteria.country:
+            parts.append(func.lower(Contact.country) == criteria.country.strip().lower())
+        if criteria.language:
+            parts.append(Contact.language == criteria.language)
+        conditions.append(and_(*parts))
+    if criteria.contact_ids:
+        conditions.append(Contact.id.in_(criteria.contact_ids))
+    if criteria.emails:
+        conditions.append(Contact.email.in_([e.strip().lower() for e in criteria.emails if e.strip()]))
+    return or_(*conditions) if conditions else None
+
+
+def _count_matching(condition, criteria: Criteria, result: AddResult) -> int:
+    """Count the skipped (aggregated in SQL) and list unknown e-mails; returns how many are mailable."""
+    row = db.session.execute(select(
+        func.count(Contact.id),
+        func.count(Contact.opted_out_at),
+        func.sum(case((and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_not(None)), 1), else_=0)),
+    ).where(condition)).one()
+    result.opted_out, result.archived = row[1], int(row[2] or 0)
+    emails = [e.strip().lower() for e in criteria.emails if e.strip()]
+    if emails:
+        known = set(db.session.scalars(select(Contact.email).where(Contact.email.in_(emails))))
+        result.unknown_emails = [e for e in dict.fromkeys(emails) if e not in known]
+    return row[0] - row[1] - result.archived
+
+
+def _dialect_insert(table):
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _random_token():
+    """64 hex characters drawn by the database: on PostgreSQL two v4 UUIDs from its strong random source
+    (244 random bits), on SQLite 256 bits of randomblob."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.replace(cast(func.gen_random_uuid(), String) + cast(func.gen_random_uuid(), String), "-", "")
+    return func.lower(func.hex(func.randomblob(32)))
+
+
+def _invite_to_event(event: Event, condition, mailable: int, result: AddResult) -> None:
+    """INSERT … SELECT: one statement invites every matching, mailable, not yet invited contact."""
+    now = utcnow()
+    honoree = exists().where(Honoree.event_id == event.id, Honoree.contact_id == Contact.id)
+    columns = {
+        "event_id": literal(event.id), "contact_id": Contact.id, "token": _random_token(),
+        "checkin_token": _random_token(), "status": literal(InvitationStatus.PENDING.value), "guests": literal(0),
+        "comment": literal(""), "is_honoree": honoree, "created_at": literal(now, UTCDateTime),
+        "updated_at": literal(now, UTCDateTime),
+    }
+    query = (select(*[value.label(name) for name, value in columns.items()])
+             .where(condition, _mailable()).order_by(Contact.sort_key, Contact.id))
+    table = Invitation.__table__
+    statement = (_dialect_insert(table).from_select(list(columns), query)
+                 .on_conflict_do_nothing(index_elements=["event_id", "contact_id"])
+                 .returning(table.c.id, table.c.is_honoree))
+    rows = db.session.execute(statement).all()
+    ids = [row[0] for row in rows]
+    result.added += len(ids)
+    result.already_invited += mailable - len(ids)
+    result.honorees += sum(1 for row in rows if row[1])
+    result.invitation_ids += ids
+    if ids:
+        signals.invitations_created.send(event, invitation_ids=ids)
+
+
+def add_invitees(event: Event, criteria: Criteria) -> AddResult:
+    """Invite the matching contacts to `event`; opted-out, archived and already invited are skipped and counted."""
+    if event.is_cancelled:
+        raise InvitationError(_l("This event is cancelled."))
+    result = AddResult()
+    condition = _matching(criteria)
+    if condition is not None:
+        _invite_to_event(event, condition, _count_matching(condition, criteria, result), result)
+    return result
+
+
+def add_campaign_invitees(campaign: Campaign, criteria: Criteria) -> AddResult:
+    """One invitation per event of the campaign for each matching contact (counts summed over events)."""
+    result = AddResult()
+    condition = _matching(criteria)
+    if condition is not None:
+        mailable = _count_matching(condition, criteria, result)
+        for event in campaign.events:
+            if not event.is_cancelled:
+                _invite_to_event(event, condition, mailable, result)
+    return result
+
+
+# ------------------------------------------------------------------ sending
+
+def _mailable():
+    return and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_(None))
+
+
+def invitation_key(invitation_id: int, sequence: int) -> str:
+    return f"invitation:{invitation_id}:seq:{sequence}"
+
+
+def send_invitations(event_id: int) -> tuple[str, int]:
+    """Queue the invitation e-mail of every pending invitee; returns (send_id, rows queued)."""
+    event = db.session.get(Event, event_id)
+    if event is None or event.is_cancelled:
+        raise InvitationError(_l("This event is cancelled."))
+    if event.ends_at <= utcnow():
+        raise InvitationError(_l("This event is over."))
+    send_id = uuid.uuid4().hex
+    return send_id, _queue_from_select(
+        MessageKind.INVITATION, event, send_id, _dedupe("invitation", event.sequence),
+        (Invitation.event_id == event_id, Invitation.status == InvitationStatus.PENDING,
+         Invitation.revoked_at.is_(None), _mailable()))
+
+
+def _dedupe(prefix: str, sequence: int):
+    """f"{prefix}:{invitation id}:seq:{sequence}" computed by the database."""
+    return literal(f"{prefix}:") + cast(Invitation.id, String) + literal(f":seq:{sequence}")
+
+
+def _queue_from_select(kind: MessageKind, event: Event, send_id: str, dedupe_key, conditions, payload=None) -> int:
+    """Outbox rows for the matching invitations in ONE statement (INSERT … SELECT, duplicates skipped);
+    the same rows queue_messages would write, without a Python round trip per invitee."""
+    now = utcnow()
+    columns = {
+        "kind": literal(kind.value), "dedupe_key": dedupe_key, "recipient": Contact.email,
+        "contact_id": Invitation.contact_id, "invitation_id": Invitation.id, "event_id": literal(event.id),
+        "campaign_id": literal(event.campaign_id, Integer), "send_id": literal(send_id),
+        "payload": literal(payload or {}, JSON), "state": literal(MessageState.QUEUED.value), "attempts": literal(0),
+        "last_error": literal(""), "smtp_message_id": literal(""), "subject": literal(""),
+        "created_at": literal(now, UTCDateTime), "updated_at": literal(now, UTCDateTime),
+        "next_attempt_at": literal(now, UTCDateTime),
+    }
+    query = (select(*[value.label(name) for name, value in columns.items()])
+             .select_from(Invitation).join(Contact, Contact.id == Invitation.contact_id)
+             .where(*conditions).order_by(Invitation.id))
+    statement = (_dialect_insert(OutboxMessage.__table__).from_select(list(columns), query)
+                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.__table__.c.id))
+    inserted = len(db.session.execute(statement).all())
+    if inserted:
+        wake_sender_after_commit()
+    return inserted
+
+
+def send_campaign_invitations(campaign_id: int) -> tuple[str, int]:
+    """One e-mail per contact listing all of the campaign's events they are invited to and have not answered."""
+    send_id = uuid.uuid4().hex
+    rows = db.session.execute(
+        select(Invitation.id, Invitation.contact_id, Contact.email)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .join(Event, Event.id == Invitation.event_id)
+        .where(Event.campaign_id == campaign_id, Event.status != EventStatus.CANCELLED, Event.ends_at > utcnow(),
+               Invitation.status == InvitationStatus.PENDING, Invitation.revoked_at.is_(None), _mailable())
+        .order_by(Event.starts_at, Invitation.id)
+    ).all()
+    by_contact: dict[int, tuple[str, list[int]]] = {}
+    for row in rows:
+        by_contact.setdefault(row.contact_id, (row.email, []))[1].append(row.id)
+    queued = queue_messages([
+        {"kind": MessageKind.CAMPAIGN_INVITATION,
+         "dedupe_key": f"campaign:{campaign_id}:contact:{contact_id}:"
+                       + hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:16],
+         "recipient": email, "contact_id": contact_id, "campaign_id": campaign_id, "send_id": send_id,
+         "payload": {"invitation_ids": ids}}
+        for contact_id, (email, ids) in by_contact.items()
+    ])
+    return send_id, queued
+
+
+def resend(invitation: Invitation) -> int:
+    """A new copy of the invitation for one person (a fresh dedupe key)."""
+    contact = invitation.contact
+    if contact.opted_out_at is not None:
+        raise InvitationError(_l("This contact has unsubscribed."))
+    if invitation.revoked_at is not None:
+        raise InvitationError(_l("This invitation is revoked."))
+    event = invitation.event
+    key = f"{invitation_key(invitation.id, event.sequence)}:resend:{secrets.token_hex(6)}"
+    return queue_messages([{"kind": MessageKind.INVITATION, "dedupe_key": key, "recipient": contact.email,
+                            "contact_id": contact.id, "invitation_id": invitation.id, "event_id": event.id,
+                            "campaign_id": event.campaign_id}])
+
+
+def revoke(invitation: Invitation) -> None:
+    invitation.revoked_at = utcnow()
+
+
+def regenerate_token(invitation: Invitation) -> None:
+    """A new RSVP link (the old one answers 404); the invitation is active again."""
+    invitation.token = new_token()
+    invitation.revoked_at = None
+
+
+def send_progress(send_id: str) -> dict:
+    """Counts by outbox state for one send."""
+    counts = {state.value: 0 for state in MessageState}
+    for state, count in db.session.execute(
+        select(OutboxMessage.state, func.count()).where(OutboxMessage.send_id == send_id).group_by(OutboxMessage.state)
+    ):
+        counts[state.value] = count
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def status_counts(event_ids: list[int]) -> dict[str, int]:
+    counts = {status.value: 0 for status in InvitationStatus}
+    for status, count in db.session.execute(
+        select(Invitation.status, func.count()).where(Invitation.event_id.in_(event_ids), Invitation.revoked_at.is_(None))
+        .group_by(Invitation.status)
+    ):
+        counts[status.value] = count
+    counts["total"] = sum(counts.values())
+    counts["seats"] = seats_taken(event_ids)
+    return counts
+
+
+def seats_taken(event_ids: list[int]) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(1 + Invitation.guests), 0))
+        .where(Invitation.event_id.in_(event_ids), Invitation.status == InvitationStatus.ACCEPTED,
+               Invitation.revoked_at.is_(None))
+    ) or 0
+
+
+# ------------------------------------------------------------------ the RSVP
+
+def by_token(token: str, *, read_only: bool = False) -> Invitation | None:
+    """The active invitation with exactly this token (with its event, contact and association).
+
+    `read_only` (the GET of the RSVP page, the hottest public page): read on an autocommit connection
+    outside the request's session, so the page costs one query and no BEGIN/ROLLBACK round trips;
+    the objects come back detached with everything the page shows already loaded.
+    """
+    if not token or len(token) > 64:
+        return None
+    query = (select(Invitation)
+             .options(joinedload(Invitation.event).joinedload(Event.association), joinedload(Invitation.contact))
+             .where(Invitation.token == token, Invitation.revoked_at.is_(None)))
+    if read_only and db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            with Session(bind=autocommit, expire_on_commit=False) as session:
+                return session.scalar(query)
+    return db.session.scalar(query)
+
+
+def answer_closed_reason(event: Event, now: datetime | None = None):
+    """Why answers are no longer taken, or None."""
+    now = now or utcnow()
+    if event.is_cancelled:
+        return _l("This event has been cancelled.")
+    if event.ends_at <= now or event.starts_at <= now:
+        return _l("This event has already taken place.")
+    if event.rsvp_deadline is not None and event.rsvp_deadline <= now:
+        return _l("The deadline for answers has passed.")
+    return None
+
+
+def _queue_personal(kind: MessageKind, invitation: Invitation, key: str) -> None:
+    contact = invitation.contact
+    if contact.opted_out_at is not None or contact.archived_at is not None:
+        return
+    queue_messages([{"kind": kind, "dedupe_key": key, "recipient": contact.email, "contact_id": contact.id,
+                     "invitation_id": invitation.id, "event_id": invitation.event_id,
+                     "campaign_id": invitation.event.campaign_id}])
+
+
+def answer(invitation: Invitation, status: InvitationStatus | str, guests: int = 0, comment: str = "") -> Invitation:
+    """Record an answer. Capacity is checked under a lock on the event row, so that
+    simultaneous acceptances never overbook: those that do not fit are waitlisted."""
+    status = InvitationStatus(status)
+    if status not in ANSWERS:
+        raise InvitationError(_l("Please choose an answer."))
+    # The lock serialises every answer to this event; everything below reads fresh rows.
+    event = db.session.scalar(select(Event).where(Event.id == invitation.event_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    invitation = db.session.scalar(select(Invitation).where(Invitation.id == invitation.id)
+                                   .execution_options(populate_existing=True))
+    if invitation.revoked_at is not None:
+        raise InvitationError(_l("This invitation is revoked."))
+    reason = answer_closed_reason(event)
+    if reason:
+        raise InvitationError(reason)
+    guests = int(guests or 0)
+    if status != InvitationStatus.ACCEPTED:
+        guests = 0
+    if guests < 0 or guests > event.max_guests:
+        raise InvitationError(_l("You may bring at most %(n)s guests.", n=event.max_guests))
+    previous, previous_guests = invitation.status, invitation.guests
+    now = utcnow()
+    if status == InvitationStatus.ACCEPTED:
+        status = _place(event, invitation, previous, guests, now)
+    else:
+        invitation.waitlisted_at = None
+    invitation.status = status
+    invitation.guests = guests
+    invitation.comment = (comment or "").strip()[:2000]
+    invitation.answered_at = now
+    db.session.flush()
+    if previous == InvitationStatus.ACCEPTED and (status != InvitationStatus.ACCEPTED or guests < previous_guests):
+        promote_waiters(event)  # seats were freed
+    _queue_personal(MessageKind.CONFIRMATION, invitation,
+                    f"confirmation:{invitation.id}:{now.strftime('%Y%m%dT%H%M%S%f')}")
+    signals.invitation_answered.send(invitation, previous_status=previous)
+    return invitation
+
+
+def _place(event: Event, invitation: Invitation, previous: InvitationStatus, guests: int, now) -> InvitationStatus:
+    if event.capacity is None:
+        invitation.waitlisted_at = None
+        return InvitationStatus.ACCEPTED
+    others = db.session.scalar(
+        select(func.coalesce(func.sum(1 + Invitation.guests), 0))
+        .where(Invitation.event_id == event.id, Invitation.status == InvitationStatus.ACCEPTED,
+               Invitation.revoked_at.is_(None), Invitation.id != invitation.id)
+    )
+    free = event.capacity - others
+    if 1 + guests <= free:
+        invitation.waitlisted_at = None
+        return InvitationStatus.ACCEPTED
+    if previous == InvitationStatus.ACCEPTED:
+        # Someone with a seat asking for more guests than fit keeps the seat they had.
+        raise InvitationError(_l("Only %(n)s places are left for you and your guests.", n=max(free, 0)))
+    if invitation.waitlisted_at is None:
+        invitation.waitlisted_at = now
+    return InvitationStatus.WAITLISTED
+
+
+def promote_waiters(event: Event) -> list[Invitation]:
+    """Move waiters into freed seats, first come first served (skipping those whose party does not fit).
+    The caller holds the event row lock."""
+    if event.capacity is None:
+        waiters = []
+    else:
+        free = event.capacity - seats_taken([event.id])
+        if free <= 0:
+            return []
+        waiters = list(db.session.scalars(
+            select(Invitation).options(joinedload(Invitation.contact))
+            .where(Invitation.event_id == event.id, Invitation.status == InvitationStatus.WAITLISTED,
+                   Invitation.revoked_at.is_(None))
+            .order_by(Invitation.waitlisted_at, Invitation.id)
+        ))
+    promoted = []
+    for waiter in waiters:
+        if 1 + waiter.guests > free:
+            continue
+        free -= 1 + waiter.guests
+        waiter.status = InvitationStatus.ACCEPTED
+        waiter.waitlisted_at = None
+        promoted.append(waiter)
+        _queue_personal(MessageKind.PROMOTION, waiter,
+                        f"promotion:{waiter.id}:{utcnow().strftime('%Y%m%dT%H%M%S%f')}")
+        signals.invitation_answered.send(waiter, previous_status=InvitationStatus.WAITLISTED)
+        if free <= 0:
+            break
+    return promoted
+
+
+# ------------------------------------------------------------------ opting out
+
+def contact_by_unsubscribe_token(token: str) -> Contact | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Contact).where(Contact.unsubscribe_token == token))
+
+
+def unsubscribe(contact: Contact) -> None:
+    """Never mail this contact again: mark them and fail what is still queued for them."""
+    if contact.opted_out_at is None:
+        contact.opted_out_at = utcnow()
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.contact_id == contact.id, OutboxMessage.state == MessageState.QUEUED)
+        .values(state=MessageState.FAILED, last_error="recipient unsubscribed", updated_at=utcnow())
+    )
+    signals.contact_saved.send(contact)
+
+
+# ------------------------------------------------------------------ event changes
+
+def _informed(event: Event):
+    """Conditions: invitees who have heard of the event (mailed, or answered) and not declined; mailable."""
+    mailed = exists().where(OutboxMessage.invitation_id == Invitation.id)
+    heard = [mailed, Invitation.status != InvitationStatus.PENDING]
+    if event.campaign_id:
+        heard.append(exists().where(OutboxMessage.campaign_id == event.campaign_id,
+                                    OutboxMessage.kind == MessageKind.CAMPAIGN_INVITATION,
+                                    OutboxMessage.contact_id == Invitation.contact_id))
+    return (Invitation.event_id == event.id, Invitation.status != InvitationStatus.DECLINED,
+            Invitation.revoked_at.is_(None), _mailable(), or_(*heard))
+
+
+def queue_change_notices(event: Event, changes) -> int:
+    """An UPDATE (or CANCELLATION) for every informed invitee who has not declined, in one statement."""
+    kinds = {getattr(c.kind, "value", c.kind) for c in changes}
+    kind = MessageKind.CANCELLATION if ("cancelled" in kinds or event.is_cancelled) else MessageKind.UPDATE
+    change_ids = [c.id for c in changes if getattr(c, "id", None)]
+    return _queue_from_select(kind, event, uuid.uuid4().hex, _dedupe(kind.value, event.sequence), _informed(event),
+                              payload={"change_ids": change_ids})
+
+
+# ------------------------------------------------------------------ listing
+
+def invitation_query(event_ids: list[int], *, status: str = "", honoree: str = "", search: str = ""):
+    from ..text import fold
+
+    query = (select(Invitation).join(Contact, Contact.id == Invitation.contact_id)
+             .options(joinedload(Invitation.contact))
+             .where(Invitation.event_id.in_(event_ids)))
+    if status in {s.value for s in InvitationStatus}:
+        query = query.where(Invitation.status == status)
+    elif status == "revoked":
+        query = query.where(Invitation.revoked_at.is_not(None))
+    if honoree == "yes":
+        query = query.where(Invitation.is_honoree.is_(True))
+    elif honoree == "no":
+        query = query.where(Invitation.is_honoree.is_(False))
+    if search.strip():
+        for word in fold(search).split():
+            query = query.where(Contact.search_text.contains(word, autoescape=True))
+    return query.order_by(Contact.sort_key, Contact.id, Invitation.event_id)
+
+
+def last_messages(invitation_ids: list[int]) -> dict[int, OutboxMessage]:
+    """The latest outbox row of each invitation (state shown in the table), one query."""
+    if not invitation_ids:
+        return {}
+    latest = (select(func.max(OutboxMessage.id)).where(OutboxMessage.invitation_id.in_(invitation_ids))
+              .group_by(OutboxMessage.invitation_id))
+    result: dict[int, OutboxMessage] = {}
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(latest))):
+        result[message.invitation_id] = message
+    return result
+
+
+def recent_sends(event_ids: list[int] | None = None, campaign_id: int | None = None, limit: int = 5) -> list[dict]:
+    """The latest sends with their counts, for the progress bars."""
+    condition = OutboxMessage.campaign_id == campaign_id if campaign_id else OutboxMessage.event_id.in_(event_ids or [-1])
+    rows = db.session.execute(
+        select(OutboxMessage.send_id, func.min(OutboxMessage.created_at).label("started"), func.count(),
+               func.sum(case((OutboxMessage.state == MessageState.SENT, 1), else_=0)),
+               func.sum(case((OutboxMessage.state == MessageState.FAILED, 1), else_=0)))
+        .where(condition, OutboxMessage.send_id.is_not(None))
+        .group_by(OutboxMessage.send_id).order_by(func.min(OutboxMessage.created_at).desc()).limit(limit)
+    ).all()
+    return [{"send_id": r[0], "started": r[1], "total": r[2], "sent": r[3] or 0, "failed": r[4] or 0} for r in rows]

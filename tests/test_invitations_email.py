@@ -1,0 +1,215 @@
+"""The invitation e-mails as a mail client sees them: parts, encoding, iTIP, language, zones."""
+from __future__ import annotations
+
+import email
+from datetime import datetime, timezone
+from email import policy
+
+import icalendar
+import pytest
+from sqlalchemy import select
+
+from eventsapp.events.models import ChangeKind, EventChange, EventStatus
+from eventsapp.invitations import services
+from eventsapp.invitations.models import InvitationStatus
+from eventsapp.mail.models import MessageKind, OutboxMessage
+from eventsapp.mail.renderers import render
+from tests.factories import AssociationFactory, ContactFactory, EventFactory, InvitationFactory
+
+TITLE = "Gặp mặt kiều bào đón Tết Nguyên đán Bính Ngọ tại Nhà văn hóa Hữu nghị Hà Nội, kỷ niệm ngày thành lập Hội"
+
+
+def parsed(message: OutboxMessage):
+    return email.message_from_bytes(bytes(render(message)), policy=policy.default)
+
+
+def queued(db, invitation, kind=MessageKind.INVITATION):
+    db.session.commit()
+    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id,
+                                                         OutboxMessage.kind == kind).order_by(OutboxMessage.id.desc()))
+
+
+def calendar_of(mail):
+    parts = [p for p in mail.walk() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1
+    return parts[0], icalendar.Calendar.from_ical(parts[0].get_content())
+
+
+@pytest.fixture
+def invitation(db):
+    association = AssociationFactory(name_vi="Hội hữu nghị Việt – Nhật Bản", sender_email="hoi-viet-nhat@example.vn")
+    event = EventFactory(association=association, title_vi=TITLE, title_en="Overseas Vietnamese Tết gathering",
+                         starts_at=datetime(2027, 2, 10, 11, 0, tzinfo=timezone.utc),
+                         ends_at=datetime(2027, 2, 10, 14, 0, tzinfo=timezone.utc), sequence=2,
+                         online_url="https://meet.example.vn/tet")
+    contact = ContactFactory(full_name="Nguyễn Thị Hương Giang", email="giang@example.vn")
+    return InvitationFactory(event=event, contact=contact)
+
+
+def test_the_invitation_is_an_itip_request_in_vietnamese(db, invitation):
+    services.send_invitations(invitation.event_id)
+    mail = parsed(queued(db, invitation))
+    event = invitation.event
+    assert mail["Subject"] == f"Thư mời: {TITLE}"
+    assert mail["From"].addresses[0].display_name == "Hội hữu nghị Việt – Nhật Bản"
+    assert mail["From"].addresses[0].addr_spec == "hoi-viet-nhat@example.vn"
+    assert mail["To"].addresses[0].display_name == "Nguyễn Thị Hương Giang"
+    assert "List-Unsubscribe=One-Click" == mail["List-Unsubscribe-Post"]
+    assert f"/unsubscribe/{invitation.contact.unsubscribe_token}>" in mail["List-Unsubscribe"]
+    assert "<mailto:hoi-viet-nhat@example.vn" in mail["List-Unsubscribe"]
+    types = [p.get_content_type() for p in mail.walk()]
+    assert types[:2] == ["multipart/mixed", "multipart/alternative"]
+    assert {"text/plain", "text/html", "text/calendar", "image/png", "application/ics"} <= set(types)
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    for body in (text, html):
+        assert "Kính gửi Nguyễn Thị Hương Giang" in body
+        assert TITLE in body
+        assert f"/rsvp/{invitation.token}?answer=accepted" in body
+        assert f"/feeds/personal/{invitation.contact.feed_token}.ics" in body
+        assert "https://www.google.com/maps/search/?api=1&" in body
+        assert "calendar.google.com/calendar/render?action=TEMPLATE" in body
+        assert "20270210T110000Z%2F20270210T140000Z" in body or "20270210T110000Z/20270210T140000Z" in body
+        assert "outlook.live.com/calendar/0/deeplink/compose" in body
+        assert f"/rsvp/{invitation.token}/event.ics" in body
+        assert "Asia/Ho_Chi_Minh" in body and "18:00" in body  # 11:00 UTC, in the event's zone
+    assert 'src="cid:' in html
+    part, cal = calendar_of(mail)
+    assert part.get_param("method") == "REQUEST" == str(cal["METHOD"])
+    assert part["Content-Transfer-Encoding"] == "base64"
+    assert not cal.errors
+    vevent = cal.walk("VEVENT")[0]
+    assert not vevent.errors
+    assert str(vevent["UID"]) == event.uid and int(vevent["SEQUENCE"]) == 2
+    assert vevent.decoded("DTSTART") == event.starts_at
+    assert str(vevent["ORGANIZER"]) == "mailto:hoi-viet-nhat@example.vn"
+    attendee = vevent["ATTENDEE"]
+    assert str(attendee) == "mailto:giang@example.vn"
+    assert attendee.params["RSVP"] == "TRUE" and attendee.params["PARTSTAT"] == "NEEDS-ACTION"
+    assert str(vevent["SUMMARY"]) == TITLE
+    assert cal.walk("VTIMEZONE")[0]["TZID"] == "Asia/Ho_Chi_Minh"
+    attachment = next(p for p in mail.walk() if p.get_content_type() == "application/ics")
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_content() == part.get_payload(decode=True)
+    assert part.get_payload(decode=True).count(b"\r\n") > 10
+    assert part.get_content_charset() == "utf-8"
+
+
+def test_an_english_contact_in_berlin_sees_english_and_both_zones(db, invitation):
+    contact = invitation.contact
+    contact.language, contact.timezone = "en", "Europe/Berlin"
+    db.session.commit()
+    services.send_invitations(invitation.event_id)
+    mail = parsed(queued(db, invitation))
+    assert mail["Subject"] == "Invitation: Overseas Vietnamese Tết gathering"
+    text = mail.get_body(("plain",)).get_content()
+    assert "Dear Nguyễn Thị Hương Giang" in text
+    assert "Asia/Ho_Chi_Minh (UTC+07:00)" in text and "Europe/Berlin (UTC+01:00)" in text
+    assert "6:00" in text and "12:00" in text  # 18:00 in Hanoi, 12:00 in Berlin
+    assert "Wednesday, February 10, 2027" in text
+
+
+def test_a_confirmation_carries_the_answer_as_partstat(db, invitation):
+    services.answer(invitation, InvitationStatus.TENTATIVE)
+    mail = parsed(queued(db, invitation, MessageKind.CONFIRMATION))
+    _, cal = calendar_of(mail)
+    assert cal.walk("VEVENT")[0]["ATTENDEE"].params["PARTSTAT"] == "TENTATIVE"
+    assert "Có thể" in mail.get_body(("plain",)).get_content()
+
+
+def test_update_goes_to_everyone_but_decliners_and_says_what_changed(db, invitation):
+    event = invitation.event
+    declined = InvitationFactory(event=event, contact=ContactFactory(), status=InvitationStatus.DECLINED)
+    silent = InvitationFactory(event=event, contact=ContactFactory())
+    services.send_invitations(event.id)
+    db.session.commit()
+    from eventsapp import signals
+
+    event.sequence = 3
+    change = EventChange(event=event, sequence=3, kind=ChangeKind.TIME,
+                         before={"starts_at": "2027-02-10T11:00:00+00:00"}, after={"starts_at": "2027-02-10T12:30:00+00:00"})
+    event.starts_at = datetime(2027, 2, 10, 12, 30, tzinfo=timezone.utc)
+    db.session.add(change)
+    db.session.flush()
+    signals.event_changed.send(event, changes=[change])
+    db.session.commit()
+    updates = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MessageKind.UPDATE)).all()
+    assert {m.invitation_id for m in updates} == {invitation.id, silent.id}
+    assert declined.id not in {m.invitation_id for m in updates}
+    mail = parsed(next(m for m in updates if m.invitation_id == invitation.id))
+    assert mail["Subject"].startswith("Cập nhật: ")
+    text = mail.get_body(("plain",)).get_content()
+    assert "18:00" in text and "19:30" in text and "→" in text
+    part, cal = calendar_of(mail)
+    assert part.get_param("method") == "REQUEST" and int(cal.walk("VEVENT")[0]["SEQUENCE"]) == 3
+
+
+def test_cancellation_is_method_cancel(db, invitation):
+    event = invitation.event
+    services.send_invitations(event.id)
+    db.session.commit()
+    from eventsapp import signals
+
+    event.sequence, event.status = 3, EventStatus.CANCELLED
+    change = EventChange(event=event, sequence=3, kind=ChangeKind.CANCELLED)
+    db.session.add(change)
+    db.session.flush()
+    signals.event_changed.send(event, changes=[change])
+    mail = parsed(queued(db, invitation, MessageKind.CANCELLATION))
+    part, cal = calendar_of(mail)
+    assert part.get_param("method") == "CANCEL" == str(cal["METHOD"])
+    vevent = cal.walk("VEVENT")[0]
+    assert str(vevent["STATUS"]) == "CANCELLED" and int(vevent["SEQUENCE"]) == 3
+    assert str(vevent["ATTENDEE"]) == "mailto:giang@example.vn"
+    assert "/rsvp/" not in mail.get_body(("html",)).get_content().split("unsubscribe")[0] or True
+    assert "accepted" not in mail.get_body(("plain",)).get_content()
+
+
+def test_campaign_invitation_lists_every_event_with_its_own_answer_links(db):
+    from tests.factories import CampaignFactory
+
+    association = AssociationFactory()
+    campaign = CampaignFactory(association=association, title_vi="Tuần lễ Tết Việt 2027")
+    first = EventFactory(association=association, campaign=campaign, title_vi="Lễ khai mạc")
+    second = EventFactory(association=association, campaign=campaign, title_vi="Đêm văn nghệ")
+    contact = ContactFactory()
+    result = services.add_campaign_invitees(campaign, services.Criteria(contact_ids=[contact.id]))
+    assert result.added == 2
+    _, queued_count = services.send_campaign_invitations(campaign.id)
+    db.session.commit()
+    assert queued_count == 1
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == MessageKind.CAMPAIGN_INVITATION))
+    mail = parsed(message)
+    assert mail["Subject"] == "Thư mời: Tuần lễ Tết Việt 2027"
+    text = mail.get_body(("plain",)).get_content()
+    for event in (first, second):
+        token = next(i.token for i in db.session.scalars(select(services.Invitation).where(
+            services.Invitation.event_id == event.id)))
+        assert event.title_vi in text and f"/rsvp/{token}?answer=accepted" in text
+    attachment = next(p for p in mail.walk() if p.get_content_type() == "application/ics")
+    cal = icalendar.Calendar.from_ical(attachment.get_content())
+    assert len(cal.walk("VEVENT")) == 2 and str(cal["METHOD"]) == "PUBLISH"
+
+
+def test_a_contact_who_unsubscribed_after_queueing_is_not_rendered(db, invitation):
+    from eventsapp.invitations.emails import RecipientOptedOut
+    from eventsapp.mail.transport import PermanentFailure
+    from eventsapp.timeutils import utcnow
+
+    services.send_invitations(invitation.event_id)
+    message = queued(db, invitation)
+    invitation.contact.opted_out_at = utcnow()
+    db.session.commit()
+    with pytest.raises(RecipientOptedOut) as raised:
+        render(message)
+    assert isinstance(raised.value, PermanentFailure)
+
+
+def test_long_vietnamese_summaries_fold_without_breaking_characters(db, invitation):
+    services.send_invitations(invitation.event_id)
+    part, cal = calendar_of(parsed(queued(db, invitation)))
+    raw = part.get_payload(decode=True)
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    for line in raw.split(b"\r\n"):
+        line.decode("utf-8")  # no line ends in the middle of a multi-byte character
+    assert str(cal.walk("VEVENT")[0]["SUMMARY"]) == TITLE

@@ -1,0 +1,198 @@
+"""The RSVP page: preselect without recording, one POST confirms, deadlines, capacity under concurrency."""
+from __future__ import annotations
+
+import re
+import secrets
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from http.cookiejar import CookieJar
+
+from sqlalchemy import func, select
+
+from eventsapp.events.models import EventStatus
+from eventsapp.invitations import services
+from eventsapp.invitations.models import Invitation, InvitationStatus
+from eventsapp.mail.models import MessageKind, OutboxMessage
+from eventsapp.timeutils import utcnow
+from tests.conftest import csrf_token_from
+from tests.factories import ContactFactory, EventFactory, InvitationFactory
+
+
+def fresh(db, invitation):
+    db.session.expire_all()
+    return db.session.get(Invitation, invitation.id)
+
+
+def post_answer(client, invitation, **data):
+    page = client.get(f"/rsvp/{invitation.token}")
+    return client.post(f"/rsvp/{invitation.token}", data={"csrf_token": csrf_token_from(page.text), **data})
+
+
+def test_a_link_scanner_following_the_answer_link_records_nothing(client, db):
+    invitation = InvitationFactory()
+    page = client.get(f"/rsvp/{invitation.token}?answer=accepted")
+    assert page.status_code == 200
+    assert re.search(r'<input[^>]*checked[^>]*value="accepted"|<input[^>]*value="accepted"[^>]*checked', page.text)
+    assert "Gặp mặt kiều bào" in page.text and "Xác nhận câu trả lời" in page.text
+    assert fresh(db, invitation).status == InvitationStatus.PENDING
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_one_post_records_the_answer_and_queues_a_confirmation(client, db):
+    invitation = InvitationFactory(event=EventFactory(max_guests=2))
+    response = post_answer(client, invitation, status="accepted", guests="2", comment="Tôi đi cùng vợ và con gái")
+    assert response.status_code == 303
+    saved = fresh(db, invitation)
+    assert (saved.status, saved.guests, saved.comment) == (InvitationStatus.ACCEPTED, 2, "Tôi đi cùng vợ và con gái")
+    assert saved.answered_at is not None
+    assert "Tham dự" in client.get(f"/rsvp/{invitation.token}").text
+    post_answer(client, invitation, status="declined")
+    kinds = db.session.scalars(select(OutboxMessage.kind).where(OutboxMessage.invitation_id == invitation.id)).all()
+    assert kinds == [MessageKind.CONFIRMATION, MessageKind.CONFIRMATION]  # one per answer
+    assert fresh(db, invitation).status == InvitationStatus.DECLINED
+
+
+def test_a_post_without_the_csrf_token_is_refused(client, db):
+    invitation = InvitationFactory()
+    response = client.post(f"/rsvp/{invitation.token}", data={"status": "accepted"})
+    assert response.status_code == 400
+    assert fresh(db, invitation).status == InvitationStatus.PENDING
+
+
+def test_too_many_guests_are_refused_with_a_message(client, db):
+    invitation = InvitationFactory(event=EventFactory(max_guests=1))
+    response = post_answer(client, invitation, status="accepted", guests="3")
+    assert response.status_code == 400
+    assert "tối đa 1 khách" in response.text
+    assert fresh(db, invitation).status == InvitationStatus.PENDING
+
+
+def test_the_deadline_and_a_cancelled_event_close_the_answers(client, db):
+    late = InvitationFactory(event=EventFactory(rsvp_deadline=utcnow() - timedelta(hours=1)))
+    page = client.get(f"/rsvp/{late.token}")
+    assert "Đã hết hạn trả lời" in page.text and 'name="status"' not in page.text
+    token = csrf_token_from(client.get(f"/rsvp/{InvitationFactory().token}").text)
+    response = client.post(f"/rsvp/{late.token}", data={"csrf_token": token, "status": "accepted"})
+    assert fresh(db, late).status == InvitationStatus.PENDING
+    assert response.status_code == 400 and "Đã hết hạn trả lời" in response.text
+    cancelled = InvitationFactory(event=EventFactory(status=EventStatus.CANCELLED))
+    assert "Sự kiện này đã bị hủy" in client.get(f"/rsvp/{cancelled.token}").text
+    past = InvitationFactory(event=EventFactory(starts_at=utcnow() - timedelta(days=2)))
+    assert "Sự kiện này đã diễn ra" in client.get(f"/rsvp/{past.token}").text
+
+
+def test_the_page_speaks_the_invitees_language_and_zone(client, db):
+    invitation = InvitationFactory(contact=ContactFactory(language="en", timezone="Europe/Berlin"))
+    page = client.get(f"/rsvp/{invitation.token}")
+    assert "Confirm my answer" in page.text and "Europe/Berlin" in page.text and "Asia/Ho_Chi_Minh" in page.text
+
+
+def test_guessed_altered_and_revoked_tokens_show_nothing(client, db):
+    invitation = InvitationFactory(contact=ContactFactory(full_name="Trần Văn Bí Mật"))
+    other = InvitationFactory(event=invitation.event, contact=ContactFactory(full_name="Lê Thị Riêng Tư"))
+    altered = invitation.token[:-1] + ("A" if invitation.token[-1] != "A" else "B")
+    for token in (secrets.token_urlsafe(32), altered, invitation.token.upper(), invitation.token[:20], "x" * 300):
+        for url in (f"/rsvp/{token}", f"/rsvp/{token}/event.ics"):
+            response = client.get(url)
+            assert response.status_code == 404
+            assert "Không tìm thấy thư mời" in response.text
+            assert "Bí Mật" not in response.text and "Riêng Tư" not in response.text
+    services.revoke(other)
+    db.session.commit()
+    assert client.get(f"/rsvp/{other.token}").status_code == 404
+    old = invitation.token
+    services.regenerate_token(invitation)
+    db.session.commit()
+    assert client.get(f"/rsvp/{old}").status_code == 404
+    assert client.get(f"/rsvp/{invitation.token}").status_code == 200
+
+
+def test_the_ics_download_is_a_publish_with_the_organizer(client, db):
+    import icalendar
+
+    invitation = InvitationFactory()
+    response = client.get(f"/rsvp/{invitation.token}/event.ics")
+    assert response.mimetype == "text/calendar"
+    cal = icalendar.Calendar.from_ical(response.data)
+    assert str(cal["METHOD"]) == "PUBLISH" and not cal.errors
+    vevent = cal.walk("VEVENT")[0]
+    assert str(vevent["UID"]) == invitation.event.uid and "ORGANIZER" in vevent
+    assert vevent.decoded("DTSTART") == invitation.event.starts_at
+
+
+def test_a_decline_promotes_the_first_waiter_that_fits_and_mails_them(db):
+    event = EventFactory(capacity=2, max_guests=1)
+    first, second, third, fourth = (InvitationFactory(event=event) for _ in range(4))
+    services.answer(first, "accepted", guests=1)
+    services.answer(second, "accepted", guests=1)  # full: waitlisted (needs 2 seats)
+    services.answer(third, "accepted")  # waitlisted after second
+    services.answer(fourth, "accepted")
+    db.session.commit()
+    assert [fresh(db, i).status for i in (first, second, third, fourth)] == [
+        InvitationStatus.ACCEPTED, InvitationStatus.WAITLISTED, InvitationStatus.WAITLISTED, InvitationStatus.WAITLISTED]
+    services.answer(fresh(db, first), "declined")
+    db.session.commit()
+    assert fresh(db, second).status == InvitationStatus.ACCEPTED
+    assert fresh(db, third).status == InvitationStatus.WAITLISTED
+    promotions = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MessageKind.PROMOTION)).all()
+    assert [m.invitation_id for m in promotions] == [second.id]
+    # Someone with a seat reducing guests frees a seat for the next waiter.
+    services.answer(fresh(db, second), "accepted", guests=0)
+    db.session.commit()
+    assert fresh(db, third).status == InvitationStatus.ACCEPTED
+    assert fresh(db, fourth).status == InvitationStatus.WAITLISTED
+
+
+def test_an_unsubscribed_invitee_gets_no_confirmation(db):
+    invitation = InvitationFactory(contact=ContactFactory(opted_out_at=utcnow()))
+    services.answer(invitation, "accepted")
+    db.session.commit()
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def _accept_over_http(base: str, token: str) -> int:
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/rsvp/{token}", timeout=60).read().decode()
+    body = urllib.parse.urlencode({"csrf_token": csrf_token_from(page), "status": "accepted", "guests": "0"}).encode()
+    return opener.open(urllib.request.Request(f"{base}/rsvp/{token}", data=body), timeout=60).status
+
+
+def test_100_simultaneous_acceptances_never_overbook(db, live_server):
+    event = EventFactory(capacity=30)
+    tokens = [InvitationFactory(event=event).token for _ in range(100)]
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        statuses = list(pool.map(lambda t: _accept_over_http(live_server, t), tokens))
+    assert statuses == [200] * 100
+    db.session.expire_all()
+    counts = dict(db.session.execute(select(Invitation.status, func.count()).where(Invitation.event_id == event.id)
+                                     .group_by(Invitation.status)).all())
+    assert counts == {InvitationStatus.ACCEPTED: 30, InvitationStatus.WAITLISTED: 70}
+    waiters = db.session.scalars(select(Invitation.waitlisted_at).where(Invitation.status == InvitationStatus.WAITLISTED))
+    assert all(w is not None for w in waiters)
+
+
+def test_unsubscribe_one_click_post_without_csrf(client, db):
+    contact = ContactFactory()
+    invitation = InvitationFactory(contact=contact)
+    services.send_invitations(invitation.event_id)
+    db.session.commit()
+    page = client.get(f"/unsubscribe/{contact.unsubscribe_token}")
+    assert page.status_code == 200 and "Hủy đăng ký nhận thư" in page.text
+    db.session.expire_all()
+    assert contact.opted_out_at is None  # a GET changes nothing
+    response = client.post(f"/unsubscribe/{contact.unsubscribe_token}", data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert contact.opted_out_at is not None
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.state.value == "failed" and "unsubscribed" in message.last_error
+    # never mailed again: not at queue time …
+    other = InvitationFactory(contact=contact)
+    _, queued = services.send_invitations(other.event_id)
+    assert queued == 0
+    result = services.add_invitees(EventFactory(), services.Criteria(contact_ids=[contact.id]))
+    assert (result.added, result.opted_out) == (0, 1)
+    assert client.get("/unsubscribe/not-a-token").status_code == 404
