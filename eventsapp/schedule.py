@@ -25,4 +25,9 @@ def beat_schedule(config) -> dict:
             "task": "health.heartbeat",
             "schedule": timedelta(seconds=config["HEARTBEAT_INTERVAL_SECONDS"]),
         },
+        "reminders.fire_due": {
+            "task": "reminders.fire_due",
+            "schedule": timedelta(minutes=1),
+            "options": {"expires": 55},  # a beat nobody ran in time is replaced by the next one
+        },
     }
