@@ -12,7 +12,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -34,6 +34,11 @@ PARTSTAT = {InvitationStatus.ACCEPTED: "ACCEPTED", InvitationStatus.TENTATIVE: "
 
 def language_of(contact) -> str:
     return contact.language if contact.language in current_app.config["LANGUAGES"] else "vi"
+
+
+def render_template(name: str, **context) -> str:
+    """A template rendered without the page context (workers have no request or user)."""
+    return current_app.jinja_env.get_template(name).render(**context)
 
 
 def when(moment, zone_name: str) -> str:
