@@ -190,3 +190,33 @@ def test_the_real_clock_is_the_default(db):
     invite(event, InvitationStatus.ACCEPTED)
     rule(event, offset=-DAY)
     assert services.fire_due().messages == 1
+
+
+def test_a_crash_while_queueing_leaves_the_rule_pending_and_the_next_run_sends_it_once(db, monkeypatch):
+    event = make_event()
+    invite(event, InvitationStatus.ACCEPTED, email="an@example.vn")
+    day = rule(event, offset=-DAY)
+    original = services.queue_messages
+
+    def crash(rows, **kwargs):
+        original(rows, **kwargs)
+        raise RuntimeError("worker lost its database connection")
+
+    monkeypatch.setattr(services, "queue_messages", crash)
+    assert services.fire_due(now=START - DAY).fired == 0
+    assert reminders_to(event) == [] and reload(day).is_pending  # the claim rolled back with the rows
+
+    monkeypatch.setattr(services, "queue_messages", original)
+    assert services.fire_due(now=START - DAY + MINUTE).messages == 1
+    assert services.fire_due(now=START - DAY + 2 * MINUTE).messages == 0
+    assert reminders_to(event) == ["an@example.vn"]
+
+
+def test_revoked_invitations_get_no_reminder(db):
+    event = make_event()
+    invite(event, InvitationStatus.ACCEPTED, email="an@example.vn")
+    invite(event, InvitationStatus.ACCEPTED, email="revoked@example.vn").revoked_at = START - 3 * DAY
+    db.session.commit()
+    rule(event, offset=-DAY)
+    services.fire_due(now=START - DAY)
+    assert reminders_to(event) == ["an@example.vn"]

@@ -321,14 +321,26 @@ def due_query(now: datetime, limit: int = FIRE_BATCH):
 
 
 def fire_due(now: datetime | None = None, limit: int = FIRE_BATCH) -> FireResult:
-    """Fire (or skip) every due rule, one transaction per rule; safe to run concurrently."""
+    """Fire (or skip) every due rule, one transaction per rule; safe to run concurrently.
+
+    A rule that fails (database error, a bug) is rolled back and logged: it stays
+    pending and is tried again by the next beat, and the other rules still fire.
+    """
     now = now or utcnow()
     result = FireResult()
+    seen: set[int] = set()
     while True:
-        ids = due_rule_ids(now, limit)
-        for rule_id in ids:
-            outcome = fire_rule(rule_id, now)
-            db.session.commit()
+        due = due_rule_ids(now, limit)
+        fresh = [rule_id for rule_id in due if rule_id not in seen]
+        for rule_id in fresh:
+            seen.add(rule_id)
+            try:
+                outcome = fire_rule(rule_id, now)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                logger.exception("reminder rule %s could not fire; the next run retries it", rule_id)
+                continue
             if outcome is None:
                 continue
             if outcome < 0:
@@ -336,7 +348,7 @@ def fire_due(now: datetime | None = None, limit: int = FIRE_BATCH) -> FireResult
             else:
                 result.fired += 1
                 result.messages += outcome
-        if len(ids) < limit:
+        if len(due) < limit or not fresh:
             return result
 
 
