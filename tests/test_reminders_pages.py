@@ -77,6 +77,15 @@ def test_campaign_and_association_defaults_pages(client, auth, db):
     assert association_rule.offset_minutes == -2 * 24 * 60
     assert "2 ngày trước khi bắt đầu" in client.get(f"/associations/{association.slug}/reminders?lang=vi").text
     assert client.get(f"/associations/{association.slug}").text.count(f"/associations/{association.slug}/reminders") == 1
+    campaign_page = client.get(f"/campaigns/{campaign.id}/reminders?lang=vi").text
+    assert "Thư cảm ơn: 1 ngày sau khi kết thúc" in campaign_page and campaign.title_vi in campaign_page
+
+    edit = f"/reminders/defaults/{thanks.id}/edit"
+    assert auth.post(edit, {**form, "amount": "2"}).status_code == 302
+    db.session.expire_all()
+    assert services.default_rules(campaign=campaign)[0].offset_minutes == 2 * 24 * 60
+    assert auth.post(f"/reminders/defaults/{thanks.id}/remove", {}, form_url=edit).status_code == 302
+    assert services.default_rules(campaign=campaign) == []
 
 
 def test_the_api_lists_creates_changes_and_deletes_rules(api, db):
