@@ -34,6 +34,8 @@ SKIP_LABELS = {
 }
 AUDIENCE_LABELS = {"accepted": _l("Accepted"), "tentative": _l("Maybe"), "pending": _l("Not yet answered"),
                    "attended": _l("Checked in at the door")}
+STATE_LABELS = {"queued": _l("waiting to be sent"), "sending": _l("being sent"), "sent": _l("sent"),
+                "failed": _l("failed")}
 INHERITED_LABELS = {"campaign": _l("from the campaign"), "association": _l("from the association"),
                     "built_in": _l("standard")}
 
@@ -60,7 +62,7 @@ def describe(rule: ReminderRule) -> str:
 
 @bp.app_context_processor
 def reminder_helpers():
-    return {"describe_rule": describe, "skip_labels": SKIP_LABELS, "audience_labels": AUDIENCE_LABELS,
+    return {"describe_rule": describe, "skip_labels": SKIP_LABELS, "audience_labels": AUDIENCE_LABELS, "state_labels": STATE_LABELS,
             "inherited_labels": INHERITED_LABELS}
 
 
