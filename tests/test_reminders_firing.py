@@ -44,11 +44,13 @@ def test_two_concurrent_runs_send_nothing_twice(app, db):
     events = [make_event(starts_at=START + n * MINUTE) for n in range(6)]
     expected = 0
     for event in events:
+        statuses = (InvitationStatus.ACCEPTED, InvitationStatus.TENTATIVE, InvitationStatus.PENDING)
         for n in range(15):
-            invite(event, InvitationStatus.ACCEPTED if n % 2 else InvitationStatus.PENDING)
-        for offset in (-7 * DAY, -DAY, -2 * HOUR):
-            rule(event, offset=offset)
-            expected += 15
+            invite(event, statuses[n % 3])
+        # Three rules due at once, to different people (so none supersedes another): 5 messages each.
+        for offset, audience in ((-7 * DAY, ("pending",)), (-DAY, ("accepted",)), (-2 * HOUR, ("tentative",))):
+            rule(event, offset=offset, audience=audience)
+            expected += 5
     barrier = threading.Barrier(2)
     results, errors = [], []
 
@@ -220,3 +222,27 @@ def test_revoked_invitations_get_no_reminder(db):
     rule(event, offset=-DAY)
     services.fire_due(now=START - DAY)
     assert reminders_to(event) == ["an@example.vn"]
+
+
+def test_after_downtime_only_the_latest_due_reminder_goes_out(db):
+    event = make_event()
+    invite(event, InvitationStatus.ACCEPTED, email="an@example.vn")
+    invite(event, InvitationStatus.PENDING, email="binh@example.vn")
+    week = rule(event, offset=-7 * DAY)
+    day = rule(event, offset=-DAY, audience=("accepted",))  # fewer people: the week rule still goes to Bình
+    two_hours = rule(event, offset=-2 * HOUR, audience=("accepted", "tentative", "pending"))
+    # Down from 8 days before until 90 minutes before: all three are due; only the last goes out.
+    result = services.fire_due(now=START - 90 * MINUTE)
+    assert (result.fired, result.skipped, result.messages) == (1, 2, 2)
+    assert reload(two_hours).fired_at is not None
+    assert reload(week).skip_reason == reload(day).skip_reason == SkipReason.SUPERSEDED
+    assert reminders_to(event) == ["an@example.vn", "binh@example.vn"]
+
+
+def test_a_late_reminder_to_more_people_is_not_superseded(db):
+    event = make_event()
+    invite(event, InvitationStatus.PENDING, email="binh@example.vn")
+    rule(event, offset=-7 * DAY)
+    rule(event, offset=-DAY, audience=("accepted",))
+    result = services.fire_due(now=START - 20 * HOUR)
+    assert result.fired == 2 and reminders_to(event) == ["binh@example.vn"]

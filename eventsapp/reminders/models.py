@@ -40,6 +40,7 @@ class SkipReason(str, enum.Enum):
     CANCELLED = "cancelled"          # the event was cancelled
     NOT_PUBLISHED = "not_published"  # due while the event was a draft (re-armed on publishing)
     REMOVED = "removed"              # the organiser removed the rule
+    SUPERSEDED = "superseded"        # late, and a later reminder to the same people is due too
 
 
 AUDIENCES = ("accepted", "tentative", "pending", "attended")

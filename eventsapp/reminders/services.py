@@ -359,9 +359,22 @@ def _skip_reason(rule: ReminderRule, event: Event, now: datetime) -> SkipReason 
         return SkipReason.NOT_PUBLISHED
     if rule.kind == RuleKind.REMINDER and now >= event.starts_at:
         return SkipReason.STARTED
+    if rule.kind == RuleKind.REMINDER and _superseded(rule, now):
+        return SkipReason.SUPERSEDED
     if rule.kind == RuleKind.THANK_YOU and now - rule.fire_at > THANK_YOU_GRACE:
         return SkipReason.TOO_LATE
     return None
+
+
+def _superseded(rule: ReminderRule, now: datetime) -> bool:
+    """A late reminder is not worth sending when a later reminder of the same event, to at
+    least the same people, is due as well (e.g. after downtime, or for an event created
+    three days before it starts: the 1-day reminder will come, the 7-day one is dropped)."""
+    later = db.session.scalars(select(ReminderRule).where(
+        ReminderRule.event_id == rule.event_id, ReminderRule.id != rule.id, ReminderRule.kind == RuleKind.REMINDER,
+        ReminderRule.removed_at.is_(None), ReminderRule.skipped_at.is_(None),
+        ReminderRule.fire_at > rule.fire_at, ReminderRule.fire_at <= now))
+    return any(set(rule.audience) <= set(other.audience) for other in later)
 
 
 def _claim(rule_id: int, now: datetime, **values) -> bool:

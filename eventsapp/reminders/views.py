@@ -31,6 +31,7 @@ SKIP_LABELS = {
     SkipReason.CANCELLED: _l("Stopped: the event is cancelled"),
     SkipReason.NOT_PUBLISHED: _l("Held back: the event is not published"),
     SkipReason.REMOVED: _l("Removed"),
+    SkipReason.SUPERSEDED: _l("Skipped: late, and a later reminder was due at the same time"),
 }
 AUDIENCE_LABELS = {"accepted": _l("Accepted"), "tentative": _l("Maybe"), "pending": _l("Not yet answered"),
                    "attended": _l("Checked in at the door")}

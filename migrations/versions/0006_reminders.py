@@ -39,7 +39,7 @@ def upgrade():
     sa.Column('fire_at', eventsapp.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('fired_at', eventsapp.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('skipped_at', eventsapp.dbtypes.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('skip_reason', sa.Enum('started', 'too_late', 'cancelled', 'not_published', 'removed', name='skipreason', native_enum=False, length=32), nullable=True),
+    sa.Column('skip_reason', sa.Enum('started', 'too_late', 'cancelled', 'not_published', 'removed', 'superseded', name='skipreason', native_enum=False, length=32), nullable=True),
     sa.Column('removed_at', eventsapp.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('sent_count', sa.Integer(), nullable=False),
     sa.Column('created_at', eventsapp.dbtypes.UTCDateTime(timezone=True), nullable=False),
