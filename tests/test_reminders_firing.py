@@ -246,3 +246,17 @@ def test_a_late_reminder_to_more_people_is_not_superseded(db):
     rule(event, offset=-DAY, audience=("accepted",))
     result = services.fire_due(now=START - 20 * HOUR)
     assert result.fired == 2 and reminders_to(event) == ["binh@example.vn"]
+
+
+def test_a_thank_you_to_attended_invitees_without_attendance_records_goes_to_accepted(db):
+    from eventsapp.reminders.models import Anchor, RuleKind
+
+    event = make_event()
+    invite(event, InvitationStatus.ACCEPTED, email="an@example.vn")
+    invite(event, InvitationStatus.TENTATIVE, email="tam@example.vn")
+    rule(event, kind=RuleKind.THANK_YOU, anchor=Anchor.END, offset=DAY, audience=("attended",))
+    services.fire_due(now=event.ends_at + DAY)
+    if services._attended_invitation_ids() is None:
+        assert reminders_to(event) == ["an@example.vn"]
+    else:  # the attendance domain records check-ins: nobody checked in here
+        assert reminders_to(event) == []

@@ -411,19 +411,19 @@ def fire_rule(rule_id: int, now: datetime) -> int | None:
 
 
 def _attended_invitation_ids():
-    """A subquery of invitation ids checked in at the door, if the attendance domain records
-    them (eventsapp.attendance.models, a model with an `invitation_id`); None otherwise, and
-    then a thank-you "to attended invitees" goes to those who accepted."""
+    """A subquery of the invitation ids checked in at the door, if the attendance domain
+    records them (a model in eventsapp.attendance.models with an `invitation_id` column);
+    None otherwise, and then a thank-you "to attended invitees" goes to those who accepted."""
     from ..blueprints import optional_module
 
-    try:
-        attendance = optional_module("eventsapp.attendance.models")
-    except ImportError:
-        return None
-    for name in ("CheckIn", "Checkin", "Attendance", "AttendanceRecord"):
-        model = getattr(attendance, name, None) if attendance else None
-        if model is not None and hasattr(model, "invitation_id"):
-            return select(model.invitation_id).where(model.invitation_id.is_not(None))
+    attendance = optional_module("eventsapp.attendance.models")
+    models = [value for value in vars(attendance).values()
+              if isinstance(value, type) and issubclass(value, db.Model) and value is not db.Model
+              and value.__module__ == attendance.__name__] if attendance else []
+    for model in models:
+        column = model.__table__.columns.get("invitation_id")
+        if column is not None:
+            return select(column).where(column.is_not(None))
     return None
 
 
