@@ -29,4 +29,9 @@ def beat_schedule(config) -> dict:
             "task": "mail.sweep",
             "schedule": timedelta(seconds=config.get("MAIL_SWEEP_INTERVAL_SECONDS", 60)),
         },
+        "reminders.fire_due": {
+            "task": "reminders.fire_due",
+            "schedule": timedelta(minutes=1),
+            "options": {"expires": 55},  # a beat nobody ran in time is replaced by the next one
+        },
     }

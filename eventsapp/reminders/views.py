@@ -1,0 +1,227 @@
+"""Organiser pages: an event's reminder rules (a tab of the event), a campaign's default
+rules (a tab of the campaign) and an association's defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from .. import navigation
+from ..associations.services import get_by_slug
+from ..campaigns.models import Campaign
+from ..events.access import load_event
+from ..extensions import db
+from ..permissions import Action, authorize, can
+from . import services
+from .forms import RuleForm
+from .models import Anchor, ReminderRule, SkipReason
+
+bp = Blueprint("reminders", __name__)
+
+navigation.register_tab("event", "reminders.event_rules", _l("Reminders"), order=40)
+navigation.register_tab("campaign", "reminders.campaign_rules", _l("Reminders"), order=40)
+
+SKIP_LABELS = {
+    SkipReason.STARTED: _l("Skipped: its time passed while the system was down and the event had started"),
+    SkipReason.TOO_LATE: _l("Skipped: too late for a thank-you"),
+    SkipReason.CANCELLED: _l("Stopped: the event is cancelled"),
+    SkipReason.NOT_PUBLISHED: _l("Held back: the event is not published"),
+    SkipReason.REMOVED: _l("Removed"),
+    SkipReason.SUPERSEDED: _l("Skipped: late, and a later reminder was due at the same time"),
+}
+AUDIENCE_LABELS = {"accepted": _l("Accepted"), "tentative": _l("Maybe"), "pending": _l("Not yet answered"),
+                   "attended": _l("Checked in at the door")}
+STATE_LABELS = {"queued": _l("waiting to be sent"), "sending": _l("being sent"), "sent": _l("sent"),
+                "failed": _l("failed")}
+INHERITED_LABELS = {"campaign": _l("from the campaign"), "association": _l("from the association"),
+                    "built_in": _l("standard")}
+
+
+def describe(rule: ReminderRule) -> str:
+    """"1 day before the start", "2 hours after the end", …"""
+    if rule.anchor == Anchor.ABSOLUTE:
+        return _("At a fixed time")
+    minutes = abs(rule.offset_minutes)
+    if minutes == 0:
+        return _("At the start") if rule.anchor == Anchor.START else _("At the end")
+    if minutes % 1440 == 0:
+        amount = ngettext("%(num)s day", "%(num)s days", minutes // 1440)
+    elif minutes % 60 == 0:
+        amount = ngettext("%(num)s hour", "%(num)s hours", minutes // 60)
+    else:
+        amount = ngettext("%(num)s minute", "%(num)s minutes", minutes)
+    if rule.offset_minutes < 0:
+        return _("%(amount)s before the start", amount=amount) if rule.anchor == Anchor.START else \
+            _("%(amount)s before the end", amount=amount)
+    return _("%(amount)s after the start", amount=amount) if rule.anchor == Anchor.START else \
+        _("%(amount)s after the end", amount=amount)
+
+
+@bp.app_context_processor
+def reminder_helpers():
+    return {"describe_rule": describe, "skip_labels": SKIP_LABELS, "audience_labels": AUDIENCE_LABELS, "state_labels": STATE_LABELS,
+            "inherited_labels": INHERITED_LABELS}
+
+
+def _save(form: RuleForm, zone_name: str, action) -> bool:
+    """Run `action(values)` and commit; a refused rule is flashed in the reader's language."""
+    try:
+        action(form.values(zone_name))
+    except services.ReminderError as error:
+        db.session.rollback()
+        flash(_("Could not save: %(reason)s", reason=str(error)), "danger")
+        return False
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return True
+
+
+# ---------------------------------------------------------------- an event's rules
+
+@bp.route("/events/<int:event_id>/reminders", methods=["GET", "POST"])
+@login_required
+def event_rules(event_id: int):
+    event = load_event(event_id, Action.VIEW)
+    form = RuleForm()
+    if request.method == "POST":
+        authorize(Action.MANAGE, event.association_id)
+        if form.validate_on_submit() and _save(form, event.timezone,
+                                               lambda values: services.create_rule(values, event=event)):
+            return redirect(url_for(".event_rules", event_id=event.id))
+    return render_template(
+        "reminders/event.html", event=event, form=form, rules=services.event_rules(event),
+        sent=services.sent_by_rule(event), log=services.email_log(event, page=request.args.get("page", 1, type=int)),
+        can_manage=can(current_user, Action.MANAGE, event.association_id),
+    )
+
+
+def _event_rule(event_id: int, rule_id: int):
+    event = load_event(event_id, Action.MANAGE)
+    rule = services.get_event_rule(event, rule_id)
+    if rule is None:
+        abort(404)
+    return event, rule
+
+
+@bp.route("/events/<int:event_id>/reminders/<int:rule_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_event_rule(event_id: int, rule_id: int):
+    event, rule = _event_rule(event_id, rule_id)
+    form = RuleForm()
+    if request.method == "GET":
+        form.fill_from(rule, event.timezone)
+    elif form.validate_on_submit() and _save(form, event.timezone, lambda values: services.update_rule(rule, values)):
+        return redirect(url_for(".event_rules", event_id=event.id))
+    return render_template("reminders/edit.html", form=form, rule=rule, title=event.title(),
+                           back_url=url_for(".event_rules", event_id=event.id), allow_absolute=True)
+
+
+@bp.post("/events/<int:event_id>/reminders/<int:rule_id>/remove")
+@login_required
+def remove_event_rule(event_id: int, rule_id: int):
+    event, rule = _event_rule(event_id, rule_id)
+    services.remove_rule(rule)
+    db.session.commit()
+    flash(_("Removed."), "success")
+    return redirect(url_for(".event_rules", event_id=event.id))
+
+
+# ---------------------------------------------------------------- defaults of a campaign or an association
+
+@dataclass
+class Owner:
+    """Whose default rules a page shows: a campaign or an association."""
+
+    campaign: Campaign | None = None
+    association: object = None
+
+    @property
+    def association_id(self) -> int:
+        return self.campaign.association_id if self.campaign else self.association.id
+
+    @property
+    def title(self) -> str:
+        return self.campaign.title(self.locale) if self.campaign else self.association.name(self.locale)
+
+    @property
+    def locale(self) -> str:
+        from ..i18n import current_locale
+
+        return current_locale()
+
+    @property
+    def url(self) -> str:
+        if self.campaign:
+            return url_for(".campaign_rules", campaign_id=self.campaign.id)
+        return url_for(".association_rules", slug=self.association.slug)
+
+    def rules(self) -> list[ReminderRule]:
+        return services.default_rules(campaign=self.campaign, association=self.association)
+
+
+def _defaults_page(owner: Owner):
+    authorize(Action.VIEW, owner.association_id)
+    form = RuleForm()
+    if request.method == "GET":
+        form.unit.data, form.amount.data = "days", 3
+    else:
+        authorize(Action.MANAGE, owner.association_id)
+        if form.validate_on_submit() and _save(form, "UTC", lambda values: services.create_rule(
+                values, campaign=owner.campaign, association=owner.association if not owner.campaign else None)):
+            return redirect(owner.url)
+    return render_template("reminders/defaults.html", owner=owner, form=form, rules=owner.rules(),
+                           can_manage=can(current_user, Action.MANAGE, owner.association_id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/reminders", methods=["GET", "POST"])
+@login_required
+def campaign_rules(campaign_id: int):
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return _defaults_page(Owner(campaign=campaign))
+
+
+@bp.route("/associations/<slug>/reminders", methods=["GET", "POST"])
+@login_required
+def association_rules(slug: str):
+    association = get_by_slug(slug)
+    if association is None:
+        abort(404)
+    return _defaults_page(Owner(association=association))
+
+
+def _default_rule(rule_id: int) -> tuple[ReminderRule, Owner]:
+    rule = db.session.get(ReminderRule, rule_id)
+    if rule is None or rule.event_id is not None:
+        abort(404)
+    owner = Owner(campaign=rule.campaign) if rule.campaign_id else Owner(association=rule.association)
+    authorize(Action.MANAGE, owner.association_id)
+    return rule, owner
+
+
+@bp.route("/reminders/defaults/<int:rule_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_default_rule(rule_id: int):
+    rule, owner = _default_rule(rule_id)
+    form = RuleForm()
+    if request.method == "GET":
+        form.fill_from(rule, "UTC")
+    elif form.validate_on_submit() and _save(form, "UTC", lambda values: services.update_rule(rule, values)):
+        return redirect(owner.url)
+    return render_template("reminders/edit.html", form=form, rule=rule, title=owner.title, back_url=owner.url,
+                           allow_absolute=False)
+
+
+@bp.post("/reminders/defaults/<int:rule_id>/remove")
+@login_required
+def remove_default_rule(rule_id: int):
+    rule, owner = _default_rule(rule_id)
+    services.remove_rule(rule)
+    db.session.commit()
+    flash(_("Removed."), "success")
+    return redirect(owner.url)
