@@ -25,4 +25,5 @@ def beat_schedule(config) -> dict:
             "task": "health.heartbeat",
             "schedule": timedelta(seconds=config["HEARTBEAT_INTERVAL_SECONDS"]),
         },
+        "feeds.sweep": {"task": "feeds.sweep", "schedule": timedelta(minutes=10)},
     }
