@@ -24,7 +24,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..invitations.models import Invitation
 from ..timeutils import utcnow
-from . import builder
+from . import builder, cache
 from .models import Feed, FeedKind
 
 DEBOUNCE_SECONDS = 2
@@ -145,6 +145,7 @@ def _store(feed: Feed, built, started, elapsed_ms: int) -> None:
     now = utcnow()
     if etag != feed.etag:
         feed.body, feed.etag, feed.last_modified = built.body, etag, now.replace(microsecond=0)
+        cache.lookups.clear()  # this process serves the new body at once (others within the lookup TTL)
     feed.event_count = built.event_count
     feed.built_at, feed.build_ms = now, elapsed_ms
     if feed.marked_at is None or feed.marked_at <= started:

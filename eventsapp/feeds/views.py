@@ -7,15 +7,16 @@ the database sends it once per change and process.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from hashlib import sha256
+from types import SimpleNamespace
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Engine, and_, create_engine, select
+from sqlalchemy.exc import DBAPIError
 from werkzeug.http import is_resource_modified
 
 from .. import links
@@ -27,6 +28,7 @@ from ..events.models import Event, Visibility
 from ..extensions import db
 from ..permissions import Action, authorize, can
 from . import builder, services
+from .cache import bodies, lookups
 from .models import Feed, FeedKind
 
 bp = Blueprint("feeds", __name__)
@@ -37,36 +39,33 @@ PRIVATE_CACHE = "private, max-age=300"
 TRUE_VALUES = {"1", "true", "yes", "on"}
 
 
-class BodyCache:
-    """Feed bodies by (feed id, ETag), least recently used dropped past `max_bytes`."""
-
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024):
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.items: OrderedDict[int, tuple[str, bytes]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, feed_id: int, etag: str) -> bytes | None:
-        with self.lock:
-            item = self.items.get(feed_id)
-            if item is None or item[0] != etag:
-                return None
-            self.items.move_to_end(feed_id)
-            return item[1]
-
-    def put(self, feed_id: int, etag: str, body: bytes) -> None:
-        with self.lock:
-            old = self.items.pop(feed_id, None)
-            if old is not None:
-                self.size -= len(old[1])
-            self.items[feed_id] = (etag, body)
-            self.size += len(body)
-            while self.size > self.max_bytes and len(self.items) > 1:
-                _, (_, dropped) = self.items.popitem(last=False)
-                self.size -= len(dropped)
+_readers: dict[str, Engine] = {}
+_readers_lock = threading.Lock()
 
 
-bodies = BodyCache()
+def reader() -> Engine:
+    """A small autocommit engine for serving: one round trip per lookup (no BEGIN,
+    no pre-ping, no ROLLBACK), so a subscriber's poll costs about as much as a static file."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    engine = _readers.get(url)
+    if engine is None:
+        with _readers_lock:
+            engine = _readers.get(url)
+            if engine is None:
+                engine = _readers[url] = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2,
+                                                       max_overflow=8, pool_recycle=1800)
+    return engine
+
+
+def read(statement):
+    """Run a read on the serving engine; a dropped connection is retried once on a fresh one."""
+    for attempt in (1, 2):
+        try:
+            with reader().connect() as connection:
+                return connection.execute(statement).first()
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
 
 
 def _wants_branches() -> bool:
@@ -80,60 +79,71 @@ def _headers(response: Response, etag: str, last_modified, cache_control: str) -
     return response
 
 
-def serve(kind: FeedKind, subject_id: int, branches: bool, cache_control: str) -> Response:
-    row = db.session.execute(
-        select(Feed.id, Feed.etag, Feed.last_modified)
-        .where(Feed.kind == kind, Feed.subject_id == subject_id, Feed.branches == branches)
-    ).first()
-    if row is None or row.etag is None:
-        feed = services.ensure_built(kind, subject_id, branches)
-        if feed is None:
+
+
+def serve(kind: FeedKind, model, condition, branches: bool, cache_control: str, cache_key: tuple | None = None) -> Response:
+    """Answer for the feed of the `model` row matching `condition` (404 when none).
+
+    One query finds the subject and the stored feed's id/ETag/Last-Modified
+    (public feeds: or the lookup cache); a conditional request is answered from
+    that alone.
+    """
+    row = lookups.get(cache_key) if cache_key else None
+    if row is None:
+        row = read(
+            select(model.id.label("subject_id"), Feed.id, Feed.etag, Feed.last_modified)
+            .select_from(model)
+            .outerjoin(Feed, and_(Feed.kind == kind, Feed.subject_id == model.id, Feed.branches == branches))
+            .where(condition)
+        )
+        if row is None:
             abort(404)
-        bodies.put(feed.id, feed.etag, feed.body)
-        row = feed
+        if row.etag is None:  # never built: build now, so that a feed always answers
+            feed = services.ensure_built(kind, row.subject_id, branches)
+            if feed is None:
+                abort(404)
+            bodies.put(feed.id, feed.etag, feed.body)
+            row = SimpleNamespace(subject_id=feed.subject_id, id=feed.id, etag=feed.etag,
+                                  last_modified=feed.last_modified)
+        if cache_key:
+            lookups.put(cache_key, row)
     if not is_resource_modified(request.environ, etag=row.etag, last_modified=row.last_modified):
         return _headers(Response(status=304), row.etag, row.last_modified, cache_control)
     body = bodies.get(row.id, row.etag)
     if body is None:
-        body = db.session.scalar(select(Feed.body).where(Feed.id == row.id, Feed.etag == row.etag))
-        if body is None:  # rebuilt between the two reads: serve the new one
-            return serve(kind, subject_id, branches, cache_control)
+        found = read(select(Feed.body).where(Feed.id == row.id, Feed.etag == row.etag))
+        if found is None:  # rebuilt between the two reads: serve the new one
+            lookups.clear()
+            return serve(kind, model, condition, branches, cache_control)
+        body = bytes(found.body)
         bodies.put(row.id, row.etag, body)
     return _headers(Response(body, content_type=CONTENT_TYPE), row.etag, row.last_modified, cache_control)
 
 
 @bp.get("/feeds/associations/<slug>.ics")
 def association_feed(slug: str):
-    association_id = db.session.scalar(select(Association.id).where(Association.slug == slug))
-    if association_id is None:
-        abort(404)
-    return serve(FeedKind.ASSOCIATION, association_id, _wants_branches(), PUBLIC_CACHE)
+    branches = _wants_branches()
+    return serve(FeedKind.ASSOCIATION, Association, Association.slug == slug, branches, PUBLIC_CACHE,
+                 cache_key=(FeedKind.ASSOCIATION, slug, branches))
 
 
 @bp.get("/feeds/associations/<slug>/private/<token>.ics")
 def association_private_feed(slug: str, token: str):
-    association_id = db.session.scalar(
-        select(Association.id).where(Association.slug == slug, Association.private_feed_token == token))
-    if association_id is None:
-        abort(404)
-    return serve(FeedKind.ASSOCIATION_PRIVATE, association_id, _wants_branches(), PRIVATE_CACHE)
+    return serve(FeedKind.ASSOCIATION_PRIVATE, Association,
+                 and_(Association.slug == slug, Association.private_feed_token == token),
+                 _wants_branches(), PRIVATE_CACHE)
 
 
 @bp.get("/feeds/campaigns/<slug>.ics")
 def campaign_feed(slug: str):
-    campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.slug == slug))
-    if campaign_id is None:
-        abort(404)
-    return serve(FeedKind.CAMPAIGN, campaign_id, False, PUBLIC_CACHE)
+    return serve(FeedKind.CAMPAIGN, Campaign, Campaign.slug == slug, False, PUBLIC_CACHE,
+                 cache_key=(FeedKind.CAMPAIGN, slug))
 
 
 @bp.get("/feeds/personal/<token>.ics")
 def personal_feed(token: str):
-    contact_id = db.session.scalar(
-        select(Contact.id).where(Contact.feed_token == token, Contact.archived_at.is_(None)))
-    if contact_id is None:
-        abort(404)
-    return serve(FeedKind.PERSONAL, contact_id, False, PRIVATE_CACHE)
+    return serve(FeedKind.PERSONAL, Contact, and_(Contact.feed_token == token, Contact.archived_at.is_(None)),
+                 False, PRIVATE_CACHE)
 
 
 @bp.get("/e/<slug>.ics")
