@@ -87,7 +87,8 @@ def wrk(url: str, seconds: int, headers: dict[str, str] | None = None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=8, help="wrk duration per route")
+    parser.add_argument("--seconds", type=int, default=4, help="wrk duration per run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of interleaved runs")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install -y wrk")
@@ -130,6 +131,7 @@ def main() -> None:
             feed = services.ensure_built(FeedKind.ASSOCIATION_PRIVATE, target.id)
             body_bytes, etag, slug, token = len(feed.body), feed.etag, target.slug, target.private_feed_token
             public = services.ensure_built(FeedKind.ASSOCIATION, target.id)
+            public_etag = public.etag
             print(f"\nstored private feed of 2,000 events: {body_bytes:,} bytes ({feed.event_count} events); "
                   f"public feed: {len(public.body):,} bytes ({public.event_count} events)")
 
@@ -139,7 +141,8 @@ def main() -> None:
              "--log-level", "warning", "eventsapp:create_app()"],
             cwd=ROOT, env=os.environ.copy())
         base = f"http://127.0.0.1:{port}"
-        feed_url = f"{base}/feeds/associations/{slug}/private/{token}.ics"
+        feed_url = f"{base}/feeds/associations/{slug}.ics"
+        private_url = f"{base}/feeds/associations/{slug}/private/{token}.ics"
         for _ in range(100):
             try:
                 subprocess.run(["curl", "-sf", "-o", "/dev/null", feed_url], check=True, timeout=5)
@@ -147,25 +150,40 @@ def main() -> None:
             except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
                 time.sleep(0.2)
         for _ in range(4):  # warm every worker's body cache
-            subprocess.run(["curl", "-sf", "-o", "/dev/null", feed_url], check=False, timeout=10)
+            for url in (feed_url, private_url):
+                subprocess.run(["curl", "-sf", "-o", "/dev/null", url], check=False, timeout=10)
 
-        print(f"\nserving on gunicorn (2 sync workers), wrk -t2 -c8 -d{args.seconds}s, same server, same run:")
+        print(f"\nserving on gunicorn (2 sync workers), wrk -t2 -c8 -d{args.seconds}s per run, {args.rounds} rounds "
+              "with the routes interleaved (the machine is shared: medians):")
         routes = [
             ("trivial route (static file /static/favicon.svg)", f"{base}/static/favicon.svg", None),
-            ("stored feed, 200 (2,000 events)", feed_url, None),
-            ("stored feed, 304 (If-None-Match)", feed_url, {"If-None-Match": f'"{etag}"'}),
-            ("trivial route again", f"{base}/static/favicon.svg", None),
+            ("public feed, 200 (1,800 public events)", feed_url, None),
+            ("public feed, 200 gzip (Accept-Encoding: gzip)", feed_url, {"Accept-Encoding": "gzip"}),
+            ("public feed, 304 (If-None-Match)", feed_url, {"If-None-Match": f'"{public_etag}"'}),
+            ("private feed, 200 (2,000 events, DB lookup)", private_url, None),
+            ("private feed, 200 gzip (DB lookup)", private_url, {"Accept-Encoding": "gzip"}),
+            ("private feed, 304 (DB lookup)", private_url, {"If-None-Match": f'"{etag}"'}),
         ]
-        results = {}
-        for label, url, headers in routes:
-            result = wrk(url, args.seconds, headers)
-            results[label] = result
-            print(f"  {label:<48} {result['rps']:>9.1f} req/s  p50 {result['p50']:>8}  "
-                  f"{result['transfer']:>9}/s  non-2xx/3xx: {result['errors']}")
-        trivial = statistics.mean([results[routes[0][0]]["rps"], results[routes[3][0]]["rps"]])
-        ratio_200 = results[routes[1][0]]["rps"] / trivial
-        ratio_304 = results[routes[2][0]]["rps"] / trivial
-        print(f"\nstored feed / trivial route: {ratio_200:.2f} (target ≥ 0.50); 304 / trivial: {ratio_304:.2f}")
+        runs: dict[str, list[dict]] = {label: [] for label, _, _ in routes}
+        ratios: dict[str, list[float]] = {label: [] for label, _, _ in routes[1:]}
+        for round_number in range(args.rounds):
+            trivial_rates = []
+            for label, url, headers in routes + [routes[0]]:  # the trivial route before and after each round
+                result = wrk(url, args.seconds, headers)
+                assert result["errors"] == 0, f"{label}: non-2xx/3xx answers"
+                runs[label].append(result)
+                if label == routes[0][0]:
+                    trivial_rates.append(result["rps"])
+            trivial = statistics.mean(trivial_rates)
+            for label in ratios:
+                ratios[label].append(runs[label][-1]["rps"] / trivial)
+        print(f"  {'route':<48} {'req/s':>9} {'p50':>9} {'transfer/s':>11} {'÷ trivial':>10}")
+        for label, _, _ in routes:
+            rates = [r["rps"] for r in runs[label]]
+            middle = sorted(runs[label], key=lambda r: r["rps"])[len(rates) // 2]
+            ratio = f"{statistics.median(ratios[label]):.2f}" if label in ratios else "1.00"
+            print(f"  {label:<48} {statistics.median(rates):>9.1f} {middle['p50']:>9} {middle['transfer']:>11} {ratio:>10}")
+        print("\n  ÷ trivial: median over rounds of (route's rate / trivial route's rate in the same round); target ≥ 0.50")
     finally:
         if server is not None:
             server.terminate()

@@ -166,3 +166,19 @@ def test_a_burst_of_changes_enqueues_one_build_per_feed(app, db):
         assert sent[-1] == ("feeds.build", (public.id,), 2) and len(sent) == 3
     finally:
         celery.Task.apply_async = original
+
+
+def test_gzip_for_clients_that_ask_with_its_own_etag(client):
+    import gzip
+
+    association = AssociationFactory()
+    EventFactory(association=association, title_vi="Ngày hội ẩm thực ba miền")
+    url = path(links.association_feed_url(association))
+    plain = client.get(url)
+    compressed = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert compressed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in compressed.headers["Vary"]
+    assert gzip.decompress(compressed.data) == plain.data
+    assert len(compressed.data) < len(plain.data)
+    assert compressed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": compressed.headers["ETag"]})
+    assert again.status_code == 304

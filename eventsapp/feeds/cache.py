@@ -1,6 +1,7 @@
 """Per-process caches for serving feeds: bodies by ETag, and short-lived lookups of public feed URLs."""
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections import OrderedDict
@@ -22,6 +23,15 @@ class BodyCache:
                 return None
             self.items.move_to_end(feed_id)
             return item[1]
+
+    def gzipped(self, feed_id: int, etag: str, body: bytes) -> bytes:
+        """The gzip form of a cached body, compressed once per ETag and process."""
+        key = -feed_id  # stored beside the plain body under the negative id
+        found = self.get(key, etag)
+        if found is None:
+            found = gzip.compress(body, compresslevel=6, mtime=0)
+            self.put(key, etag, found)
+        return found
 
     def put(self, feed_id: int, etag: str, body: bytes) -> None:
         with self.lock:

@@ -107,17 +107,25 @@ def serve(kind: FeedKind, model, condition, branches: bool, cache_control: str, 
                                   last_modified=feed.last_modified)
         if cache_key:
             lookups.put(cache_key, row)
-    if not is_resource_modified(request.environ, etag=row.etag, last_modified=row.last_modified):
-        return _headers(Response(status=304), row.etag, row.last_modified, cache_control)
+    # Calendar clients poll with gzip: the compressed body is a representation of its own (its own ETag).
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    etag = row.etag + ("-gz" if gzipped else "")
+    if not (is_resource_modified(request.environ, etag=etag, last_modified=row.last_modified)
+            and is_resource_modified(request.environ, etag=row.etag, last_modified=row.last_modified)):
+        return _headers(Response(status=304), etag, row.last_modified, cache_control)
     body = bodies.get(row.id, row.etag)
     if body is None:
         found = read(select(Feed.body).where(Feed.id == row.id, Feed.etag == row.etag))
         if found is None:  # rebuilt between the two reads: serve the new one
             lookups.clear()
-            return serve(kind, model, condition, branches, cache_control)
+            return serve(kind, model, condition, branches, cache_control, cache_key)
         body = bytes(found.body)
         bodies.put(row.id, row.etag, body)
-    return _headers(Response(body, content_type=CONTENT_TYPE), row.etag, row.last_modified, cache_control)
+    response = Response(bodies.gzipped(row.id, row.etag, body) if gzipped else body, content_type=CONTENT_TYPE)
+    response.vary.add("Accept-Encoding")
+    if gzipped:
+        response.content_encoding = "gzip"
+    return _headers(response, etag, row.last_modified, cache_control)
 
 
 @bp.get("/feeds/associations/<slug>.ics")
