@@ -200,13 +200,19 @@ def instructions() -> dict[str, list[str]]:
     return result
 
 
-@bp.get("/associations/<slug>/calendar-feeds")
-@login_required
-def association_feeds(slug: str):
+def _association_for(slug: str, action: Action) -> Association:
+    """The association, or 404; 403 unless the current user may do `action` there."""
     association = db.session.scalar(select(Association).where(Association.slug == slug))
     if association is None:
         abort(404)
-    authorize(Action.VIEW, association)
+    authorize(action, association)
+    return association
+
+
+@bp.get("/associations/<slug>/calendar-feeds")
+@login_required
+def association_feeds(slug: str):
+    association = _association_for(slug, Action.VIEW)
     public = links.association_feed_url(association)
     private = links.association_private_feed_url(association)
     rows = [("public", _("Public events"), subscribe_links(public))]
@@ -224,10 +230,7 @@ def association_feeds(slug: str):
 @bp.post("/associations/<slug>/calendar-feeds/revoke")
 @login_required
 def revoke_private(slug: str):
-    association = db.session.scalar(select(Association).where(Association.slug == slug))
-    if association is None:
-        abort(404)
-    authorize(Action.MANAGE, association)
+    association = _association_for(slug, Action.MANAGE)
     if ConfirmForm().validate_on_submit():
         services.rotate_private_token(association)
         db.session.commit()
