@@ -182,3 +182,23 @@ def test_gzip_for_clients_that_ask_with_its_own_etag(client):
     assert compressed.headers["ETag"] != plain.headers["ETag"]
     again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": compressed.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_renaming_an_association_marks_its_feeds_for_a_rebuild(client):
+    from eventsapp.associations import services as associations
+
+    association = AssociationFactory(name_vi="Hội hữu nghị cũ")
+    EventFactory(association=association)
+    url = path(links.association_feed_url(association))
+    assert "Hội hữu nghị cũ" in client.get(url).data.decode()
+    feed = services.find(FeedKind.ASSOCIATION, association.id)
+    assert not feed.dirty
+
+    associations.save_association(association, slug=association.slug, name_vi="Hội hữu nghị mới",
+                                  name_en="New name", kind=association.kind, parent=None, founded_on=None,
+                                  timezone="Asia/Ho_Chi_Minh")
+    db.session.commit()
+    db.session.expire_all()
+    assert services.find(FeedKind.ASSOCIATION, association.id).dirty
+    services.rebuild(feed.id)
+    assert "X-WR-CALNAME:Hội hữu nghị mới" in client.get(url).data.decode()
