@@ -202,3 +202,20 @@ def test_renaming_an_association_marks_its_feeds_for_a_rebuild(client):
     assert services.find(FeedKind.ASSOCIATION, association.id).dirty
     services.rebuild(feed.id)
     assert "X-WR-CALNAME:Hội hữu nghị mới" in client.get(url).data.decode()
+
+
+def test_renaming_a_campaign_marks_its_feed_for_a_rebuild(client):
+    from tests.factories import CampaignFactory
+
+    campaign = CampaignFactory(title_vi="Xuân Quê hương 2027")
+    EventFactory(association=campaign.association, campaign=campaign)
+    url = path(links.campaign_feed_url(campaign))
+    assert "X-WR-CALNAME:Xuân Quê hương 2027" in client.get(url).data.decode()
+    feed = services.find(FeedKind.CAMPAIGN, campaign.id)
+
+    campaign.title_vi = "Xuân Quê hương 2027 – Bắc Giang"
+    db.session.commit()
+    db.session.expire_all()
+    assert services.find(FeedKind.CAMPAIGN, campaign.id).dirty
+    services.rebuild(feed.id)
+    assert "Xuân Quê hương 2027 – Bắc Giang" in client.get(url).data.decode().replace("\r\n ", "")
