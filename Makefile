@@ -15,7 +15,12 @@ $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-setup: $(VENV)/.installed eventsapp/translations/vi/LC_MESSAGES/messages.mo
+setup: $(VENV)/.installed eventsapp/translations/vi/LC_MESSAGES/messages.mo node_modules/.package-lock.json
+
+# ical.js (devDependencies): the tests validate every calendar the app produces with it.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm install --no-audit --no-fund
+	touch $@
 
 eventsapp/translations/vi/LC_MESSAGES/messages.mo: eventsapp/translations/vi/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d eventsapp/translations -f

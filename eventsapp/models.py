@@ -4,6 +4,7 @@ from .auth.models import ApiToken, User  # noqa: F401
 from .campaigns.models import Campaign, CampaignKind, CampaignStatus  # noqa: F401
 from .contacts.models import Contact, ContactTag, ImportBatch, contact_associations  # noqa: F401
 from .events.models import ChangeKind, Event, EventChange, EventKind, EventStatus, Honoree, Visibility  # noqa: F401
+from .feeds.models import Feed, FeedKind  # noqa: F401
 from .health.models import WorkerHeartbeat  # noqa: F401
 from .invitations.models import Invitation, InvitationStatus  # noqa: F401
 from .mail.models import MessageKind, MessageState, OutboxMessage  # noqa: F401

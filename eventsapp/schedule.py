@@ -34,4 +34,5 @@ def beat_schedule(config) -> dict:
             "schedule": timedelta(minutes=1),
             "options": {"expires": 55},  # a beat nobody ran in time is replaced by the next one
         },
+        "feeds.sweep": {"task": "feeds.sweep", "schedule": timedelta(minutes=10)},
     }

@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import signals
 from ..auth.models import User
 from ..extensions import db
 from ..timeutils import is_valid_timezone
@@ -44,6 +45,8 @@ def save_association(association: Association | None, *, slug: str, name_vi: str
     association.founded_on = founded_on
     association.timezone = timezone
     association.sender_email = sender_email or None
+    if association.id is not None:
+        signals.association_saved.send(association)  # feeds rebuild (names, the tree)
     return association
 
 

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from icalendar import Calendar, Timezone, vCalAddress, vText
+from icalendar import Calendar, Timezone, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 
 from ..timeutils import UTC, zone
@@ -58,7 +58,8 @@ def new_calendar(method: str | None = None, *, name: str | None = None, descript
         cal.add("x-wr-caldesc", nfc(description))
     if refresh:
         # A string, not a timedelta: an X- property given a timedelta is written as "1:00:00".
-        cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        # REFRESH-INTERVAL is typed (duration): the library wants a vDuration, not a string.
+        cal.add("refresh-interval", vDuration(vDuration.from_ical(refresh)), parameters={"VALUE": "DURATION"})
         cal["X-PUBLISHED-TTL"] = refresh
     return cal
 

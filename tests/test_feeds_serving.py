@@ -1,0 +1,221 @@
+"""Serving stored feeds: ETag/Last-Modified/304, cache headers, revocation, and the staff page."""
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from flask import g
+
+from eventsapp import links
+from eventsapp.associations.models import Role
+from eventsapp.extensions import db
+from eventsapp.feeds import services
+from eventsapp.feeds.models import Feed, FeedKind
+from tests.factories import AssociationFactory, ContactFactory, EventFactory, staff
+from tests.feeds_support import change_event
+
+
+def login(auth, user) -> None:
+    """Sign in as `user`; the tests share one app context, so forget the user Flask-Login cached in `g`."""
+    g.pop("_login_user", None)
+    auth.login(user)
+
+
+def path(url: str) -> str:
+    return url.replace("http://eventsapp.test", "")
+
+
+def test_etag_and_conditional_requests(client):
+    association = AssociationFactory()
+    EventFactory(association=association)
+    url = path(links.association_feed_url(association))
+
+    first = client.get(url)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and first.headers["Last-Modified"]
+    assert first.headers["Cache-Control"] == "public, max-age=300"
+
+    same = client.get(url)
+    assert same.headers["ETag"] == etag and same.data == first.data
+
+    not_modified = client.get(url, headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not_modified.data == b""
+    assert not_modified.headers["ETag"] == etag
+
+    since = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304
+    assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+    assert client.get(url, headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}).status_code == 200
+
+
+def test_a_rebuild_with_the_same_content_keeps_the_etag_and_a_change_gives_a_new_one(client):
+    association = AssociationFactory()
+    event = EventFactory(association=association)
+    url = path(links.association_feed_url(association))
+    etag = client.get(url).headers["ETag"]
+    feed = services.find(FeedKind.ASSOCIATION, association.id)
+    last_modified = feed.last_modified
+
+    services.rebuild(feed.id)  # nothing changed
+    db.session.expire_all()
+    assert client.get(url).headers["ETag"] == etag
+    assert services.find(FeedKind.ASSOCIATION, association.id).last_modified == last_modified
+
+    change_event(event, title_vi="Gặp mặt kiều bào — đổi tên")
+    services.rebuild(feed.id)
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert "đổi tên" in changed.data.decode("utf-8").replace("\r\n ", "")
+
+
+def test_private_and_personal_feeds_are_private_and_stop_working_once_revoked(client):
+    association = AssociationFactory()
+    contact = ContactFactory()
+    EventFactory(association=association)
+    private_url = path(links.association_private_feed_url(association))
+    personal_url = path(links.personal_feed_url(contact))
+
+    private = client.get(private_url)
+    assert private.status_code == 200 and private.headers["Cache-Control"] == "private, max-age=300"
+    assert client.get(personal_url).headers["Cache-Control"] == "private, max-age=300"
+
+    services.rotate_private_token(association)
+    services.rotate_personal_token(contact)
+    db.session.commit()
+    assert client.get(private_url).status_code == 404
+    assert client.get(private_url, headers={"If-None-Match": private.headers["ETag"]}).status_code == 404
+    assert client.get(personal_url).status_code == 404
+    assert client.get(path(links.association_private_feed_url(association))).status_code == 200
+    assert client.get(path(links.personal_feed_url(contact))).status_code == 200
+
+
+def test_staff_page_offers_subscribe_links_and_revokes_the_private_link(client, auth):
+    association = AssociationFactory(name_vi="Hội hữu nghị Việt Nam – Pháp")
+    branch = AssociationFactory(parent=association)
+    organiser = staff(association, Role.ORGANISER)
+    old_private = links.association_private_feed_url(association)
+    auth.login(organiser)
+
+    page = client.get(f"/associations/{association.slug}/calendar-feeds")
+    assert page.status_code == 200
+    html = unquote(page.data.decode("utf-8"))
+    webcal = links.webcal(links.association_feed_url(association))
+    assert f'href="{webcal}"' in html
+    assert f"https://calendar.google.com/calendar/render?cid={webcal}" in html
+    assert f"https://outlook.live.com/calendar/0/addfromurl?url={webcal}" in html
+    assert old_private in html and links.association_feed_url(association) + "?branches=1" in html
+    assert 'data-copy="#feed-url-public"' in html
+    assert "Google Calendar" in html and "lịch" in html  # instructions in both languages
+    assert f"/associations/{association.slug}/calendar-feeds" in client.get(f"/associations/{association.slug}").data.decode()
+    assert branch.slug
+
+    response = auth.post(f"/associations/{association.slug}/calendar-feeds/revoke",
+                         form_url=f"/associations/{association.slug}/calendar-feeds", follow_redirects=True)
+    assert response.status_code == 200
+    db.session.refresh(association)
+    assert links.association_private_feed_url(association) != old_private
+    assert client.get(path(old_private)).status_code == 404
+    assert client.get(path(links.association_private_feed_url(association))).status_code == 200
+
+
+def test_only_managers_revoke_and_only_staff_see_the_page(app, client, auth):
+    association = AssociationFactory()
+    viewer = staff(association, Role.VIEWER)
+    outsider = staff(AssociationFactory(), Role.ORGANISER)
+    token = association.private_feed_token
+    login(auth, outsider)
+    assert client.get(f"/associations/{association.slug}/calendar-feeds").status_code == 403
+    login(auth, viewer)
+    assert client.get(f"/associations/{association.slug}/calendar-feeds").status_code == 200
+    response = auth.post(f"/associations/{association.slug}/calendar-feeds/revoke",
+                         form_url=f"/associations/{association.slug}/calendar-feeds")
+    assert response.status_code == 403
+    db.session.refresh(association)
+    assert association.private_feed_token == token
+    g.pop("_login_user", None)
+    anonymous = app.test_client()
+    assert anonymous.get(f"/associations/{association.slug}/calendar-feeds").status_code == 302  # sign in first
+
+
+def test_a_burst_of_changes_enqueues_one_build_per_feed(app, db):
+    """Marks in separate transactions claim the feed once until the build starts."""
+    association = AssociationFactory()
+    event = EventFactory(association=association)
+    contact = ContactFactory()
+    public = services.ensure_built(FeedKind.ASSOCIATION, association.id)
+    private = services.ensure_built(FeedKind.ASSOCIATION_PRIVATE, association.id)
+    services.ensure_built(FeedKind.PERSONAL, contact.id)  # not invited: not touched
+
+    sent = []
+    celery = app.extensions["celery"]
+    original = celery.Task.apply_async
+
+    def record(task, args=None, kwargs=None, **options):
+        sent.append((task.name, tuple(args or ()), options.get("countdown")))
+
+    celery.Task.apply_async = record
+    try:
+        for n in range(5):
+            change_event(event, title_vi=f"Đổi lần {n}")
+        assert sorted(sent) == sorted([("feeds.build", (public.id,), 2), ("feeds.build", (private.id,), 2)])
+        db.session.expire_all()
+        assert all(f.dirty for f in db.session.scalars(db.select(Feed).where(Feed.kind != FeedKind.PERSONAL)))
+
+        services.rebuild(public.id)  # the build releases its claim: the next change enqueues again
+        change_event(event, title_vi="Đổi sau khi dựng")
+        assert sent[-1] == ("feeds.build", (public.id,), 2) and len(sent) == 3
+    finally:
+        celery.Task.apply_async = original
+
+
+def test_gzip_for_clients_that_ask_with_its_own_etag(client):
+    import gzip
+
+    association = AssociationFactory()
+    EventFactory(association=association, title_vi="Ngày hội ẩm thực ba miền")
+    url = path(links.association_feed_url(association))
+    plain = client.get(url)
+    compressed = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert compressed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in compressed.headers["Vary"]
+    assert gzip.decompress(compressed.data) == plain.data
+    assert len(compressed.data) < len(plain.data)
+    assert compressed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": compressed.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_renaming_an_association_marks_its_feeds_for_a_rebuild(client):
+    from eventsapp.associations import services as associations
+
+    association = AssociationFactory(name_vi="Hội hữu nghị cũ")
+    EventFactory(association=association)
+    url = path(links.association_feed_url(association))
+    assert "Hội hữu nghị cũ" in client.get(url).data.decode()
+    feed = services.find(FeedKind.ASSOCIATION, association.id)
+    assert not feed.dirty
+
+    associations.save_association(association, slug=association.slug, name_vi="Hội hữu nghị mới",
+                                  name_en="New name", kind=association.kind, parent=None, founded_on=None,
+                                  timezone="Asia/Ho_Chi_Minh")
+    db.session.commit()
+    db.session.expire_all()
+    assert services.find(FeedKind.ASSOCIATION, association.id).dirty
+    services.rebuild(feed.id)
+    assert "X-WR-CALNAME:Hội hữu nghị mới" in client.get(url).data.decode()
+
+
+def test_renaming_a_campaign_marks_its_feed_for_a_rebuild(client):
+    from tests.factories import CampaignFactory
+
+    campaign = CampaignFactory(title_vi="Xuân Quê hương 2027")
+    EventFactory(association=campaign.association, campaign=campaign)
+    url = path(links.campaign_feed_url(campaign))
+    assert "X-WR-CALNAME:Xuân Quê hương 2027" in client.get(url).data.decode()
+    feed = services.find(FeedKind.CAMPAIGN, campaign.id)
+
+    campaign.title_vi = "Xuân Quê hương 2027 – Bắc Giang"
+    db.session.commit()
+    db.session.expire_all()
+    assert services.find(FeedKind.CAMPAIGN, campaign.id).dirty
+    services.rebuild(feed.id)
+    assert "Xuân Quê hương 2027 – Bắc Giang" in client.get(url).data.decode().replace("\r\n ", "")
