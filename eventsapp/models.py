@@ -7,3 +7,4 @@ from .events.models import ChangeKind, Event, EventChange, EventKind, EventStatu
 from .health.models import WorkerHeartbeat  # noqa: F401
 from .invitations.models import Invitation, InvitationStatus  # noqa: F401
 from .mail.models import MessageKind, MessageState, OutboxMessage  # noqa: F401
+from .attendance.models import CheckIn  # noqa: F401
