@@ -179,7 +179,7 @@ def overview(start: date | None, end: date | None, zone_name: str) -> list[tuple
 
 STATUS_VI = {
     InvitationStatus.PENDING: "Chưa trả lời",
-    InvitationStatus.ACCEPTED: "Tham dự",
+    InvitationStatus.ACCEPTED: "Nhận lời",
     InvitationStatus.TENTATIVE: "Có thể",
     InvitationStatus.DECLINED: "Từ chối",
     InvitationStatus.WAITLISTED: "Danh sách chờ",

@@ -281,4 +281,4 @@ def overview():
     form, start, end = _period()
     rows = reports.overview(start, end, current_user.timezone)
     total = reports.build([event for _, report in rows for event in report.events])
-    return render_template("attendance/overview.html", form=form, rows=rows, total=total, start=start, end=end)
+    return render_template("attendance/overview.html", form=form, rows_by_association=rows, total=total, start=start, end=end)
