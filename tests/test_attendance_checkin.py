@@ -134,6 +134,9 @@ def test_undo_on_the_page_then_check_in_again(auth, db):
     invitation = invite(event, full_name="Phạm Minh Đức")
     auth.login(user)
     page = f"/events/{event.id}/checkin"
+    refused = auth.post(f"{page}/contacts/{invitation.contact_id}", {"guests": "-2"}, form_url=page,
+                        headers={"Accept": "application/json"})
+    assert refused.status_code == 400 and "50" in refused.json["message"] and active_rows(db, event.id) == []
     response = auth.post(f"{page}/contacts/{invitation.contact_id}", {"guests": "0"}, form_url=page,
                          headers={"Accept": "application/json"})
     assert response.status_code == 200 and response.json["ok"] and response.json["counts"]["checked_in"] == 1

@@ -95,7 +95,6 @@ def scan(event_id: int):
     event = load_event(event_id, Action.CHECKIN)
     data = request.get_json(silent=True) if request.is_json else request.form
     code = (data or {}).get("code", "")
-    invitation = services.invitation_by_token(services.token_from_scan(code))
     try:
         row = services.check_in_by_token(event, code, by=current_user)
     except services.AlreadyCheckedIn as error:
@@ -103,18 +102,24 @@ def scan(event_id: int):
         return _answer(event, str(error), False, contact=error.existing.contact)
     except services.CheckInError as error:
         db.session.rollback()
-        return _answer(event, str(error), False, contact=invitation.contact if invitation else None, status=422)
+        return _answer(event, str(error), False, status=422)
     db.session.commit()
     return _answer(event, _checked_in_message(row), True, contact=row.contact)
 
 
-def _guests_from(form: CheckInForm | WalkInForm, default: int | None = None) -> int | None:
-    raw = request.form.get("guests", "")
-    if raw.strip() == "":
-        return default
-    if not form.guests.validate(form) or form.guests.data is None:
-        raise services.CheckInError(_("The number of guests must be between 0 and %(max)s.", max=services.MAX_GUESTS))
-    return form.guests.data
+def _guests_from(form: CheckInForm, default: int | None = None) -> int | None:
+    """The guests typed at the door; empty means `default` (an invitee's: as they answered)."""
+    return default if form.guests.data is None else form.guests.data
+
+
+def _form_problem(form: CheckInForm | WalkInForm) -> str:
+    if form.guests.errors:
+        return _("The number of guests must be between 0 and %(max)s.", max=services.MAX_GUESTS)
+    if "csrf_token" in form.errors:
+        return _("The form has expired. Please reload the page.")
+    if getattr(form, "email", None) is not None and form.email.errors:
+        return _("This e-mail address is not valid.")
+    return _("Enter the walk-in's name.")
 
 
 @bp.post("/events/<int:event_id>/checkin/contacts/<int:contact_id>")
@@ -127,7 +132,7 @@ def check_in_contact(event_id: int, contact_id: int):
         abort(404)
     form = CheckInForm()
     if not form.validate_on_submit():
-        return _answer(event, _("The form has expired. Please reload the page."), False, contact, status=400)
+        return _answer(event, _form_problem(form), False, contact, status=400)
     try:
         found = services.person(event, contact)
         if found.invitation is not None:
@@ -153,10 +158,7 @@ def walk_in(event_id: int):
     event = load_event(event_id, Action.CHECKIN)
     form = WalkInForm()
     if not form.validate_on_submit():
-        message = _("Enter the walk-in's name.") if form.full_name.errors else _("Please correct the fields marked below.")
-        if form.email.errors:
-            message = _("This e-mail address is not valid.")
-        return _answer(event, message, False, status=422)
+        return _answer(event, _form_problem(form), False, status=422)
     try:
         row = services.register_walk_in(event, by=current_user, full_name=form.full_name.data,
                                         email=form.email.data or "", guests=form.guests.data or 0)
