@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from ..associations.models import Association
@@ -89,46 +89,52 @@ def build(events: list[Event], now: datetime | None = None) -> Report:
         return report
     ended = {e.id for e in events if e.ends_at <= now}
     ids = [e.id for e in events]
+    # Grouped in the database: one row per (event, country, language, answer, came or not).
+    came_flag = case((CheckIn.id.is_(None), 0), else_=1)
     invitations = db.session.execute(
-        select(Invitation.id, Invitation.event_id, Invitation.contact_id, Invitation.status, Invitation.guests,
-               Contact.country, Contact.language)
+        select(Invitation.event_id, Contact.country, Contact.language, Invitation.status, came_flag.label("here"),
+               func.count(Invitation.id).label("n"), func.coalesce(func.sum(Invitation.guests), 0).label("guests"))
         .join(Contact, Contact.id == Invitation.contact_id)
+        .outerjoin(CheckIn, and_(CheckIn.event_id == Invitation.event_id, CheckIn.contact_id == Invitation.contact_id,
+                                 CheckIn.undone_at.is_(None)))
         .where(Invitation.event_id.in_(ids), Invitation.revoked_at.is_(None))
+        .group_by(Invitation.event_id, Contact.country, Contact.language, Invitation.status, came_flag)
     ).all()
+    invited_flag = case((CheckIn.invitation_id.is_(None), 0), else_=1)
     came = db.session.execute(
-        select(CheckIn.event_id, CheckIn.contact_id, CheckIn.invitation_id, CheckIn.walk_in, CheckIn.guests,
-               Contact.country, Contact.language)
+        select(CheckIn.event_id, Contact.country, Contact.language, CheckIn.walk_in, invited_flag.label("invited"),
+               func.count(CheckIn.id).label("n"), func.coalesce(func.sum(CheckIn.guests), 0).label("guests"))
         .join(Contact, Contact.id == CheckIn.contact_id)
         .where(CheckIn.event_id.in_(ids), CheckIn.undone_at.is_(None))
+        .group_by(CheckIn.event_id, Contact.country, Contact.language, CheckIn.walk_in, invited_flag)
     ).all()
     for event_id in ids:
         report.per_event[event_id] = Figures()
-    present = {(row.event_id, row.contact_id) for row in came}
 
     def buckets(event_id, country, language):
         return (report.total, report.per_event[event_id],
                 report.by_country[country or UNKNOWN], report.by_language[language or UNKNOWN])
 
     for row in invitations:
-        accepted = row.status == InvitationStatus.ACCEPTED
-        here = (row.event_id, row.contact_id) in present
+        n, accepted, here = row.n, row.status == InvitationStatus.ACCEPTED, bool(row.here)
         for figures in buckets(row.event_id, row.country, row.language):
-            figures.invited += 1
-            figures.answered += row.status != InvitationStatus.PENDING
-            figures.accepted += accepted
-            figures.tentative += row.status == InvitationStatus.TENTATIVE
-            figures.declined += row.status == InvitationStatus.DECLINED
-            figures.expected_guests += row.guests if accepted else 0
-            figures.accepted_attended += accepted and here
-            if accepted and row.event_id in ended:
-                figures.ended_accepted += 1
-                figures.no_shows += not here
+            figures.invited += n
+            figures.answered += n if row.status != InvitationStatus.PENDING else 0
+            if accepted:
+                figures.accepted += n
+                figures.expected_guests += int(row.guests)
+                figures.accepted_attended += n if here else 0
+                if row.event_id in ended:
+                    figures.ended_accepted += n
+                    figures.no_shows += 0 if here else n
+            figures.tentative += n if row.status == InvitationStatus.TENTATIVE else 0
+            figures.declined += n if row.status == InvitationStatus.DECLINED else 0
     for row in came:
         for figures in buckets(row.event_id, row.country, row.language):
-            figures.attended += 1
-            figures.attended_invitees += row.invitation_id is not None
-            figures.walk_ins += row.walk_in
-            figures.guests += row.guests
+            figures.attended += row.n
+            figures.attended_invitees += row.n if row.invited else 0
+            figures.walk_ins += row.n if row.walk_in else 0
+            figures.guests += int(row.guests)
     return report
 
 
