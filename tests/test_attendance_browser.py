@@ -52,3 +52,68 @@ def test_check_in_by_search_on_a_phone(live_server, phone_page, db):
     page.screenshot(path=str(ARTIFACTS / "attendance-checkin-phone.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     assert errors == []
+
+
+def _qr_video(text: str, path: Path, size: int = 480) -> None:
+    """A still Y4M clip of the QR code of `text`, for Chromium's fake camera."""
+    import segno
+
+    matrix = [list(row) for row in segno.make(text, error="m").matrix]
+    border = 4
+    modules = len(matrix) + 2 * border
+    scale = size // modules
+    side = modules * scale
+    luma = bytearray(b"\xff" * side * side)
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                for dy in range(scale):
+                    start = ((y + border) * scale + dy) * side + (x + border) * scale
+                    luma[start:start + scale] = b"\x00" * scale
+    chroma = b"\x80" * ((side // 2) * (side // 2) * 2)
+    with open(path, "wb") as clip:
+        clip.write(f"YUV4MPEG2 W{side} H{side} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(10):
+            clip.write(b"FRAME\n" + bytes(luma) + chroma)
+
+
+def test_scanning_a_qr_code_with_the_camera_checks_in(live_server, browser, db, tmp_path):
+    """The vendored ZXing scanner reads the invitation's QR code from a (fake) camera."""
+    from eventsapp.links import checkin_url
+    from tests.support import services as test_services
+
+    association = AssociationFactory()
+    event = EventFactory(association=association)
+    user = staff(association, Role.CHECKIN, email="camera@example.vn", name="Trần Văn Nam")
+    invitation = invite(event, full_name="Đoàn Thị Quỳnh", guests=2)
+    clip = tmp_path / "qr.y4m"
+    _qr_video(checkin_url(invitation), clip)
+    # A second Chromium from the same Playwright, whose camera films the QR code.
+    camera_browser = browser.browser_type.launch(
+        executable_path=test_services.CHROMIUM, headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
+    try:
+        context = camera_browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                             locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        context.grant_permissions(["camera"], origin=live_server)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{live_server}/login")
+        page.fill("input[name=email]", user.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server}/")
+        page.goto(f"{live_server}/events/{event.id}/checkin")
+        page.locator("#scan-start").tap()
+        page.locator("[data-count=checked_in]", has_text="1").wait_for(timeout=20000)
+        assert "Đoàn Thị Quỳnh" in page.locator("#door-message").inner_text()
+        assert page.locator(".person-card", has_text="Đoàn Thị Quỳnh").locator(".checked-in-note").count() == 1
+        page.locator("#scan-stop").tap()
+    finally:
+        camera_browser.close()
+    db.session.expire_all()
+    rows = db.session.scalars(select(CheckIn).where(CheckIn.event_id == event.id)).all()
+    assert [(r.contact.full_name, r.guests) for r in rows] == [("Đoàn Thị Quỳnh", 2)]
+    assert errors == []
