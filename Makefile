@@ -49,6 +49,8 @@ translations: $(VENV)/.installed
 assets:
 	npm install --no-audit --no-fund
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js eventsapp/static/vendor/bootstrap/
+	mkdir -p eventsapp/static/vendor/zxing-browser
+	cp node_modules/@zxing/browser/umd/zxing-browser.min.js node_modules/@zxing/browser/LICENSE eventsapp/static/vendor/zxing-browser/
 
 ## migrate: write a migration for model changes (MSG="what changed")
 migrate: setup

@@ -1,0 +1,247 @@
+"""Attendance figures for an event, a campaign, an association or a period, and the exports.
+
+Every figure is computed from the invitations and the active check-ins of the
+chosen events, in one pass, so the totals, the per-event rows and the
+breakdowns by country and language always add up.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import selectinload
+
+from ..associations.models import Association
+from ..contacts.models import Contact
+from ..events.models import Event
+from ..extensions import db
+from ..invitations.models import Invitation, InvitationStatus
+from ..permissions import descendant_ids
+from ..timeutils import in_zone, utcnow, zone
+from .models import CheckIn
+from .services import check_ins, staff_name
+
+UNKNOWN = "—"
+
+
+@dataclass
+class Figures:
+    invited: int = 0
+    answered: int = 0
+    accepted: int = 0
+    tentative: int = 0
+    declined: int = 0
+    expected_guests: int = 0
+    attended: int = 0           # people checked in: invitees and walk-ins
+    attended_invitees: int = 0  # of whom invited
+    accepted_attended: int = 0  # of whom had accepted
+    walk_ins: int = 0
+    guests: int = 0             # guests who came with them
+    no_shows: int = 0           # accepted, not checked in, event over
+    ended_accepted: int = 0     # accepted invitations of events that are over
+
+    @property
+    def rate(self) -> float | None:
+        """Share of accepted invitees (of events that are over) who came."""
+        if not self.ended_accepted:
+            return None
+        return (self.ended_accepted - self.no_shows) / self.ended_accepted
+
+    @property
+    def rate_percent(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.0f}%"
+
+    def as_dict(self) -> dict:
+        keys = ("invited", "answered", "accepted", "tentative", "declined", "expected_guests", "attended",
+                "attended_invitees", "walk_ins", "guests", "no_shows")
+        return {**{key: getattr(self, key) for key in keys}, "attendance_rate": self.rate}
+
+
+@dataclass
+class Report:
+    events: list[Event]
+    total: Figures = field(default_factory=Figures)
+    per_event: dict[int, Figures] = field(default_factory=dict)
+    by_country: dict[str, Figures] = field(default_factory=lambda: defaultdict(Figures))
+    by_language: dict[str, Figures] = field(default_factory=lambda: defaultdict(Figures))
+
+    def breakdown(self, name: str) -> list[tuple[str, Figures]]:
+        rows = getattr(self, name)
+        return sorted(rows.items(), key=lambda item: (-item[1].invited - item[1].walk_ins, item[0]))
+
+    def as_dict(self) -> dict:
+        return {
+            "totals": self.total.as_dict(),
+            "events": [{"id": e.id, "title": e.title_vi, **self.per_event[e.id].as_dict()} for e in self.events],
+            "by_country": {key: f.as_dict() for key, f in self.breakdown("by_country")},
+            "by_language": {key: f.as_dict() for key, f in self.breakdown("by_language")},
+        }
+
+
+def build(events: list[Event], now: datetime | None = None) -> Report:
+    now = now or utcnow()
+    report = Report(events=list(events))
+    if not events:
+        return report
+    ended = {e.id for e in events if e.ends_at <= now}
+    ids = [e.id for e in events]
+    # Grouped in the database: one row per (event, country, language, answer, came or not).
+    came_flag = case((CheckIn.id.is_(None), 0), else_=1)
+    invitations = db.session.execute(
+        select(Invitation.event_id, Contact.country, Contact.language, Invitation.status, came_flag.label("here"),
+               func.count(Invitation.id).label("n"), func.coalesce(func.sum(Invitation.guests), 0).label("guests"))
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .outerjoin(CheckIn, and_(CheckIn.event_id == Invitation.event_id, CheckIn.contact_id == Invitation.contact_id,
+                                 CheckIn.undone_at.is_(None)))
+        .where(Invitation.event_id.in_(ids), Invitation.revoked_at.is_(None))
+        .group_by(Invitation.event_id, Contact.country, Contact.language, Invitation.status, came_flag)
+    ).all()
+    invited_flag = case((CheckIn.invitation_id.is_(None), 0), else_=1)
+    came = db.session.execute(
+        select(CheckIn.event_id, Contact.country, Contact.language, CheckIn.walk_in, invited_flag.label("invited"),
+               func.count(CheckIn.id).label("n"), func.coalesce(func.sum(CheckIn.guests), 0).label("guests"))
+        .join(Contact, Contact.id == CheckIn.contact_id)
+        .where(CheckIn.event_id.in_(ids), CheckIn.undone_at.is_(None))
+        .group_by(CheckIn.event_id, Contact.country, Contact.language, CheckIn.walk_in, invited_flag)
+    ).all()
+    for event_id in ids:
+        report.per_event[event_id] = Figures()
+
+    def buckets(event_id, country, language):
+        return (report.total, report.per_event[event_id],
+                report.by_country[country or UNKNOWN], report.by_language[language or UNKNOWN])
+
+    for row in invitations:
+        n, accepted, here = row.n, row.status == InvitationStatus.ACCEPTED, bool(row.here)
+        for figures in buckets(row.event_id, row.country, row.language):
+            figures.invited += n
+            figures.answered += n if row.status != InvitationStatus.PENDING else 0
+            if accepted:
+                figures.accepted += n
+                figures.expected_guests += int(row.guests)
+                figures.accepted_attended += n if here else 0
+                if row.event_id in ended:
+                    figures.ended_accepted += n
+                    figures.no_shows += 0 if here else n
+            figures.tentative += n if row.status == InvitationStatus.TENTATIVE else 0
+            figures.declined += n if row.status == InvitationStatus.DECLINED else 0
+    for row in came:
+        for figures in buckets(row.event_id, row.country, row.language):
+            figures.attended += row.n
+            figures.attended_invitees += row.n if row.invited else 0
+            figures.walk_ins += row.n if row.walk_in else 0
+            figures.guests += int(row.guests)
+    return report
+
+
+# ---------------------------------------------------------------- which events
+
+def campaign_events(campaign) -> list[Event]:
+    return list(db.session.scalars(select(Event).where(Event.campaign_id == campaign.id).order_by(Event.starts_at)))
+
+
+def period_bounds(start: date | None, end: date | None, zone_name: str) -> tuple[datetime | None, datetime | None]:
+    """[start 00:00, day after end 00:00) in `zone_name`, as aware datetimes."""
+    tz = zone(zone_name)
+    lower = datetime.combine(start, time.min, tz) if start else None
+    upper = datetime.combine(end + timedelta(days=1), time.min, tz) if end else None
+    return lower, upper
+
+
+def events_in_period(association_ids: set[int] | None, start: date | None, end: date | None,
+                     zone_name: str) -> list[Event]:
+    """Events starting in the period; `association_ids` None means every association."""
+    lower, upper = period_bounds(start, end, zone_name)
+    statement = select(Event).options(selectinload(Event.association)).order_by(Event.starts_at, Event.id)
+    if association_ids is not None:
+        statement = statement.where(Event.association_id.in_(association_ids or [-1]))
+    if lower is not None:
+        statement = statement.where(Event.starts_at >= lower)
+    if upper is not None:
+        statement = statement.where(Event.starts_at < upper)
+    return list(db.session.scalars(statement))
+
+
+def association_events(association: Association, start: date | None, end: date | None) -> list[Event]:
+    """Events of the association and its branches in the period."""
+    return events_in_period(descendant_ids([association.id]), start, end, association.timezone)
+
+
+def overview(start: date | None, end: date | None, zone_name: str) -> list[tuple[Association, Report]]:
+    """Per association (its own events, branches separately), for the admin's period."""
+    events = events_in_period(None, start, end, zone_name)
+    grouped: dict[int, list[Event]] = defaultdict(list)
+    for event in events:
+        grouped[event.association_id].append(event)
+    associations = db.session.scalars(select(Association).order_by(Association.name_vi)).all()
+    return [(a, build(grouped[a.id])) for a in associations if grouped.get(a.id)]
+
+
+# ---------------------------------------------------------------- exports
+
+STATUS_VI = {
+    InvitationStatus.PENDING: "Chưa trả lời",
+    InvitationStatus.ACCEPTED: "Nhận lời",
+    InvitationStatus.TENTATIVE: "Có thể",
+    InvitationStatus.DECLINED: "Từ chối",
+    InvitationStatus.WAITLISTED: "Danh sách chờ",
+}
+
+
+def export_headers(event: Event) -> list[str]:
+    return ["STT", "Họ và tên", "Email", "Điện thoại", "Quốc gia", "Ngôn ngữ", "Trả lời", "Khách đi kèm",
+            "Khách mời danh dự", "Khách vãng lai", f"Giờ check-in ({event.timezone})", "Người check-in"]
+
+
+def export_rows(event: Event) -> list[list]:
+    """The attendee list: one line per person checked in, earliest first, times in the event's zone."""
+    rows = []
+    for number, row in enumerate(check_ins(event), start=1):
+        contact, invitation = row.contact, row.invitation
+        placeholder = contact.email.endswith("@walk-in.invalid")
+        rows.append([
+            number, contact.full_name, "" if placeholder else contact.email, contact.phone, contact.country,
+            contact.language, STATUS_VI[invitation.status] if invitation else "", row.guests,
+            "Có" if invitation and invitation.is_honoree else "", "Có" if row.walk_in else "",
+            in_zone(row.checked_in_at, event.timezone).strftime("%Y-%m-%d %H:%M"), staff_name(row.checked_in_by),
+        ])
+    return rows
+
+
+def attendees_csv(event: Event) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel opens the Vietnamese names intact."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(export_headers(event))
+    writer.writerows(export_rows(event))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def attendees_xlsx(event: Event) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Người tham dự"
+    sheet.append([event.title_vi])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(export_headers(event))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in export_rows(event):
+        sheet.append(row)
+    for column, width in zip("ABCDEFGHIJKL", (6, 28, 30, 16, 16, 9, 14, 10, 10, 10, 20, 22)):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A3"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_filename(event: Event, extension: str) -> str:
+    return f"diem-danh-{event.slug}.{extension}"
