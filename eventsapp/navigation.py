@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_login import current_user
 
 
@@ -28,8 +28,8 @@ def register(endpoint: str, label, order: int = 50, admin_only: bool = False) ->
 
 def visible_items() -> list[NavItem]:
     """Entries whose view exists and that the signed-in user may open."""
-    if not current_user.is_authenticated:
-        return []
+    if not has_request_context() or not current_user.is_authenticated:
+        return []  # e-mails rendered by workers have no menu
     return [
         item for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.endpoint))
         if item.endpoint in current_app.view_functions and (current_user.is_admin or not item.admin_only)

@@ -26,6 +26,7 @@ def main(path: str) -> None:
             continue
         message.string = msgstr
         message.flags.discard("fuzzy")
+    catalog.fuzzy = False  # a fuzzy header makes pybabel compile skip the whole catalogue
     with open(PO_PATH, "wb") as handle:
         write_po(handle, catalog, width=0, omit_header=False, sort_output=True, include_previous=False)
     if missing:

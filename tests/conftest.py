@@ -16,6 +16,7 @@ os.environ.setdefault("EVENTSAPP_CONFIG", "testing")
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
+from flask import g  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
@@ -140,6 +141,9 @@ class Auth:
         self.client = client
 
     def login(self, user, password: str | None = None):
+        # The test's app context outlives its requests, and Flask-Login caches the
+        # request's user in g: forget it so the next request loads the new user.
+        g.pop("_login_user", None)
         if password is None:
             with self.client.session_transaction() as session:
                 session["_user_id"] = str(user.id)

@@ -30,7 +30,7 @@ navigation.register("events.index", _l("Events"), order=20)
 navigation.register("events.agenda", _l("Agenda"), order=25)
 navigation.register_tab("event", "events.show", _l("Overview"), order=0)
 
-CHANGE_LABELS = {ChangeKind.TIME: _l("Time"), ChangeKind.PLACE: _l("Place"), ChangeKind.ONLINE: _l("Online link"),
+CHANGE_LABELS = {ChangeKind.TIME: _l("Time"), ChangeKind.PLACE: _l("Venue"), ChangeKind.ONLINE: _l("Online link"),
                  ChangeKind.CANCELLED: _l("Cancellation")}
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..timeutils import utcnow
@@ -18,11 +19,12 @@ logger = logging.getLogger(__name__)
 def record_heartbeat(hostname: str | None = None) -> None:
     """Called by the worker's periodic task: 'I am alive'."""
     hostname = hostname or socket.gethostname()
-    row = db.session.get(WorkerHeartbeat, hostname)
-    if row is None:
-        db.session.add(WorkerHeartbeat(hostname=hostname, beat_at=utcnow()))
-    else:
-        row.beat_at = utcnow()
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    # An upsert: two worker processes on one host beat at the same moment.
+    statement = insert(WorkerHeartbeat).values(hostname=hostname, beat_at=now)
+    db.session.execute(statement.on_conflict_do_update(index_elements=["hostname"], set_={"beat_at": now}))
     db.session.commit()
 
 

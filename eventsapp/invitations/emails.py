@@ -137,7 +137,7 @@ def calendar_links(event: Event, invitation: Invitation, locale: str) -> dict[st
 
 def describe_changes(changes: list[EventChange], event: Event, locale: str) -> list[dict]:
     """Before → after of each change, readable (ISO times shown in the event's zone)."""
-    labels = {"time": _("Time"), "place": _("Place"), "online": _("Online link"), "cancelled": _("Cancelled")}
+    labels = {"time": _("Time"), "place": _("Venue"), "online": _("Online link"), "cancelled": _("Cancelled")}
 
     def readable(value) -> str:
         if isinstance(value, str):

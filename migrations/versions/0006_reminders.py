@@ -1,7 +1,7 @@
 """reminders: reminder rules
 
 Revision ID: 0006_reminders
-Revises: 0001_foundation
+Revises: 0002_contacts
 Create Date: 2026-11-29 02:33:31.715400
 
 """
@@ -13,7 +13,7 @@ import eventsapp.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0006_reminders'
-down_revision = '0001_foundation'
+down_revision = '0002_contacts'
 branch_labels = None
 depends_on = None
 

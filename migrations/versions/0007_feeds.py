@@ -1,7 +1,7 @@
 """feeds: stored calendar feeds
 
 Revision ID: 0007_feeds
-Revises: 0001_foundation
+Revises: 0006_reminders
 Create Date: 2026-11-29 02:40:30.008452
 
 """
@@ -13,7 +13,7 @@ import eventsapp.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0007_feeds'
-down_revision = '0001_foundation'
+down_revision = '0006_reminders'
 branch_labels = None
 depends_on = None
 

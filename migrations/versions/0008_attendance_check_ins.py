@@ -1,7 +1,7 @@
 """attendance: check-ins
 
 Revision ID: 0008_attendance
-Revises: 0001_foundation
+Revises: 0007_feeds
 Create Date: 2026-11-29 02:33:14.459184
 
 """
@@ -13,7 +13,7 @@ import eventsapp.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0008_attendance'
-down_revision = '0001_foundation'
+down_revision = '0007_feeds'
 branch_labels = None
 depends_on = None
 
