@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -95,10 +96,32 @@ def _app_context(request):
     with app.app_context():
         yield
         _db.session.remove()
-        tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
-        with _db.engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        _empty_tables()
         limiter.reset()
+
+
+def _empty_tables(attempts: int = 10) -> None:
+    """TRUNCATE every table; a worker still busy with the last test's tasks may
+    deadlock with it, so try again (the worker's transaction is the one rolled back or finished)."""
+    from sqlalchemy.exc import OperationalError
+
+    tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+    for attempt in range(attempts):
+        try:
+            with _db.engine.begin() as connection:
+                connection.execute(text("SET LOCAL lock_timeout = '10s'"))
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that need the real worker run last: until then no worker consumes the
+    tasks other tests enqueue (feed builds, mail dispatches) behind their backs."""
+    items.sort(key=lambda item: "celery_worker" in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(autouse=True)
@@ -193,6 +216,9 @@ def celery_worker(app, database_url, redis_url, smtp_sink):
     from eventsapp.health.models import WorkerHeartbeat
 
     ARTIFACTS.mkdir(exist_ok=True)
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()  # tasks queued by earlier tests are not this worker's business
     env = {
         **os.environ,
         "EVENTSAPP_CONFIG": "testing",

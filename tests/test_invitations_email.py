@@ -213,3 +213,19 @@ def test_long_vietnamese_summaries_fold_without_breaking_characters(db, invitati
     for line in raw.split(b"\r\n"):
         line.decode("utf-8")  # no line ends in the middle of a multi-byte character
     assert str(cal.walk("VEVENT")[0]["SUMMARY"]) == TITLE
+
+
+@pytest.mark.parametrize("viewer_zone", ["Europe/Prague", "America/Los_Angeles"])
+def test_thunderbirds_parser_reads_the_invitation_and_agrees_on_times(db, invitation, viewer_zone):
+    """ical.js (the parser behind Thunderbird) reads the iTIP REQUEST of the e-mail."""
+    from tests.support.icaljs import assert_valid_ics, expected_wall_time
+
+    services.send_invitations(invitation.event_id)
+    part, _ = calendar_of(parsed(queued(db, invitation)))
+    reading = assert_valid_ics(part.get_content().encode(), viewer_zone)
+    assert reading.method == "REQUEST"
+    seen = reading.by_uid(invitation.event.uid)
+    assert seen.start == invitation.event.starts_at and seen.end == invitation.event.ends_at
+    assert seen.start_local == expected_wall_time(invitation.event.starts_at, viewer_zone)
+    assert seen.sequence == invitation.event.sequence
+    assert any(invitation.contact.email in attendee for attendee in seen.attendees)
