@@ -92,7 +92,8 @@ def test_scanning_a_qr_code_with_the_camera_checks_in(live_server, browser, db, 
     camera_browser = browser.browser_type.launch(
         executable_path=test_services.CHROMIUM, headless=True,
         args=["--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
-              "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
+              "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"])
     try:
         context = camera_browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                              locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
@@ -107,7 +108,7 @@ def test_scanning_a_qr_code_with_the_camera_checks_in(live_server, browser, db, 
         page.wait_for_url(f"{live_server}/")
         page.goto(f"{live_server}/events/{event.id}/checkin")
         page.locator("#scan-start").tap()
-        page.locator("[data-count=checked_in]", has_text="1").wait_for(timeout=20000)
+        page.locator("[data-count=checked_in]", has_text="1").wait_for(timeout=60000)  # decoding frames is slow on a busy machine
         assert "Đoàn Thị Quỳnh" in page.locator("#door-message").inner_text()
         assert page.locator(".person-card", has_text="Đoàn Thị Quỳnh").locator(".checked-in-note").count() == 1
         page.locator("#scan-stop").tap()
