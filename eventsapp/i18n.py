@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Babel, format_datetime, get_locale, refresh
+from flask_babel import Babel, format_date, format_datetime, format_time, get_locale, refresh
 from flask_login import current_user
 
 from .timeutils import zone
@@ -60,5 +60,9 @@ def format_in_zone(moment, zone_name: str, fmt: str = "medium") -> str:
     if moment is None:
         return ""
     local = moment.astimezone(zone(zone_name))
-    text = format_datetime(local.replace(tzinfo=None), fmt, rebase=False)
+    if fmt in ("full", "long"):
+        # Babel's full/long datetime formats append a zone name; ours is named below.
+        text = f"{format_time(local.replace(tzinfo=None), 'short', rebase=False)} {format_date(local.date(), fmt)}"
+    else:
+        text = format_datetime(local.replace(tzinfo=None), fmt, rebase=False)
     return f"{text} ({zone_name})"
