@@ -11,7 +11,7 @@ from html import escape
 
 from flask import current_app
 
-from eventsapp.calendars.core import single_event_calendar, to_ics
+from eventsapp.calendars.core import personal_event_ics
 from eventsapp.mail.models import MessageKind, OutboxMessage
 from eventsapp.mail.renderers import load_all, renderer
 from eventsapp.timeutils import zone
@@ -39,9 +39,11 @@ def build(message: OutboxMessage) -> EmailMessage:
             "".join(f'<a class="button" href="{v}" style="padding:8px 16px;margin:4px;border-radius:4px">{k}</a>'
                     for k, v in links.items()) +
             f'<p><a href="{base}/unsubscribe/{token}">Hủy nhận thư</a></p></body></html>')
-    ics = to_ics(single_event_calendar(
+    # As the app's invitation renderer: the calendar is serialised once per event of a batch
+    # (calendars.core.ics_template_cache, opened by the sender); outside a batch it is built directly.
+    ics = personal_event_ics(
         event, method="REQUEST", organizer_email="no-reply@eventsapp.example.vn", organizer_name="Hội hữu nghị",
-        attendees=[(contact.email, contact.full_name, "NEEDS-ACTION")]))
+        attendee=(contact.email, contact.full_name, "NEEDS-ACTION"))
     email = EmailMessage()
     email["Subject"] = f"Thư mời: {event.title_vi}"
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]

@@ -229,3 +229,43 @@ def test_thunderbirds_parser_reads_the_invitation_and_agrees_on_times(db, invita
     assert seen.start_local == expected_wall_time(invitation.event.starts_at, viewer_zone)
     assert seen.sequence == invitation.event.sequence
     assert any(invitation.contact.email in attendee for attendee in seen.attendees)
+
+
+@pytest.mark.parametrize("kind", [MessageKind.INVITATION, MessageKind.CANCELLATION, MessageKind.CONFIRMATION])
+def test_the_batch_calendar_template_gives_the_same_bytes_as_a_direct_serialisation(db, invitation, kind):
+    """Within a send batch the calendar is serialised once per event; every recipient's bytes must not change."""
+    from eventsapp.calendars.core import _ics_templates, ics_template_cache, personal_event_ics
+
+    event = invitation.event
+    event.description_vi = ("Chương trình: đón khách, văn nghệ; phát biểu, tặng quà \\ giao lưu,\n"
+                            "ăn tối; bốc thăm trúng thưởng. " * 6)
+    db.session.commit()
+    people = [("giang@example.vn", "Nguyễn Thị Hương Giang", "NEEDS-ACTION"),
+              ("a.very.long.address.for.folding.tests@subdomain.example.vn",
+               "Tôn Nữ Thị Phương Thảo, Hội; \"kiều bào\" \\ Đức", "ACCEPTED"),
+              ("x@y.vn", "X", "DECLINED")]
+    for locale in ("vi", "en"):
+        for n, attendee in enumerate(people):
+            options = dict(method="CANCEL" if kind == MessageKind.CANCELLATION else "REQUEST", locale=locale,
+                           url=f"https://example.vn/rsvp/{'ab' * (n + 20)}",
+                           extra_description=f"Trả lời tại đây: https://example.vn/rsvp/{'cd' * (n * 7 + 1)}, ; \\",
+                           organizer_email="hoi-viet-nhat@example.vn", organizer_name="Hội hữu nghị Việt – Nhật Bản",
+                           attendee=attendee, cancelled=True if kind == MessageKind.CANCELLATION else None)
+            if n == 2:  # no personal link, as in bench/mail_renderer.py
+                options.update(url=None, extra_description="")
+            direct = personal_event_ics(event, **options)
+            with ics_template_cache():
+                personal_event_ics(event, **{**options, "attendee": people[(n + 1) % 3]})  # fills the cache
+                cached = personal_event_ics(event, **options)
+                templates = _ics_templates.get()
+                assert len(templates) == 1 and None not in templates.values()  # the template was used
+            assert cached == direct
+            assert b"7F3C" not in cached and b"placeholder" not in cached
+    services.send_invitations(invitation.event_id)
+    message = queued(db, invitation)
+    direct = bytes(render(message))
+    with ics_template_cache():
+        cached = bytes(render(message))
+    direct_mail = email.message_from_bytes(direct, policy=policy.default)
+    cached_mail = email.message_from_bytes(cached, policy=policy.default)
+    assert calendar_of(direct_mail)[0].get_content() == calendar_of(cached_mail)[0].get_content()

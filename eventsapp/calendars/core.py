@@ -12,6 +12,8 @@ the single-event download (PUBLISH). Rules followed, from calendar-notes.md:
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import functools
 import unicodedata
@@ -20,6 +22,7 @@ from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Timezone, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
+from icalendar.parser import foldline as _foldline
 
 from ..timeutils import UTC, zone
 
@@ -177,3 +180,110 @@ def single_event_calendar(event, *, method: str = "PUBLISH", locale: str = "vi",
     add_timezones(cal, [event])
     cal.add_component(event_component(event, locale=locale, **component_options))
     return cal
+
+
+# ---------------------------------------------------------------- per-batch ICS templates
+#
+# A mail batch sends the same event to many people: only the URL, the last paragraph of the
+# DESCRIPTION (the personal answer link) and the ATTENDEE differ. The calendar is serialised
+# once with placeholders; each recipient gets those three content lines re-folded with
+# icalendar's own folding, so the bytes equal a direct `single_event_calendar(...).to_ical()`.
+
+_ics_templates: contextvars.ContextVar[dict | None] = contextvars.ContextVar("ics_templates", default=None)
+_URL_MARK = "https://placeholder.invalid/EVENTSAPPURL7F3C"
+_EXTRA_MARK = "EVENTSAPPEXTRA7F3C"
+_ATTENDEE_MARK = ("attendee-7f3c@placeholder.invalid", "EVENTSAPPCN7F3C", "NEEDS-ACTION")
+
+
+@contextlib.contextmanager
+def ics_template_cache():
+    """Within this block, `personal_event_ics` reuses one serialisation per event and options."""
+    token = _ics_templates.set({})
+    try:
+        yield
+    finally:
+        _ics_templates.reset(token)
+
+
+def _attendee_line(email: str, name: str, partstat: str) -> str:
+    vevent = VEvent()
+    attendee = vCalAddress(f"mailto:{email}")
+    attendee.params["CN"] = vText(nfc(name))
+    attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
+    attendee.params["PARTSTAT"] = vText(partstat)
+    attendee.params["RSVP"] = vText("TRUE")
+    vevent.add("attendee", attendee)
+    return str(vevent.content_lines()[1])
+
+
+def _ics_template(event, method: str, locale: str, organizer_email, organizer_name, cancelled,
+                  has_url: bool, has_extra: bool):
+    text = to_ics(single_event_calendar(
+        event, method=method, locale=locale, url=_URL_MARK if has_url else None,
+        extra_description=_EXTRA_MARK if has_extra else "",
+        organizer_email=organizer_email, organizer_name=organizer_name, attendees=[_ATTENDEE_MARK],
+        cancelled=cancelled)).decode("utf-8")
+    lines = text.replace("\r\n ", "").split("\r\n")  # unfold: values are escaped, no raw CR/LF
+    placeholder_attendee = _attendee_line(*_ATTENDEE_MARK)
+    parts: list = []  # folded text chunks, and ("url"|"extra"|"attendee", logical line) holes
+    fixed: list[str] = []
+    for line in lines:
+        if line == placeholder_attendee:
+            kind = "attendee"
+        elif _URL_MARK in line:
+            kind = "url"
+        elif _EXTRA_MARK in line:
+            kind = "extra"
+        else:
+            fixed.append(_foldline(line) if line else line)
+            continue
+        if fixed:
+            parts.append("\r\n".join(fixed))
+        fixed = []
+        parts.append((kind, line))
+    if fixed:
+        parts.append("\r\n".join(fixed))
+    holes = [p for p in parts if isinstance(p, tuple)]
+    expected = ["attendee"] + (["extra"] if has_extra else []) + (["url"] if has_url else [])
+    if sorted(h[0] for h in holes) != expected:
+        return None  # unexpected shape: callers serialise directly
+    return parts
+
+
+def personal_event_ics(event, *, method: str, locale: str = "vi", url: str | None = None,
+                       extra_description: str = "",
+                       organizer_email: str | None = None, organizer_name: str | None = None,
+                       attendee: tuple[str, str, str], cancelled: bool | None = None) -> bytes:
+    """`to_ics(single_event_calendar(...))` for one attendee, from a cached template when a cache is active."""
+    def direct() -> bytes:
+        return to_ics(single_event_calendar(
+            event, method=method, locale=locale, url=url, extra_description=extra_description,
+            organizer_email=organizer_email, organizer_name=organizer_name, attendees=[attendee],
+            cancelled=cancelled))
+
+    cache = _ics_templates.get()
+    if cache is None:
+        return direct()
+    has_url, has_extra = bool(url), bool(extra_description)
+    key = (event.id, event.uid, event.sequence, event.updated_at, method, locale, organizer_email,
+           organizer_name, cancelled, has_url, has_extra)
+    if key not in cache:
+        cache[key] = _ics_template(event, method, locale, organizer_email, organizer_name, cancelled,
+                                   has_url, has_extra)
+    parts = cache[key]
+    if parts is None:
+        return direct()
+    values = {"url": url, "extra": vText(nfc(extra_description)).to_ical().decode("utf-8") if has_extra else ""}
+    out = []
+    for part in parts:
+        if isinstance(part, tuple):
+            kind, line = part
+            if kind == "attendee":
+                line = _attendee_line(*attendee)
+            elif kind == "url":
+                line = line.replace(_URL_MARK, values["url"])
+            else:
+                line = line.replace(_EXTRA_MARK, values["extra"])
+            part = _foldline(line)
+        out.append(part)
+    return "\r\n".join(out).encode("utf-8")

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import links
-from ..calendars.core import add_timezones, event_component, new_calendar, single_event_calendar, to_ics
+from ..calendars.core import add_timezones, event_component, new_calendar, personal_event_ics, to_ics
 from ..events.models import Event, EventChange
 from ..extensions import db
 from ..mail.models import MessageKind, OutboxMessage
@@ -258,12 +258,12 @@ def render_event_mail(message: OutboxMessage) -> EmailMessage:
         text = render_mail_template("emails/event_mail.txt", **context)
         html = render_mail_template("emails/event_mail.html", **context)
         rsvp_line = _("Answer here: %(url)s", url=links.rsvp_url(invitation))
-    ics = to_ics(single_event_calendar(
+    ics = personal_event_ics(
         event, method=method, locale=locale, url=links.rsvp_url(invitation), extra_description=rsvp_line,
         organizer_email=sender_address, organizer_name=association.name(locale) or sender_name,
-        attendees=[(contact.email, contact.full_name, PARTSTAT[InvitationStatus(invitation.status)])],
+        attendee=(contact.email, contact.full_name, PARTSTAT[InvitationStatus(invitation.status)]),
         cancelled=True if cancel else None,
-    ))
+    )
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     if qr_cid:

@@ -39,6 +39,7 @@ from sqlalchemy import String, bindparam, case, cast, exists, literal, select, u
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
+from ..calendars.core import ics_template_cache
 from ..extensions import db
 from ..timeutils import utcnow
 from . import ratelimit
@@ -217,14 +218,15 @@ def render_batch(ids: list[int], recorder: Recorder) -> list[Outgoing]:
                  selectinload(OutboxMessage.event))
     ).all()
     outgoing = []
-    for row in rows:
-        try:
-            outgoing.append(_prepare(row))
-        except Exception as error:  # a renderer's bug fails its message, not the batch
-            logger.exception("could not render outbox message %s", row.id)
-            if isinstance(error, SQLAlchemyError):
-                db.session.rollback()
-            recorder.mark_failed(row.id, f"could not build the message: {error}")
+    with ics_template_cache():  # one calendar serialisation per event of the batch
+        for row in rows:
+            try:
+                outgoing.append(_prepare(row))
+            except Exception as error:  # a renderer's bug fails its message, not the batch
+                logger.exception("could not render outbox message %s", row.id)
+                if isinstance(error, SQLAlchemyError):
+                    db.session.rollback()
+                recorder.mark_failed(row.id, f"could not build the message: {error}")
     return outgoing
 
 
