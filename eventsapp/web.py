@@ -30,3 +30,22 @@ def init_template_helpers(app: Flask) -> None:
             "zone": zone,
             "page_tabs": navigation.tabs,
         }
+
+
+def save_or_flash(refusal: type[Exception], action, *args, **kwargs):
+    """Run a service `action` and commit, flashing "Saved."; when the service refuses
+    (raises `refusal`), roll back and flash its reason. Returns the result, or None if refused."""
+    from flask import flash
+    from flask_babel import gettext as _
+
+    from .extensions import db
+
+    try:
+        result = action(*args, **kwargs)
+    except refusal as error:
+        db.session.rollback()
+        flash(_("Could not save: %(reason)s", reason=str(error)), "danger")
+        return None
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return result

@@ -11,6 +11,7 @@ from .. import navigation
 from ..auth import services as accounts
 from ..auth.models import User
 from ..extensions import db
+from ..web import save_or_flash
 from ..permissions import Action, accessible_associations, authorize, can, require_admin
 from . import services
 from .forms import AssociationForm, ConfirmForm, MembershipForm, UserForm
@@ -57,19 +58,12 @@ def _fill_parent_choices(form: AssociationForm, exclude: Association | None = No
 
 def _save_from_form(form: AssociationForm, association: Association | None) -> Association | None:
     parent = db.session.get(Association, form.parent_id.data) if form.parent_id.data else None
-    try:
-        saved = services.save_association(
-            association, slug=form.slug.data, name_vi=form.name_vi.data.strip(), name_en=(form.name_en.data or "").strip(),
-            kind=AssociationKind(form.kind.data), parent=parent, founded_on=form.founded_on.data,
-            timezone=form.timezone.data, sender_email=form.sender_email.data,
-        )
-    except services.AssociationError as error:
-        db.session.rollback()
-        flash(_("Could not save: %(reason)s", reason=str(error)), "danger")
-        return None
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return saved
+    return save_or_flash(
+        services.AssociationError, services.save_association,
+        association, slug=form.slug.data, name_vi=form.name_vi.data.strip(), name_en=(form.name_en.data or "").strip(),
+        kind=AssociationKind(form.kind.data), parent=parent, founded_on=form.founded_on.data,
+        timezone=form.timezone.data, sender_email=form.sender_email.data,
+    )
 
 
 @bp.route("/associations/new", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from .. import navigation
 from ..associations import services as association_services
 from ..associations.models import Association
 from ..extensions import db
+from ..web import save_or_flash
 from ..i18n import current_locale
 from ..permissions import Action, accessible_associations, association_ids_for, authorize
 from ..timeutils import utcnow
@@ -79,15 +80,7 @@ def _data_from(form: ContactForm) -> services.ContactData:
 
 
 def _save(form: ContactForm, contact: Contact | None) -> Contact | None:
-    try:
-        saved = services.save_contact(contact, _data_from(form), current_user)
-    except services.ContactError as error:
-        db.session.rollback()
-        flash(_("Could not save: %(reason)s", reason=str(error)), "danger")
-        return None
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return saved
+    return save_or_flash(services.ContactError, services.save_contact, contact, _data_from(form), current_user)
 
 
 @bp.route("/contacts/new", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from ..associations.services import get_by_slug
 from ..campaigns.models import Campaign
 from ..events.access import load_event
 from ..extensions import db
+from ..web import save_or_flash
 from ..permissions import Action, authorize, can
 from . import services
 from .forms import RuleForm
@@ -69,15 +70,9 @@ def reminder_helpers():
 
 def _save(form: RuleForm, zone_name: str, action) -> bool:
     """Run `action(values)` and commit; a refused rule is flashed in the reader's language."""
-    try:
-        action(form.values(zone_name))
-    except services.ReminderError as error:
-        db.session.rollback()
-        flash(_("Could not save: %(reason)s", reason=str(error)), "danger")
-        return False
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return True
+    succeeded = object()  # the action may return None; save_or_flash returns None only when refused
+    outcome = save_or_flash(services.ReminderError, lambda: action(form.values(zone_name)) or succeeded)
+    return outcome is not None
 
 
 # ---------------------------------------------------------------- an event's rules
