@@ -16,7 +16,6 @@ from tests.feeds_support import change_event
 
 def login(auth, user) -> None:
     """Sign in as `user`; the tests share one app context, so forget the user Flask-Login cached in `g`."""
-    g.pop("_login_user", None)
     auth.login(user)
 
 

@@ -14,10 +14,7 @@ from tests.mail_factories import SUBJECT, queue_staff
 
 
 def login(auth, user):
-    """Sign in as `user` (the test's app context outlives requests: forget the previous user)."""
-    from flask import g
-
-    g.pop("_login_user", None)
+    """Sign in as `user` (auth.login forgets the previously cached user)."""
     auth.login(user)
 
 
