@@ -56,20 +56,12 @@ def test_check_in_by_search_on_a_phone(live_server, phone_page, db):
 
 def _qr_video(text: str, path: Path, size: int = 480) -> None:
     """A still Y4M clip of the QR code of `text`, for Chromium's fake camera."""
-    import segno
+    import zxingcpp
 
-    matrix = [list(row) for row in segno.make(text, error="m").matrix]
-    border = 4
-    modules = len(matrix) + 2 * border
-    scale = size // modules
-    side = modules * scale
-    luma = bytearray(b"\xff" * side * side)
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                for dy in range(scale):
-                    start = ((y + border) * scale + dy) * side + (x + border) * scale
-                    luma[start:start + scale] = b"\x00" * scale
+    barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    modules = barcode.to_image(scale=1).shape[0]  # quiet zone included
+    luma = barcode.to_image(scale=size // modules // 2 * 2)  # 8-bit grey: the Y plane; an even side for 4:2:0
+    side = luma.shape[0]
     chroma = b"\x80" * ((side // 2) * (side // 2) * 2)
     with open(path, "wb") as clip:
         clip.write(f"YUV4MPEG2 W{side} H{side} F10:1 Ip A1:1 C420jpeg\n".encode())

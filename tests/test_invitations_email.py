@@ -269,3 +269,69 @@ def test_the_batch_calendar_template_gives_the_same_bytes_as_a_direct_serialisat
     direct_mail = email.message_from_bytes(direct, policy=policy.default)
     cached_mail = email.message_from_bytes(cached, policy=policy.default)
     assert calendar_of(direct_mail)[0].get_content() == calendar_of(cached_mail)[0].get_content()
+
+
+@pytest.mark.parametrize("kind", [MessageKind.INVITATION, MessageKind.UPDATE, MessageKind.CANCELLATION,
+                                  MessageKind.CONFIRMATION])
+def test_a_send_batch_gives_every_reader_the_parts_they_would_get_alone(db, invitation, kind):
+    """In a batch the text and HTML are rendered once per kind of reader, then personalised: same result."""
+    import re
+
+    from eventsapp.mail.renderers import rendering_batch
+    from eventsapp.mail.services import queue_messages
+
+    event = invitation.event
+    readers = [
+        invitation,
+        InvitationFactory(event=event, status=InvitationStatus.ACCEPTED, guests=2, contact=ContactFactory(
+            full_name='Tôn Nữ "Phương" <b>Thảo</b> & Đức', timezone="Europe/Berlin", language="en")),
+        InvitationFactory(event=event, contact=ContactFactory(full_name="Seán O'Brien", language="en",
+                                                              timezone="Europe/Berlin")),
+        InvitationFactory(event=event, status=InvitationStatus.DECLINED,
+                          contact=ContactFactory(full_name="Lê Văn Tám", timezone="America/Los_Angeles")),
+    ]
+    db.session.flush()
+    queue_messages([{"kind": kind, "dedupe_key": f"batch-test:{i.id}", "recipient": i.contact.email,
+                     "contact_id": i.contact_id, "invitation_id": i.id, "event_id": event.id} for i in readers],
+                   wake_sender=False)
+    messages = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("batch-test:%"))
+                                       .order_by(OutboxMessage.id)))
+
+    def parts(mail):
+        parsed_mail = email.message_from_bytes(bytes(mail), policy=policy.default)
+        text = parsed_mail.get_body(preferencelist=("plain",)).get_content()
+        html = parsed_mail.get_body(preferencelist=("html",)).get_content()
+        cids = [p["Content-ID"] for p in parsed_mail.walk() if p["Content-ID"]]
+        for cid in cids:  # a fresh Content-ID per message; it must be the one the HTML refers to
+            assert f'src="cid:{cid[1:-1]}"' in html
+            html = html.replace(cid[1:-1], "CID")
+        return text, html
+
+    alone = [parts(render(message)) for message in messages]
+    with rendering_batch():
+        together = [parts(render(message)) for message in messages]
+    assert together == alone
+    assert all("7F3C" not in text + html for text, html in together)
+    assert "Tôn Nữ &#34;Phương&#34; &lt;b&gt;Thảo&lt;/b&gt; &amp; Đức" in together[1][1]
+    assert 'Tôn Nữ "Phương" <b>Thảo</b> & Đức' in together[1][0]
+    assert readers[2].contact.unsubscribe_token in together[2][0] and readers[2].contact.feed_token in together[2][1]
+    if kind != MessageKind.CANCELLATION:  # (a cancellation has no answer links)
+        assert readers[2].token in together[2][0] and readers[2].token in together[2][1]
+
+
+def test_the_qr_code_in_the_invitation_opens_the_invitees_check_in(db, invitation):
+    """The inline image is a QR code a phone reads as this invitee's check-in link (zxing-cpp decodes it)."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from eventsapp import links
+
+    services.send_invitations(invitation.event_id)
+    mail = parsed(queued(db, invitation))
+    [image] = [p for p in mail.walk() if p.get_content_type() == "image/png"]
+    assert image["Content-ID"][1:-1] in mail.get_body(preferencelist=("html",)).get_content()
+    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.get_content())))
+    assert decoded.format == zxingcpp.BarcodeFormat.QRCode
+    assert decoded.text == links.checkin_url(invitation)

@@ -1,12 +1,11 @@
 """The organiser's e-mail log, retry and resend, the progress endpoint, the development outbox."""
 from __future__ import annotations
 
-from email.message import EmailMessage
-
 from sqlalchemy import func, select, update
 
 from eventsapp.associations.models import Role
 from eventsapp.extensions import db as _db
+from eventsapp.mail.compose import Mail, Multipart, text_part
 from eventsapp.mail.models import MessageState, OutboxMessage
 from eventsapp.mail.transport import FolderTransport
 from tests.factories import AssociationFactory, EventFactory, UserFactory, staff
@@ -90,11 +89,11 @@ def test_the_progress_endpoint_counts_by_state(client, auth, db):
 
 
 def test_the_development_outbox_shows_messages_sanitised_to_admins_only(client, auth, db, app, tmp_path):
-    message = EmailMessage()
+    message = Mail(Multipart("alternative", [
+        text_part("Kính gửi chị Ánh"),
+        text_part('<p>Xin chào <b>chị Ánh</b></p><script>alert("x")</script><a href="javascript:alert(1)">bấm</a>',
+                  "html")]))
     message["Subject"], message["From"], message["To"] = SUBJECT, "no-reply@eventsapp.example.vn", "anh@example.vn"
-    message.set_content("Kính gửi chị Ánh")
-    message.add_alternative('<p>Xin chào <b>chị Ánh</b></p><script>alert("x")</script>'
-                            '<a href="javascript:alert(1)">bấm</a>', subtype="html")
     with FolderTransport(str(tmp_path)) as transport:
         transport.send(message)
     [name] = [p.name for p in tmp_path.glob("*.eml")]

@@ -1,17 +1,15 @@
 """Mail reaches a real SMTP server, with Vietnamese intact; refusals are classified."""
-from email.message import EmailMessage
-
 import pytest
 
+from eventsapp.mail.compose import Mail, text_part
 from eventsapp.mail.transport import FolderTransport, PermanentFailure, SmtpTransport, TemporaryFailure
 
 
-def vietnamese_message(to: str) -> EmailMessage:
-    message = EmailMessage()
+def vietnamese_message(to: str) -> Mail:
+    message = Mail(text_part("Kính gửi chị Thủy, trân trọng kính mời chị đến dự buổi gặp mặt."))
     message["From"] = "Hội hữu nghị Việt Nam – Nhật Bản <viet-nhat@example.vn>"
     message["To"] = f"Nguyễn Thị Thủy <{to}>"
     message["Subject"] = "Thư mời: Gặp mặt đầu Xuân Quê hương 2027"
-    message.set_content("Kính gửi chị Thủy, trân trọng kính mời chị đến dự buổi gặp mặt.")
     return message
 
 
@@ -20,6 +18,9 @@ def test_a_message_is_received_by_the_smtp_server(smtp_sink):
         message_id = transport.send(vietnamese_message("thuy@example.vn"))
     received = smtp_sink.wait_for(1)[0]
     assert received.recipients == ["thuy@example.vn"]
+    assert received.mail_from == "viet-nhat@example.vn"
+    assert received.header("From") == "Hội hữu nghị Việt Nam – Nhật Bản <viet-nhat@example.vn>"
+    assert received.header("To") == "Nguyễn Thị Thủy <thuy@example.vn>"
     parsed = received.message
     assert parsed["Subject"] == "Thư mời: Gặp mặt đầu Xuân Quê hương 2027"
     assert parsed["Message-ID"] == message_id

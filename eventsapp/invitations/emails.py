@@ -12,8 +12,7 @@ multipart/mixed
 from __future__ import annotations
 
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
+from types import SimpleNamespace
 from email.utils import make_msgid, parseaddr
 from urllib.parse import quote, urlencode
 
@@ -21,6 +20,7 @@ from babel.dates import format_date, format_datetime, format_time
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -28,8 +28,9 @@ from .. import links
 from ..calendars.core import add_timezones, event_component, new_calendar, personal_event_ics, to_ics
 from ..events.models import Event, EventChange
 from ..extensions import db
+from ..mail.compose import Mail, Multipart, attachment, calendar_mail_body, text_part
 from ..mail.models import MessageKind, OutboxMessage
-from ..mail.renderers import renderer
+from ..mail.renderers import batch_memo, renderer
 from ..mail.transport import PermanentFailure
 from ..qr import checkin_qr_png
 from ..timeutils import UTC, zone
@@ -162,10 +163,10 @@ def describe_changes(changes: list[EventChange], event: Event, locale: str) -> l
     return described
 
 
-def _address_headers(msg: EmailMessage, association, contact, locale: str) -> tuple[str, str]:
+def _address_headers(msg: Mail, association, contact, locale: str) -> tuple[str, str]:
     sender_name, sender_address = sender(association)
-    msg["From"] = Address(display_name=association.name(locale) or sender_name, addr_spec=sender_address)
-    msg["To"] = Address(display_name=contact.full_name, addr_spec=contact.email)
+    msg["From"] = (association.name(locale) or sender_name, sender_address)
+    msg["To"] = (contact.full_name, contact.email)
     msg["List-Unsubscribe"] = f"<mailto:{sender_address}?subject=unsubscribe>, <{links.unsubscribe_url(contact)}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return sender_name, sender_address
@@ -221,7 +222,67 @@ def intro(kind: MessageKind, title: str, context: dict) -> str:
     return text
 
 
-def render_event_mail(message: OutboxMessage) -> EmailMessage:
+def _changes(message: OutboxMessage, event: Event, locale: str) -> list[dict]:
+    """For an update: the changes it announces (the payload's, else those of the event's current sequence)."""
+    ids = (message.payload or {}).get("change_ids") or []
+    query = select(EventChange).where(EventChange.id.in_(ids)) if ids else \
+        select(EventChange).where(EventChange.event_id == event.id, EventChange.sequence == event.sequence)
+    return describe_changes(list(db.session.scalars(query.order_by(EventChange.id))), event, locale)
+
+
+def _render_bodies(message: OutboxMessage, kind: MessageKind, event: Event, invitation, contact, locale: str,
+                   qr_cid: str | None) -> tuple[str, str]:
+    """The text and HTML parts (inside force_locale(locale))."""
+    cancel = kind == MessageKind.CANCELLATION
+    title = event.title(locale)
+    context = {
+        "kind": kind.value, "event": event, "invitation": invitation, "contact": contact, "title": title,
+        "association_name": event.association.name(locale), "locale": locale,
+        "description": event.description(locale), "times": times_for(event, contact, locale),
+        "location": location_text(event), "map_url": map_url(event), "online_url": event.online_url,
+        "answers": None if cancel else {a: links.rsvp_url(invitation, a) for a in ("accepted", "tentative", "declined")},
+        "rsvp_url": links.rsvp_url(invitation), "calendar_links": None if cancel else calendar_links(event, invitation, locale),
+        "status_label": status_label(invitation.status), "guests": invitation.guests,
+        "changes": _changes(message, event, locale) if kind == MessageKind.UPDATE else [],
+        "qr_cid": qr_cid[1:-1] if qr_cid else None,
+        "unsubscribe_url": links.unsubscribe_url(contact), "feed_url": links.personal_feed_url(contact),
+    }
+    context["intro"] = intro(kind, title, context)
+    return (render_mail_template("emails/event_mail.txt", **context),
+            render_mail_template("emails/event_mail.html", **context))
+
+
+# Within a send batch the parts are rendered once per kind of reader (language, zone, answer, guests)
+# with stand-ins for what is personal, then copied with the reader's name, tokens and Content-ID:
+# byte-identical to rendering each message (tests/test_invitations_email.py checks it). The stand-ins
+# are plain letters, so HTML escaping and URL quoting leave them as they are.
+_NAME, _TOKEN, _UNSUBSCRIBE, _FEED, _CID = (f"EVENTSAPP{part}7F3C" for part in ("NAME", "TOKEN", "UNSUB", "FEED", "CID"))
+
+
+def _bodies(message: OutboxMessage, kind: MessageKind, event: Event, invitation, contact, locale: str,
+            qr_cid: str | None) -> tuple[str, str]:
+    memo = batch_memo()
+    if memo is None:
+        return _render_bodies(message, kind, event, invitation, contact, locale, qr_cid)
+    key = ("event_mail", kind, event.id, event.sequence, event.updated_at, locale, contact.timezone,
+           invitation.status, invitation.guests, qr_cid is not None, tuple((message.payload or {}).get("change_ids") or ()))
+    if key not in memo:
+        stand_in_invitation = SimpleNamespace(token=_TOKEN, status=invitation.status, guests=invitation.guests)
+        stand_in_contact = SimpleNamespace(full_name=_NAME, unsubscribe_token=_UNSUBSCRIBE, feed_token=_FEED,
+                                           timezone=contact.timezone)
+        memo[key] = _render_bodies(message, kind, event, stand_in_invitation, stand_in_contact, locale,
+                                   f"<{_CID}>" if qr_cid else None)
+    text, html = memo[key]
+
+    def personal(body: str, name: str) -> str:
+        body = body.replace(_TOKEN, invitation.token).replace(_UNSUBSCRIBE, contact.unsubscribe_token)
+        body = body.replace(_FEED, contact.feed_token).replace(_NAME, name)
+        return body.replace(_CID, qr_cid[1:-1]) if qr_cid else body
+
+    return personal(text, contact.full_name), personal(html, str(escape(contact.full_name)))
+
+
+def render_event_mail(message: OutboxMessage) -> Mail:
     invitation = _invitation_of(message)
     contact, event = invitation.contact, invitation.event
     _check_recipient(contact)
@@ -230,33 +291,13 @@ def render_event_mail(message: OutboxMessage) -> EmailMessage:
     kind = MessageKind(message.kind)
     cancel = kind == MessageKind.CANCELLATION
     method = "CANCEL" if cancel else "REQUEST"
-    msg = EmailMessage()
+    msg = Mail()
     with force_locale(locale):
         sender_name, sender_address = _address_headers(msg, association, contact, locale)
-        title = event.title(locale)
-        msg["Subject"] = SUBJECTS[kind](title)
-        changes = []
-        if kind == MessageKind.UPDATE:
-            ids = (message.payload or {}).get("change_ids") or []
-            query = select(EventChange).where(EventChange.id.in_(ids)) if ids else \
-                select(EventChange).where(EventChange.event_id == event.id, EventChange.sequence == event.sequence)
-            changes = describe_changes(list(db.session.scalars(query.order_by(EventChange.id))), event, locale)
+        msg["Subject"] = SUBJECTS[kind](event.title(locale))
         show_qr = not cancel and invitation.status not in (InvitationStatus.DECLINED, InvitationStatus.WAITLISTED)
         qr_cid = make_msgid(domain="eventsapp") if show_qr else None
-        context = {
-            "kind": kind.value, "event": event, "invitation": invitation, "contact": contact, "title": title,
-            "association_name": association.name(locale), "locale": locale,
-            "description": event.description(locale), "times": times_for(event, contact, locale),
-            "location": location_text(event), "map_url": map_url(event), "online_url": event.online_url,
-            "answers": None if cancel else {a: links.rsvp_url(invitation, a) for a in ("accepted", "tentative", "declined")},
-            "rsvp_url": links.rsvp_url(invitation), "calendar_links": None if cancel else calendar_links(event, invitation, locale),
-            "status_label": status_label(invitation.status), "guests": invitation.guests,
-            "changes": changes, "qr_cid": qr_cid[1:-1] if qr_cid else None,
-            "unsubscribe_url": links.unsubscribe_url(contact), "feed_url": links.personal_feed_url(contact),
-        }
-        context["intro"] = intro(kind, title, context)
-        text = render_mail_template("emails/event_mail.txt", **context)
-        html = render_mail_template("emails/event_mail.html", **context)
+        text, html = _bodies(message, kind, event, invitation, contact, locale, qr_cid)
         rsvp_line = _("Answer here: %(url)s", url=links.rsvp_url(invitation))
     ics = personal_event_ics(
         event, method=method, locale=locale, url=links.rsvp_url(invitation), extra_description=rsvp_line,
@@ -264,14 +305,9 @@ def render_event_mail(message: OutboxMessage) -> EmailMessage:
         attendee=(contact.email, contact.full_name, PARTSTAT[InvitationStatus(invitation.status)]),
         cancelled=True if cancel else None,
     )
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    if qr_cid:
-        msg.get_payload()[1].add_related(checkin_qr_png(invitation), "image", "png", cid=qr_cid,
-                                         filename="qr-checkin.png")
-    # Bytes, so the CRLF line ends of RFC 5545 survive; the MIME method equals the METHOD property.
-    msg.add_alternative(ics, "text", "calendar", params={"method": method, "charset": "UTF-8"}, cte="base64")
-    msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
+    # The MIME method equals the calendar's METHOD property.
+    msg.body = calendar_mail_body(text, html, ics, method,
+                                  inline_qr=(checkin_qr_png(invitation), qr_cid) if qr_cid else None)
     return msg
 
 
@@ -283,7 +319,7 @@ for _kind in (MessageKind.INVITATION, MessageKind.UPDATE, MessageKind.CANCELLATI
 # ------------------------------------------------------------------ a whole campaign
 
 @renderer(MessageKind.CAMPAIGN_INVITATION)
-def render_campaign_invitation(message: OutboxMessage) -> EmailMessage:
+def render_campaign_invitation(message: OutboxMessage) -> Mail:
     """One e-mail listing the campaign's events, each with its own answer links; a PUBLISH .ics of them all
     (iTIP allows one UID per REQUEST, so the per-event invitations come with each answer's confirmation)."""
     ids = (message.payload or {}).get("invitation_ids") or []
@@ -300,7 +336,7 @@ def render_campaign_invitation(message: OutboxMessage) -> EmailMessage:
     campaign = invitations[0].event.campaign
     association = campaign.association if campaign else invitations[0].event.association
     locale = mail_locale(contact)
-    msg = EmailMessage()
+    msg = Mail()
     with force_locale(locale):
         sender_name, sender_address = _address_headers(msg, association, contact, locale)
         title = campaign.title(locale) if campaign else invitations[0].event.title(locale)
@@ -324,7 +360,6 @@ def render_campaign_invitation(message: OutboxMessage) -> EmailMessage:
         cal.add_component(event_component(inv.event, locale=locale, url=links.rsvp_url(inv),
                                           organizer_email=sender_address,
                                           organizer_name=association.name(locale) or sender_name))
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    msg.add_attachment(to_ics(cal), maintype="application", subtype="ics", filename="events.ics")
+    msg.body = Multipart("mixed", [Multipart("alternative", [text_part(text), text_part(html, "html")]),
+                                   attachment(to_ics(cal), "application/ics", "events.ics")])
     return msg

@@ -31,7 +31,6 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.message import EmailMessage
 from email.utils import parseaddr
 
 from flask import current_app
@@ -43,8 +42,9 @@ from ..calendars.core import ics_template_cache
 from ..extensions import db
 from ..timeutils import utcnow
 from . import ratelimit
+from .compose import Mail
 from .models import MessageState, OutboxMessage
-from .renderers import render
+from .renderers import render, rendering_batch
 from .transport import ConnectionLost, PermanentFailure, TemporaryFailure, open_transport
 
 logger = logging.getLogger(__name__)
@@ -196,7 +196,7 @@ class Outgoing:
     row_id: int
     attempts: int
     subject: str
-    email: EmailMessage
+    email: Mail
 
 
 def _prepare(message: OutboxMessage) -> Outgoing:
@@ -218,7 +218,7 @@ def render_batch(ids: list[int], recorder: Recorder) -> list[Outgoing]:
                  selectinload(OutboxMessage.event))
     ).all()
     outgoing = []
-    with ics_template_cache():  # one calendar serialisation per event of the batch
+    with ics_template_cache(), rendering_batch():  # what a batch's messages share is built once
         for row in rows:
             try:
                 outgoing.append(_prepare(row))

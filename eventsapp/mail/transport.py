@@ -11,11 +11,12 @@ import os
 import smtplib
 import ssl
 import uuid
-from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
+
+from .compose import Mail
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class PermanentFailure(Exception):
     """The server refused the message for good (5xx)."""
 
 
-def _ensure_message_id(message: EmailMessage) -> str:
+def _ensure_message_id(message: Mail) -> str:
     if not message.get("Message-ID"):
         message["Message-ID"] = make_msgid(domain="eventsapp")
     return message["Message-ID"]
@@ -64,15 +65,21 @@ class SmtpTransport:
                 self._smtp.close()
             self._smtp = None
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: Mail) -> str:
         message_id = _ensure_message_id(message)
+        sender = (message.addresses("Sender") or message.addresses("From"))[0]
+        recipients = message.addresses("To") + message.addresses("Cc")
+        # Like smtplib.send_message: an address outside ASCII needs the server's SMTPUTF8.
+        options = ["SMTPUTF8", "BODY=8BITMIME"] if not "".join([sender, *recipients]).isascii() else []
         try:
-            refused = self._smtp.send_message(message)
+            refused = self._smtp.sendmail(sender, recipients, bytes(message), options)
         except smtplib.SMTPRecipientsRefused as error:
             code, reason = next(iter(error.recipients.values()))
             raise _classify(code, reason) from error
         except smtplib.SMTPResponseException as error:
             raise _classify(error.smtp_code, error.smtp_error) from error
+        except smtplib.SMTPNotSupportedError as error:  # SMTPUTF8 asked of a server without it
+            raise PermanentFailure(str(error)) from error
         except smtplib.SMTPServerDisconnected as error:
             raise ConnectionLost(str(error) or "server disconnected") from error
         except smtplib.SMTPException as error:  # (a subclass of OSError: test it first)
@@ -104,7 +111,7 @@ class FolderTransport:
     def __exit__(self, *exc) -> None:
         return None
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: Mail) -> str:
         message_id = _ensure_message_id(message)
         name = f"{uuid.uuid4().hex}.eml"
         tmp = self.folder / f".{name}.tmp"

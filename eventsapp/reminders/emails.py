@@ -8,8 +8,6 @@ the organiser's extra message. Pending invitees are asked to answer.
 """
 from __future__ import annotations
 
-from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app
@@ -22,6 +20,7 @@ from ..events.models import ChangeKind
 from ..extensions import db
 from ..i18n import format_in_zone
 from ..invitations.models import Invitation, InvitationStatus
+from ..mail.compose import Mail, Multipart, calendar_mail_body, text_part
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import renderer
 from ..qr import checkin_qr_png
@@ -55,11 +54,11 @@ def _load(message: OutboxMessage):
     return invitation, rule
 
 
-def sender_address(association, locale: str) -> Address:
+def sender_address(association, locale: str) -> tuple[str, str]:
+    """(display name, address) of the association's mail: its sending address, else the app's."""
     if association.sender_email:
-        return Address(association.name(locale), addr_spec=association.sender_email)
-    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
-    return Address(name, addr_spec=address)
+        return association.name(locale), association.sender_email
+    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
 
 
 def extra_message(rule: ReminderRule | None, locale: str) -> str:
@@ -82,11 +81,11 @@ def change_lines(event, changes) -> list[str]:
     return lines
 
 
-def _base_message(invitation, subject: str, locale: str) -> EmailMessage:
-    email = EmailMessage()
+def _base_message(invitation, subject: str, locale: str, body: Multipart) -> Mail:
+    email = Mail(body)
     email["Subject"] = subject
     email["From"] = sender_address(invitation.event.association, locale)
-    email["To"] = Address(invitation.contact.full_name, addr_spec=invitation.contact.email)
+    email["To"] = (invitation.contact.full_name, invitation.contact.email)
     email["List-Unsubscribe"] = f"<{links.unsubscribe_url(invitation.contact)}>"
     email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email["Content-Language"] = locale
@@ -117,7 +116,7 @@ def reminder_context(message: OutboxMessage, invitation, rule, locale: str) -> d
 
 
 @renderer(MessageKind.REMINDER)
-def render_reminder(message: OutboxMessage) -> EmailMessage:
+def render_reminder(message: OutboxMessage) -> Mail:
     invitation, rule = _load(message)
     event, contact = invitation.event, invitation.contact
     locale = language_of(contact)
@@ -134,22 +133,15 @@ def render_reminder(message: OutboxMessage) -> EmailMessage:
         organizer = sender_address(event.association, locale)
         calendar = single_event_calendar(
             event, method="REQUEST", locale=locale, url=links.rsvp_url(invitation),
-            organizer_email=organizer.addr_spec, organizer_name=event.association.name(locale),
+            organizer_email=organizer[1], organizer_name=event.association.name(locale),
             attendees=[(contact.email, contact.full_name, PARTSTAT.get(invitation.status, "NEEDS-ACTION"))],
         )
-    ics = to_ics(calendar)
-    email = _base_message(invitation, subject, locale)
-    email.set_content(text)
-    email.add_alternative(html, subtype="html")
-    email.get_payload()[-1].add_related(checkin_qr_png(invitation), maintype="image", subtype="png",
-                                        cid=qr_cid, filename="qr.png")
-    email.add_alternative(ics.decode(), subtype="calendar", params={"method": "REQUEST"}, cte="base64")
-    email.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
-    return email
+    body = calendar_mail_body(text, html, to_ics(calendar), "REQUEST", inline_qr=(checkin_qr_png(invitation), qr_cid))
+    return _base_message(invitation, subject, locale, body)
 
 
 @renderer(MessageKind.THANK_YOU)
-def render_thank_you(message: OutboxMessage) -> EmailMessage:
+def render_thank_you(message: OutboxMessage) -> Mail:
     invitation, rule = _load(message)
     event = invitation.event
     locale = language_of(invitation.contact)
@@ -163,7 +155,5 @@ def render_thank_you(message: OutboxMessage) -> EmailMessage:
         subject = _("Thank you for joining %(title)s", title=context["title"])
         text = render_template("emails/thank_you.txt", **context)
         html = render_template("emails/thank_you.html", **context)
-    email = _base_message(invitation, subject, locale)
-    email.set_content(text)
-    email.add_alternative(html, subtype="html")
-    return email
+    return _base_message(invitation, subject, locale,
+                         Multipart("alternative", [text_part(text), text_part(html, "html")]))

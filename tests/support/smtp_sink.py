@@ -6,6 +6,7 @@ started again on the same port to simulate an outage.
 from __future__ import annotations
 
 import email
+import email.header
 import email.policy
 import threading
 import time
@@ -23,6 +24,12 @@ class Received:
     @property
     def message(self) -> email.message.EmailMessage:
         return email.message_from_bytes(self.data, policy=email.policy.default)
+
+    def header(self, name: str) -> str:
+        """A header decoded as RFC 2047 says: adjacent encoded words joined (CPython's address parser
+        puts a space between them, so long display names are read through this instead)."""
+        raw = email.message_from_bytes(self.data, policy=email.policy.compat32)[name]
+        return str(email.header.make_header(email.header.decode_header(raw)))
 
 
 @dataclass
