@@ -1,9 +1,10 @@
-"""Load the RSVP page with wrk against gunicorn (2 workers) on PostgreSQL, beside a trivial route.
+"""Load the RSVP page with wrk against gunicorn on PostgreSQL, beside a trivial route.
 
-    .venv/bin/python bench/rsvp_load.py [--invitations 2000] [--duration 10] [--connections 8]
+    .venv/bin/python bench/rsvp_load.py [--invitations 2000] [--duration 10] [--connections 8] [--workers 4]
 
 Creates a temporary PostgreSQL database (dropped at the end), migrates it, seeds one
-event with N invitations, starts gunicorn, then runs wrk three times on the same server:
+event with N invitations, starts gunicorn (sync workers, 4 as in the README's production
+example), then runs wrk three times on the same server:
   trivial  GET /static/favicon.svg        (a static file through the same Flask stack)
   rsvp-get GET /rsvp/<random valid token>
   rsvp-post POST /rsvp/<random valid token> an answer (random accepted/tentative/declined)
@@ -166,6 +167,7 @@ def main() -> None:
     parser.add_argument("--invitations", type=int, default=2000)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (the README's production example)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
@@ -179,13 +181,13 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+            [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
              "eventsapp:create_app()"], cwd=ROOT, env={**os.environ, **env})
         wait_for(f"{base}/static/favicon.svg")
         cookie, csrf = session_and_csrf(base, tokens[0])
         results = {mode: run_wrk(base, mode, tokens, cookie, csrf, args, workdir) for mode in ("trivial", "get", "post")}
         trivial = results["trivial"]["rps"]
-        print(f"gunicorn 2 sync workers, PostgreSQL, {len(tokens)} invitations, wrk 2 threads x {args.connections} "
+        print(f"gunicorn {args.workers} sync workers, PostgreSQL, {len(tokens)} invitations, wrk 2 threads x {args.connections} "
               f"connections x {args.duration}s each")
         print(f"{'route':<36}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs trivial':>12}{'bad':>6}")
         labels = {"trivial": "GET /static/favicon.svg (trivial)", "get": "GET /rsvp/<token>",
