@@ -107,6 +107,15 @@ def test_an_edited_event_or_association_shows_at_once_on_the_rsvp_page(client, d
     assert "This event has been cancelled." in client.get(f"/rsvp/{invitation.token}").text
 
 
+def test_the_current_answer_is_named_in_each_invitees_language(client, db):
+    event = EventFactory()
+    english = InvitationFactory(event=event, contact=ContactFactory(language="en"))
+    vietnamese = InvitationFactory(event=event, contact=ContactFactory(language="vi"))
+    for _ in range(2):  # the labels are remembered per language: alternate
+        assert "<strong>Not answered yet</strong>" in client.get(f"/rsvp/{english.token}").text
+        assert "<strong>Chưa trả lời</strong>" in client.get(f"/rsvp/{vietnamese.token}").text
+
+
 @contextmanager
 def sql_statements(db):
     """The SQL statements sent while the block runs (connection checks and BEGIN/COMMIT not included)."""
