@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, format_time, get_locale, refresh
+from flask_babel import Babel, format_date, format_datetime, format_time, get_locale, get_translations, refresh
 from flask_login import current_user
 
 from .timeutils import zone
@@ -50,9 +50,36 @@ def init_i18n(app: Flask, babel: Babel) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(__file__), "translations")
     )
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     # Flask-Babel caches the locale on the app context; a request must choose afresh
     # (an app context can outlive one request, as in the test client).
     app.before_request(refresh)
+
+
+_TRANSLATIONS_BY_LOCALE: dict = {}
+
+
+def _translations():
+    """The translations of the current locale. Flask-Babel's `get_translations` walks the request
+    context three times and spells out the locale's name for every string; a locale's catalogue never
+    changes while the process runs, so after the locale only a dictionary look-up remains."""
+    locale = get_locale()
+    translations = _TRANSLATIONS_BY_LOCALE.get(locale)
+    if translations is None:
+        translations = _TRANSLATIONS_BY_LOCALE[locale] = get_translations()
+    return translations
+
+
+def install_template_gettext(app: Flask) -> None:
+    """`_()` and friends in templates, as Flask-Babel installs them, through `_translations`
+    (a page calls them dozens of times)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def format_in_zone(moment, zone_name: str, fmt: str = "medium") -> str:

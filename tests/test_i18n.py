@@ -39,3 +39,18 @@ def test_api_errors_are_json(client):
     response = client.get("/api/v1/khong-co")
     assert response.status_code in (401, 404)
     assert "error" in response.json
+
+
+def test_templates_follow_a_change_of_language_within_one_request(app):
+    from flask import g, render_template_string
+    from flask_babel import force_locale, refresh
+
+    template = '{{ _("Confirm my answer") }} · {{ _("Up to %(n)s.", n=2) }}'
+    with app.test_request_context("/"):
+        assert render_template_string(template) == "Xác nhận câu trả lời · Tối đa 2."
+        g.locale_override = "en"
+        refresh()
+        assert render_template_string(template) == "Confirm my answer · Up to 2."
+        with force_locale("vi"):
+            assert render_template_string(template).startswith("Xác nhận")
+        assert render_template_string(template).startswith("Confirm")

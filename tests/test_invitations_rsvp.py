@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import contextmanager
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from http.cookiejar import CookieJar
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from eventsapp.events.models import EventStatus
@@ -87,6 +89,62 @@ def test_the_page_speaks_the_invitees_language_and_zone(client, db):
     invitation = InvitationFactory(contact=ContactFactory(language="en", timezone="Europe/Berlin"))
     page = client.get(f"/rsvp/{invitation.token}")
     assert "Confirm my answer" in page.text and "Europe/Berlin" in page.text and "Asia/Ho_Chi_Minh" in page.text
+
+
+def test_an_edited_event_or_association_shows_at_once_on_the_rsvp_page(client, db):
+    invitation = InvitationFactory(contact=ContactFactory(language="en"))
+    assert "Overseas Vietnamese gathering" in client.get(f"/rsvp/{invitation.token}").text
+    event = invitation.event
+    event.title_en, event.venue_name = "Spring gathering", "Hanoi Opera House"
+    db.session.commit()
+    page = client.get(f"/rsvp/{invitation.token}").text
+    assert "Spring gathering" in page and "Hanoi Opera House" in page and "Overseas Vietnamese" not in page
+    event.association.name_en = "Vietnam – Japan Friendship Association"
+    db.session.commit()
+    assert "Vietnam – Japan Friendship Association" in client.get(f"/rsvp/{invitation.token}").text
+    event.status = EventStatus.CANCELLED
+    db.session.commit()
+    assert "This event has been cancelled." in client.get(f"/rsvp/{invitation.token}").text
+
+
+def test_the_current_answer_is_named_in_each_invitees_language(client, db):
+    event = EventFactory()
+    english = InvitationFactory(event=event, contact=ContactFactory(language="en"))
+    vietnamese = InvitationFactory(event=event, contact=ContactFactory(language="vi"))
+    for _ in range(2):  # the labels are remembered per language: alternate
+        assert "<strong>Not answered yet</strong>" in client.get(f"/rsvp/{english.token}").text
+        assert "<strong>Chưa trả lời</strong>" in client.get(f"/rsvp/{vietnamese.token}").text
+
+
+@contextmanager
+def sql_statements(db):
+    """The SQL statements sent while the block runs (connection checks and BEGIN/COMMIT not included)."""
+    seen = []
+
+    def record(connection, cursor, statement, *args):
+        seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_the_rsvp_page_costs_one_query_and_an_answer_six(client, db):
+    invitation = InvitationFactory(event=EventFactory(capacity=100))
+    url = f"/rsvp/{invitation.token}"
+    with sql_statements(db) as page_statements:
+        page = client.get(url)
+    assert page.status_code == 200
+    assert len(page_statements) == 1  # the invitation with its event, association and contact
+    with sql_statements(db) as answer_statements:
+        response = client.post(url, data={"csrf_token": csrf_token_from(page.text), "status": "declined"})
+    assert response.status_code == 303
+    # the invitation; the event row locked; the invitation and contact read again under the lock;
+    # the answer; the confirmation's outbox row; the invitee's personal feeds marked for a rebuild
+    assert len(answer_statements) == 6
+    assert fresh(db, invitation).status == InvitationStatus.DECLINED
 
 
 def test_guessed_altered_and_revoked_tokens_show_nothing(client, db):

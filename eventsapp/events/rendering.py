@@ -6,6 +6,8 @@ every URL whose scheme is not http, https or mailto (so no `javascript:`).
 """
 from __future__ import annotations
 
+import functools
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -20,6 +22,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "t
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
 
+@functools.lru_cache(maxsize=256)  # a few events' descriptions, shown on every RSVP page and in every e-mail
 def render_markdown(text: str | None) -> Markup:
     """Markdown source as HTML safe to put in a page or an e-mail."""
     if not text:

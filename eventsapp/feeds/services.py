@@ -93,7 +93,8 @@ def mark(conditions: Iterable, connection=None) -> list[int]:
         connection = db.session.connection()
     now = utcnow()
     where = or_(*conditions)
-    connection.execute(update(feeds).where(where).values(dirty=True, marked_at=now))
+    if not connection.execute(update(feeds).where(where).values(dirty=True, marked_at=now)).rowcount:
+        return []  # no feed shows this change (an invitee without a personal feed): nothing to claim
     claimed = connection.execute(
         update(feeds).where(where, or_(feeds.c.queued_at.is_(None), feeds.c.queued_at < now - STALE_QUEUE))
         .values(queued_at=now).returning(feeds.c.id)

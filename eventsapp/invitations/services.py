@@ -6,6 +6,7 @@ change that causes them (eventsapp.mail.services.queue_messages).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Integer, String, and_, case, cast, exists, func, literal, or_, select, update
+from sqlalchemy import JSON, Integer, String, and_, bindparam, case, cast, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
@@ -326,6 +327,15 @@ def seats_taken(event_ids: list[int]) -> int:
 
 # ------------------------------------------------------------------ the RSVP
 
+@functools.cache
+def _by_token_query():
+    """The lookup of an active invitation by its `token` parameter, built once: building the
+    statement with its eager loads costs as much as executing it from SQLAlchemy's cache."""
+    return (select(Invitation)
+            .options(joinedload(Invitation.event).joinedload(Event.association), joinedload(Invitation.contact))
+            .where(Invitation.token == bindparam("token"), Invitation.revoked_at.is_(None)))
+
+
 def by_token(token: str, *, read_only: bool = False) -> Invitation | None:
     """The active invitation with exactly this token (with its event, contact and association).
 
@@ -335,15 +345,13 @@ def by_token(token: str, *, read_only: bool = False) -> Invitation | None:
     """
     if not token or len(token) > 64:
         return None
-    query = (select(Invitation)
-             .options(joinedload(Invitation.event).joinedload(Event.association), joinedload(Invitation.contact))
-             .where(Invitation.token == token, Invitation.revoked_at.is_(None)))
+    params = {"token": token}
     if read_only and db.engine.dialect.name == "postgresql":
         with db.engine.connect() as connection:
             autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
             with Session(bind=autocommit, expire_on_commit=False) as session:
-                return session.scalar(query)
-    return db.session.scalar(query)
+                return session.scalar(_by_token_query(), params)
+    return db.session.scalar(_by_token_query(), params)
 
 
 def answer_closed_reason(event: Event, now: datetime | None = None):
@@ -376,7 +384,9 @@ def answer(invitation: Invitation, status: InvitationStatus | str, guests: int =
     # The lock serialises every answer to this event; everything below reads fresh rows.
     event = db.session.scalar(select(Event).where(Event.id == invitation.event_id).with_for_update()
                               .execution_options(populate_existing=True))
-    invitation = db.session.scalar(select(Invitation).where(Invitation.id == invitation.id)
+    # With its contact: the confirmation below needs it, and a lazy load would be one more round trip.
+    invitation = db.session.scalar(select(Invitation).options(joinedload(Invitation.contact))
+                                   .where(Invitation.id == invitation.id)
                                    .execution_options(populate_existing=True))
     if invitation.revoked_at is not None:
         raise InvitationError(_l("This invitation is revoked."))

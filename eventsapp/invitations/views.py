@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -9,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from .. import links, navigation
@@ -16,9 +18,10 @@ from ..calendars.core import single_event_calendar, to_ics
 from ..campaigns.models import Campaign
 from ..events.access import load_event
 from ..extensions import csrf, db
+from ..i18n import current_locale, select_timezone
 from ..permissions import Action, accessible_associations, authorize
 from . import services
-from .emails import sender, status_label
+from .emails import map_url, sender, status_label
 from .forms import AddInviteesForm, AnswerForm, ConfirmForm
 from .models import Invitation, InvitationStatus
 
@@ -81,18 +84,42 @@ def rsvp(token: str):
             flash(_("Thank you, your answer is recorded: %(answer)s.", answer=status_label(status)),
                   "success" if status != InvitationStatus.WAITLISTED else "warning")
             return redirect(url_for("invitations.rsvp", token=token), code=303)
+    locale = invitation.contact.language
     return render_template("invitations/rsvp.html", invitation=invitation, event=event, form=form, closed=closed,
                            choices=[(value, label) for value, label in form.status.choices],
-                           status_label=status_label(invitation.status), locale=invitation.contact.language,
+                           status_label=_status_label(invitation.status, current_locale()), locale=locale,
+                           event_header=_event_header(event, locale),
                            ics_url=url_for("invitations.rsvp_ics", token=token),
-                           feed_url=links.personal_feed_url(invitation.contact),
-                           map_url=_map(event)), (400 if refused or form.errors else 200)
+                           feed_url=links.personal_feed_url(invitation.contact)), (400 if refused or form.errors else 200)
 
 
-def _map(event):
-    from .emails import map_url
+@functools.lru_cache(maxsize=32)
+def _status_label(status: InvitationStatus, locale: str) -> str:
+    """`status_label(status)` in `locale`, which must be the current locale: it translates every label to
+    pick one, and the RSVP page shows one on every view."""
+    return status_label(status)
 
-    return map_url(event)
+
+_EVENT_HEADERS: dict[tuple, Markup] = {}
+EVENT_HEADER_CACHE_SIZE = 256
+
+
+def _event_header(event, locale: str) -> Markup:
+    """The top of the RSVP page: association, title, time, place, deadline, in the current language and zone.
+
+    Every invitee reading in the same language and zone sees the same one, so it is rendered once per
+    version of the event and its association (their `updated_at` are part of the key: an edit shows at once).
+    """
+    association = event.association
+    key = (event.id, event.updated_at, association.id, association.updated_at, locale, current_locale(),
+           select_timezone())
+    header = _EVENT_HEADERS.get(key)
+    if header is None:
+        if len(_EVENT_HEADERS) >= EVENT_HEADER_CACHE_SIZE:
+            _EVENT_HEADERS.clear()  # mostly superseded versions of edited events; each is rebuilt on its next view
+        header = _EVENT_HEADERS[key] = Markup(render_template(
+            "invitations/_rsvp_event.html", event=event, locale=locale, map_url=map_url(event)))
+    return header
 
 
 @bp.get("/rsvp/<token>/event.ics")
