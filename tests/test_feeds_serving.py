@@ -338,3 +338,22 @@ def test_cached_representations_stay_within_their_byte_budget():
         cache.put(Representation(feed_id, f"etag-{feed_id}", None, b"x" * 1_000))
     assert cache.get(1, "etag-1") is None  # least recently used, dropped
     assert cache.get(3, "etag-3") is not None and cache.get(3, "another-etag") is None
+
+
+def test_a_feed_still_answers_after_the_database_dropped_the_serving_connections(client, database_url, caplog):
+    """A restarted database (or a proxy's idle timeout) closes pooled connections: the lookup
+    retries once on a fresh connection, without an error logged."""
+    import psycopg
+
+    association = AssociationFactory()
+    EventFactory(association=association)
+    url = path(links.association_private_feed_url(association))
+    first = client.get(url)
+    assert first.status_code == 200
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+        dropped = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND query LIKE 'SELECT associations.id%%'")
+        assert dropped.rowcount >= 1  # the serving connections (their last query was the lookup)
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]

@@ -1,10 +1,10 @@
 """Answering a request for a stored feed, in Flask's views and ahead of Flask.
 
-Per request: one small autocommit query finds the URL's subject and its
-stored feed's id, ETag and Last-Modified (public feeds: or a lookup up to 2 s
-old); a conditional request is answered from that alone, and a body comes from
-the per-process representation cache, so the database sends each body once
-per change and process. Private and personal URLs are looked up on every
+Per request: one small query finds the URL's subject and its stored feed's id
+and ETag (public feeds: or a lookup up to 2 s old); the body, its gzip form
+and Last-Modified come from the per-process representation cache, so the
+database sends each body once per change and process, and a 304 or a 200 is
+answered from memory. Private and personal URLs are looked up on every
 request, in every process: a revoked token answers 404 at once.
 
 `FeedServer` is a WSGI middleware that gives these answers before Flask's
@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import Flask, Response
 from sqlalchemy import Engine, Select, and_, bindparam, create_engine, select
@@ -76,13 +77,63 @@ def read(engine: Engine, statement, parameters: dict | None = None):
 
 # ---------------------------------------------------------------- which feed a URL names
 
-def _lookup(model, kind: FeedKind, condition) -> Select:
-    """(subject_id, id, etag, last_modified) of the subject matching `condition` and its stored
-    feed (NULLs when never built). Built once: a request only binds parameters."""
-    return (
-        select(model.id.label("subject_id"), Feed.id, Feed.etag, Feed.last_modified)
+class Stored(NamedTuple):
+    """What a feed URL names: the subject, and its stored feed's id and ETag (None: never built)."""
+
+    subject_id: int
+    id: int | None
+    etag: str | None
+
+
+class Lookup:
+    """The one query of almost every feed request, on a pooled DBAPI connection.
+
+    SQLAlchemy's per-execution work (cache keys, parameter and result objects)
+    costs as much as the round trip itself, so only the SQL text comes from
+    SQLAlchemy, compiled once per engine (the driver then prepares it). The
+    statement takes and returns plain values (text, booleans, ids) only, which
+    need no type conversion on any backend.
+    """
+
+    def __init__(self, statement: Select):
+        self.statement = statement
+        self._compiled: dict[Engine, tuple[str, tuple | None]] = {}
+
+    def first(self, engine: Engine, parameters: dict) -> Stored | None:
+        sql, positions = self._compile(engine)
+        values = [parameters[name] for name in positions] if positions else parameters
+        for attempt in (1, 2):
+            connection = engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(sql, values)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+                return Stored(*row) if row else None
+            except engine.dialect.loaded_dbapi.Error as error:
+                if attempt == 2 or not engine.dialect.is_disconnect(error, connection.dbapi_connection, None):
+                    raise
+                connection.invalidate()  # dropped by the server: retry once on a fresh connection
+            finally:
+                connection.close()
+        return None
+
+    def _compile(self, engine: Engine) -> tuple[str, tuple | None]:
+        compiled = self._compiled.get(engine)
+        if compiled is None:
+            statement = self.statement.compile(dialect=engine.dialect)
+            compiled = self._compiled[engine] = (statement.string, statement.positiontup)
+        return compiled
+
+
+def _lookup(model, condition) -> Lookup:
+    """The subject matching `condition` and its stored feed of the bound `kind` (NULLs when never built)."""
+    return Lookup(
+        select(model.id, Feed.id, Feed.etag)
         .select_from(model)
-        .outerjoin(Feed, and_(Feed.kind == kind, Feed.subject_id == model.id,
+        .outerjoin(Feed, and_(Feed.kind == bindparam("kind"), Feed.subject_id == model.id,
                               Feed.branches == bindparam("branches")))
         .where(condition)
     )
@@ -93,7 +144,7 @@ class FeedRoute:
     """How the URLs of one Flask endpoint find their stored feed."""
 
     kind: FeedKind
-    statement: Select
+    lookup: Lookup
     cache_control: str
     with_branches: bool = False  # ?branches=1 selects the "with branches" feed
 
@@ -104,25 +155,24 @@ class FeedRoute:
 
     def parameters(self, view_args: dict, request: Request) -> dict:
         branches = self.with_branches and request.args.get("branches", "").lower() in TRUE_VALUES
-        return {**view_args, "branches": branches}
+        return {**view_args, "branches": branches, "kind": self.kind.value}
 
 
 ROUTES = {
     "feeds.association_feed": FeedRoute(
         FeedKind.ASSOCIATION,
-        _lookup(Association, FeedKind.ASSOCIATION, Association.slug == bindparam("slug")),
+        _lookup(Association, Association.slug == bindparam("slug")),
         PUBLIC_CACHE, with_branches=True),
     "feeds.association_private_feed": FeedRoute(
         FeedKind.ASSOCIATION_PRIVATE,
-        _lookup(Association, FeedKind.ASSOCIATION_PRIVATE,
-                and_(Association.slug == bindparam("slug"), Association.private_feed_token == bindparam("token"))),
+        _lookup(Association, and_(Association.slug == bindparam("slug"),
+                                  Association.private_feed_token == bindparam("token"))),
         PRIVATE_CACHE, with_branches=True),
     "feeds.campaign_feed": FeedRoute(
-        FeedKind.CAMPAIGN, _lookup(Campaign, FeedKind.CAMPAIGN, Campaign.slug == bindparam("slug")), PUBLIC_CACHE),
+        FeedKind.CAMPAIGN, _lookup(Campaign, Campaign.slug == bindparam("slug")), PUBLIC_CACHE),
     "feeds.personal_feed": FeedRoute(
         FeedKind.PERSONAL,
-        _lookup(Contact, FeedKind.PERSONAL,
-                and_(Contact.feed_token == bindparam("token"), Contact.archived_at.is_(None))),
+        _lookup(Contact, and_(Contact.feed_token == bindparam("token"), Contact.archived_at.is_(None))),
         PRIVATE_CACHE),
 }
 
@@ -159,7 +209,7 @@ def answer_for(route: FeedRoute, view_args: dict, request: Request, engine: Engi
     key = (route.kind, *sorted(parameters.items())) if route.public else None
     row = lookups.get(key) if key else None
     if row is None:
-        row = read(engine, route.statement, parameters)
+        row = route.lookup.first(engine, parameters)
         if row is None:
             return None
         if row.etag is None:
