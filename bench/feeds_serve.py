@@ -135,10 +135,10 @@ def main() -> None:
             public_etag = public.etag
             from sqlalchemy import text
 
-            from eventsapp.feeds.views import reader
+            from eventsapp.feeds.serving import reader
 
             trips = []
-            with reader().connect() as connection:
+            with reader(app).connect() as connection:
                 for _ in range(200):
                     clock = time.perf_counter()
                     connection.execute(text("SELECT 1")).scalar()

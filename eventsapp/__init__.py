@@ -40,6 +40,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     register_template_helpers(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_middleware(app)
     return app
 
 
@@ -84,6 +85,13 @@ def register_errorhandlers(app: Flask) -> None:
     from .errors import init_error_handlers
 
     init_error_handlers(app)
+
+
+def register_middleware(app: Flask) -> None:
+    """WSGI layers in front of Flask: stored calendar feeds are answered before Flask's request cycle."""
+    from .feeds import serving
+
+    serving.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

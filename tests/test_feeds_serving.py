@@ -218,3 +218,142 @@ def test_renaming_a_campaign_marks_its_feed_for_a_rebuild(client):
     assert services.find(FeedKind.CAMPAIGN, campaign.id).dirty
     services.rebuild(feed.id)
     assert "Xuân Quê hương 2027 – Bắc Giang" in client.get(url).data.decode().replace("\r\n ", "")
+
+
+def test_a_revocation_committed_by_another_process_takes_effect_on_the_next_request(app, client, database_url):
+    """Every web process looks private and personal URLs up per request: a token rotated
+    elsewhere (another worker, the CLI) stops working here at once, cached body or not."""
+    import psycopg
+
+    association = AssociationFactory()
+    contact = ContactFactory()
+    EventFactory(association=association)
+    private_url = path(links.association_private_feed_url(association))
+    personal_url = path(links.personal_feed_url(contact))
+    served = client.get(private_url)
+    assert served.status_code == 200 and client.get(personal_url).status_code == 200  # bodies now cached here
+
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as elsewhere:
+        elsewhere.execute("UPDATE associations SET private_feed_token = 'rotated-elsewhere' WHERE id = %s",
+                          (association.id,))
+        elsewhere.execute("UPDATE contacts SET feed_token = 'rotated-elsewhere' WHERE id = %s", (contact.id,))
+
+    assert client.get(private_url).status_code == 404
+    assert client.get(private_url, headers={"If-None-Match": served.headers["ETag"]}).status_code == 404
+    assert client.get(private_url, headers={"Accept-Encoding": "gzip"}).status_code == 404
+    assert client.get(personal_url).status_code == 404
+    renewed = client.get(f"/feeds/associations/{association.slug}/private/rotated-elsewhere.ics")
+    assert renewed.status_code == 200 and renewed.data == served.data
+
+
+def test_every_answer_carries_the_same_headers_as_the_pages(client):
+    """The first request builds the feed in Flask; later ones are answered ahead of Flask:
+    both carry the same feed and security headers as any page."""
+    association = AssociationFactory()
+    EventFactory(association=association)
+    url = path(links.association_feed_url(association))
+    security = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
+                "Permissions-Policy")
+    page = client.get("/login")
+
+    first, later = client.get(url), client.get(url)
+    assert later.data == first.data
+    for response in (first, later):
+        assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+        assert "Accept-Encoding" in response.headers["Vary"]
+        for name in security:
+            assert response.headers[name] == page.headers[name], name
+    for name in ("ETag", "Last-Modified", "Cache-Control", "Content-Length"):
+        assert later.headers[name] == first.headers[name], name
+
+
+def test_head_and_a_gzip_client_still_holding_the_plain_etag(client):
+    association = AssociationFactory()
+    EventFactory(association=association)
+    url = path(links.association_feed_url(association))
+    plain = client.get(url)
+
+    head = client.head(url)
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Content-Length"] == str(len(plain.data)) and head.headers["ETag"] == plain.headers["ETag"]
+    switched = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": plain.headers["ETag"]})
+    assert switched.status_code == 304 and "Accept-Encoding" in switched.headers["Vary"]
+
+
+def test_a_feed_rebuilt_between_lookup_and_body_is_served_in_its_new_version(client, database_url):
+    """A body is fetched by feed id: when another process rebuilt the feed after this one
+    looked the URL up, the new body goes out with its own ETag, never under the old one."""
+    import psycopg
+
+    from eventsapp.feeds.cache import representations
+
+    association = AssociationFactory()
+    EventFactory(association=association)
+    url = path(links.association_feed_url(association))
+    old = client.get(url)  # the public lookup (old ETag) is now cached for a couple of seconds
+    feed = services.find(FeedKind.ASSOCIATION, association.id)
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as elsewhere:
+        elsewhere.execute("UPDATE feeds SET body = %s, etag = 'rebuilt-elsewhere' WHERE id = %s",
+                          (old.data.replace(b"END:VCALENDAR", b"X-REBUILT:1\r\nEND:VCALENDAR"), feed.id))
+    representations.clear()  # as in a process that has not served this feed yet
+
+    new = client.get(url)
+    assert new.headers["ETag"] == '"rebuilt-elsewhere"' and b"X-REBUILT:1" in new.data
+    assert client.get(url, headers={"If-None-Match": new.headers["ETag"]}).status_code == 304
+
+
+def test_with_https_forced_a_plain_http_feed_request_is_left_to_flask(app, monkeypatch):
+    """Ahead of Flask, only HTTPS requests are answered when HTTPS is forced, so the
+    redirect to HTTPS still happens."""
+    from werkzeug.test import EnvironBuilder
+
+    from eventsapp.feeds.serving import FeedServer
+
+    association = AssociationFactory()
+    EventFactory(association=association)
+    url = path(links.association_feed_url(association))
+    assert app.test_client().get(url).status_code == 200  # built
+    monkeypatch.setitem(app.config, "FORCE_HTTPS", True)
+    left_to_flask = []
+    server = FeedServer(app, lambda environ, start_response: left_to_flask.append(environ["wsgi.url_scheme"]) or [])
+
+    def get(base_url, headers=None):
+        statuses = []
+        body = b"".join(server(EnvironBuilder(path=url, base_url=base_url, headers=headers).get_environ(),
+                               lambda status, headers: statuses.append(status)))
+        return statuses, body
+
+    assert get("http://eventsapp.test") == ([], b"") and left_to_flask == ["http"]
+    statuses, body = get("https://eventsapp.test")
+    assert statuses == ["200 OK"] and body.startswith(b"BEGIN:VCALENDAR")
+    statuses, _ = get("http://eventsapp.test", headers={"X-Forwarded-Proto": "https"})  # behind a TLS proxy
+    assert statuses == ["200 OK"] and left_to_flask == ["http"]
+
+
+def test_cached_representations_stay_within_their_byte_budget():
+    from eventsapp.feeds.cache import Representation, RepresentationCache
+
+    cache = RepresentationCache(max_bytes=2_500)
+    for feed_id in (1, 2, 3):
+        cache.put(Representation(feed_id, f"etag-{feed_id}", None, b"x" * 1_000))
+    assert cache.get(1, "etag-1") is None  # least recently used, dropped
+    assert cache.get(3, "etag-3") is not None and cache.get(3, "another-etag") is None
+
+
+def test_a_feed_still_answers_after_the_database_dropped_the_serving_connections(client, database_url, caplog):
+    """A restarted database (or a proxy's idle timeout) closes pooled connections: the lookup
+    retries once on a fresh connection, without an error logged."""
+    import psycopg
+
+    association = AssociationFactory()
+    EventFactory(association=association)
+    url = path(links.association_private_feed_url(association))
+    first = client.get(url)
+    assert first.status_code == 200
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+        dropped = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND query LIKE 'SELECT associations.id%%'")
+        assert dropped.rowcount >= 1  # the serving connections (their last query was the lookup)
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]

@@ -1,51 +1,78 @@
-"""Per-process caches for serving feeds: bodies by ETag, and short-lived lookups of public feed URLs."""
+"""Per-process caches for serving feeds: representations by ETag, and short-lived lookups of public feed URLs."""
 from __future__ import annotations
 
 import gzip
 import threading
 import time
 from collections import OrderedDict
+from datetime import datetime
+
+from werkzeug.http import http_date
 
 
-class BodyCache:
-    """Feed bodies by (feed id, ETag), least recently used dropped past `max_bytes`."""
+class Representation:
+    """One stored feed body as it is served: the plain bytes, their gzip form, and header values.
+
+    A body never changes for a given ETag, so a representation is built once
+    per ETag and process, and every request only picks from it.
+    """
+
+    def __init__(self, feed_id: int, etag: str, last_modified: datetime | None, body: bytes):
+        self.feed_id, self.etag, self.body = feed_id, etag, body
+        self.last_modified = last_modified
+        self.http_last_modified = http_date(last_modified) if last_modified else None
+        self.plain_length = str(len(body))
+        self._gzipped: bytes | None = None
+
+    @property
+    def gzipped(self) -> bytes:
+        """The gzip form, compressed on first use (deterministic: no time stamp in the header)."""
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gzipped
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self._gzipped or b"")
+
+
+class RepresentationCache:
+    """Representations by feed id (one ETag each), least recently used dropped past `max_bytes`."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024):
         self.max_bytes = max_bytes
-        self.size = 0
-        self.items: OrderedDict[int, tuple[str, bytes]] = OrderedDict()
+        self.items: OrderedDict[int, Representation] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, feed_id: int, etag: str) -> bytes | None:
+    def get(self, feed_id: int, etag: str) -> Representation | None:
         with self.lock:
             item = self.items.get(feed_id)
-            if item is None or item[0] != etag:
+            if item is None or item.etag != etag:
                 return None
             self.items.move_to_end(feed_id)
-            return item[1]
+            return item
 
-    def gzipped(self, feed_id: int, etag: str, body: bytes) -> bytes:
-        """The gzip form of a cached body, compressed once per ETag and process."""
-        key = -feed_id  # stored beside the plain body under the negative id
-        found = self.get(key, etag)
-        if found is None:
-            found = gzip.compress(body, compresslevel=6, mtime=0)
-            self.put(key, etag, found)
-        return found
-
-    def put(self, feed_id: int, etag: str, body: bytes) -> None:
+    def put(self, representation: Representation) -> Representation:
         with self.lock:
-            old = self.items.pop(feed_id, None)
-            if old is not None:
-                self.size -= len(old[1])
-            self.items[feed_id] = (etag, body)
-            self.size += len(body)
-            while self.size > self.max_bytes and len(self.items) > 1:
-                _, (_, dropped) = self.items.popitem(last=False)
-                self.size -= len(dropped)
+            self.items.pop(representation.feed_id, None)
+            self.items[representation.feed_id] = representation
+            self._shrink()
+        return representation
+
+    def _shrink(self) -> None:
+        # Sizes are summed here rather than kept as a running total: the gzip
+        # form joins a representation after it was put.
+        size = sum(item.size for item in self.items.values())
+        while size > self.max_bytes and len(self.items) > 1:
+            _, dropped = self.items.popitem(last=False)
+            size -= dropped.size
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
 
 
-bodies = BodyCache()
+representations = RepresentationCache()
 
 
 class LookupCache:

@@ -1,157 +1,69 @@
 """Feed URLs (public by design: the URL, or its token, is the key) and the staff page to subscribe.
 
-Serving reads a small row (id, ETag, Last-Modified) and answers 304 without
-touching the body; the body comes from a per-process cache keyed by ETag, so
-the database sends it once per change and process.
+A request for a built feed is usually answered by `serving.FeedServer` before
+it reaches these views; they answer the rest with the same functions: a feed's
+first request (built here, synchronously), 404s, and anything the fast path
+left to Flask.
 """
 from __future__ import annotations
 
-import threading
 from hashlib import sha256
-from types import SimpleNamespace
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import Engine, and_, create_engine, select
-from sqlalchemy.exc import DBAPIError
-from werkzeug.http import is_resource_modified
+from sqlalchemy import select
 
 from .. import links
 from ..associations.forms import ConfirmForm
 from ..associations.models import Association
-from ..campaigns.models import Campaign
-from ..contacts.models import Contact
 from ..events.models import Event, Visibility
 from ..extensions import db
 from ..permissions import Action, authorize, can
-from . import builder, services
-from .cache import bodies, lookups
-from .models import Feed, FeedKind
+from . import builder, serving, services
+from .cache import Representation, representations
+from .serving import CONTENT_TYPE, PUBLIC_CACHE
 
 bp = Blueprint("feeds", __name__)
 
-CONTENT_TYPE = "text/calendar; charset=utf-8"
-PUBLIC_CACHE = "public, max-age=300"
-PRIVATE_CACHE = "private, max-age=300"
-TRUE_VALUES = {"1", "true", "yes", "on"}
 
-
-_readers: dict[str, Engine] = {}
-_readers_lock = threading.Lock()
-
-
-def reader() -> Engine:
-    """A small autocommit engine for serving: one round trip per lookup (no BEGIN,
-    no pre-ping, no ROLLBACK), so a subscriber's poll costs about as much as a static file."""
-    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    engine = _readers.get(url)
-    if engine is None:
-        with _readers_lock:
-            engine = _readers.get(url)
-            if engine is None:
-                engine = _readers[url] = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2,
-                                                       max_overflow=8, pool_recycle=1800)
-    return engine
-
-
-def read(statement):
-    """Run a read on the serving engine; a dropped connection is retried once on a fresh one."""
-    for attempt in (1, 2):
-        try:
-            with reader().connect() as connection:
-                return connection.execute(statement).first()
-        except DBAPIError as error:
-            if attempt == 2 or not error.connection_invalidated:
-                raise
-
-
-def _wants_branches() -> bool:
-    return request.args.get("branches", "").lower() in TRUE_VALUES
-
-
-def _headers(response: Response, etag: str, last_modified, cache_control: str) -> Response:
-    response.set_etag(etag)
-    response.last_modified = last_modified
-    response.headers["Cache-Control"] = cache_control
-    return response
-
-
-
-
-def serve(kind: FeedKind, model, condition, branches: bool, cache_control: str, cache_key: tuple | None = None) -> Response:
-    """Answer for the feed of the `model` row matching `condition` (404 when none).
-
-    One query finds the subject and the stored feed's id/ETag/Last-Modified
-    (public feeds: or the lookup cache); a conditional request is answered from
-    that alone.
-    """
-    row = lookups.get(cache_key) if cache_key else None
-    if row is None:
-        row = read(
-            select(model.id.label("subject_id"), Feed.id, Feed.etag, Feed.last_modified)
-            .select_from(model)
-            .outerjoin(Feed, and_(Feed.kind == kind, Feed.subject_id == model.id, Feed.branches == branches))
-            .where(condition)
-        )
-        if row is None:
+def serve(**view_args) -> Response:
+    """The stored feed of this endpoint's route for `view_args` (404 when the URL names nothing);
+    a feed never built is built now, so that a feed always answers."""
+    route = serving.ROUTES[request.endpoint]
+    engine = serving.reader(current_app)
+    result = serving.answer_for(route, view_args, request, engine)
+    if isinstance(result, serving.Unbuilt):
+        feed = services.ensure_built(route.kind, result.subject_id, result.branches)
+        if feed is None:
             abort(404)
-        if row.etag is None:  # never built: build now, so that a feed always answers
-            feed = services.ensure_built(kind, row.subject_id, branches)
-            if feed is None:
-                abort(404)
-            bodies.put(feed.id, feed.etag, feed.body)
-            row = SimpleNamespace(subject_id=feed.subject_id, id=feed.id, etag=feed.etag,
-                                  last_modified=feed.last_modified)
-        if cache_key:
-            lookups.put(cache_key, row)
-    # Calendar clients poll with gzip: the compressed body is a representation of its own (its own ETag).
-    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-    etag = row.etag + ("-gz" if gzipped else "")
-    if not (is_resource_modified(request.environ, etag=etag, last_modified=row.last_modified)
-            and is_resource_modified(request.environ, etag=row.etag, last_modified=row.last_modified)):
-        return _headers(Response(status=304), etag, row.last_modified, cache_control)
-    body = bodies.get(row.id, row.etag)
-    if body is None:
-        found = read(select(Feed.body).where(Feed.id == row.id, Feed.etag == row.etag))
-        if found is None:  # rebuilt between the two reads: serve the new one
-            lookups.clear()
-            return serve(kind, model, condition, branches, cache_control, cache_key)
-        body = bytes(found.body)
-        bodies.put(row.id, row.etag, body)
-    response = Response(bodies.gzipped(row.id, row.etag, body) if gzipped else body, content_type=CONTENT_TYPE)
-    response.vary.add("Accept-Encoding")
-    if gzipped:
-        response.content_encoding = "gzip"
-    return _headers(response, etag, row.last_modified, cache_control)
+        representations.put(Representation(feed.id, feed.etag, feed.last_modified, feed.body))
+        result = serving.answer_for(route, view_args, request, engine)
+    if not isinstance(result, serving.Answer):
+        abort(404)
+    return result.response()
 
 
 @bp.get("/feeds/associations/<slug>.ics")
 def association_feed(slug: str):
-    branches = _wants_branches()
-    return serve(FeedKind.ASSOCIATION, Association, Association.slug == slug, branches, PUBLIC_CACHE,
-                 cache_key=(FeedKind.ASSOCIATION, slug, branches))
+    return serve(slug=slug)
 
 
 @bp.get("/feeds/associations/<slug>/private/<token>.ics")
 def association_private_feed(slug: str, token: str):
-    return serve(FeedKind.ASSOCIATION_PRIVATE, Association,
-                 and_(Association.slug == slug, Association.private_feed_token == token),
-                 _wants_branches(), PRIVATE_CACHE)
+    return serve(slug=slug, token=token)
 
 
 @bp.get("/feeds/campaigns/<slug>.ics")
 def campaign_feed(slug: str):
-    return serve(FeedKind.CAMPAIGN, Campaign, Campaign.slug == slug, False, PUBLIC_CACHE,
-                 cache_key=(FeedKind.CAMPAIGN, slug))
+    return serve(slug=slug)
 
 
 @bp.get("/feeds/personal/<token>.ics")
 def personal_feed(token: str):
-    return serve(FeedKind.PERSONAL, Contact, and_(Contact.feed_token == token, Contact.archived_at.is_(None)),
-                 False, PRIVATE_CACHE)
+    return serve(token=token)
 
 
 @bp.get("/e/<slug>.ics")
