@@ -234,7 +234,8 @@ def test_thunderbirds_parser_reads_the_invitation_and_agrees_on_times(db, invita
 @pytest.mark.parametrize("kind", [MessageKind.INVITATION, MessageKind.CANCELLATION, MessageKind.CONFIRMATION])
 def test_the_batch_calendar_template_gives_the_same_bytes_as_a_direct_serialisation(db, invitation, kind):
     """Within a send batch the calendar is serialised once per event; every recipient's bytes must not change."""
-    from eventsapp.calendars.core import _ics_templates, ics_template_cache, personal_event_ics
+    from eventsapp.calendars.core import personal_event_ics
+    from eventsapp.mail.renderers import rendering_batch
 
     event = invitation.event
     event.description_vi = ("Chương trình: đón khách, văn nghệ; phát biểu, tặng quà \\ giao lưu,\n"
@@ -251,20 +252,19 @@ def test_the_batch_calendar_template_gives_the_same_bytes_as_a_direct_serialisat
                            extra_description=f"Trả lời tại đây: https://example.vn/rsvp/{'cd' * (n * 7 + 1)}, ; \\",
                            organizer_email="hoi-viet-nhat@example.vn", organizer_name="Hội hữu nghị Việt – Nhật Bản",
                            attendee=attendee, cancelled=True if kind == MessageKind.CANCELLATION else None)
-            if n == 2:  # no personal link, as in bench/mail_renderer.py
+            if n == 2:  # a calendar without a personal link
                 options.update(url=None, extra_description="")
             direct = personal_event_ics(event, **options)
-            with ics_template_cache():
-                personal_event_ics(event, **{**options, "attendee": people[(n + 1) % 3]})  # fills the cache
-                cached = personal_event_ics(event, **options)
-                templates = _ics_templates.get()
-                assert len(templates) == 1 and None not in templates.values()  # the template was used
+            templates = {}
+            personal_event_ics(event, **{**options, "attendee": people[(n + 1) % 3]}, templates=templates)
+            cached = personal_event_ics(event, **options, templates=templates)
+            assert len(templates) == 1 and None not in templates.values()  # the template was used
             assert cached == direct
             assert b"7F3C" not in cached and b"placeholder" not in cached
     services.send_invitations(invitation.event_id)
     message = queued(db, invitation)
     direct = bytes(render(message))
-    with ics_template_cache():
+    with rendering_batch():
         cached = bytes(render(message))
     direct_mail = email.message_from_bytes(direct, policy=policy.default)
     cached_mail = email.message_from_bytes(cached, policy=policy.default)

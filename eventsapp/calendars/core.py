@@ -12,8 +12,6 @@ the single-event download (PUBLISH). Rules followed, from calendar-notes.md:
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import copy
 import functools
 import unicodedata
@@ -188,21 +186,11 @@ def single_event_calendar(event, *, method: str = "PUBLISH", locale: str = "vi",
 # DESCRIPTION (the personal answer link) and the ATTENDEE differ. The calendar is serialised
 # once with placeholders; each recipient gets those three content lines re-folded with
 # icalendar's own folding, so the bytes equal a direct `single_event_calendar(...).to_ical()`.
+# The templates live in a dict the caller keeps for the batch (the mail sender's batch memo).
 
-_ics_templates: contextvars.ContextVar[dict | None] = contextvars.ContextVar("ics_templates", default=None)
 _URL_MARK = "https://placeholder.invalid/EVENTSAPPURL7F3C"
 _EXTRA_MARK = "EVENTSAPPEXTRA7F3C"
 _ATTENDEE_MARK = ("attendee-7f3c@placeholder.invalid", "EVENTSAPPCN7F3C", "NEEDS-ACTION")
-
-
-@contextlib.contextmanager
-def ics_template_cache():
-    """Within this block, `personal_event_ics` reuses one serialisation per event and options."""
-    token = _ics_templates.set({})
-    try:
-        yield
-    finally:
-        _ics_templates.reset(token)
 
 
 def _attendee_line(email: str, name: str, partstat: str) -> str:
@@ -253,24 +241,25 @@ def _ics_template(event, method: str, locale: str, organizer_email, organizer_na
 def personal_event_ics(event, *, method: str, locale: str = "vi", url: str | None = None,
                        extra_description: str = "",
                        organizer_email: str | None = None, organizer_name: str | None = None,
-                       attendee: tuple[str, str, str], cancelled: bool | None = None) -> bytes:
-    """`to_ics(single_event_calendar(...))` for one attendee, from a cached template when a cache is active."""
+                       attendee: tuple[str, str, str], cancelled: bool | None = None,
+                       templates: dict | None = None) -> bytes:
+    """`to_ics(single_event_calendar(...))` for one attendee; with `templates` (a dict kept for a send
+    batch), from one serialisation per event and options."""
     def direct() -> bytes:
         return to_ics(single_event_calendar(
             event, method=method, locale=locale, url=url, extra_description=extra_description,
             organizer_email=organizer_email, organizer_name=organizer_name, attendees=[attendee],
             cancelled=cancelled))
 
-    cache = _ics_templates.get()
-    if cache is None:
+    if templates is None:
         return direct()
     has_url, has_extra = bool(url), bool(extra_description)
-    key = (event.id, event.uid, event.sequence, event.updated_at, method, locale, organizer_email,
+    key = ("ics", event.id, event.uid, event.sequence, event.updated_at, method, locale, organizer_email,
            organizer_name, cancelled, has_url, has_extra)
-    if key not in cache:
-        cache[key] = _ics_template(event, method, locale, organizer_email, organizer_name, cancelled,
+    if key not in templates:
+        templates[key] = _ics_template(event, method, locale, organizer_email, organizer_name, cancelled,
                                    has_url, has_extra)
-    parts = cache[key]
+    parts = templates[key]
     if parts is None:
         return direct()
     values = {"url": url, "extra": vText(nfc(extra_description)).to_ical().decode("utf-8") if has_extra else ""}

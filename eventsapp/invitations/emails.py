@@ -20,6 +20,7 @@ from babel.dates import format_date, format_datetime, format_time
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -195,14 +196,18 @@ SUBJECTS = {
 }
 
 
+STATUS_LABELS = {
+    InvitationStatus.PENDING: _l("Not answered yet"),
+    InvitationStatus.ACCEPTED: _l("Attending"),
+    InvitationStatus.TENTATIVE: _l("Maybe"),
+    InvitationStatus.DECLINED: _l("Not attending"),
+    InvitationStatus.WAITLISTED: _l("On the waiting list"),
+}
+
+
 def status_label(status: InvitationStatus) -> str:
-    return {
-        InvitationStatus.PENDING: _("Not answered yet"),
-        InvitationStatus.ACCEPTED: _("Attending"),
-        InvitationStatus.TENTATIVE: _("Maybe"),
-        InvitationStatus.DECLINED: _("Not attending"),
-        InvitationStatus.WAITLISTED: _("On the waiting list"),
-    }[InvitationStatus(status)]
+    """The answer's label in the current language (only that one is translated)."""
+    return str(STATUS_LABELS[InvitationStatus(status)])
 
 
 # ------------------------------------------------------------------ one event
@@ -303,7 +308,7 @@ def render_event_mail(message: OutboxMessage) -> Mail:
         event, method=method, locale=locale, url=links.rsvp_url(invitation), extra_description=rsvp_line,
         organizer_email=sender_address, organizer_name=association.name(locale) or sender_name,
         attendee=(contact.email, contact.full_name, PARTSTAT[InvitationStatus(invitation.status)]),
-        cancelled=True if cancel else None,
+        cancelled=True if cancel else None, templates=batch_memo(),
     )
     # The MIME method equals the calendar's METHOD property.
     msg.body = calendar_mail_body(text, html, ics, method,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -87,17 +86,10 @@ def rsvp(token: str):
     locale = invitation.contact.language
     return render_template("invitations/rsvp.html", invitation=invitation, event=event, form=form, closed=closed,
                            choices=[(value, label) for value, label in form.status.choices],
-                           status_label=_status_label(invitation.status, current_locale()), locale=locale,
+                           status_label=status_label(invitation.status), locale=locale,
                            event_header=_event_header(event, locale),
                            ics_url=url_for("invitations.rsvp_ics", token=token),
                            feed_url=links.personal_feed_url(invitation.contact)), (400 if refused or form.errors else 200)
-
-
-@functools.lru_cache(maxsize=32)
-def _status_label(status: InvitationStatus, locale: str) -> str:
-    """`status_label(status)` in `locale`, which must be the current locale: it translates every label to
-    pick one, and the RSVP page shows one on every view."""
-    return status_label(status)
 
 
 _EVENT_HEADERS: dict[tuple, Markup] = {}

@@ -170,9 +170,6 @@ class Mail:
     def __delitem__(self, name: str) -> None:
         self._headers = [(key, value) for key, value in self._headers if key.lower() != name.lower()]
 
-    def __contains__(self, name: str) -> bool:
-        return self.get(name) is not None
-
     def addresses(self, name: str) -> list[str]:
         """The bare addresses of an address header (the SMTP envelope uses them)."""
         value = self.get(name)

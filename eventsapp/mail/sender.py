@@ -38,7 +38,6 @@ from sqlalchemy import String, bindparam, case, cast, exists, literal, select, u
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
-from ..calendars.core import ics_template_cache
 from ..extensions import db
 from ..timeutils import utcnow
 from . import ratelimit
@@ -218,7 +217,7 @@ def render_batch(ids: list[int], recorder: Recorder) -> list[Outgoing]:
                  selectinload(OutboxMessage.event))
     ).all()
     outgoing = []
-    with ics_template_cache(), rendering_batch():  # what a batch's messages share is built once
+    with rendering_batch():  # what a batch's messages share (calendars, bodies) is built once
         for row in rows:
             try:
                 outgoing.append(_prepare(row))
