@@ -135,7 +135,7 @@ def main() -> None:
             public_etag = public.etag
             from sqlalchemy import text
 
-            from eventsapp.feeds.serving import reader
+            from eventsapp.fastread import reader
 
             trips = []
             with reader(app).connect() as connection:

@@ -10,10 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from http.cookiejar import CookieJar
 
+import psycopg
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from eventsapp.events.models import EventStatus
+from eventsapp.fastread import reader
 from eventsapp.invitations import services
 from eventsapp.invitations.models import Invitation, InvitationStatus
 from eventsapp.mail.models import MessageKind, OutboxMessage
@@ -117,28 +119,45 @@ def test_the_current_answer_is_named_in_each_invitees_language(client, db):
 
 
 @contextmanager
-def sql_statements(db):
-    """The SQL statements sent while the block runs (connection checks and BEGIN/COMMIT not included)."""
-    seen = []
+def sql_statements(*engines):
+    """The SQL statements sent on `engines` while the block runs, through SQLAlchemy or on raw DBAPI
+    cursors alike (connection checks and BEGIN/COMMIT not included)."""
+    seen, patched = [], {}
 
-    def record(connection, cursor, statement, *args):
-        seen.append(statement)
+    class Recording(psycopg.Cursor):
+        def execute(self, query, params=None, **options):
+            if query != "SELECT 1":  # the pool's pre-ping
+                seen.append(query)
+            return super().execute(query, params, **options)
 
-    sa_event.listen(db.engine, "before_cursor_execute", record)
+    def on_checkout(dbapi_connection, record, proxy):
+        patched.setdefault(dbapi_connection, dbapi_connection.cursor_factory)
+        dbapi_connection.cursor_factory = Recording
+
+    for engine in engines:
+        sa_event.listen(engine, "checkout", on_checkout)
     try:
         yield seen
     finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
+        for engine in engines:
+            sa_event.remove(engine, "checkout", on_checkout)
+        for dbapi_connection, factory in patched.items():
+            dbapi_connection.cursor_factory = factory
 
 
-def test_the_rsvp_page_costs_one_query_and_an_answer_six(client, db):
+def test_the_rsvp_page_costs_one_query_and_an_answer_six(app, client, db):
     invitation = InvitationFactory(event=EventFactory(capacity=100))
     url = f"/rsvp/{invitation.token}"
-    with sql_statements(db) as page_statements:
+    engines = (db.engine, reader(app))
+    with sql_statements(*engines) as first_view:
+        assert client.get(url).status_code == 200
+    assert len(first_view) == 2  # the invitation with its contact and versions; the event, once per version
+    with sql_statements(*engines) as page_statements:
         page = client.get(url)
     assert page.status_code == 200
-    assert len(page_statements) == 1  # the invitation with its event, association and contact
-    with sql_statements(db) as answer_statements:
+    assert len(page_statements) == 1  # the invitation with its contact and the versions of its event
+    db.session.close()  # the test's session lets its connection go: the request checks out one that is recorded
+    with sql_statements(*engines) as answer_statements:
         response = client.post(url, data={"csrf_token": csrf_token_from(page.text), "status": "declined"})
     assert response.status_code == 303
     # the invitation; the event row locked; the invitation and contact read again under the lock;

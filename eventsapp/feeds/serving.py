@@ -18,13 +18,11 @@ through to the Flask views, which use the same functions.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask import Flask, Response
-from sqlalchemy import Engine, Select, and_, bindparam, create_engine, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, and_, bindparam, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES, is_resource_modified, quote_etag
 from werkzeug.wrappers import Request
@@ -33,6 +31,7 @@ from ..associations.models import Association
 from ..campaigns.models import Campaign
 from ..contacts.models import Contact
 from ..extensions import talisman
+from ..fastread import PreparedRead, read, reader
 from .cache import Representation, lookups, representations
 from .models import Feed, FeedKind
 
@@ -42,37 +41,6 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 PUBLIC_CACHE = "public, max-age=300"
 PRIVATE_CACHE = "private, max-age=300"
 TRUE_VALUES = {"1", "true", "yes", "on"}
-
-
-# ---------------------------------------------------------------- the serving engine
-
-_readers: dict[str, Engine] = {}
-_readers_lock = threading.Lock()
-
-
-def reader(app: Flask) -> Engine:
-    """A small autocommit engine for serving: one round trip per lookup (no BEGIN,
-    no pre-ping, no ROLLBACK), so a subscriber's poll costs about as much as a static file."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    engine = _readers.get(url)
-    if engine is None:
-        with _readers_lock:
-            engine = _readers.get(url)
-            if engine is None:
-                engine = _readers[url] = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2,
-                                                       max_overflow=8, pool_recycle=1800)
-    return engine
-
-
-def read(engine: Engine, statement, parameters: dict | None = None):
-    """Run a read on the serving engine; a dropped connection is retried once on a fresh one."""
-    for attempt in (1, 2):
-        try:
-            with engine.connect() as connection:
-                return connection.execute(statement, parameters).first()
-        except DBAPIError as error:
-            if attempt == 2 or not error.connection_invalidated:
-                raise
 
 
 # ---------------------------------------------------------------- which feed a URL names
@@ -85,58 +53,16 @@ class Stored(NamedTuple):
     etag: str | None
 
 
-class Lookup:
-    """The one query of almost every feed request, on a pooled DBAPI connection.
-
-    SQLAlchemy's per-execution work (cache keys, parameter and result objects)
-    costs as much as the round trip itself, so only the SQL text comes from
-    SQLAlchemy, compiled once per engine (the driver then prepares it). The
-    statement takes and returns plain values (text, booleans, ids) only, which
-    need no type conversion on any backend.
-    """
-
-    def __init__(self, statement: Select):
-        self.statement = statement
-        self._compiled: dict[Engine, tuple[str, tuple | None]] = {}
-
-    def first(self, engine: Engine, parameters: dict) -> Stored | None:
-        sql, positions = self._compile(engine)
-        values = [parameters[name] for name in positions] if positions else parameters
-        for attempt in (1, 2):
-            connection = engine.raw_connection()
-            try:
-                cursor = connection.cursor()
-                try:
-                    cursor.execute(sql, values)
-                    row = cursor.fetchone()
-                finally:
-                    cursor.close()
-                return Stored(*row) if row else None
-            except engine.dialect.loaded_dbapi.Error as error:
-                if attempt == 2 or not engine.dialect.is_disconnect(error, connection.dbapi_connection, None):
-                    raise
-                connection.invalidate()  # dropped by the server: retry once on a fresh connection
-            finally:
-                connection.close()
-        return None
-
-    def _compile(self, engine: Engine) -> tuple[str, tuple | None]:
-        compiled = self._compiled.get(engine)
-        if compiled is None:
-            statement = self.statement.compile(dialect=engine.dialect)
-            compiled = self._compiled[engine] = (statement.string, statement.positiontup)
-        return compiled
-
-
-def _lookup(model, condition) -> Lookup:
-    """The subject matching `condition` and its stored feed of the bound `kind` (NULLs when never built)."""
-    return Lookup(
+def _lookup(model, condition) -> PreparedRead:
+    """The subject matching `condition` and its stored feed of the bound `kind` (NULLs when never built):
+    the one query of almost every feed request."""
+    return PreparedRead(
         select(model.id, Feed.id, Feed.etag)
         .select_from(model)
         .outerjoin(Feed, and_(Feed.kind == bindparam("kind"), Feed.subject_id == model.id,
                               Feed.branches == bindparam("branches")))
-        .where(condition)
-    )
+        .where(condition),
+        Stored)
 
 
 @dataclass(frozen=True)
@@ -144,7 +70,7 @@ class FeedRoute:
     """How the URLs of one Flask endpoint find their stored feed."""
 
     kind: FeedKind
-    lookup: Lookup
+    lookup: PreparedRead
     cache_control: str
     with_branches: bool = False  # ?branches=1 selects the "with branches" feed
 

@@ -21,6 +21,7 @@ from ..associations.forms import ConfirmForm
 from ..associations.models import Association
 from ..events.models import Event, Visibility
 from ..extensions import db
+from ..fastread import reader
 from ..permissions import Action, authorize, can
 from . import builder, serving, services
 from .cache import Representation, representations
@@ -33,7 +34,7 @@ def serve(**view_args) -> Response:
     """The stored feed of this endpoint's route for `view_args` (404 when the URL names nothing);
     a feed never built is built now, so that a feed always answers."""
     route = serving.ROUTES[request.endpoint]
-    engine = serving.reader(current_app)
+    engine = reader(current_app)
     result = serving.answer_for(route, view_args, request, engine)
     if isinstance(result, serving.Unbuilt):
         feed = services.ensure_built(route.kind, result.subject_id, result.branches)

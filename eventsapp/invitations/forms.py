@@ -7,10 +7,13 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringF
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 
+ANSWER_CHOICES = [("accepted", _l("I will attend")), ("tentative", _l("Maybe")), ("declined", _l("I cannot attend"))]
+ANSWER_VALUES = frozenset(value for value, _label in ANSWER_CHOICES)
+
+
 class AnswerForm(FlaskForm):
-    status = RadioField(_l("Your answer"), choices=[
-        ("accepted", _l("I will attend")), ("tentative", _l("Maybe")), ("declined", _l("I cannot attend")),
-    ], validators=[InputRequired(message=_l("Please choose an answer."))])
+    status = RadioField(_l("Your answer"), choices=ANSWER_CHOICES,
+                        validators=[InputRequired(message=_l("Please choose an answer."))])
     guests = IntegerField(_l("Guests coming with you"), default=0, validators=[Optional(), NumberRange(min=0)])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
 

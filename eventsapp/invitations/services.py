@@ -16,7 +16,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Integer, String, and_, bindparam, case, cast, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from .. import signals
 from ..campaigns.models import Campaign
@@ -336,22 +336,12 @@ def _by_token_query():
             .where(Invitation.token == bindparam("token"), Invitation.revoked_at.is_(None)))
 
 
-def by_token(token: str, *, read_only: bool = False) -> Invitation | None:
-    """The active invitation with exactly this token (with its event, contact and association).
-
-    `read_only` (the GET of the RSVP page, the hottest public page): read on an autocommit connection
-    outside the request's session, so the page costs one query and no BEGIN/ROLLBACK round trips;
-    the objects come back detached with everything the page shows already loaded.
-    """
+def by_token(token: str) -> Invitation | None:
+    """The active invitation with exactly this token (with its event, contact and association),
+    in the request's session (the RSVP answer's path; the page itself reads with `reading.by_token`)."""
     if not token or len(token) > 64:
         return None
-    params = {"token": token}
-    if read_only and db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as connection:
-            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-            with Session(bind=autocommit, expire_on_commit=False) as session:
-                return session.scalar(_by_token_query(), params)
-    return db.session.scalar(_by_token_query(), params)
+    return db.session.scalar(_by_token_query(), {"token": token})
 
 
 def answer_closed_reason(event: Event, now: datetime | None = None):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,10 +20,11 @@ from ..events.access import load_event
 from ..extensions import csrf, db
 from ..i18n import current_locale, select_timezone
 from ..permissions import Action, accessible_associations, authorize
-from . import services
+from . import reading, services
 from .emails import map_url, sender, status_label
-from .forms import AddInviteesForm, AnswerForm, ConfirmForm
+from .forms import ANSWER_CHOICES, ANSWER_VALUES, AddInviteesForm, AnswerForm, ConfirmForm
 from .models import Invitation, InvitationStatus
+from .reading import InvitationView
 
 bp = Blueprint("invitations", __name__)
 
@@ -40,56 +42,71 @@ def _not_found():
     return render_template("invitations/not_found.html"), 404
 
 
-def _as_invitee(invitation: Invitation) -> None:
+def _as_invitee(view: InvitationView) -> None:
     """Pages of an invitation speak the invitee's language and show their zone."""
-    g.locale_override = invitation.contact.language
-    g.timezone_override = invitation.contact.timezone
+    g.locale_override = view.language
+    g.timezone_override = view.timezone
     refresh()
 
 
-@bp.route("/rsvp/<token>", methods=["GET", "POST"])
+@dataclass(frozen=True)
+class _Answer:
+    """The answer the RSVP form shows: the invitee's current one, a preselected one, or the one refused."""
+
+    status: str | None
+    guests: int
+    comment: str
+
+
+@bp.get("/rsvp/<token>")
 def rsvp(token: str):
-    invitation = services.by_token(token, read_only=request.method == "GET")
+    view = reading.by_token(token)
+    if view is None:
+        return _not_found()
+    _as_invitee(view)
+    # A link scanner fetching ?answer=… only sees a preselected form: nothing is recorded.
+    preselect = request.args.get("answer")
+    if preselect in ANSWER_VALUES:
+        status = preselect
+    elif view.status == InvitationStatus.WAITLISTED:
+        status = "accepted"
+    else:
+        status = view.status.value if view.status != InvitationStatus.PENDING else None
+    return _rsvp_page(view, _Answer(status, view.guests, view.comment))
+
+
+@bp.post("/rsvp/<token>")
+def rsvp_answer(token: str):
+    invitation = services.by_token(token)
     if invitation is None:
         return _not_found()
-    _as_invitee(invitation)
-    event = invitation.event
+    _as_invitee(InvitationView.of(invitation))
     form = AnswerForm()
-    closed = services.answer_closed_reason(event)
-    refused = False
-    if request.method == "GET":
-        # A link scanner fetching ?answer=… only sees a preselected form: nothing is recorded.
-        preselect = request.args.get("answer")
-        form.status.data = preselect if preselect in ("accepted", "tentative", "declined") else (
-            invitation.status.value if invitation.status != InvitationStatus.PENDING else None)
-        if invitation.status == InvitationStatus.WAITLISTED and preselect is None:
-            form.status.data = "accepted"
-        form.guests.data = invitation.guests
-        form.comment.data = invitation.comment
-    elif closed:
-        refused = True
-    elif form.validate_on_submit():
+    if not services.answer_closed_reason(invitation.event) and form.validate_on_submit():
         try:
             invitation = services.answer(invitation, form.status.data, form.guests.data or 0, form.comment.data or "")
         except services.InvitationError as error:
             db.session.rollback()
-            refused = True
             flash(str(error.message), "danger")
             invitation = services.by_token(token)
-            event = invitation.event
         else:
             status = invitation.status
             db.session.commit()
             flash(_("Thank you, your answer is recorded: %(answer)s.", answer=status_label(status)),
                   "success" if status != InvitationStatus.WAITLISTED else "warning")
             return redirect(url_for("invitations.rsvp", token=token), code=303)
-    locale = invitation.contact.language
-    return render_template("invitations/rsvp.html", invitation=invitation, event=event, form=form, closed=closed,
-                           choices=[(value, label) for value, label in form.status.choices],
-                           status_label=status_label(invitation.status), locale=locale,
+    answer = _Answer(form.status.data, form.guests.data or 0, form.comment.data or "")
+    return _rsvp_page(InvitationView.of(invitation), answer, form.errors, status=400)
+
+
+def _rsvp_page(view: InvitationView, answer: _Answer, errors: dict | None = None, status: int = 200):
+    event, locale = view.event, view.language
+    return render_template("invitations/rsvp.html", invitation=view, event=event, answer=answer, errors=errors or {},
+                           closed=services.answer_closed_reason(event), choices=ANSWER_CHOICES,
+                           status_label=status_label(view.status), locale=locale,
                            event_header=_event_header(event, locale),
-                           ics_url=url_for("invitations.rsvp_ics", token=token),
-                           feed_url=links.personal_feed_url(invitation.contact)), (400 if refused or form.errors else 200)
+                           ics_url=url_for("invitations.rsvp_ics", token=view.token),
+                           feed_url=links.personal_feed_url(view)), status
 
 
 _EVENT_HEADERS: dict[tuple, Markup] = {}
