@@ -160,8 +160,8 @@ def test_the_rsvp_page_costs_one_query_and_an_answer_six(app, client, db):
     with sql_statements(*engines) as answer_statements:
         response = client.post(url, data={"csrf_token": csrf_token_from(page.text), "status": "declined"})
     assert response.status_code == 303
-    # the invitation; the event row locked; the invitation and contact read again under the lock;
-    # the answer; the confirmation's outbox row; the invitee's personal feeds marked for a rebuild
+    # the invitation (as the page reads it); the event row locked; the invitation with its contact and event
+    # read again under the lock; the answer; the confirmation's outbox row; the invitee's personal feeds marked
     assert len(answer_statements) == 6
     assert fresh(db, invitation).status == InvitationStatus.DECLINED
 

@@ -25,3 +25,28 @@ def test_rows_written_in_a_rolled_back_transaction_disappear(db):
     queue_messages([row(invitation, "x")], wake_sender=False)
     db.session.rollback()
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_a_burst_of_changes_wakes_one_dispatcher_until_it_runs(app, db, redis_url, smtp_sink):
+    """Each committed message wants a dispatcher woken; while one wake-up waits in the broker, more
+    would only make workers look for work twice. Once the dispatcher runs, the next change wakes one
+    again, and the dispatcher sends everything committed before it ran."""
+    import redis
+
+    from eventsapp.broker import release_wakeup
+    from eventsapp.mail import tasks
+    from eventsapp.mail.services import DISPATCH_WAKEUP
+
+    broker = redis.Redis.from_url(redis_url)
+    release_wakeup(DISPATCH_WAKEUP)  # whatever an earlier test left pending (no worker runs here)
+    waiting = broker.llen("mail")
+    invitation = InvitationFactory()
+    for n in range(3):
+        queue_messages([row(invitation, f"burst:{n}")])
+        db.session.commit()
+    assert broker.llen("mail") == waiting + 1
+    assert tasks.dispatch.run()["sent"] == 3  # what a worker does with the wake-up
+    assert len(smtp_sink.messages) == 3
+    queue_messages([row(invitation, "burst:after")])
+    db.session.commit()
+    assert broker.llen("mail") == waiting + 2

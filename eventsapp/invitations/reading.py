@@ -31,6 +31,7 @@ class InvitationView:
     """What the RSVP page shows of an invitation and its invitee; `event` (with its association
     loaded) is shared between requests and must only be read."""
 
+    id: int
     token: str
     status: InvitationStatus
     guests: int
@@ -40,15 +41,13 @@ class InvitationView:
     feed_token: str
     event: Event
 
-    @classmethod
-    def of(cls, invitation: Invitation) -> InvitationView:
-        """From ORM objects (the answer's path, which has them loaded already)."""
-        contact = invitation.contact
-        return cls(invitation.token, invitation.status, invitation.guests, invitation.comment, contact.language,
-                   contact.timezone, contact.feed_token, invitation.event)
+    @property
+    def event_id(self) -> int:
+        return self.event.id
 
 
 class _Row(NamedTuple):
+    id: int
     status: str
     guests: int
     comment: str
@@ -61,7 +60,7 @@ class _Row(NamedTuple):
 
 
 _BY_TOKEN = PreparedRead(
-    select(Invitation.status, Invitation.guests, Invitation.comment, Contact.language, Contact.timezone,
+    select(Invitation.id, Invitation.status, Invitation.guests, Invitation.comment, Contact.language, Contact.timezone,
            Contact.feed_token, Event.id, Event.updated_at, Association.updated_at)
     .join(Contact, Contact.id == Invitation.contact_id)
     .join(Event, Event.id == Invitation.event_id)
@@ -85,7 +84,7 @@ def by_token(token: str) -> InvitationView | None:
     event = _event(engine, row)
     if event is None:  # deleted since the first query
         return None
-    return InvitationView(token, InvitationStatus(row.status), row.guests, row.comment, row.language, row.timezone,
+    return InvitationView(row.id, token, InvitationStatus(row.status), row.guests, row.comment, row.language, row.timezone,
                           row.feed_token, event)
 
 

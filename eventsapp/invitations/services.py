@@ -16,7 +16,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Integer, String, and_, bindparam, case, cast, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import signals
 from ..campaigns.models import Campaign
@@ -365,19 +365,33 @@ def _queue_personal(kind: MessageKind, invitation: Invitation, key: str) -> None
                      "campaign_id": invitation.event.campaign_id}])
 
 
-def answer(invitation: Invitation, status: InvitationStatus | str, guests: int = 0, comment: str = "") -> Invitation:
-    """Record an answer. Capacity is checked under a lock on the event row, so that
+@functools.cache
+def _lock_event_statement():
+    return select(Event.id).where(Event.id == bindparam("event_id")).with_for_update()
+
+
+@functools.cache
+def _answering_query():
+    """The invitation by its `id` parameter with its contact and event, read afresh."""
+    return (select(Invitation)
+            .join(Invitation.event).join(Invitation.contact)
+            .options(contains_eager(Invitation.event), contains_eager(Invitation.contact))
+            .where(Invitation.id == bindparam("id"))
+            .execution_options(populate_existing=True))
+
+
+def answer(invitation, status: InvitationStatus | str, guests: int = 0, comment: str = "") -> Invitation:
+    """Record an answer to `invitation` (an Invitation, or the RSVP page's InvitationView: only its
+    `id` and `event_id` are read). Capacity is checked under a lock on the event row, so that
     simultaneous acceptances never overbook: those that do not fit are waitlisted."""
     status = InvitationStatus(status)
     if status not in ANSWERS:
         raise InvitationError(_l("Please choose an answer."))
-    # The lock serialises every answer to this event; everything below reads fresh rows.
-    event = db.session.scalar(select(Event).where(Event.id == invitation.event_id).with_for_update()
-                              .execution_options(populate_existing=True))
-    # With its contact: the confirmation below needs it, and a lazy load would be one more round trip.
-    invitation = db.session.scalar(select(Invitation).options(joinedload(Invitation.contact))
-                                   .where(Invitation.id == invitation.id)
-                                   .execution_options(populate_existing=True))
+    # The lock serialises every answer to this event; everything below reads fresh rows
+    # (the invitation, its contact and its event, in one statement once the lock is held).
+    db.session.execute(_lock_event_statement(), {"event_id": invitation.event_id})
+    invitation = db.session.scalar(_answering_query(), {"id": invitation.id})
+    event = invitation.event
     if invitation.revoked_at is not None:
         raise InvitationError(_l("This invitation is revoked."))
     reason = answer_closed_reason(event)

@@ -77,26 +77,25 @@ def rsvp(token: str):
 
 @bp.post("/rsvp/<token>")
 def rsvp_answer(token: str):
-    invitation = services.by_token(token)
-    if invitation is None:
+    view = reading.by_token(token)
+    if view is None:
         return _not_found()
-    _as_invitee(InvitationView.of(invitation))
+    _as_invitee(view)
     form = AnswerForm()
-    if not services.answer_closed_reason(invitation.event) and form.validate_on_submit():
+    if not services.answer_closed_reason(view.event) and form.validate_on_submit():
         try:
-            invitation = services.answer(invitation, form.status.data, form.guests.data or 0, form.comment.data or "")
+            status = services.answer(view, form.status.data, form.guests.data or 0, form.comment.data or "").status
         except services.InvitationError as error:
             db.session.rollback()
             flash(str(error.message), "danger")
-            invitation = services.by_token(token)
+            view = reading.by_token(token) or view
         else:
-            status = invitation.status
             db.session.commit()
             flash(_("Thank you, your answer is recorded: %(answer)s.", answer=status_label(status)),
                   "success" if status != InvitationStatus.WAITLISTED else "warning")
             return redirect(url_for("invitations.rsvp", token=token), code=303)
     answer = _Answer(form.status.data, form.guests.data or 0, form.comment.data or "")
-    return _rsvp_page(InvitationView.of(invitation), answer, form.errors, status=400)
+    return _rsvp_page(view, answer, form.errors, status=400)
 
 
 def _rsvp_page(view: InvitationView, answer: _Answer, errors: dict | None = None, status: int = 200):

@@ -12,6 +12,8 @@ import time
 
 from flask import current_app
 
+from ..broker import redis_url
+
 # KEYS[1] = bucket; ARGV = rate per second, capacity, tokens wanted.
 # Returns 0 when the tokens were taken, else the milliseconds to wait before asking again.
 _TAKE = """
@@ -87,19 +89,12 @@ class RedisBucket:
 _local: dict[float, LocalBucket] = {}
 
 
-def redis_url_for_app(config) -> str | None:
-    broker = config.get("CELERY_BROKER_URL") or ""
-    if broker.startswith(("redis://", "rediss://")):
-        return broker
-    return None
-
-
 def bucket():
     """The limiter configured for the current app."""
     rate = float(current_app.config.get("MAIL_RATE_LIMIT_PER_SECOND") or 0)
     if rate <= 0:
         return Unlimited()
-    url = redis_url_for_app(current_app.config)
+    url = redis_url(current_app.config)
     if url:
         return RedisBucket(url, rate)
     return _local.setdefault(rate, LocalBucket(rate))

@@ -44,11 +44,11 @@ from . import ratelimit
 from .compose import Mail
 from .models import MessageState, OutboxMessage
 from .renderers import render, rendering_batch
+from .services import DISPATCH_TASK
 from .transport import ConnectionLost, PermanentFailure, TemporaryFailure, open_transport
 
 logger = logging.getLogger(__name__)
 
-DISPATCH_TASK = "mail.dispatch"
 table = OutboxMessage.__table__
 c = table.c
 

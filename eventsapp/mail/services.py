@@ -16,6 +16,7 @@ from ..timeutils import utcnow
 from .models import MessageState, OutboxMessage
 
 DISPATCH_TASK = "mail.dispatch"
+DISPATCH_WAKEUP = "mail-dispatch"  # the coalesced wake-up of a dispatcher for every due message
 
 
 def _insert():
@@ -54,7 +55,7 @@ def wake_sender_after_commit() -> None:
     """Ask a mail worker to dispatch due messages once this transaction commits."""
     from ..after_commit import enqueue_after_commit
 
-    enqueue_after_commit(current_app.extensions["celery"].signature(DISPATCH_TASK))
+    enqueue_after_commit(current_app.extensions["celery"].signature(DISPATCH_TASK), coalesce=DISPATCH_WAKEUP)
 
 
 # ---------------------------------------------------------------- organiser actions and progress

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from ..broker import release_wakeup
 from . import sender
+from .services import DISPATCH_WAKEUP
 
 
 @shared_task(name="mail.dispatch")
 def dispatch(send_id: str | None = None) -> dict:
     """Send every due outbox message (only those of `send_id` when given); safe to run many at once."""
+    if send_id is None:
+        release_wakeup(DISPATCH_WAKEUP)  # before claiming: a change committed from now on wakes another
     return sender.dispatch(send_id)
 
 
