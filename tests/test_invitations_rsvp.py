@@ -186,6 +186,18 @@ def test_guessed_altered_and_revoked_tokens_show_nothing(client, db):
     assert client.get(f"/rsvp/{invitation.token}").status_code == 200
 
 
+def test_an_answer_sent_from_a_page_opened_before_the_link_was_revoked_is_refused(client, db):
+    invitation = InvitationFactory()
+    page = client.get(f"/rsvp/{invitation.token}")
+    services.revoke(invitation)
+    db.session.commit()
+    response = client.post(f"/rsvp/{invitation.token}",
+                           data={"csrf_token": csrf_token_from(page.text), "status": "accepted"})
+    assert response.status_code == 404
+    assert "Không tìm thấy thư mời" in response.text
+    assert fresh(db, invitation).status == InvitationStatus.PENDING
+
+
 def test_the_ics_download_is_a_publish_with_the_organizer(client, db):
     import icalendar
 

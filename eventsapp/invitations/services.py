@@ -337,8 +337,8 @@ def _by_token_query():
 
 
 def by_token(token: str) -> Invitation | None:
-    """The active invitation with exactly this token (with its event, contact and association),
-    in the request's session (the RSVP answer's path; the page itself reads with `reading.by_token`)."""
+    """The active invitation with exactly this token (with its event, contact and association), in the
+    request's session (the .ics download; the RSVP page and its answers find it with `reading.by_token`)."""
     if not token or len(token) > 64:
         return None
     return db.session.scalar(_by_token_query(), {"token": token})
@@ -391,9 +391,9 @@ def answer(invitation, status: InvitationStatus | str, guests: int = 0, comment:
     # (the invitation, its contact and its event, in one statement once the lock is held).
     db.session.execute(_lock_event_statement(), {"event_id": invitation.event_id})
     invitation = db.session.scalar(_answering_query(), {"id": invitation.id})
-    event = invitation.event
-    if invitation.revoked_at is not None:
+    if invitation is None or invitation.revoked_at is not None:  # (None: deleted with its event meanwhile)
         raise InvitationError(_l("This invitation is revoked."))
+    event = invitation.event
     reason = answer_closed_reason(event)
     if reason:
         raise InvitationError(reason)

@@ -87,8 +87,10 @@ def rsvp_answer(token: str):
             status = services.answer(view, form.status.data, form.guests.data or 0, form.comment.data or "").status
         except services.InvitationError as error:
             db.session.rollback()
+            view = reading.by_token(token)  # as it is now: revoked or deleted meanwhile, the page is gone
+            if view is None:
+                return _not_found()
             flash(str(error.message), "danger")
-            view = reading.by_token(token) or view
         else:
             db.session.commit()
             flash(_("Thank you, your answer is recorded: %(answer)s.", answer=status_label(status)),
