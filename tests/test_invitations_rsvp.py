@@ -51,7 +51,9 @@ def test_one_post_records_the_answer_and_queues_a_confirmation(client, db):
     saved = fresh(db, invitation)
     assert (saved.status, saved.guests, saved.comment) == (InvitationStatus.ACCEPTED, 2, "Tôi đi cùng vợ và con gái")
     assert saved.answered_at is not None
-    assert "Tham dự" in client.get(f"/rsvp/{invitation.token}").text
+    shown = client.get(f"/rsvp/{invitation.token}").text
+    assert "Xin cảm ơn, câu trả lời của Quý vị đã được ghi nhận: Tham dự." in shown
+    assert '<strong>Tham dự</strong>' in shown and "Tôi đi cùng vợ và con gái" in shown
     post_answer(client, invitation, status="declined")
     kinds = db.session.scalars(select(OutboxMessage.kind).where(OutboxMessage.invitation_id == invitation.id)).all()
     assert kinds == [MessageKind.CONFIRMATION, MessageKind.CONFIRMATION]  # one per answer
