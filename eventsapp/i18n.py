@@ -10,6 +10,7 @@ import os
 
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, format_time, get_locale, get_translations, refresh
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from .timeutils import zone
@@ -68,6 +69,17 @@ def _translations():
     if translations is None:
         translations = _TRANSLATIONS_BY_LOCALE[locale] = get_translations()
     return translations
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's `gettext`, through `_translations`: the one to use (as `_`) in Python code."""
+    translated = _translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Flask-Babel's lazy string (labels defined at import time), translated by `gettext` above when used."""
+    return LazyString(gettext, string, **variables)
 
 
 def install_template_gettext(app: Flask) -> None:

@@ -36,7 +36,7 @@ def save_or_flash(refusal: type[Exception], action, *args, **kwargs):
     """Run a service `action` and commit, flashing "Saved."; when the service refuses
     (raises `refusal`), roll back and flash its reason. Returns the result, or None if refused."""
     from flask import flash
-    from flask_babel import gettext as _
+    from .i18n import gettext as _
 
     from .extensions import db
 

@@ -1,9 +1,9 @@
 """Forms of the admin pages: associations, users and memberships."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from ..i18n import lazy_gettext as _l
 from ..timeutils import is_valid_timezone
 from .models import AssociationKind, Role
 

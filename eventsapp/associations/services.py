@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import signals
 from ..auth.models import User
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..timeutils import is_valid_timezone
 from .models import Association, AssociationKind, Membership, Role
 

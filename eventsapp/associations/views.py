@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -11,6 +9,8 @@ from .. import navigation
 from ..auth import services as accounts
 from ..auth.models import User
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..web import save_or_flash
 from ..permissions import Action, accessible_associations, authorize, can, require_admin
 from . import services

@@ -1,11 +1,11 @@
 """Forms at the door and for the report period."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..i18n import lazy_gettext as _l
 from .services import MAX_GUESTS
 
 

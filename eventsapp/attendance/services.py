@@ -11,7 +11,6 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -20,6 +19,7 @@ from ..associations.models import Association
 from ..contacts.models import Contact, contact_associations
 from ..events.models import Event
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..permissions import descendant_ids
 from ..text import fold, nfc

@@ -5,8 +5,6 @@ from datetime import date
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
                    url_for)
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -17,6 +15,8 @@ from ..contacts.models import Contact
 from ..events.access import load_event
 from ..events.models import Event
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..permissions import Action, authorize, can, require_admin
 from ..timeutils import utcnow

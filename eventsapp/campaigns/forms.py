@@ -1,12 +1,12 @@
 """Campaign form: dates may be proposed from the lunar calendar for Tết campaigns."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from ..events.forms import WholeNumberField
+from ..i18n import lazy_gettext as _l
 from .models import CampaignKind
 
 KIND_LABELS = {

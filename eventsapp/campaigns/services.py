@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..associations.models import Association
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..slugs import unique_slug
 from ..timeutils import utcnow
 from . import lunar

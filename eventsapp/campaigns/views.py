@@ -3,14 +3,14 @@ and the campaign page with its events as a schedule."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import navigation
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import current_locale
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, association_ids_for, authorize, can
 from ..timeutils import utcnow
 from . import services

@@ -1,11 +1,11 @@
 """Forms of the contact pages."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..associations.forms import validate_timezone
+from ..i18n import lazy_gettext as _l
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select, text, update
 
 from .. import signals
 from ..associations.models import Association
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..text import fold, nfc, sort_key
 from ..timeutils import is_valid_timezone, utcnow
 from . import services

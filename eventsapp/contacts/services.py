@@ -11,13 +11,13 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, tuple_, update
 
 from .. import signals
 from ..associations.models import Association
 from ..events.models import Honoree
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import OutboxMessage
 from ..permissions import Action, association_ids_for, descendant_ids

@@ -1,13 +1,13 @@
 """Event and honoree forms. Start and end are wall times in the event's own zone."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField,
                      URLField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL, ValidationError
 
 from ..associations.forms import validate_timezone
+from ..i18n import lazy_gettext as _l
 from ..timeutils import timezone_choices
 from .models import EventKind, Visibility
 

@@ -10,12 +10,12 @@ import csv
 import io
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from .. import signals
 from ..associations.models import Association
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation
 from ..slugs import unique_slug
 from ..timeutils import UTC, is_valid_timezone, utcnow, zone

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -16,6 +14,8 @@ from ..campaigns.models import Campaign
 from ..contacts.models import Contact
 from ..extensions import db
 from ..i18n import current_locale, select_timezone
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, association_ids_for, authorize, can
 from ..timeutils import is_valid_timezone, utcnow, zone
 from . import services

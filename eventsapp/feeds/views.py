@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -22,6 +21,7 @@ from ..associations.models import Association
 from ..events.models import Event, Visibility
 from ..extensions import db
 from ..fastread import reader
+from ..i18n import gettext as _
 from ..permissions import Action, authorize, can
 from . import builder, serving, services
 from .cache import Representation, representations

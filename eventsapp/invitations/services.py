@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Integer, String, and_, bindparam, case, cast, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager, joinedload
@@ -23,6 +22,7 @@ from ..campaigns.models import Campaign
 from ..contacts.models import Contact, ContactTag, contact_associations
 from ..events.models import Event, EventStatus, Honoree
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..dbtypes import UTCDateTime
 from ..mail.services import queue_messages, wake_sender_after_commit

@@ -6,8 +6,6 @@ import io
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -19,6 +17,8 @@ from ..campaigns.models import Campaign
 from ..events.access import load_event
 from ..extensions import csrf, db
 from ..i18n import current_locale, select_timezone
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, authorize
 from . import reading, services
 from .emails import map_url, sender, status_label

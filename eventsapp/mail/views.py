@@ -10,14 +10,14 @@ from pathlib import Path
 
 import nh3
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import navigation
 from ..events.access import load_event
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..permissions import Action, authorize, can, require_admin
 from . import services
 from .models import MessageKind, MessageState, OutboxMessage

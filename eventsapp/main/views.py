@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from .. import navigation
 from ..events.models import Event, EventStatus
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation
 from ..mail.models import MessageState, OutboxMessage
 from ..permissions import Action, accessible_associations, filter_by_association

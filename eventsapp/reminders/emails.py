@@ -12,13 +12,13 @@ from email.utils import make_msgid, parseaddr
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from .. import links
 from ..calendars.core import single_event_calendar, to_ics
 from ..events.models import ChangeKind
 from ..extensions import db
 from ..i18n import format_in_zone
+from ..i18n import gettext as _
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.compose import Mail, Multipart, calendar_mail_body, text_part
 from ..mail.models import MessageKind, OutboxMessage

@@ -1,11 +1,11 @@
 """The form of a reminder rule (an event's, a campaign's default, an association's default)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from ..i18n import lazy_gettext as _l
 from ..timeutils import UTC, zone
 from .models import Anchor, ReminderRule, RuleKind
 from .services import RuleValues

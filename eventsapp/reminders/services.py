@@ -18,12 +18,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from ..contacts.models import Contact
 from ..events.models import Event, EventChange, EventStatus
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..mail.services import queue_messages

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
@@ -15,6 +13,8 @@ from ..associations.services import get_by_slug
 from ..campaigns.models import Campaign
 from ..events.access import load_event
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..web import save_or_flash
 from ..permissions import Action, authorize, can
 from . import services
