@@ -42,11 +42,14 @@ def _not_found():
     return render_template("invitations/not_found.html"), 404
 
 
-def _as_invitee(view: InvitationView) -> None:
-    """Pages of an invitation speak the invitee's language and show their zone."""
-    g.locale_override = view.language
-    g.timezone_override = view.timezone
-    refresh()
+def _as_invitee(token: str) -> InvitationView | None:
+    """The active invitation of an RSVP URL; its pages speak the invitee's language and show their zone."""
+    view = reading.by_token(token)
+    if view is not None:
+        g.locale_override = view.language
+        g.timezone_override = view.timezone
+        refresh()
+    return view
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,9 @@ class _Answer:
 
 @bp.get("/rsvp/<token>")
 def rsvp(token: str):
-    view = reading.by_token(token)
+    view = _as_invitee(token)
     if view is None:
         return _not_found()
-    _as_invitee(view)
     # A link scanner fetching ?answer=… only sees a preselected form: nothing is recorded.
     preselect = request.args.get("answer")
     if preselect in ANSWER_VALUES:
@@ -77,10 +79,9 @@ def rsvp(token: str):
 
 @bp.post("/rsvp/<token>")
 def rsvp_answer(token: str):
-    view = reading.by_token(token)
+    view = _as_invitee(token)
     if view is None:
         return _not_found()
-    _as_invitee(view)
     form = AnswerForm()
     if not services.answer_closed_reason(view.event) and form.validate_on_submit():
         try:
