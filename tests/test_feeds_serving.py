@@ -23,6 +23,15 @@ def path(url: str) -> str:
     return url.replace("http://eventsapp.test", "")
 
 
+def private_and_personal_feeds():
+    """An association with an event, a contact, and the paths of their private and personal feeds."""
+    association = AssociationFactory()
+    contact = ContactFactory()
+    EventFactory(association=association)
+    return (association, contact, path(links.association_private_feed_url(association)),
+            path(links.personal_feed_url(contact)))
+
+
 def test_etag_and_conditional_requests(client):
     association = AssociationFactory()
     EventFactory(association=association)
@@ -68,11 +77,7 @@ def test_a_rebuild_with_the_same_content_keeps_the_etag_and_a_change_gives_a_new
 
 
 def test_private_and_personal_feeds_are_private_and_stop_working_once_revoked(client):
-    association = AssociationFactory()
-    contact = ContactFactory()
-    EventFactory(association=association)
-    private_url = path(links.association_private_feed_url(association))
-    personal_url = path(links.personal_feed_url(contact))
+    association, contact, private_url, personal_url = private_and_personal_feeds()
 
     private = client.get(private_url)
     assert private.status_code == 200 and private.headers["Cache-Control"] == "private, max-age=300"
@@ -225,11 +230,7 @@ def test_a_revocation_committed_by_another_process_takes_effect_on_the_next_requ
     elsewhere (another worker, the CLI) stops working here at once, cached body or not."""
     import psycopg
 
-    association = AssociationFactory()
-    contact = ContactFactory()
-    EventFactory(association=association)
-    private_url = path(links.association_private_feed_url(association))
-    personal_url = path(links.personal_feed_url(contact))
+    association, contact, private_url, personal_url = private_and_personal_feeds()
     served = client.get(private_url)
     assert served.status_code == 200 and client.get(personal_url).status_code == 200  # bodies now cached here
 

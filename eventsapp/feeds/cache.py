@@ -21,7 +21,6 @@ class Representation:
         self.feed_id, self.etag, self.body = feed_id, etag, body
         self.last_modified = last_modified
         self.http_last_modified = http_date(last_modified) if last_modified else None
-        self.plain_length = str(len(body))
         self._gzipped: bytes | None = None
 
     @property

@@ -12,8 +12,8 @@ multipart/mixed
 from __future__ import annotations
 
 from datetime import datetime
-from types import SimpleNamespace
 from email.utils import make_msgid, parseaddr
+from types import SimpleNamespace
 from urllib.parse import quote, urlencode
 
 from babel.dates import format_date, format_datetime, format_time

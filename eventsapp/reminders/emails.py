@@ -8,7 +8,7 @@ the organiser's extra message. Pending invitees are asked to answer.
 """
 from __future__ import annotations
 
-from email.utils import make_msgid, parseaddr
+from email.utils import make_msgid
 
 from flask import current_app
 from flask_babel import force_locale
@@ -19,6 +19,7 @@ from ..events.models import ChangeKind
 from ..extensions import db
 from ..i18n import format_in_zone
 from ..i18n import gettext as _
+from ..invitations.emails import sender
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.compose import Mail, Multipart, calendar_mail_body, text_part
 from ..mail.models import MessageKind, OutboxMessage
@@ -55,10 +56,9 @@ def _load(message: OutboxMessage):
 
 
 def sender_address(association, locale: str) -> tuple[str, str]:
-    """(display name, address) of the association's mail: its sending address, else the app's."""
-    if association.sender_email:
-        return association.name(locale), association.sender_email
-    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    """`invitations.emails.sender`, named after the association when it has its own sending address."""
+    name, address = sender(association)
+    return (association.name(locale) if association.sender_email else name), address
 
 
 def extra_message(rule: ReminderRule | None, locale: str) -> str:
