@@ -54,3 +54,29 @@ def test_raw_html_links_are_made_safe_too():
 def test_markdown_filter_is_available_in_templates(app):
     template = app.jinja_env.from_string("{{ text|markdown }}")
     assert template.render(text="*a* <script>x</script>") == "<p><em>a</em> &lt;script&gt;x&lt;/script&gt;</p>\n"
+
+
+def test_markdown_as_plain_text_reads_like_the_page():
+    from eventsapp.events.rendering import markdown_to_text
+
+    text = markdown_to_text(
+        "## Chương trình\n\n**Gói bánh chưng** tại [Nhà văn hóa](https://example.vn/nvh).\n\n"
+        "- Một\n- Hai\n\n1. Đầu\n2. Sau\n\nLiên hệ [hoi@example.vn](mailto:hoi@example.vn)"
+    )
+    assert text == (
+        "Chương trình\n\nGói bánh chưng tại Nhà văn hóa (https://example.vn/nvh).\n\n"
+        "• Một\n• Hai\n\n1. Đầu\n2. Sau\n\nLiên hệ hoi@example.vn"
+    )
+
+
+def test_markdown_as_plain_text_drops_raw_html_and_unsafe_links():
+    from eventsapp.events.rendering import markdown_to_text
+
+    text = markdown_to_text(
+        "Ảnh <img src=x onerror=alert(1)> đây.\n\n<script>alert('x')</script>\n\n"
+        "<div onclick=\"steal()\">Chữ trong khung</div>\n\n"
+        "[bấm](javascript:alert(1)) và [dữ liệu](data:text/html;base64,PHNjcmlwdD4=)"
+    )
+    assert "<" not in text and "onerror" not in text and "onclick" not in text
+    assert "alert" not in text and "javascript" not in text and "data:" not in text
+    assert "Ảnh  đây." in text and "Chữ trong khung" in text and "bấm và dữ liệu" in text
