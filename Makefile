@@ -5,15 +5,22 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := eventsapp
 
-.PHONY: run test setup translations assets migrate bench clean
+.PHONY: run test lint lock setup translations assets migrate bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
+# Installs exactly the locked versions (requirements-dev.txt = runtime + test tools, every file hashed).
 $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
+
+## lock: recompile requirements.txt and requirements-dev.txt from the *.in ranges (UPGRADE=1: newest versions)
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet 'pip-tools>=7.4,<8'
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 setup: $(VENV)/.installed eventsapp/translations/vi/LC_MESSAGES/messages.mo node_modules/.package-lock.json
 
@@ -36,8 +43,12 @@ run: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -p $(PORT)
 
 ## test: set up and run the whole suite (PostgreSQL, Redis, a Celery worker, SMTP, Chromium)
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest
+
+## lint: ruff (rules in pyproject.toml)
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
 
 ## translations: extract new strings and add them to the Vietnamese catalogue
 translations: $(VENV)/.installed
