@@ -9,6 +9,7 @@ the letters a–z, so it sorts the same under any database collation.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 
 ALPHABET = "a ă â b c d đ e ê f g h i j k l m n o ô ơ p q r s t u ư v w x y z".split()
@@ -16,6 +17,15 @@ TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # huy
 _LETTER_RANK = {letter: index for index, letter in enumerate(ALPHABET)}
 _WORD_SEP = "ab"
 _END = "aa"
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def has_control_characters(text: str | None) -> bool:
+    """Whether `text` holds a line break or another control character (CR, LF, NUL, TAB, U+2028…):
+    never wanted in a one-line field such as a name or a title, which e-mail headers carry."""
+    return bool(_CONTROL.search(text or ""))
 
 
 def nfc(text: str | None) -> str:

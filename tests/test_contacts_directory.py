@@ -233,6 +233,17 @@ def test_create_and_edit_pages_normalise_and_validate(auth, db):
     assert db.session.get(Contact, kim.id).opted_out_at is not None
 
 
+def test_a_name_with_a_line_break_or_control_character_is_refused(auth, db):
+    hoi = AssociationFactory()
+    login_as(auth, staff(hoi))
+    form = {"email": "kim@example.vn", "timezone": "Asia/Ho_Chi_Minh", "language": "vi",
+            "association_ids": str(hoi.id)}
+    for name in ("Kim\r\nBcc: evil@example.com", "Kim\x00Phan", "Kim\u2028Phan"):
+        page = auth.post("/contacts/new", {**form, "full_name": name})
+        assert "Tên không được chứa dấu xuống dòng hay ký tự điều khiển." in page.text
+    assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
 def test_contact_saved_signal_on_change_and_demo_seed_is_idempotent(runner, db):
     from eventsapp import signals
 

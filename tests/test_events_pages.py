@@ -66,6 +66,15 @@ def test_validation_errors_are_in_vietnamese(auth, db):
     assert db.session.query(Event).count() == 0
 
 
+def test_a_title_with_a_line_break_is_refused(auth, db):
+    association = AssociationFactory()
+    auth.login(staff(association))
+    for field in ("title_vi", "title_en"):
+        page = _create(auth, association, **{field: "Gặp mặt\r\nBcc: evil@example.com"}).text
+        assert "Tiêu đề không được chứa dấu xuống dòng hay ký tự điều khiển." in page
+    assert db.session.query(Event).count() == 0
+
+
 def test_validation_errors_in_english_for_english_users(auth, db):
     association = AssociationFactory()
     auth.login(staff(association, locale="en"))

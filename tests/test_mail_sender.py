@@ -24,6 +24,7 @@ def rows(send_id):
 
 def test_a_send_goes_out_over_smtp_with_vietnamese_intact_and_is_recorded(app, db, smtp_sink):
     send = queue_staff(30)
+    before = utcnow().replace(microsecond=0)
     totals = sender.dispatch()
     assert totals["sent"] == 30
     received = smtp_sink.wait_for(30)
@@ -32,6 +33,9 @@ def test_a_send_goes_out_over_smtp_with_vietnamese_intact_and_is_recorded(app, d
     assert message["Subject"] == SUBJECT
     assert "Kính gửi chị Nguyễn Thị Ánh" in message.get_body(("plain",)).get_content()
     assert message.get_body(("html",)) is not None
+    # RFC 5322 Date, written when the message goes out (spam filters penalise mail without one).
+    dates = [item.message["Date"].datetime for item in received]
+    assert all(before <= date <= utcnow() for date in dates), dates
     by_id = {r.smtp_message_id: r for r in rows(send)}
     assert all(r.state == MessageState.SENT and r.sent_at and r.attempts == 1 for r in by_id.values())
     # The Message-ID the recipient got is the one in the log.

@@ -9,6 +9,7 @@ from ..associations.models import Association
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..slugs import unique_slug
+from ..text import has_control_characters
 from ..timeutils import utcnow
 from . import lunar
 from .models import Campaign, CampaignKind, CampaignStatus
@@ -57,6 +58,8 @@ def _normalise(values: dict) -> dict:
 def validate(values: dict) -> None:
     if not values.get("title_vi"):
         raise CampaignError(_l("Enter the Vietnamese title."))
+    if has_control_characters(values.get("title_vi")) or has_control_characters(values.get("title_en")):
+        raise CampaignError(_l("A title cannot contain line breaks or control characters."))
     starts_on, ends_on = values.get("starts_on"), values.get("ends_on")
     if starts_on and ends_on and ends_on < starts_on:
         raise CampaignError(_l("The last day must not be before the first day."))

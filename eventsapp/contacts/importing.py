@@ -21,7 +21,7 @@ from .. import signals
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
-from ..text import fold, nfc, sort_key
+from ..text import fold, has_control_characters, nfc, sort_key
 from ..timeutils import is_valid_timezone, utcnow
 from . import services
 from .models import Contact, ContactTag, ImportBatch, contact_associations, new_contact_token
@@ -244,6 +244,8 @@ def preview(headers: list[str], rows: list[list[str]], mapping: dict[str, str], 
         values, errors = record.values, record.errors
         if not values["full_name"]:
             errors.append((header_of["full_name"], str(_l("The full name is missing."))))
+        elif has_control_characters(values["full_name"]):
+            errors.append((header_of["full_name"], str(_l("The name cannot contain line breaks or control characters."))))
         email = values["email"]
         if not email:
             errors.append((header_of["email"], str(_l("The e-mail address is missing."))))

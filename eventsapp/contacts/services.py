@@ -21,7 +21,7 @@ from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import OutboxMessage
 from ..permissions import Action, association_ids_for, descendant_ids
-from ..text import fold, nfc
+from ..text import fold, has_control_characters, nfc
 from ..timeutils import is_valid_timezone, utcnow
 from .models import Contact, ContactTag, contact_associations
 
@@ -104,6 +104,8 @@ def _validate(data: ContactData, contact: Contact | None, user) -> None:
     data.email = normalise_email(data.email)
     if not data.full_name:
         raise ContactError(_l("Enter the full name."))
+    if has_control_characters(data.full_name):
+        raise ContactError(_l("The name cannot contain line breaks or control characters."))
     if not is_valid_email(data.email):
         raise ContactError(_l("This is not a valid e-mail address: %(email)s", email=data.email))
     if not is_valid_timezone(data.timezone):

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation
 from ..slugs import unique_slug
+from ..text import has_control_characters
 from ..timeutils import UTC, is_valid_timezone, utcnow, zone
 from .models import ChangeKind, Event, EventChange, EventKind, EventStatus, Honoree, Visibility
 
@@ -57,6 +58,8 @@ def validate(values: dict) -> None:
     """The rules every event obeys, whoever sets the values (form, API, CLI)."""
     if not (values.get("title_vi") or "").strip():
         raise EventError(_l("Enter the Vietnamese title."))
+    if has_control_characters(values.get("title_vi")) or has_control_characters(values.get("title_en")):
+        raise EventError(_l("A title cannot contain line breaks or control characters."))
     if not is_valid_timezone(values.get("timezone")):
         raise EventError(_l("This time zone does not exist: %(zone)s", zone=values.get("timezone")))
     starts_at, ends_at = values.get("starts_at"), values.get("ends_at")

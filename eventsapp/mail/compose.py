@@ -21,8 +21,14 @@ from dataclasses import dataclass, field
 from email.utils import formataddr, getaddresses
 
 CRLF = "\r\n"
-ADDRESS_HEADERS = frozenset({"from", "to", "cc", "reply-to", "sender"})
+ADDRESS_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender"})
+TEXT_HEADERS = frozenset({"subject", "comments", "keywords"})  # free text, like every X- header
 MAX_LINE = 78
+
+
+def _quotable(value: str) -> str:
+    """A parameter value safe inside quotes: no control characters, quotes or backslashes."""
+    return header_text(value).replace('"', "").replace("\\", "")
 
 
 @dataclass
@@ -38,13 +44,13 @@ class Part:
     content_id: str | None = None
 
     def write(self, out: list[bytes]) -> None:
-        params = "".join(f'; {name}="{value}"' for name, value in self.params.items())
+        params = "".join(f'; {name}="{_quotable(value)}"' for name, value in self.params.items())
         head = [f"Content-Type: {self.content_type}{params}", f"Content-Transfer-Encoding: {self.transfer_encoding}"]
         if self.disposition:
-            filename = f'; filename="{self.filename}"' if self.filename else ""
+            filename = f'; filename="{_quotable(self.filename)}"' if self.filename else ""
             head.append(f"Content-Disposition: {self.disposition}{filename}")
         if self.content_id:
-            head.append(f"Content-ID: {self.content_id}")
+            head.append(f"Content-ID: {_quotable(self.content_id)}")
         out.append((CRLF.join(head) + CRLF + CRLF).encode("ascii"))
         if self.transfer_encoding == "base64":
             out.append(base64.encodebytes(self.body).replace(b"\n", b"\r\n"))
@@ -71,7 +77,7 @@ class Multipart:
 
 def text_part(text: str, subtype: str = "plain", **params: str) -> Part:
     """UTF-8 text: 7bit when it is short-lined ASCII, base64 otherwise (Vietnamese is shorter so than in QP)."""
-    lines = text.replace("\r\n", "\n").split("\n")
+    lines = re.split(r"\r\n|\r|\n", text)  # a lone CR is a line break too, never sent bare
     params = {"charset": "utf-8", **params}
     if text.isascii() and max(map(len, lines)) <= 998:
         return Part(f"text/{subtype}", CRLF.join(lines).encode("ascii"), params, "7bit")
@@ -87,11 +93,47 @@ def inline_image(data: bytes, content_type: str, content_id: str, filename: str)
     return Part(content_type, data, disposition="inline", filename=filename, content_id=content_id)
 
 
+# Characters no header may carry: C0/C1 controls (CR, LF, NUL, TAB, NEL…), the Unicode line and
+# paragraph separators, and lone surrogates (not encodable). Each becomes a space.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_HEADER_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322 ftext
+# A mailbox address as the envelope uses it: one "@", no whitespace, controls or characters with a
+# meaning in an address header (so the header can list exactly the envelope's recipients).
+_ADDRESS = re.compile(r'[^\s@<>,;:"()\[\]\\\x00-\x1f\x7f-\x9f\u2028\u2029]+@[^\s@<>,;:"()\[\]\\\x00-\x1f\x7f-\x9f\u2028\u2029]+')
+_ATOM_PHRASE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+( [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+MAX_OCTETS = 998  # RFC 5322 §2.1.1: no line longer, CRLF excluded
+
+
+def header_text(value) -> str:
+    """`value` as text a header can carry: every control character or line break replaced by a space."""
+    return _CONTROL.sub(" ", str(value))
+
+
+def _checked_address(address: str) -> str:
+    if not _ADDRESS.fullmatch(address):
+        raise ValueError(f"not a mailbox address: {address!r}")
+    return address
+
+
+def _clean_addresses(value):
+    """An address header's value in the shape it was given, names made safe and addresses checked."""
+    if isinstance(value, tuple):
+        name, address = value
+        return header_text(name or ""), _checked_address(address)
+    if isinstance(value, str):
+        value = header_text(value)
+        for _, address in getaddresses([value]) if value.strip() else []:
+            _checked_address(address)
+        return value
+    return [_clean_addresses(tuple(pair)) for pair in value]
+
+
 def _fold_ascii(name: str, value: str) -> str:
     """Fold an ASCII header at spaces so lines stay under 78 characters where the words allow."""
     line, lines = f"{name}:", []
     for word in value.split(" "):
-        if len(line) + 1 + len(word) > MAX_LINE and line != f"{name}:":
+        # Fold only before a word: a continuation line of nothing but whitespace is obsolete syntax.
+        if word and len(line) + 1 + len(word) > MAX_LINE and line.strip() and line != f"{name}:":
             lines.append(line)
             line = ""  # the next line starts with the space before `word`: folding whitespace
         line += f" {word}"
@@ -126,42 +168,74 @@ def _encoded_words(text: str, first_room: int) -> str:
     return f"{CRLF} ".join(f"=?utf-8?b?{base64.b64encode(c.encode('utf-8')).decode('ascii')}?=" for c in chunks)
 
 
+def _plain_text(value: str, room: int) -> bool:
+    """Whether free text can go into a header as it is: ASCII words a reader gets back unchanged."""
+    return (value.isascii() and "=?" not in value and value == value.strip(" ")
+            and all(len(word) <= room for word in value.split(" ")))
+
+
 def _address_pairs(value) -> list[tuple[str, str]]:
     """`(name, address)`, a list of them, or a header string, as (name, address) pairs."""
     return [value] if isinstance(value, tuple) else getaddresses([value]) if isinstance(value, str) else list(value)
 
 
+def _display_name(display_name: str, room: int) -> str:
+    if not display_name:
+        return ""
+    if _ATOM_PHRASE.fullmatch(display_name) and "=?" not in display_name and len(display_name) < room:
+        return display_name
+    if display_name.isascii() and "=?" not in display_name and len(display_name) < room:
+        return '"' + display_name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return _encoded_words(display_name, room)
+
+
 def encode_header(name: str, value) -> str:
-    """The header line(s), without the final CRLF: ASCII folded at spaces, other text as encoded words."""
+    """The header line(s), without the final CRLF: ASCII folded at spaces, other text as encoded words.
+
+    `value` has been through `Mail.add_header` (no control characters; checked addresses).
+    """
     if name.lower() not in ADDRESS_HEADERS:
         value = str(value)
-        return _fold_ascii(name, value) if value.isascii() else f"{name}: {_encoded_words(value, MAX_LINE - len(name) - 2)}"
+        room = MAX_LINE - len(name) - 2
+        if name.lower() in TEXT_HEADERS or name.lower().startswith("x-"):  # free text: read back as written
+            return _fold_ascii(name, value) if _plain_text(value, room) else f"{name}: {_encoded_words(value, room)}"
+        return _fold_ascii(name, value) if value.isascii() else f"{name}: {_encoded_words(value, room)}"
     addresses = []
     for display_name, address in _address_pairs(value):
-        if display_name and not display_name.isascii():
-            room = MAX_LINE - len(name) - 2 if not addresses else MAX_LINE - 1
-            addresses.append(f"{_encoded_words(display_name, room)}{CRLF} <{address}>")
-        else:
-            addresses.append(formataddr((display_name, address)))
+        room = MAX_LINE - len(name) - 2 if not addresses else MAX_LINE - 1
+        phrase = _display_name(display_name, room)
+        addresses.append(f"{phrase}{CRLF} <{address}>" if phrase.startswith("=?") else
+                         f"{phrase} <{address}>" if phrase else address)
     encoded = ", ".join(addresses)
     return f"{name}: {encoded}" if CRLF in encoded else _fold_ascii(name, encoded)
 
 
 class Mail:
-    """Headers (in order, names case-insensitive) and one body; `bytes(mail)` is what goes on the wire."""
+    """Headers (in order, names case-insensitive) and one body; `bytes(mail)` is what goes on the wire.
+
+    Every header value goes through `add_header` (also `mail[name] = value`), which makes it safe
+    whatever the caller passes: control characters and line breaks (CR, LF, NUL, U+2028…) become
+    spaces, so no value can end its header or start another; addresses must be plain mailboxes.
+    """
 
     def __init__(self, body: Part | Multipart | None = None):
         self.body = body
         self._headers: list[tuple[str, object]] = []
 
-    def __setitem__(self, name: str, value) -> None:
-        self._headers.append((name, value))
+    def add_header(self, name: str, value) -> None:
+        """Append a header. Address headers take `(name, address)`, a list of them, or a string."""
+        if not _HEADER_NAME.fullmatch(name):
+            raise ValueError(f"not a header name: {name!r}")
+        self._headers.append((name, _clean_addresses(value) if name.lower() in ADDRESS_HEADERS
+                              else header_text(value)))
+
+    __setitem__ = add_header
 
     def __getitem__(self, name: str):
         return self.get(name)
 
     def get(self, name: str, default=None):
-        """The value as set (a string, or a (name, address) pair for address headers)."""
+        """The value as stored (a string, or a (name, address) pair for address headers)."""
         for key, value in self._headers:
             if key.lower() == name.lower():
                 return value
@@ -177,8 +251,15 @@ class Mail:
 
     def as_bytes(self) -> bytes:
         # UTF-8 only for an address outside ASCII (sent with SMTPUTF8); everything else is ASCII by now.
-        head = "".join(encode_header(name, value) + CRLF for name, value in self._headers)
-        out = [head.encode("utf-8"), b"MIME-Version: 1.0\r\n"]
+        lines = []
+        for name, value in self._headers:
+            if name.lower() in ADDRESS_HEADERS and not _address_pairs(value):
+                continue  # an empty address list: no header rather than an empty one
+            line = encode_header(name, value)
+            if any(len(part.encode("utf-8")) > MAX_OCTETS for part in line.split(CRLF)):
+                raise ValueError(f"{name} has a word longer than a mail line may be")
+            lines.append(line + CRLF)
+        out = ["".join(lines).encode("utf-8"), b"MIME-Version: 1.0\r\n"]
         if self.body is not None:
             self.body.write(out)
         return b"".join(out)

@@ -31,7 +31,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.utils import parseaddr
+from email.utils import format_datetime, parseaddr
 
 from flask import current_app
 from sqlalchemy import String, bindparam, case, cast, exists, literal, select, update
@@ -241,6 +241,8 @@ def send_batch(ids: list[int], recorder: Recorder | None = None) -> tuple[Record
             for item in outgoing:
                 limiter.take()
                 done += 1
+                del item.email["Date"]
+                item.email["Date"] = format_datetime(utcnow(), usegmt=True)  # RFC 5322, at send time
                 try:
                     transport.send(item.email)
                 except ConnectionLost as error:
