@@ -179,7 +179,7 @@ def main() -> None:
         ]
         runs: dict[str, list[dict]] = {label: [] for label, _, _ in routes}
         ratios: dict[str, list[float]] = {label: [] for label, _, _ in routes[1:]}
-        for round_number in range(args.rounds):
+        for _round in range(args.rounds):
             trivial_rates = []
             for label, url, headers in routes + [routes[0]]:  # the trivial route before and after each round
                 result = wrk(url, args.seconds, headers)

@@ -261,7 +261,7 @@ def prebuilt_messages(app) -> list[tuple[str, bytes]]:
 
     from eventsapp.extensions import db
     from eventsapp.mail.models import OutboxMessage
-    from eventsapp.mail.sender import render_batch, Recorder
+    from eventsapp.mail.sender import Recorder, render_batch
 
     ids = list(db.session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
     built = []

@@ -53,10 +53,9 @@ def _finish_celery_settings(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from . import after_commit, models  # noqa: F401  (every model known to Alembic; commit hooks)
     from .auth.security import init_security
     from .i18n import init_i18n
-
-    from . import after_commit, models  # noqa: F401  (every model known to Alembic; commit hooks)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT_DIR, "migrations"))

@@ -77,6 +77,12 @@ def gettext(string: str, **variables) -> str:
     return translated % variables if variables else translated
 
 
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's `ngettext` (`%(num)s` is the number), through `_translations`."""
+    variables.setdefault("num", num)
+    return _translations().ungettext(singular, plural, num) % variables
+
+
 def lazy_gettext(string: str, **variables) -> LazyString:
     """Flask-Babel's lazy string (labels defined at import time), translated by `gettext` above when used."""
     return LazyString(gettext, string, **variables)

@@ -36,9 +36,9 @@ def save_or_flash(refusal: type[Exception], action, *args, **kwargs):
     """Run a service `action` and commit, flashing "Saved."; when the service refuses
     (raises `refusal`), roll back and flash its reason. Returns the result, or None if refused."""
     from flask import flash
-    from .i18n import gettext as _
 
     from .extensions import db
+    from .i18n import gettext as _
 
     try:
         result = action(*args, **kwargs)

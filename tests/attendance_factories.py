@@ -9,8 +9,7 @@ from eventsapp.associations.models import Role
 from eventsapp.attendance.models import CheckIn
 from eventsapp.invitations.models import InvitationStatus
 from eventsapp.timeutils import utcnow
-from tests.factories import (AssociationFactory, BaseFactory, ContactFactory, EventFactory, InvitationFactory,
-                             staff)
+from tests.factories import AssociationFactory, BaseFactory, ContactFactory, EventFactory, InvitationFactory, staff
 
 
 class CheckInFactory(BaseFactory):

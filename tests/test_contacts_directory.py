@@ -14,8 +14,15 @@ from eventsapp.contacts.models import Contact, ContactTag
 from eventsapp.events.models import Honoree
 from eventsapp.invitations.models import Invitation, InvitationStatus
 from tests.contacts_support import login_as, preview_token, upload
-from tests.factories import (AssociationFactory, ContactFactory, EventFactory, InvitationFactory, MembershipFactory,
-                             UserFactory, staff)
+from tests.factories import (
+    AssociationFactory,
+    ContactFactory,
+    EventFactory,
+    InvitationFactory,
+    MembershipFactory,
+    UserFactory,
+    staff,
+)
 
 
 def names_on(page_html: str) -> list[str]:

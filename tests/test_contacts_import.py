@@ -5,11 +5,10 @@ import io
 import zipfile
 
 from flask import g
-
 from sqlalchemy import func, select
 
-from eventsapp.contacts.models import Contact, ImportBatch
 from eventsapp.associations.models import Role
+from eventsapp.contacts.models import Contact, ImportBatch
 from tests.contacts_support import VI_HEADER, example_associations, preview_token, upload
 from tests.factories import UserFactory, staff
 

@@ -12,8 +12,7 @@ from eventsapp.associations.models import AssociationKind
 from eventsapp.events.models import EventKind, EventStatus, Visibility
 from eventsapp.invitations.models import InvitationStatus
 from eventsapp.timeutils import utcnow
-from tests.factories import (AssociationFactory, CampaignFactory, ContactFactory, EventFactory,
-                             InvitationFactory)
+from tests.factories import AssociationFactory, CampaignFactory, ContactFactory, EventFactory, InvitationFactory
 from tests.feeds_support import cancel_event
 from tests.support.icaljs import assert_valid_ics, expected_wall_time
 
@@ -54,7 +53,7 @@ def test_public_feeds_carry_no_personal_data(client):
     campaign = CampaignFactory(association=association)
     event = EventFactory(association=association, campaign=campaign)
     contacts = [ContactFactory(full_name=f"Trần Thị Bích Ngọc {n}", email=f"ngoc{n}@example.vn") for n in range(3)]
-    for contact, status in zip(contacts, (InvitationStatus.ACCEPTED, InvitationStatus.PENDING, InvitationStatus.DECLINED)):
+    for contact, status in zip(contacts, (InvitationStatus.ACCEPTED, InvitationStatus.PENDING, InvitationStatus.DECLINED), strict=True):
         InvitationFactory(event=event, contact=contact, status=status)
 
     for url in (links.association_feed_url(association), links.association_private_feed_url(association),

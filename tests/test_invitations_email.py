@@ -275,7 +275,6 @@ def test_the_batch_calendar_template_gives_the_same_bytes_as_a_direct_serialisat
                                   MessageKind.CONFIRMATION])
 def test_a_send_batch_gives_every_reader_the_parts_they_would_get_alone(db, invitation, kind):
     """In a batch the text and HTML are rendered once per kind of reader, then personalised: same result."""
-    import re
 
     from eventsapp.mail.renderers import rendering_batch
     from eventsapp.mail.services import queue_messages

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from eventsapp.invitations.models import Invitation
 from eventsapp.mail.models import OutboxMessage
-from tests.factories import AssociationFactory, CampaignFactory, ContactFactory, EventFactory, InvitationFactory, staff
+from tests.factories import AssociationFactory, CampaignFactory, ContactFactory, EventFactory, staff
 
 
 def setup_event(db):

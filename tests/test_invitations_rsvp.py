@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from contextlib import contextmanager
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 from http.cookiejar import CookieJar
 

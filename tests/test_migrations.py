@@ -12,7 +12,6 @@ def test_models_and_migrations_agree(app, db):
 
 def test_migrations_have_a_single_head(app):
     from alembic.script import ScriptDirectory
-    from flask_migrate import Migrate
 
     config = app.extensions["migrate"].migrate.get_config()
     heads = ScriptDirectory.from_config(config).get_heads()

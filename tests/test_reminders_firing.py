@@ -7,14 +7,24 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from eventsapp.extensions import db
 from eventsapp.invitations.models import InvitationStatus
 from eventsapp.mail.models import OutboxMessage
 from eventsapp.reminders import services
 from eventsapp.reminders.models import ReminderRule, SkipReason
 from eventsapp.timeutils import utcnow
-from tests.reminders_helpers import (DAY, HOUR, MINUTE, START, cancel_event, invite, make_event, move_event, reload,
-                                     reminders_to, rule)
+from tests.reminders_helpers import (
+    DAY,
+    HOUR,
+    MINUTE,
+    START,
+    cancel_event,
+    invite,
+    make_event,
+    move_event,
+    reload,
+    reminders_to,
+    rule,
+)
 
 
 def test_a_one_day_rule_fires_once_for_accepted_and_pending_and_never_for_declined(db):

@@ -5,9 +5,9 @@ from eventsapp.associations.models import Role
 from eventsapp.invitations.models import InvitationStatus
 from eventsapp.reminders import services
 from eventsapp.reminders.models import Anchor, RuleKind
+from eventsapp.timeutils import utcnow
 from tests.factories import AssociationFactory, CampaignFactory, staff
 from tests.reminders_helpers import DAY, HOUR, START, invite, make_event, rule
-from eventsapp.timeutils import utcnow
 
 
 def upcoming_event(**kwargs):

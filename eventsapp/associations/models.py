@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
 from ..dbtypes import EnumType, UTCDateTime
+from ..extensions import db
 from ..timeutils import utcnow
 
 

@@ -11,8 +11,8 @@ from ..auth.models import User
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..web import save_or_flash
 from ..permissions import Action, accessible_associations, authorize, can, require_admin
+from ..web import save_or_flash
 from . import services
 from .forms import AssociationForm, ConfirmForm, MembershipForm, UserForm
 from .models import Association, AssociationKind, Membership, Role

@@ -235,7 +235,7 @@ def attendees_xlsx(event: Event) -> bytes:
         cell.font = Font(bold=True)
     for row in export_rows(event):
         sheet.append(row)
-    for column, width in zip("ABCDEFGHIJKL", (6, 28, 30, 16, 16, 9, 14, 10, 10, 10, 20, 22)):
+    for column, width in zip("ABCDEFGHIJKL", (6, 28, 30, 16, 16, 9, 14, 10, 10, 10, 20, 22), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
     buffer = io.BytesIO()

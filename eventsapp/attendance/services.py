@@ -90,7 +90,7 @@ def _valid_guests(guests) -> int:
     try:
         value = int(guests)
     except (TypeError, ValueError):
-        raise CheckInError(str(_l("The number of guests must be a whole number.")))
+        raise CheckInError(str(_l("The number of guests must be a whole number."))) from None
     if not 0 <= value <= MAX_GUESTS:
         raise CheckInError(str(_l("The number of guests must be between 0 and %(max)s.", max=MAX_GUESTS)))
     return value

@@ -1,8 +1,9 @@
 """Sign-in form."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
+
+from ..i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

@@ -5,9 +5,9 @@ from flask import abort, request
 from flask_login import current_user
 
 from ..api import api_error, bp, json_body
+from ..associations.models import Association
 from ..extensions import db
 from ..permissions import Action, association_ids_for
-from ..associations.models import Association
 from . import importing, services
 from .models import Contact
 

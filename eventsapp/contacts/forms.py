@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ..associations.forms import validate_timezone
 from ..i18n import lazy_gettext as _l
 
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 

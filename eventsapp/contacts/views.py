@@ -8,12 +8,12 @@ from .. import navigation
 from ..associations import services as association_services
 from ..associations.models import Association
 from ..extensions import db
+from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..web import save_or_flash
-from ..i18n import current_locale
 from ..permissions import Action, accessible_associations, association_ids_for, authorize
 from ..timeutils import utcnow
+from ..web import save_or_flash
 from . import importing, services
 from .forms import ConfirmForm, ConfirmImportForm, ContactForm, ImportForm, MergeForm
 from .models import Contact

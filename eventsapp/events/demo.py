@@ -110,7 +110,7 @@ def seed():
         awards = [("Bằng khen", "Đóng góp quỹ vắc-xin phòng COVID-19 cho tỉnh Bắc Giang."),
                   ("Giấy khen", "Tích cực kết nối hội viên và kiều bào tại Nhật Bản."),
                   ("Giấy khen", "Hội viên tiêu biểu nhiều năm liền.")]
-        for contact, (award, citation) in zip(_honoree_contacts(host), awards):
+        for contact, (award, citation) in zip(_honoree_contacts(host), awards, strict=False):
             services.add_honoree(ceremony, contact, award, citation)
     made.append(ceremony)
     first_of_month = today.replace(day=1)

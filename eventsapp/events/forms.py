@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField,
-                     URLField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL, ValidationError
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField, URLField
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..associations.forms import validate_timezone
 from ..i18n import lazy_gettext as _l
@@ -71,7 +70,7 @@ class EventForm(FlaskForm):
         Optional(), NumberRange(min=0, max=20, message=_l("Between 0 and 20 guests."))])
     rsvp_deadline_local = LocalTimeField(_l("Reply by (in the event's time zone)"), format=LOCAL_FORMATS,
                                              validators=[Optional()])
-    visibility = SelectField(_l("Visibility"), choices=[(v.value, l) for v, l in VISIBILITY_LABELS.items()],
+    visibility = SelectField(_l("Visibility"), choices=[(v.value, label) for v, label in VISIBILITY_LABELS.items()],
                              default="invite_only")
 
     def __init__(self, *args, **kwargs):

@@ -23,7 +23,7 @@ from ..extensions import db
 from ..fastread import reader
 from ..i18n import gettext as _
 from ..permissions import Action, authorize, can
-from . import builder, serving, services
+from . import builder, services, serving
 from .cache import Representation, representations
 from .serving import CONTENT_TYPE, PUBLIC_CACHE
 

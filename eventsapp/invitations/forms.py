@@ -1,11 +1,11 @@
 """Forms of the RSVP page and of the organiser's invitation pages."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..i18n import lazy_gettext as _l
 
 ANSWER_CHOICES = [("accepted", _l("I will attend")), ("tentative", _l("Maybe")), ("declined", _l("I cannot attend"))]
 ANSWER_VALUES = frozenset(value for value, _label in ANSWER_CHOICES)

@@ -20,11 +20,11 @@ from sqlalchemy.orm import contains_eager, joinedload
 from .. import signals
 from ..campaigns.models import Campaign
 from ..contacts.models import Contact, ContactTag, contact_associations
+from ..dbtypes import UTCDateTime
 from ..events.models import Event, EventStatus, Honoree
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..mail.models import MessageKind, MessageState, OutboxMessage
-from ..dbtypes import UTCDateTime
 from ..mail.services import queue_messages, wake_sender_after_commit
 from ..permissions import descendant_ids
 from ..timeutils import utcnow

@@ -18,7 +18,7 @@ import base64
 import re
 import secrets
 from dataclasses import dataclass, field
-from email.utils import formataddr, getaddresses
+from email.utils import getaddresses
 
 CRLF = "\r\n"
 ADDRESS_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender"})

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import navigation
@@ -15,8 +14,9 @@ from ..events.access import load_event
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..web import save_or_flash
+from ..i18n import ngettext
 from ..permissions import Action, authorize, can
+from ..web import save_or_flash
 from . import services
 from .forms import RuleForm
 from .models import Anchor, ReminderRule, SkipReason
