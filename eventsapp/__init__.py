@@ -12,7 +12,7 @@ from flask import Flask
 from config import INSTANCE_DIR, Config, config_from_env
 
 from . import schedule
-from .extensions import babel, celery_init_app, csrf, db, limiter, login_manager, migrate, talisman
+from .extensions import babel, celery_init_app, csrf, db, limiter, login_manager, migrate
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_i18n(app, babel)
     limiter.init_app(app)
-    init_security(app, talisman)
+    init_security(app)
     celery_init_app(app)
 
 

@@ -201,6 +201,7 @@ def api(client):
         def __getattr__(self, method):
             def call(url, **kwargs):
                 headers = {**self.headers, **kwargs.pop("headers", {})}
+                g.pop("_login_user", None)  # as in Auth.login: the app context outlives the request
                 return getattr(client, method)(url, headers=headers, **kwargs)
             return call
 

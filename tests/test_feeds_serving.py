@@ -247,25 +247,39 @@ def test_a_revocation_committed_by_another_process_takes_effect_on_the_next_requ
     assert renewed.status_code == 200 and renewed.data == served.data
 
 
-def test_every_answer_carries_the_same_headers_as_the_pages(client):
+def test_every_answer_carries_the_same_headers_as_the_pages(app, client):
     """The first request builds the feed in Flask; later ones are answered ahead of Flask:
-    both carry the same feed and security headers as any page."""
+    both carry the same feed and security headers as any page, over HTTP and HTTPS."""
+    from eventsapp.auth.security import security_headers
+
     association = AssociationFactory()
     EventFactory(association=association)
     url = path(links.association_feed_url(association))
-    security = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
-                "Permissions-Policy")
-    page = client.get("/login")
+    required = {"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
+                "Permissions-Policy"}
+    for base_url in ("http://eventsapp.test", "https://eventsapp.test"):
+        security = {name for name, _ in security_headers(app, base_url.startswith("https"))}
+        assert required <= security
+        page = client.get("/login", base_url=base_url)
+        first, later = client.get(url, base_url=base_url), client.get(url, base_url=base_url)
+        assert later.data == first.data
+        for response in (page, first, later):
+            for name in security:
+                assert response.headers.getlist(name) == page.headers.getlist(name) != [], name
+        for response in (first, later):
+            assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+            assert "Accept-Encoding" in response.headers["Vary"]
+        for name in ("ETag", "Last-Modified", "Cache-Control", "Content-Length"):
+            assert later.headers[name] == first.headers[name], name
 
-    first, later = client.get(url), client.get(url)
-    assert later.data == first.data
-    for response in (first, later):
-        assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
-        assert "Accept-Encoding" in response.headers["Vary"]
-        for name in security:
-            assert response.headers[name] == page.headers[name], name
-    for name in ("ETag", "Last-Modified", "Cache-Control", "Content-Length"):
-        assert later.headers[name] == first.headers[name], name
+
+def test_hsts_is_sent_over_https_when_https_is_forced(app, monkeypatch):
+    from eventsapp.auth.security import security_headers
+
+    assert "Strict-Transport-Security" not in dict(security_headers(app, True))  # FORCE_HTTPS off in tests
+    monkeypatch.setitem(app.config, "FORCE_HTTPS", True)
+    assert dict(security_headers(app, True))["Strict-Transport-Security"].startswith("max-age=31556926")
+    assert "Strict-Transport-Security" not in dict(security_headers(app, False))
 
 
 def test_head_and_a_gzip_client_still_holding_the_plain_etag(client):

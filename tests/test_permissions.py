@@ -1,5 +1,6 @@
 """Roles: checked on every page and API call, inherited down the association tree."""
 import pytest
+from flask import g
 
 from eventsapp.associations.models import AssociationKind, Role
 from eventsapp.permissions import Action, association_ids_for, can
@@ -89,6 +90,18 @@ def test_api_needs_a_valid_bearer_token(client, api, tree):
     assert client.get("/api/v1/associations").status_code == 401
     bad = client.get("/api/v1/associations", headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401 and bad.json["error"]["code"] == "invalid_token"
+
+
+def test_the_api_ignores_a_signed_in_session_and_takes_the_tokens_user(client, auth, api, tree):
+    _, japan, _, russia = tree
+    auth.login(staff(russia))  # a browser session of another association's organiser
+    assert auth.client.get("/associations/").status_code == 200
+    g.pop("_login_user", None)  # the test's app context outlives the request
+    refused = auth.client.get("/api/v1/associations")
+    assert refused.status_code == 401 and refused.json["error"]["code"] == "missing_token"
+    viewer = api(staff(japan, Role.VIEWER))
+    response = viewer.get("/api/v1/associations")
+    assert sorted(a["slug"] for a in response.json["items"]) == ["viet-nhat", "viet-nhat-yen-the"]
 
 
 def test_api_lists_only_the_users_associations(api, tree):

@@ -6,11 +6,12 @@ accepted here, which is why the blueprint is exempt from CSRF.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, jsonify, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.models import ApiToken, hash_token
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..timeutils import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -18,23 +19,35 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = {"api.openapi"}
 
 
+def _bearer_token() -> str | None:
+    auth = request.authorization
+    return auth.token if auth is not None and auth.type == "bearer" and auth.token else None
+
+
+@login_manager.request_loader
+def user_from_bearer_token(request):
+    """Flask-Login's request loader: on API requests, the owner of the bearer token (the session
+    loader answers nothing there, see auth.views.load_user), so current_user is never a cookie's."""
+    if request.blueprint != bp.name or not _bearer_token():
+        return None
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(_bearer_token()), ApiToken.revoked_at.is_(None))
+    )
+    if token is None or not token.user.is_active:
+        return None
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return token.user
+
+
 @bp.before_request
 def authenticate_bearer():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    auth = request.authorization
-    if auth is None or auth.type != "bearer" or not auth.token:
+    if _bearer_token() is None:
         return api_error(401, "missing_token", "Send Authorization: Bearer <token>.")
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(auth.token), ApiToken.revoked_at.is_(None))
-    )
-    if token is None or not token.user.is_active:
+    if not current_user.is_authenticated:
         return api_error(401, "invalid_token", "The token is unknown or revoked.")
-    token.last_used_at = utcnow()
-    db.session.commit()
-    # Flask-Login keeps the request's user in g._login_user; setting it makes
-    # current_user (and so the permission helper) the token's owner, never a cookie's.
-    g._login_user = token.user
     return None
 
 

@@ -1,33 +1,66 @@
-"""HTTP security: headers and a Content-Security-Policy that needs no inline script."""
+"""HTTP security: the security headers of every response, HTTPS redirects, a CSP that needs no inline script.
+
+`security_headers(app, secure)` is the one definition of the headers: Flask responses get them in an
+`after_request` hook, and the feed server (`feeds/serving.py`), which answers ahead of Flask, sends the
+same list. They are ours rather than a library's so that no upgrade can silently drop one
+(`tests/test_auth.py` and `tests/test_feeds_serving.py` check both paths).
+"""
 from __future__ import annotations
 
-from flask import Flask
-from flask_talisman import Talisman
+from flask import Flask, Request, current_app, redirect, request
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "img-src": ["'self'", "data:"],
+    "img-src": "'self' data:",
     "font-src": "'self'",
     "connect-src": "'self'",
-    "media-src": ["'self'", "blob:"],  # the door scanner reads the camera
+    "media-src": "'self' blob:",  # the door scanner reads the camera
     "object-src": "'none'",
     "base-uri": "'self'",
     "frame-ancestors": "'none'",
     "form-action": "'self'",
 }
+PERMISSIONS_POLICY = {"camera": "(self)", "geolocation": "()", "microphone": "()"}
+HSTS_MAX_AGE = 31_556_926  # one year
 
 
-def init_security(app: Flask, talisman: Talisman) -> None:
-    talisman.init_app(
-        app,
-        force_https=app.config["FORCE_HTTPS"],
-        strict_transport_security=app.config["FORCE_HTTPS"],
-        session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
-        session_cookie_http_only=True,
-        content_security_policy=CONTENT_SECURITY_POLICY,
-        frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
-        permissions_policy={"camera": "(self)", "geolocation": "()", "microphone": "()"},
-    )
+def is_secure(request: Request) -> bool:
+    """Whether the request came over HTTPS (directly, or as the proxy in front says)."""
+    return request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"
+
+
+def security_headers(app: Flask, secure: bool) -> list[tuple[str, str]]:
+    """The security headers of every response; HSTS only over HTTPS and with FORCE_HTTPS."""
+    headers = [
+        ("Permissions-Policy", ", ".join(f"{name}={value}" for name, value in PERMISSIONS_POLICY.items())),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Content-Security-Policy", "; ".join(f"{name} {value}" for name, value in CONTENT_SECURITY_POLICY.items())),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ]
+    if secure and app.config["FORCE_HTTPS"]:
+        headers.append(("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}; includeSubDomains"))
+    return headers
+
+
+def _redirect_to_https():
+    if not is_secure(request) and not current_app.debug and request.url.startswith("http://"):
+        return redirect(request.url.replace("http://", "https://", 1), code=302)
+    return None
+
+
+def _add_security_headers(response):
+    for name, value in current_app.extensions["security_headers"][is_secure(request)]:
+        response.headers[name] = value
+    return response
+
+
+def init_security(app: Flask) -> None:
+    """Security headers on every response; with FORCE_HTTPS, plain HTTP redirected to HTTPS.
+    (Session cookies: SESSION_COOKIE_SECURE / HTTPONLY / SAMESITE in config.py.)"""
+    app.extensions["security_headers"] = {secure: security_headers(app, secure) for secure in (False, True)}
+    if app.config["FORCE_HTTPS"]:
+        app.before_request(_redirect_to_https)
+    app.after_request(_add_security_headers)

@@ -20,6 +20,10 @@ login_manager.login_message_category = "warning"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The session's user; none on API requests, which authenticate by bearer token only
+    (`api.user_from_bearer_token`, Flask-Login's request loader)."""
+    if request.blueprint == "api":
+        return None
     return db.session.get(User, int(user_id))
 
 

@@ -8,7 +8,7 @@ answered from memory. Private and personal URLs are looked up on every
 request, in every process: a revoked token answers 404 at once.
 
 `FeedServer` is a WSGI middleware that gives these answers before Flask's
-request cycle (session, Babel, login, rate limiter, Talisman's hooks), which
+request cycle (session, Babel, login, rate limiter, the security hooks), which
 costs several times the answer itself; calendar clients poll feeds far more
 often than people open pages. It answers only the common case — a built feed
 that was found — with the same headers Flask would send; anything else (404,
@@ -28,9 +28,9 @@ from werkzeug.http import HTTP_STATUS_CODES, is_resource_modified, quote_etag
 from werkzeug.wrappers import Request
 
 from ..associations.models import Association
+from ..auth.security import is_secure
 from ..campaigns.models import Campaign
 from ..contacts.models import Contact
-from ..extensions import talisman
 from ..fastread import PreparedRead, read, reader
 from .cache import Representation, lookups, representations
 from .models import Feed, FeedKind
@@ -125,7 +125,7 @@ class Answer:
     body: bytes
 
     def response(self) -> Response:
-        """As a Flask response (the views' path; Talisman adds its headers)."""
+        """As a Flask response (the views' path; the security hook adds its headers)."""
         return Response(self.body, self.status, self.headers)
 
 
@@ -191,7 +191,6 @@ class FeedServer:
     def __init__(self, app: Flask, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
         self.force_https = app.config["FORCE_HTTPS"]
-        self._security_headers: dict[bool, list[tuple[str, str]]] = {}
 
     def __call__(self, environ, start_response):
         found = self._answer(environ) if environ.get("PATH_INFO", "").endswith(".ics") else None
@@ -205,8 +204,7 @@ class FeedServer:
     def _answer(self, environ) -> tuple[Answer, bool] | None:
         """The answer and whether the request came over HTTPS; None to leave the request to Flask."""
         request = Request(environ)
-        # The same test as Talisman's, which decides on redirects and HSTS.
-        secure = request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"
+        secure = is_secure(request)  # the security hook's test, which decides on redirects and HSTS
         if self.force_https and not secure:
             return None  # Flask redirects to HTTPS
         try:
@@ -224,18 +222,8 @@ class FeedServer:
         return (result, secure) if isinstance(result, Answer) else None
 
     def security_headers(self, secure: bool) -> list[tuple[str, str]]:
-        """The headers Talisman adds to a feed response, computed once per process: they
-        depend only on the configuration and on HTTPS (HSTS)."""
-        headers = self._security_headers.get(secure)
-        if headers is None:
-            base_url = ("https://" if secure else "http://") + "feeds.invalid"
-            with self.app.test_request_context("/feeds/x.ics", base_url=base_url):
-                response = Response()
-                own = set(response.headers.keys())
-                talisman._set_response_headers(response)  # Talisman's own header logic, not a copy of it
-            headers = self._security_headers[secure] = [
-                (name, value) for name, value in response.headers.items() if name not in own]
-        return headers
+        """The security headers of every Flask response (one definition: auth.security)."""
+        return self.app.extensions["security_headers"][secure]
 
 
 def init_app(app: Flask) -> None:
