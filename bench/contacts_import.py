@@ -1,4 +1,4 @@
-"""Import /work/shared/data/contacts-10k.csv (or the file given) into a fresh PostgreSQL database.
+"""Import ../shared/data/contacts-10k.csv (beside the repository, or the file given) into a fresh PostgreSQL database.
 
 Prints the dry-run time, the import time and rows/s, then the time of a second
 import of the same file (every row unchanged) and of one where every row changes.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from contacts_support import ROOT, fresh_app
 
-DEFAULT = Path("/work/shared/data/contacts-10k.csv")
+DEFAULT = ROOT.parent / "shared" / "data" / "contacts-10k.csv"
 
 
 def main() -> None:

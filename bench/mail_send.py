@@ -31,9 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-CONTACTS = Path("/work/shared/data/contacts-10k.csv")
-if not CONTACTS.exists():
-    CONTACTS = ROOT.parent / "shared" / "data" / "contacts-10k.csv"
+CONTACTS = ROOT.parent / "shared" / "data" / "contacts-10k.csv"  # ../shared beside the repository
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -119,7 +117,7 @@ def wait_workers_ready(app, n: int, timeout: float = 120) -> None:
 
 # ---------------------------------------------------------------- data
 
-def seed(app, count: int):
+def seed(app, contacts: Path, count: int):
     from sqlalchemy import insert
 
     from eventsapp.associations.models import Association, AssociationKind
@@ -128,7 +126,7 @@ def seed(app, count: int):
     from eventsapp.extensions import db
     from eventsapp.timeutils import utcnow
 
-    with CONTACTS.open(encoding="utf-8") as handle:
+    with contacts.open(encoding="utf-8") as handle:
         people = list(csv.DictReader(handle))[:count]
     association = Association(slug="viet-nhat", name_vi="Hội hữu nghị Việt Nam – Nhật Bản",
                               name_en="Vietnam–Japan Friendship Association", kind=AssociationKind.ASSOCIATION)
@@ -174,6 +172,7 @@ def send(event_id: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--contacts", type=Path, default=CONTACTS, help="the contacts CSV (default: %(default)s)")
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis-db", type=int, default=int(os.environ.get("EVENTSAPP_TEST_REDIS_DB", "3")))
@@ -181,6 +180,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="no workers: run the dispatcher in this process under cProfile and print the top")
     args = parser.parse_args()
+    if not args.contacts.exists():
+        parser.error(f"no contacts file at {args.contacts} (shared/ beside the repository, or --contacts FILE)")
 
     import psycopg
     import redis
@@ -215,7 +216,7 @@ def main() -> None:
     try:
         with app.app_context():
             upgrade()
-            event_id, contact_ids = seed(app, args.count)
+            event_id, contact_ids = seed(app, args.contacts, args.count)
             if args.profile:
                 report = profile(app, event_id, contact_ids)
             else:
