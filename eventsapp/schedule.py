@@ -27,7 +27,7 @@ def beat_schedule(config) -> dict:
         },
         "mail.sweep": {
             "task": "mail.sweep",
-            "schedule": timedelta(seconds=config.get("MAIL_SWEEP_INTERVAL_SECONDS", 60)),
+            "schedule": timedelta(seconds=config["MAIL_SWEEP_INTERVAL_SECONDS"]),
         },
         "reminders.fire_due": {
             "task": "reminders.fire_due",

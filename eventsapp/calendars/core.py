@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Timezone, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
-from icalendar.parser import foldline as _foldline
+from icalendar.parser import Contentline
 
 from ..timeutils import UTC, zone
 
@@ -36,6 +36,12 @@ KIND_CATEGORIES = {
     "meeting": ("Gặp mặt", "Meeting"),
     "other": ("Sự kiện", "Event"),
 }
+
+
+def _foldline(line: str) -> str:
+    """RFC 5545 folding (75 octets, never inside a UTF-8 character), through icalendar's content-line
+    API: `icalendar.parser.foldline` is deprecated."""
+    return Contentline(line).to_ical().decode("utf-8")
 
 
 def nfc(text: str | None) -> str:

@@ -25,7 +25,7 @@ from ..events.models import Event, EventStatus, Honoree
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..mail.models import MessageKind, MessageState, OutboxMessage
-from ..mail.services import queue_messages, wake_sender_after_commit
+from ..mail.services import queue_from_select, queue_messages
 from ..permissions import descendant_ids
 from ..timeutils import utcnow
 from .models import Invitation, InvitationStatus, new_token
@@ -223,26 +223,16 @@ def _dedupe(prefix: str, sequence: int):
 
 def _queue_from_select(kind: MessageKind, event: Event, send_id: str, dedupe_key, conditions, payload=None) -> int:
     """Outbox rows for the matching invitations in ONE statement (INSERT … SELECT, duplicates skipped);
-    the same rows queue_messages would write, without a Python round trip per invitee."""
-    now = utcnow()
+    the rows mail.services.queue_messages would write, without a Python round trip per invitee."""
     columns = {
         "kind": literal(kind.value), "dedupe_key": dedupe_key, "recipient": Contact.email,
         "contact_id": Invitation.contact_id, "invitation_id": Invitation.id, "event_id": literal(event.id),
         "campaign_id": literal(event.campaign_id, Integer), "send_id": literal(send_id),
-        "payload": literal(payload or {}, JSON), "state": literal(MessageState.QUEUED.value), "attempts": literal(0),
-        "last_error": literal(""), "smtp_message_id": literal(""), "subject": literal(""),
-        "created_at": literal(now, UTCDateTime), "updated_at": literal(now, UTCDateTime),
-        "next_attempt_at": literal(now, UTCDateTime),
+        "payload": literal(payload or {}, JSON),
     }
-    query = (select(*[value.label(name) for name, value in columns.items()])
-             .select_from(Invitation).join(Contact, Contact.id == Invitation.contact_id)
+    query = (select(Invitation.id).select_from(Invitation).join(Contact, Contact.id == Invitation.contact_id)
              .where(*conditions).order_by(Invitation.id))
-    statement = (_dialect_insert(OutboxMessage.__table__).from_select(list(columns), query)
-                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.__table__.c.id))
-    inserted = len(db.session.execute(statement).all())
-    if inserted:
-        wake_sender_after_commit()
-    return inserted
+    return queue_from_select(columns, query)
 
 
 def send_campaign_invitations(campaign_id: int) -> tuple[str, int]:

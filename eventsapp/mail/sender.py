@@ -55,14 +55,15 @@ c = table.c
 QUEUED, SENDING, SENT, FAILED = MessageState.QUEUED, MessageState.SENDING, MessageState.SENT, MessageState.FAILED
 
 
-def setting(name: str, default):
-    return current_app.config.get(name, default)
+def setting(name: str):
+    """A MAIL_* setting; config.py holds every default."""
+    return current_app.config[name]
 
 
 # ---------------------------------------------------------------- claim
 
 def _message_id_domain() -> str:
-    address = parseaddr(setting("MAIL_DEFAULT_SENDER", "") or "")[1]
+    address = parseaddr(setting("MAIL_DEFAULT_SENDER") or "")[1]
     return address.rpartition("@")[2] or "eventsapp"
 
 
@@ -85,7 +86,7 @@ def claim(limit: int, send_id: str | None = None) -> list[int]:
         else_=c.smtp_message_id,
     )
     values = {"state": SENDING, "attempts": c.attempts + 1, "updated_at": now, "smtp_message_id": message_id,
-              "lease_expires_at": now + timedelta(seconds=setting("MAIL_LEASE_SECONDS", 300))}
+              "lease_expires_at": now + timedelta(seconds=setting("MAIL_LEASE_SECONDS"))}
     chosen = select(c.id).where(*_due(now, send_id)).order_by(c.next_attempt_at, c.id).limit(limit)
     if db.session.get_bind().dialect.name == "postgresql":
         statement = update(table).where(c.id.in_(chosen.with_for_update(skip_locked=True).scalar_subquery()))
@@ -102,10 +103,10 @@ def claim(limit: int, send_id: str | None = None) -> list[int]:
 
 def batch_size() -> int:
     """MAIL_BATCH_SIZE, smaller when a rate limit means a batch could outlive its lease."""
-    size = max(1, int(setting("MAIL_BATCH_SIZE", 200)))
-    rate = float(setting("MAIL_RATE_LIMIT_PER_SECOND", 0) or 0)
+    size = max(1, int(setting("MAIL_BATCH_SIZE")))
+    rate = float(setting("MAIL_RATE_LIMIT_PER_SECOND") or 0)
     if rate > 0:
-        size = min(size, max(1, int(rate * setting("MAIL_LEASE_SECONDS", 300) / 2)))
+        size = min(size, max(1, int(rate * setting("MAIL_LEASE_SECONDS") / 2)))
     return size
 
 
@@ -131,11 +132,11 @@ class Recorder:
 
     def mark_temporary(self, row_id: int, attempts: int, reason: str, subject: str = "") -> None:
         """Back to the queue with exponential backoff, or failed once the attempts are spent."""
-        if attempts >= setting("MAIL_MAX_ATTEMPTS", 8):
+        if attempts >= setting("MAIL_MAX_ATTEMPTS"):
             self.mark_failed(row_id, f"gave up after {attempts} attempts: {reason}", subject)
             return
-        delay = min(setting("MAIL_RETRY_BASE_SECONDS", 60) * 2 ** max(0, attempts - 1),
-                    setting("MAIL_RETRY_MAX_SECONDS", 3600))
+        delay = min(setting("MAIL_RETRY_BASE_SECONDS") * 2 ** max(0, attempts - 1),
+                    setting("MAIL_RETRY_MAX_SECONDS"))
         self.retry.append({"b_id": row_id, "b_error": reason[:2000], "b_subject": subject,
                            "b_next": utcnow() + timedelta(seconds=delay)})
 
@@ -178,7 +179,7 @@ class Recorder:
                 update(table).where(c.id.in_(self.released), c.state == SENDING)
                 .values(state=QUEUED, updated_at=now, lease_expires_at=None, attempts=c.attempts - 1,
                         last_error=release_reason[:2000],
-                        next_attempt_at=now + timedelta(seconds=setting("MAIL_CONNECT_RETRY_SECONDS", 30))))
+                        next_attempt_at=now + timedelta(seconds=setting("MAIL_CONNECT_RETRY_SECONDS"))))
         session.commit()
         for name in ("sent", "failed", "retry"):
             self.totals[name] += len(getattr(self, name))
@@ -203,7 +204,7 @@ def _prepare(message: OutboxMessage) -> Outgoing:
     del email["Message-ID"]
     email["Message-ID"] = message.smtp_message_id
     if not email.get("From"):
-        email["From"] = setting("MAIL_DEFAULT_SENDER", "")
+        email["From"] = setting("MAIL_DEFAULT_SENDER")
     if not email.get("To"):
         email["To"] = message.recipient
     return Outgoing(message.id, message.attempts, str(email.get("Subject", ""))[:500], email)
@@ -231,7 +232,7 @@ def render_batch(ids: list[int], recorder: Recorder) -> list[Outgoing]:
 
 def send_batch(ids: list[int], recorder: Recorder | None = None) -> tuple[Recorder, bool]:
     """Render and send claimed rows; returns the recorder and whether the connection failed."""
-    recorder = recorder or Recorder(every=max(1, int(setting("MAIL_RECORD_EVERY", 20))))
+    recorder = recorder or Recorder(every=max(1, int(setting("MAIL_RECORD_EVERY"))))
     outgoing = render_batch(ids, recorder)
     limiter = ratelimit.bucket()
     done = 0
@@ -279,8 +280,8 @@ def dispatch(send_id: str | None = None) -> dict:
     spreads over every free mail worker (each of those does the same).
     """
     size = batch_size()
-    recorder = Recorder(every=max(1, int(setting("MAIL_RECORD_EVERY", 20))))
-    deadline = time.monotonic() + setting("MAIL_DISPATCH_MAX_SECONDS", 60)
+    recorder = Recorder(every=max(1, int(setting("MAIL_RECORD_EVERY"))))
+    deadline = time.monotonic() + setting("MAIL_DISPATCH_MAX_SECONDS")
     first = True
     while True:
         ids = claim(size, send_id)
@@ -317,7 +318,7 @@ def sweep() -> dict:
     """
     now = utcnow()
     expired = [c.state == SENDING, c.lease_expires_at < now]
-    max_attempts = setting("MAIL_MAX_ATTEMPTS", 8)
+    max_attempts = setting("MAIL_MAX_ATTEMPTS")
     gave_up = db.session.execute(
         update(table).where(*expired, c.attempts >= max_attempts)
         .values(state=FAILED, updated_at=now, lease_expires_at=None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import current_app
+from sqlalchemy import Select, literal
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -25,6 +26,13 @@ def _insert():
     return builder(OutboxMessage.__table__)
 
 
+def new_row(now) -> dict:
+    """What every new outbox row starts with (the caller adds kind, recipient, dedupe_key, links…):
+    the one definition, for `queue_messages` and `queue_from_select` alike."""
+    return {"state": MessageState.QUEUED.value, "attempts": 0, "payload": {}, "last_error": "", "smtp_message_id": "",
+            "subject": "", "created_at": now, "updated_at": now, "next_attempt_at": now}
+
+
 def queue_messages(rows: Iterable[dict], *, wake_sender: bool = True) -> int:
     """Insert outbox rows (dicts of OutboxMessage columns); returns how many were new.
 
@@ -32,12 +40,7 @@ def queue_messages(rows: Iterable[dict], *, wake_sender: bool = True) -> int:
     the same purpose never produces a second message.
     """
     now = utcnow()
-    values = [
-        {"state": MessageState.QUEUED.value, "attempts": 0, "payload": {}, "last_error": "", "smtp_message_id": "",
-         "subject": "", "created_at": now, "updated_at": now, "next_attempt_at": now,
-         **{k: (v.value if hasattr(v, "value") else v) for k, v in row.items()}}
-        for row in rows
-    ]
+    values = [{**new_row(now), **{k: (v.value if hasattr(v, "value") else v) for k, v in row.items()}} for row in rows]
     if not values:
         return 0
     columns = set().union(*values)  # executemany needs the same keys in every row
@@ -47,6 +50,22 @@ def queue_messages(rows: Iterable[dict], *, wake_sender: bool = True) -> int:
     statement = _insert().on_conflict_do_nothing(index_elements=["dedupe_key"])
     inserted = len(db.session.execute(statement.returning(OutboxMessage.__table__.c.id), values).all())
     if wake_sender and inserted:
+        wake_sender_after_commit()
+    return inserted
+
+
+def queue_from_select(columns: dict, query: Select) -> int:
+    """Outbox rows from a query in ONE statement (INSERT … SELECT, existing dedupe keys skipped): the rows
+    `queue_messages` would write, without a Python round trip per recipient. `query` gives the FROM, WHERE
+    and ORDER BY; `columns` maps column names to SQL expressions over it (at least kind, dedupe_key and
+    recipient); the other columns are `new_row`'s."""
+    table = OutboxMessage.__table__
+    columns = {**{name: literal(value, table.c[name].type) for name, value in new_row(utcnow()).items()}, **columns}
+    rows = query.with_only_columns(*[value.label(name) for name, value in columns.items()])
+    statement = (_insert().from_select(list(columns), rows)
+                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id))
+    inserted = len(db.session.execute(statement).all())
+    if inserted:
         wake_sender_after_commit()
     return inserted
 
