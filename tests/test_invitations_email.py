@@ -189,6 +189,23 @@ def test_campaign_invitation_lists_every_event_with_its_own_answer_links(db):
     attachment = next(p for p in mail.walk() if p.get_content_type() == "application/ics")
     cal = icalendar.Calendar.from_ical(attachment.get_content())
     assert len(cal.walk("VEVENT")) == 2 and str(cal["METHOD"]) == "PUBLISH"
+    assert '<html lang="vi">' in mail.get_body(("html",)).get_content()
+
+
+def test_an_english_readers_campaign_invitation_is_marked_english(db):
+    from tests.factories import CampaignFactory
+
+    association = AssociationFactory()
+    campaign = CampaignFactory(association=association, title_vi="Tuần lễ Tết Việt 2027", title_en="Tet week 2027")
+    EventFactory(association=association, campaign=campaign, title_vi="Lễ khai mạc", title_en="Opening")
+    contact = ContactFactory(language="en")
+    services.add_campaign_invitees(campaign, services.Criteria(contact_ids=[contact.id]))
+    services.send_campaign_invitations(campaign.id)
+    db.session.commit()
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == MessageKind.CAMPAIGN_INVITATION))
+    mail = parsed(message)
+    assert mail["Subject"].endswith("Tet week 2027")
+    assert '<html lang="en">' in mail.get_body(("html",)).get_content()  # was "vi" for every reader
 
 
 def test_a_contact_who_unsubscribed_after_queueing_is_not_rendered(db, invitation):

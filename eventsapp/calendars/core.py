@@ -22,6 +22,7 @@ from icalendar import Calendar, Timezone, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 from icalendar.parser import Contentline
 
+from ..personalise import stand_in
 from ..timeutils import UTC, zone
 
 PRODID = "-//eventsapp//Friendship associations//VI"
@@ -193,10 +194,12 @@ def single_event_calendar(event, *, method: str = "PUBLISH", locale: str = "vi",
 # once with placeholders; each recipient gets those three content lines re-folded with
 # icalendar's own folding, so the bytes equal a direct `single_event_calendar(...).to_ical()`.
 # The templates live in a dict the caller keeps for the batch (the mail sender's batch memo).
+# The same rule as every batch render (eventsapp/personalise.py), applied per content line: the
+# three lines are re-folded after the substitution, since folding depends on their length.
 
-_URL_MARK = "https://placeholder.invalid/EVENTSAPPURL7F3C"
-_EXTRA_MARK = "EVENTSAPPEXTRA7F3C"
-_ATTENDEE_MARK = ("attendee-7f3c@placeholder.invalid", "EVENTSAPPCN7F3C", "NEEDS-ACTION")
+_URL_MARK = f"https://placeholder.invalid/{stand_in('URL')}"
+_EXTRA_MARK = stand_in("EXTRA")
+_ATTENDEE_MARK = ("attendee-7f3c@placeholder.invalid", stand_in("CN"), "NEEDS-ACTION")
 
 
 def _attendee_line(email: str, name: str, partstat: str) -> str:

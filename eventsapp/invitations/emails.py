@@ -33,6 +33,7 @@ from ..mail.compose import Mail, Multipart, attachment, calendar_mail_body, text
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import batch_memo, renderer
 from ..mail.transport import PermanentFailure
+from ..personalise import render_mail_template, shared, stand_in
 from ..qr import checkin_qr_png
 from ..timeutils import UTC, zone
 from .models import Invitation, InvitationStatus
@@ -51,11 +52,6 @@ class RecipientOptedOut(PermanentFailure):
 
 
 # ------------------------------------------------------------------ helpers
-
-def render_mail_template(name: str, **context) -> str:
-    """A template rendered without request context processors (workers have no request)."""
-    return current_app.jinja_env.get_template(name).render(**context)
-
 
 def mail_locale(contact) -> str:
     return contact.language if contact.language in current_app.config["LANGUAGES"] else "vi"
@@ -257,34 +253,28 @@ def _render_bodies(message: OutboxMessage, kind: MessageKind, event: Event, invi
             render_mail_template("emails/event_mail.html", **context))
 
 
-# Within a send batch the parts are rendered once per kind of reader (language, zone, answer, guests)
-# with stand-ins for what is personal, then copied with the reader's name, tokens and Content-ID:
-# byte-identical to rendering each message (tests/test_invitations_email.py checks it). The stand-ins
-# are plain letters, so HTML escaping and URL quoting leave them as they are.
-_NAME, _TOKEN, _UNSUBSCRIBE, _FEED, _CID = (f"EVENTSAPP{part}7F3C" for part in ("NAME", "TOKEN", "UNSUB", "FEED", "CID"))
-
-
 def _bodies(message: OutboxMessage, kind: MessageKind, event: Event, invitation, contact, locale: str,
             qr_cid: str | None) -> tuple[str, str]:
-    memo = batch_memo()
-    if memo is None:
-        return _render_bodies(message, kind, event, invitation, contact, locale, qr_cid)
+    """The text and HTML parts; within a send batch, one shared render per kind of reader with the
+    reader's name, tokens and Content-ID spliced in (the rule: eventsapp/personalise.py)."""
     key = ("event_mail", kind, event.id, event.sequence, event.updated_at, locale, contact.timezone,
            invitation.status, invitation.guests, qr_cid is not None, tuple((message.payload or {}).get("change_ids") or ()))
-    if key not in memo:
-        stand_in_invitation = SimpleNamespace(token=_TOKEN, status=invitation.status, guests=invitation.guests)
-        stand_in_contact = SimpleNamespace(full_name=_NAME, unsubscribe_token=_UNSUBSCRIBE, feed_token=_FEED,
-                                           timezone=contact.timezone)
-        memo[key] = _render_bodies(message, kind, event, stand_in_invitation, stand_in_contact, locale,
-                                   f"<{_CID}>" if qr_cid else None)
-    text, html = memo[key]
 
-    def personal(body: str, name: str) -> str:
-        body = body.replace(_TOKEN, invitation.token).replace(_UNSUBSCRIBE, contact.unsubscribe_token)
-        body = body.replace(_FEED, contact.feed_token).replace(_NAME, name)
-        return body.replace(_CID, qr_cid[1:-1]) if qr_cid else body
+    def render_shared() -> tuple[str, str]:
+        stand_in_invitation = SimpleNamespace(token=stand_in("TOKEN"), status=invitation.status,
+                                              guests=invitation.guests)
+        stand_in_contact = SimpleNamespace(full_name=stand_in("NAME"), unsubscribe_token=stand_in("UNSUB"),
+                                           feed_token=stand_in("FEED"), timezone=contact.timezone)
+        return _render_bodies(message, kind, event, stand_in_invitation, stand_in_contact, locale,
+                              f"<{stand_in('CID')}>" if qr_cid else None)
 
-    return personal(text, contact.full_name), personal(html, str(escape(contact.full_name)))
+    parts = shared(batch_memo(), key, render_shared)
+    if parts is None:
+        return _render_bodies(message, kind, event, invitation, contact, locale, qr_cid)
+    text, html = parts
+    values = {"TOKEN": invitation.token, "UNSUB": contact.unsubscribe_token, "FEED": contact.feed_token,
+              "CID": qr_cid[1:-1] if qr_cid else ""}
+    return text.fill({**values, "NAME": contact.full_name}), html.fill({**values, "NAME": str(escape(contact.full_name))})
 
 
 def render_event_mail(message: OutboxMessage) -> Mail:
@@ -353,6 +343,7 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
             "calendar_links": calendar_links(inv.event, inv, locale),
         } for inv in invitations]
         context = {"title": title, "items": items, "contact": contact, "association_name": association.name(locale),
+                   "locale": locale,
                    "description": campaign.description_en if campaign and locale == "en" and campaign.description_en
                    else (campaign.description_vi if campaign else ""),
                    "unsubscribe_url": links.unsubscribe_url(contact), "feed_url": links.personal_feed_url(contact)}

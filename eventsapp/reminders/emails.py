@@ -24,6 +24,7 @@ from ..invitations.models import Invitation, InvitationStatus
 from ..mail.compose import Mail, Multipart, calendar_mail_body, text_part
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import renderer
+from ..personalise import render_mail_template
 from ..qr import checkin_qr_png
 from . import services
 from .models import ReminderRule
@@ -34,11 +35,6 @@ PARTSTAT = {InvitationStatus.ACCEPTED: "ACCEPTED", InvitationStatus.TENTATIVE: "
 
 def language_of(contact) -> str:
     return contact.language if contact.language in current_app.config["LANGUAGES"] else "vi"
-
-
-def render_template(name: str, **context) -> str:
-    """A template rendered without the page context (workers have no request or user)."""
-    return current_app.jinja_env.get_template(name).render(**context)
 
 
 def when(moment, zone_name: str) -> str:
@@ -128,8 +124,8 @@ def render_reminder(message: OutboxMessage) -> Mail:
             subject = _("Reminder: %(title)s, %(when)s", title=context["title"], when=context["starts_in_event_zone"])
         qr_cid = make_msgid(domain="eventsapp")
         context["qr_cid"] = qr_cid[1:-1]
-        text = render_template("emails/reminder.txt", **context)
-        html = render_template("emails/reminder.html", **context)
+        text = render_mail_template("emails/reminder.txt", **context)
+        html = render_mail_template("emails/reminder.html", **context)
         organizer = sender_address(event.association, locale)
         calendar = single_event_calendar(
             event, method="REQUEST", locale=locale, url=links.rsvp_url(invitation),
@@ -153,7 +149,7 @@ def render_thank_you(message: OutboxMessage) -> Mail:
             "unsubscribe_url": links.unsubscribe_url(invitation.contact),
         }
         subject = _("Thank you for joining %(title)s", title=context["title"])
-        text = render_template("emails/thank_you.txt", **context)
-        html = render_template("emails/thank_you.html", **context)
+        text = render_mail_template("emails/thank_you.txt", **context)
+        html = render_mail_template("emails/thank_you.html", **context)
     return _base_message(invitation, subject, locale,
                          Multipart("alternative", [text_part(text), text_part(html, "html")]))
