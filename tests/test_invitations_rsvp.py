@@ -11,6 +11,7 @@ from datetime import timedelta
 from http.cookiejar import CookieJar
 
 import psycopg
+import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
@@ -287,3 +288,36 @@ def test_unsubscribe_one_click_post_without_csrf(client, db):
     result = services.add_invitees(EventFactory(), services.Criteria(contact_ids=[contact.id]))
     assert (result.added, result.opted_out) == (0, 1)
     assert client.get("/unsubscribe/not-a-token").status_code == 404
+
+
+def test_the_rsvp_page_caches_a_frozen_snapshot_with_nothing_left_to_load(app, client, db):
+    import dataclasses
+
+    from eventsapp.invitations import reading
+
+    invitation = InvitationFactory(contact=ContactFactory(language="en"))
+    with app.test_request_context():
+        view = reading.by_token(invitation.token)
+    snapshot = view.event
+    assert not hasattr(snapshot, "_sa_instance_state")  # no ORM object shared between requests
+    assert snapshot.association.name("en") == invitation.event.association.name("en")
+    assert snapshot.title("en") == invitation.event.title("en") and not snapshot.is_cancelled
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        snapshot.title_vi = "changed by one request for all"
+
+
+def test_the_versioned_cache_drops_the_least_recently_used_and_never_stores_none():
+    from eventsapp.versioned_cache import VersionedCache
+
+    cache = VersionedCache(2)
+    builds = []
+
+    def build(value):
+        return lambda: builds.append(value) or value
+
+    assert cache.get("a", build("A")) == "A" and cache.get("b", build("B")) == "B"
+    assert cache.get("a", build("A2")) == "A"  # a hit: not rebuilt, and now the most recently used
+    cache.get("c", build("C"))  # full: "b" goes
+    assert cache.get("b", build("B2")) == "B2" and cache.get("a", build("A3")) == "A3"
+    assert cache.get("gone", build(None)) is None and cache.get("gone", build("later")) == "later"
+    assert builds == ["A", "B", "C", "B2", "A3", None, "later"]

@@ -3,14 +3,15 @@
 The RSVP page is the hottest page of a send (every invitee opens it, some several
 times). Per request, one narrow query on the serving engine reads the invitation's
 answer, its contact's language, zone and feed token, and the *versions* (`updated_at`)
-of its event and association; the event itself (with its association) comes from a
-per-process cache keyed by those versions, so an edit shows on the next view and the
-ORM loads each event once per version and process.
+of its event and association; what the page shows of the event and its association comes
+from a per-process `VersionedCache` of frozen `EventSnapshot`s keyed by those versions, so an
+edit shows on the next view and each event is loaded once per version and process. (The page
+shows nothing of the event's campaign, so a campaign's edit changes nothing here.)
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
 from flask import current_app
@@ -19,17 +20,64 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..associations.models import Association
 from ..contacts.models import Contact
-from ..events.models import Event
+from ..events.models import Event, EventStatus
 from ..fastread import PreparedRead, reader
+from ..versioned_cache import VersionedCache
 from .models import Invitation, InvitationStatus
 
 EVENT_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
+class AssociationSnapshot:
+    id: int
+    name_vi: str
+    name_en: str
+
+    def name(self, locale: str = "vi") -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_vi
+
+
+@dataclass(frozen=True)
+class EventSnapshot:
+    """Exactly what the RSVP page (and the answer's "closed" check) reads of an event and its
+    association, frozen: shared by every request of the process, with nothing left to load.
+    `versions` is the cache key it was built for."""
+
+    versions: tuple
+    id: int
+    slug: str
+    title_vi: str
+    title_en: str
+    description_vi: str
+    description_en: str
+    status: EventStatus
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    rsvp_deadline: datetime | None
+    venue_name: str
+    venue_address: str
+    online_url: str
+    max_guests: int
+    association: AssociationSnapshot
+
+    title = Event.title
+    description = Event.description
+    is_cancelled = Event.is_cancelled
+
+    @classmethod
+    def of(cls, event: Event, versions: tuple) -> EventSnapshot:
+        a = event.association
+        return cls(versions, event.id, event.slug, event.title_vi, event.title_en or "", event.description_vi or "",
+                   event.description_en or "", EventStatus(event.status), event.timezone, event.starts_at,
+                   event.ends_at, event.rsvp_deadline, event.venue_name or "", event.venue_address or "",
+                   event.online_url or "", event.max_guests or 0, AssociationSnapshot(a.id, a.name_vi, a.name_en or ""))
+
+
+@dataclass(frozen=True)
 class InvitationView:
-    """What the RSVP page shows of an invitation and its invitee; `event` (with its association
-    loaded) is shared between requests and must only be read."""
+    """What the RSVP page shows of an invitation and its invitee; `event` is a frozen snapshot."""
 
     id: int
     token: str
@@ -39,7 +87,7 @@ class InvitationView:
     language: str
     timezone: str
     feed_token: str
-    event: Event
+    event: EventSnapshot
 
     @property
     def event_id(self) -> int:
@@ -69,8 +117,7 @@ _BY_TOKEN = PreparedRead(
     _Row,
 )
 
-_events: dict[tuple, Event] = {}
-_events_lock = threading.Lock()
+events: VersionedCache[EventSnapshot] = VersionedCache(EVENT_CACHE_SIZE)
 
 
 def by_token(token: str) -> InvitationView | None:
@@ -88,16 +135,12 @@ def by_token(token: str) -> InvitationView | None:
                           row.feed_token, event)
 
 
-def _event(engine, row: _Row) -> Event | None:
-    key = (row.event_id, row.event_version, row.association_version)
-    event = _events.get(key)
-    if event is None:
-        with Session(bind=engine, expire_on_commit=False) as session:
+def _event(engine, row: _Row) -> EventSnapshot | None:
+    versions = (row.event_id, row.event_version, row.association_version)
+
+    def load() -> EventSnapshot | None:
+        with Session(bind=engine) as session:
             event = session.scalar(select(Event).options(joinedload(Event.association)).where(Event.id == row.event_id))
-        if event is None:
-            return None
-        with _events_lock:
-            if len(_events) >= EVENT_CACHE_SIZE:
-                _events.clear()  # mostly superseded versions of edited events; each is reloaded on its next view
-            _events[key] = event
-    return event
+            return EventSnapshot.of(event, versions) if event is not None else None
+
+    return events.get(versions, load)

@@ -20,6 +20,7 @@ from ..i18n import current_locale, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, authorize
+from ..versioned_cache import VersionedCache
 from . import reading, services
 from .emails import map_url, sender, status_label
 from .forms import ANSWER_CHOICES, ANSWER_VALUES, AddInviteesForm, AnswerForm, ConfirmForm
@@ -111,26 +112,17 @@ def _rsvp_page(view: InvitationView, answer: _Answer, errors: dict | None = None
                            feed_url=links.personal_feed_url(view)), status
 
 
-_EVENT_HEADERS: dict[tuple, Markup] = {}
-EVENT_HEADER_CACHE_SIZE = 256
+event_headers: VersionedCache[Markup] = VersionedCache(256)
 
 
-def _event_header(event, locale: str) -> Markup:
+def _event_header(event: reading.EventSnapshot, locale: str) -> Markup:
     """The top of the RSVP page: association, title, time, place, deadline, in the current language and zone.
 
     Every invitee reading in the same language and zone sees the same one, so it is rendered once per
-    version of the event and its association (their `updated_at` are part of the key: an edit shows at once).
+    version of the event and its association (`event.versions`: an edit shows at once).
     """
-    association = event.association
-    key = (event.id, event.updated_at, association.id, association.updated_at, locale, current_locale(),
-           select_timezone())
-    header = _EVENT_HEADERS.get(key)
-    if header is None:
-        if len(_EVENT_HEADERS) >= EVENT_HEADER_CACHE_SIZE:
-            _EVENT_HEADERS.clear()  # mostly superseded versions of edited events; each is rebuilt on its next view
-        header = _EVENT_HEADERS[key] = Markup(render_template(
-            "invitations/_rsvp_event.html", event=event, locale=locale, map_url=map_url(event)))
-    return header
+    return event_headers.get((event.versions, locale, current_locale(), select_timezone()), lambda: Markup(
+        render_template("invitations/_rsvp_event.html", event=event, locale=locale, map_url=map_url(event))))
 
 
 @bp.get("/rsvp/<token>/event.ics")
