@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..auth.models import ApiToken, hash_token
 from ..extensions import db
+from ..i18n import gettext as _
 from ..timeutils import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -24,12 +25,12 @@ def authenticate_bearer():
         return None
     auth = request.authorization
     if auth is None or auth.type != "bearer" or not auth.token:
-        return api_error(401, "missing_token", "Send Authorization: Bearer <token>.")
+        return api_error(401, "missing_token", _("Send Authorization: Bearer <token>."))
     token = db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == hash_token(auth.token), ApiToken.revoked_at.is_(None))
     )
     if token is None or not token.user.is_active:
-        return api_error(401, "invalid_token", "The token is unknown or revoked.")
+        return api_error(401, "invalid_token", _("The token is unknown or revoked."))
     token.last_used_at = utcnow()
     db.session.commit()
     # Flask-Login keeps the request's user in g._login_user; setting it makes
@@ -38,15 +39,19 @@ def authenticate_bearer():
     return None
 
 
-def api_error(status: int, code: str, message: str, **details):
-    response = jsonify({"error": {"code": code, "message": message, **details}})
+def api_error(status: int, code: str, message, fields: dict | None = None, **details):
+    """The one error shape of the API: `{"error": {"code": "<string>", "message": "…", "fields": {…}}}`;
+    `fields` maps a field to its message, `details` adds keys of their own (e.g. `check_in`)."""
+    body = {"code": str(code), "message": str(message), "fields": {k: str(v) for k, v in (fields or {}).items()}}
+    response = jsonify({"error": body | details})
     response.status_code = status
     return response
 
 
 def json_body() -> dict:
-    """The request's JSON object, or a 400 that says so."""
+    """The request's JSON object, or a 400 that says so (control characters and depth were checked
+    for every request by `eventsapp.validation`)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        abort(api_error(400, "invalid_json", "The body must be a JSON object."))
+        abort(api_error(400, "invalid_json", _("The body must be a JSON object.")))
     return data

@@ -4,11 +4,15 @@ from __future__ import annotations
 from flask import abort, request
 from flask_login import current_user
 
+from .. import validation
 from ..api import api_error, bp, json_body
+from ..api_helpers import Fields
 from ..extensions import db
+from ..i18n import gettext as _
 from ..permissions import Action, association_ids_for
 from ..associations.models import Association
 from . import importing, services
+from .forms import TEXT_LIMITS
 from .models import Contact
 
 
@@ -27,13 +31,14 @@ def contact_json(contact: Contact, visible: set[int] | None) -> dict:
 def _load(contact_id: int, action: Action) -> Contact:
     contact = db.session.get(Contact, contact_id)
     if contact is None:
-        abort(api_error(404, "not_found", "No such contact."))
+        abort(api_error(404, "not_found", _("No such contact.")))
     if not services.can_access(current_user, contact, action):
-        abort(api_error(403, "forbidden", "You have no role in this contact's associations."))
+        abort(api_error(403, "forbidden", _("You have no role in this contact's associations.")))
     return contact
 
 
 def _data(body: dict, contact: Contact | None) -> services.ContactData:
+    fields = Fields()
     slugs = body.get("associations")
     if slugs is None:
         association_ids = [a.id for a in contact.associations] if contact else []
@@ -41,20 +46,31 @@ def _data(body: dict, contact: Contact | None) -> services.ContactData:
         if allowed is not None:
             association_ids = [a for a in association_ids if a in allowed]
     else:
-        if not isinstance(slugs, list):
-            abort(api_error(400, "invalid", "associations must be a list of slugs."))
+        if not isinstance(slugs, list) or not all(isinstance(s, str) and len(s) <= 200 for s in slugs):
+            abort(api_error(400, "invalid", _("associations must be a list of slugs."),
+                            fields={"associations": _("associations must be a list of slugs.")}))
         found = {a.slug: a.id for a in db.session.query(Association).filter(Association.slug.in_(slugs))}
         unknown = [s for s in slugs if s not in found]
         if unknown:
-            abort(api_error(400, "unknown_association", f"Unknown association: {', '.join(map(str, unknown))}"))
+            message = _("Unknown association: %(slugs)s", slugs=", ".join(unknown))
+            abort(api_error(400, "unknown_association", message, fields={"associations": message}))
         association_ids = [found[s] for s in slugs]
     current = {name: getattr(contact, name) for name in ("full_name", "email", "phone", "country", "place",
                                                        "timezone", "language", "notes")} if contact else {}
-    fields = {name: str(body.get(name, current.get(name, default)) or "")
-              for name, default in (("full_name", ""), ("email", ""), ("phone", ""), ("country", ""), ("place", ""),
-                                    ("timezone", "Asia/Ho_Chi_Minh"), ("language", "vi"), ("notes", ""))}
+    values = {}
+    for name, default in (("full_name", ""), ("email", ""), ("phone", ""), ("country", ""), ("place", ""),
+                          ("timezone", "Asia/Ho_Chi_Minh"), ("language", "vi"), ("notes", "")):
+        value = body.get(name, current.get(name, default))
+        values[name] = fields.check(name, validation.text, value, max_length=TEXT_LIMITS[name],
+                                    multiline=name == "notes") or ""
     tags = body.get("tags", contact.tag_names if contact else [])
-    return services.ContactData(**fields, tags=services.clean_tags(tags), association_ids=association_ids)
+    if not isinstance(tags, (list, str)) or (isinstance(tags, list) and not all(isinstance(t, str) for t in tags)):
+        fields.refuse("tags", _("tags must be a list of strings."))
+    else:
+        for tag in ([tags] if isinstance(tags, str) else tags):
+            fields.check("tags", validation.text, tag, max_length=TEXT_LIMITS["tags"])
+    fields.done()
+    return services.ContactData(**values, tags=services.clean_tags(tags), association_ids=association_ids)
 
 
 def _save(contact: Contact | None, status: int):
@@ -92,12 +108,12 @@ def list_contacts():
     if args.get("association"):
         association = db.session.query(Association).filter_by(slug=args["association"]).one_or_none()
         if association is None:
-            return api_error(404, "not_found", "Unknown association.")
+            return api_error(404, "not_found", _("Unknown association."))
         args["association"] = str(association.id)
     try:
         limit = max(1, min(int(request.args.get("limit", services.PAGE_SIZE)), 500))
     except ValueError:
-        return api_error(400, "invalid", "limit must be a number.")
+        return api_error(400, "invalid", _("limit must be a number."), fields={"limit": _("limit must be a number.")})
     flt = services.DirectoryFilter.from_args(args)
     contacts, next_cursor = services.page(current_user, flt, request.args.get("cursor"), limit)
     visible = association_ids_for(current_user, Action.VIEW)
@@ -199,14 +215,14 @@ def import_contacts():
     """
     upload = request.files.get("file")
     if upload is None:
-        return api_error(400, "missing_file", "Send the spreadsheet in the multipart field 'file'.")
+        return api_error(400, "missing_file", _("Send the spreadsheet in the multipart field 'file'."))
     association = None
     if request.form.get("association"):
         association = db.session.query(Association).filter_by(slug=request.form["association"]).one_or_none()
         if association is None:
-            return api_error(400, "unknown_association", "Unknown association.")
+            return api_error(400, "unknown_association", _("Unknown association."))
         if not services.can_access_association(current_user, association):
-            return api_error(403, "forbidden", "You do not manage this association.")
+            return api_error(403, "forbidden", _("You do not manage this association."))
     flag = lambda name: request.form.get(name, "").lower() in ("1", "true", "yes", "on")  # noqa: E731
     try:
         result = importing.check_file(upload.filename or "", upload.read(), current_user, association)

@@ -7,14 +7,17 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import validation
 from ..api import bp, json_body
-from ..api_helpers import bad_request, commit_or_400, managed_association
+from ..api_helpers import Fields, bad_request, commit_or_400, managed_association
 from ..associations.models import Association
 from ..extensions import db
+from ..i18n import gettext as _
 from ..permissions import Action, association_ids_for, authorize
 from ..timeutils import is_valid_timezone, zone
 from . import services
 from .access import load_event
+from .forms import DESCRIPTION_MAX
 from .models import Event, EventKind, Visibility
 
 
@@ -40,51 +43,67 @@ def event_json(event: Event) -> dict:
     }
 
 
-def _parse_time(value, zone_name: str, field: str) -> datetime | None:
+TEXT_FIELDS = {"title_vi": (300, False), "title_en": (300, False), "description_vi": (None, True),
+               "description_en": (None, True), "venue_name": (300, False), "venue_address": (500, False)}
+
+
+def _parse_time(value, zone_name: str) -> datetime | None:
     """ISO 8601; with an offset it is taken as is, without one as wall time in the event's zone."""
     if value in (None, ""):
         return None
+    if not isinstance(value, str) or len(value) > 40:
+        raise validation.Invalid(_("Not an ISO 8601 time, e.g. 2027-02-03T19:00:00+07:00."))
     try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        bad_request(f"{field} is not an ISO 8601 time.", field)
+        moment = validation.moment(datetime.fromisoformat(value))
+    except ValueError as error:
+        if isinstance(error, validation.Invalid):
+            raise
+        raise validation.Invalid(_("Not an ISO 8601 time, e.g. 2027-02-03T19:00:00+07:00.")) from None
     if moment.tzinfo is None:
         return services.local_to_utc(moment, zone_name)
     return moment.astimezone(zone("UTC"))
 
 
 def _values(data: dict, event: Event | None) -> dict:
+    """The event fields sent in `data`, each checked by `eventsapp.validation`; a 400 naming every bad one."""
+    fields = Fields()
     zone_name = data.get("timezone") or (event.timezone if event else None) or "Asia/Ho_Chi_Minh"
-    if not is_valid_timezone(zone_name):
-        bad_request(f"Unknown time zone: {zone_name}", "timezone")
+    if not isinstance(zone_name, str) or len(zone_name) > 64 or not is_valid_timezone(zone_name):
+        fields.refuse("timezone", _("Unknown time zone: %(zone)s", zone=str(zone_name)[:64]))
+        zone_name = "UTC"
     values = {}
-    for key in ("title_vi", "title_en", "description_vi", "description_en", "venue_name", "venue_address",
-                "online_url"):
+    for key, (max_length, multiline) in TEXT_FIELDS.items():
         if key in data:
-            if not isinstance(data[key], str):
-                bad_request(f"{key} must be a string.", key)
-            values[key] = data[key]
+            values[key] = fields.check(key, validation.text, data[key], max_length=max_length or DESCRIPTION_MAX,
+                                       multiline=multiline)
+    if "online_url" in data:
+        values["online_url"] = fields.check("online_url", validation.url, data["online_url"])
     if "kind" in data:
         if data["kind"] not in EventKind._value2member_map_:
-            bad_request("Unknown kind.", "kind")
+            fields.refuse("kind", _("Unknown kind."))
         values["kind"] = data["kind"]
     if "visibility" in data:
         if data["visibility"] not in Visibility._value2member_map_:
-            bad_request("visibility is public or invite_only.", "visibility")
+            fields.refuse("visibility", _("Visibility is public or invite_only."))
         values["visibility"] = data["visibility"]
-    for key in ("capacity", "max_guests"):
-        if key in data:
-            if data[key] is not None and (not isinstance(data[key], int) or isinstance(data[key], bool)):
-                bad_request(f"{key} must be an integer.", key)
-            values[key] = data[key] if key == "capacity" else (data[key] or 0)
+    if "capacity" in data:
+        values["capacity"] = None if data["capacity"] is None else fields.check(
+            "capacity", validation.integer, data["capacity"], minimum=1, maximum=validation.MAX_CAPACITY)
+    if "max_guests" in data:
+        values["max_guests"] = 0 if data["max_guests"] is None else fields.check(
+            "max_guests", validation.integer, data["max_guests"], minimum=0, maximum=validation.MAX_GUESTS)
     if "all_day" in data:
+        if not isinstance(data["all_day"], bool):
+            fields.refuse("all_day", _("Must be true or false."))
         values["all_day"] = bool(data["all_day"])
     if "campaign_id" in data:
-        values["campaign_id"] = data["campaign_id"]
+        values["campaign_id"] = None if data["campaign_id"] is None else fields.check(
+            "campaign_id", validation.identifier, data["campaign_id"])
     values["timezone"] = zone_name
     for key in ("starts_at", "ends_at", "rsvp_deadline"):
         if key in data:
-            values[key] = _parse_time(data[key], zone_name, key)
+            values[key] = fields.check(key, _parse_time, data[key], zone_name=zone_name)
+    fields.done()
     return values
 
 
@@ -93,9 +112,9 @@ def _check_campaign(values: dict, association_id: int) -> None:
 
     campaign_id = values.get("campaign_id")
     if campaign_id is not None:
-        campaign = db.session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
+        campaign = db.session.get(Campaign, campaign_id)
         if campaign is None:
-            bad_request("Unknown campaign.", "campaign_id")
+            bad_request(_("Unknown campaign."), "campaign_id")
         authorize(Action.MANAGE, campaign.association_id)
 
 
@@ -240,7 +259,10 @@ def cancel_event(event_id: int):
         403: {description: The caller may not manage this event}
     """
     event = load_event(event_id, Action.MANAGE)
-    data = request.get_json(silent=True) or {}
-    services.cancel(event, user=current_user, reason=str(data.get("reason", "")) if isinstance(data, dict) else "")
+    data = json_body() if request.content_length else {}
+    fields = Fields()
+    reason = fields.check("reason", validation.text, data.get("reason", ""), max_length=300)
+    fields.done()
+    services.cancel(event, user=current_user, reason=reason)
     db.session.commit()
     return event_json(event)

@@ -4,9 +4,12 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy import select
 
+from .. import validation
 from ..api import api_error, bp, json_body
+from ..api_helpers import Fields
 from ..events.access import load_event
 from ..extensions import db
+from ..i18n import gettext as _
 from ..mail.models import OutboxMessage
 from ..permissions import Action, authorize
 from . import services
@@ -49,7 +52,7 @@ def list_invitations(event_id: int):
     """
     event = load_event(event_id, Action.VIEW)
     limit = min(max(request.args.get("limit", 500, type=int) or 500, 1), 5000)
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    offset = min(max(request.args.get("offset", 0, type=int) or 0, 0), validation.INT_MAX)
     query = services.invitation_query([event.id], status=request.args.get("status", ""), search=request.args.get("q", ""))
     rows = db.session.scalars(query.limit(limit).offset(offset)).unique()
     return {"items": [invitation_json(i) for i in rows], "counts": services.status_counts([event.id])}
@@ -88,7 +91,19 @@ def add_invitations(event_id: int):
     tags, ids, emails = _list_of(data, "tags", str), _list_of(data, "contact_ids", int), _list_of(data, "emails", str)
     association_id = data.get("association_id")
     if tags is None or ids is None or emails is None or (association_id is not None and not isinstance(association_id, int)):
-        return api_error(400, "invalid_criteria", "tags, contact_ids and emails are lists; association_id an integer.")
+        return api_error(400, "invalid_criteria", _("tags, contact_ids and emails are lists; association_id an integer."))
+    fields = Fields()
+    for contact_id in ids:
+        fields.check("contact_ids", validation.identifier, contact_id)
+    if association_id is not None:
+        fields.check("association_id", validation.identifier, association_id)
+    for email in emails:
+        fields.check("emails", validation.text, email, max_length=254)
+    for tag in tags:
+        fields.check("tags", validation.text, tag, max_length=60)
+    for key, max_length in (("country", 100), ("language", 5)):
+        fields.check(key, validation.text, data.get(key) or "", max_length=max_length)
+    fields.done()
     if association_id:
         authorize(Action.VIEW, association_id)
     criteria = services.Criteria(
@@ -97,7 +112,7 @@ def add_invitations(event_id: int):
         emails=[e.strip().lower() for e in emails],
     )
     if criteria.is_empty:
-        return api_error(400, "no_criteria", "Give at least one filter, contact id or e-mail address.")
+        return api_error(400, "no_criteria", _("Give at least one filter, contact id or e-mail address."))
     try:
         result = services.add_invitees(event, criteria)
     except services.InvitationError as error:
@@ -149,5 +164,5 @@ def send_progress(event_id: int, send_id: str):
     found = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.send_id == send_id,
                                                              OutboxMessage.event_id == event.id).limit(1))
     if found is None:
-        return api_error(404, "unknown_send", "No such send for this event.")
+        return api_error(404, "unknown_send", _("No such send for this event."))
     return services.send_progress(send_id)
