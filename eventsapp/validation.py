@@ -141,11 +141,13 @@ class Check:
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """`<int:…>` in every route: at most 2,147,483,647, so a larger id is a 404, not a database error."""
+    """`<int:…>` in every route (all of them ids): a number beyond 2,147,483,647 becomes 0, an id that never
+    exists, so the view answers its ordinary 404 instead of a database error. (Refusing the match instead
+    would make Werkzeug answer 405 where another method's rule has the same path.)"""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = INT_MAX,  # noqa: A002
-                 signed: bool = False) -> None:
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= INT_MAX else 0
 
 
 def request_problem() -> str | None:

@@ -41,9 +41,10 @@ def attendance_counts(event_id: int):
         - {name: event_id, in: path, required: true, schema: {type: integer}}
       responses:
         200:
-          description: "{counts: {expected, expected_guests, checked_in, checked_in_guests, walk_ins, …},
-            totals: {invited, answered, accepted, attended, walk_ins, no_shows, attendance_rate, …},
-            by_country: {…}, by_language: {…}}"
+          description: "counts: expected, expected_guests, checked_in, checked_in_guests, walk_ins …;
+            totals: invited, answered, accepted, attended, walk_ins, no_shows, attendance_rate …;
+            by_country; by_language"
+          schema: Attendance
         403: {description: No role in the event's association}
         404: {description: Unknown event}
     """
@@ -63,7 +64,7 @@ def list_check_ins(event_id: int):
       parameters:
         - {name: event_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: "{items: [check-in]}"}
+        200: {description: The active check-ins, schema: [CheckIn]}
         403: {description: No role in the event's association}
         404: {description: Unknown event}
     """
@@ -91,11 +92,11 @@ def create_check_in(event_id: int):
                 token: {type: string, description: "check-in token or the scanned /c/<token> URL"}
                 guests: {type: integer, description: "guests who came along (default: as answered)"}
       responses:
-        201: {description: The check-in}
+        201: {description: The check-in, schema: CheckIn}
         403: {description: No check-in role in the event's association}
         404: {description: Unknown event}
         409: {description: "Already checked in; error.check_in says when and by whom"}
-        422: {description: Unknown token, another event's invitation, or bad guests}
+        422: {description: "Unknown token, another event's invitation, or bad guests"}
     """
     event = load_event(event_id, Action.CHECKIN)
     data = json_body()
@@ -123,7 +124,7 @@ def undo_check_in(event_id: int, checkin_id: int):
         - {name: event_id, in: path, required: true, schema: {type: integer}}
         - {name: checkin_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The undone check-in}
+        200: {description: The undone check-in, schema: CheckIn}
         403: {description: No check-in role in the event's association}
         404: {description: Unknown event or check-in}
         409: {description: Already undone}

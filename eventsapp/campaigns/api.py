@@ -97,7 +97,7 @@ def list_campaigns():
       summary: List campaigns
       tags: [campaigns]
       responses:
-        200: {description: "{items: [campaign]}"}
+        200: {description: The campaigns, schema: [Campaign]}
     """
     return {"items": [campaign_json(c) for c in services.campaigns_for(association_ids_for(current_user, Action.VIEW))]}
 
@@ -124,7 +124,7 @@ def create_campaign():
                 starts_on: {type: string, format: date}
                 ends_on: {type: string, format: date}
       responses:
-        201: {description: The campaign}
+        201: {description: The campaign, schema: Campaign}
         400: {description: Invalid values}
         403: {description: The caller may not manage this association}
     """
@@ -144,7 +144,7 @@ def get_campaign(campaign_id: int):
       parameters:
         - {name: campaign_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The campaign}
+        200: {description: The campaign, schema: Campaign}
         403: {description: No role in its association}
         404: {description: Unknown campaign}
     """
@@ -161,7 +161,7 @@ def update_campaign(campaign_id: int):
       parameters:
         - {name: campaign_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The campaign}
+        200: {description: The campaign, schema: Campaign}
         400: {description: Invalid values}
         403: {description: The caller may not manage it}
     """
@@ -180,7 +180,7 @@ def publish_campaign(campaign_id: int):
       parameters:
         - {name: campaign_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The campaign}
+        200: {description: The campaign, schema: Campaign}
         403: {description: The caller may not manage it}
     """
     campaign = _load(campaign_id, Action.MANAGE)
@@ -198,7 +198,7 @@ def archive_campaign(campaign_id: int):
       parameters:
         - {name: campaign_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The campaign}
+        200: {description: The campaign, schema: Campaign}
         403: {description: The caller may not manage it}
     """
     campaign = _load(campaign_id, Action.MANAGE)

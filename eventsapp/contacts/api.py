@@ -102,7 +102,16 @@ def list_contacts():
         - {name: limit, in: query, schema: {type: integer, maximum: 500, default: 50}}
       responses:
         200:
-          description: "{items: [contact], next_cursor: string|null}"
+          description: "A page of contacts; next_cursor is null on the last page"
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items, next_cursor]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/Contact"}}
+                  next_cursor: {type: string, nullable: true}
+        404: {description: Unknown association}
     """
     args = request.args.to_dict()
     if args.get("association"):
@@ -130,7 +139,7 @@ def get_contact(contact_id: int):
       parameters:
         - {name: contact_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The contact}
+        200: {description: The contact, schema: Contact}
         403: {description: Not linked to an association of the caller}
         404: {description: Unknown contact}
     """
@@ -162,7 +171,7 @@ def create_contact():
                 tags: {type: array, items: {type: string}}
                 associations: {type: array, items: {type: string}, description: "Slugs the caller manages"}
       responses:
-        201: {description: The new contact}
+        201: {description: The new contact, schema: Contact}
         400: {description: "Invalid data (message says why)"}
     """
     return _save(None, 201)
@@ -182,7 +191,7 @@ def update_contact(contact_id: int):
           application/json:
             schema: {type: object, description: "Any field of POST /contacts"}
       responses:
-        200: {description: The contact}
+        200: {description: The contact, schema: Contact}
         400: {description: Invalid data}
         403: {description: Not linked to an association the caller manages}
     """
@@ -208,7 +217,7 @@ def import_contacts():
                 dry_run: {type: boolean, description: "Check only; write nothing"}
                 valid_only: {type: boolean, description: "Import the valid rows even if others have errors"}
       responses:
-        200: {description: "{dry_run, counts, imported, errors: [{row, column, message}]}"}
+        200: {description: "dry_run, counts, imported, errors (each: row, column, message)", schema: ContactImport}
         400: {description: "Not a readable spreadsheet"}
         413: {description: "File too large"}
         422: {description: "Rows have errors and valid_only was not set: nothing imported"}

@@ -1,11 +1,14 @@
 """API: events (list, create, read, update, publish, cancel). Times are ISO 8601 with offset, plus the IANA zone."""
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from datetime import datetime
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from .. import validation
 from ..api import bp, json_body
@@ -14,7 +17,7 @@ from ..associations.models import Association
 from ..extensions import db
 from ..i18n import gettext as _
 from ..permissions import Action, association_ids_for, authorize
-from ..timeutils import is_valid_timezone, zone
+from ..timeutils import is_valid_timezone, utcnow, zone
 from . import services
 from .access import load_event
 from .forms import DESCRIPTION_MAX
@@ -118,9 +121,25 @@ def _check_campaign(values: dict, association_id: int) -> None:
         authorize(Action.MANAGE, campaign.association_id)
 
 
+PAGE_SIZE, PAGE_MAX = 100, 500
+
+
+def _encode_cursor(event: Event) -> str:
+    raw = json.dumps([event.starts_at.isoformat(), event.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        starts_at, event_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(starts_at), validation.identifier(event_id)
+    except (ValueError, TypeError, binascii.Error):
+        bad_request(_("This cursor is not valid; start again without one."), "cursor")
+
+
 @bp.get("/events")
 def list_events():
-    """List the events the caller may see, newest first.
+    """List the events the caller may see, latest start first, page by page (`cursor` = the last page's `next_cursor`).
     ---
     get:
       summary: List events
@@ -128,11 +147,21 @@ def list_events():
       parameters:
         - {name: association, in: query, required: false, schema: {type: string}, description: association slug}
         - {name: upcoming, in: query, required: false, schema: {type: boolean}}
+        - {name: cursor, in: query, required: false, schema: {type: string}, description: "next_cursor of the previous page"}
+        - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
       responses:
         200:
-          description: "{items: [event]} with times in ISO 8601 with offset, plus the IANA zone"
+          description: "A page of events (times in ISO 8601 with offset, plus the IANA zone); next_cursor is null on the last page"
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items, next_cursor]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/Event"}}
+                  next_cursor: {type: string, nullable: true}
     """
-    query = select(Event).order_by(Event.starts_at.desc())
+    query = select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
     ids = association_ids_for(current_user, Action.VIEW)
     if ids is not None:
         query = query.where(Event.association_id.in_(ids or [-1]))
@@ -140,20 +169,28 @@ def list_events():
     if slug:
         query = query.join(Association, Event.association_id == Association.id).where(Association.slug == slug)
     if request.args.get("upcoming") in ("1", "true"):
-        from ..timeutils import utcnow
-
         query = query.where(Event.ends_at >= utcnow())
-    return {"items": [event_json(e) for e in db.session.scalars(query.limit(1000))]}
+    cursor = request.args.get("cursor")
+    if cursor:
+        starts_at, event_id = _decode_cursor(cursor)
+        query = query.where(tuple_(Event.starts_at, Event.id) < tuple_(starts_at, event_id))
+    limit = request.args.get("limit", PAGE_SIZE, type=int)
+    if limit is None or not 1 <= limit <= PAGE_MAX:
+        bad_request(_("limit must be between 1 and %(maximum)s.", maximum=PAGE_MAX), "limit")
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return {"items": [event_json(e) for e in rows[:limit]], "next_cursor": next_cursor}
 
 
 @bp.post("/events")
 def create_event():
-    """Create a draft event.
+    """Create an event: a draft, or published at once with `"publish": true`.
     ---
     post:
       summary: Create an event
       tags: [events]
       requestBody:
+        required: true
         content:
           application/json:
             schema:
@@ -161,22 +198,44 @@ def create_event():
               required: [association, title_vi, starts_at, ends_at]
               properties:
                 association: {type: string, description: slug of the host association}
-                title_vi: {type: string}
-                title_en: {type: string}
-                timezone: {type: string, example: Asia/Ho_Chi_Minh}
+                campaign_id: {type: integer, minimum: 1, nullable: true}
+                kind: {type: string, enum: [tet_week, xuan_que_huong, anniversary, award_ceremony, charity, friendship, meeting, other], default: meeting}
+                title_vi: {type: string, maxLength: 300}
+                title_en: {type: string, maxLength: 300}
+                description_vi: {type: string, description: Markdown}
+                description_en: {type: string, description: Markdown}
+                timezone: {type: string, example: Asia/Ho_Chi_Minh, default: Asia/Ho_Chi_Minh}
                 starts_at: {type: string, description: "ISO 8601; without offset: wall time in timezone"}
                 ends_at: {type: string}
-                visibility: {type: string, enum: [public, invite_only]}
+                all_day: {type: boolean, default: false}
+                venue_name: {type: string, maxLength: 300}
+                venue_address: {type: string, maxLength: 500}
+                online_url: {type: string, maxLength: 500, description: "http:// or https:// only"}
+                capacity: {type: integer, minimum: 1, maximum: 100000, nullable: true, description: "null: no limit"}
+                max_guests: {type: integer, minimum: 0, maximum: 20, default: 0}
+                rsvp_deadline: {type: string, nullable: true}
+                visibility: {type: string, enum: [public, invite_only], default: invite_only, description: "default invite_only: the event is in no public feed or page until made public"}
+                publish: {type: boolean, default: false, description: "publish at once instead of keeping a draft"}
       responses:
-        201: {description: The event}
-        400: {description: Invalid values (message says which)}
+        201: {description: The event, schema: Event}
+        400: {description: "Invalid values (error.fields says which)"}
         403: {description: The caller may not manage this association}
     """
     data = json_body()
     association = managed_association(data)
     values = _values(data, None)
+    publish = data.get("publish", False)
+    if not isinstance(publish, bool):
+        bad_request(_("Must be true or false."), "publish")
     _check_campaign(values, association.id)
-    event = commit_or_400(services.EventError, services.create_event, association, user=current_user, **values)
+    try:
+        event = services.create_event(association, user=current_user, **values)
+        if publish:
+            services.publish(event, user=current_user)
+    except services.EventError as error:
+        db.session.rollback()
+        bad_request(str(error))
+    db.session.commit()
     return event_json(event), 201
 
 
@@ -190,7 +249,7 @@ def get_event(event_id: int):
       parameters:
         - {name: event_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The event}
+        200: {description: The event, schema: Event}
         403: {description: No role in its association}
         404: {description: Unknown event}
     """
@@ -209,9 +268,9 @@ def update_event(event_id: int):
       requestBody:
         content:
           application/json:
-            schema: {type: object, description: any of the fields of an event}
+            schema: {type: object, description: "any of the fields of POST /events (except association and publish)"}
       responses:
-        200: {description: "The event, with `changes`: the kinds of change recorded"}
+        200: {description: "The event, with `changes`: the kinds of change recorded", schema: Event}
         400: {description: Invalid values}
         403: {description: The caller may not manage this event}
     """
@@ -232,7 +291,7 @@ def publish_event(event_id: int):
       parameters:
         - {name: event_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The event}
+        200: {description: The event, schema: Event}
         400: {description: Cancelled events cannot be published}
         403: {description: The caller may not manage this event}
     """
@@ -255,7 +314,7 @@ def cancel_event(event_id: int):
           application/json:
             schema: {type: object, properties: {reason: {type: string}}}
       responses:
-        200: {description: The event}
+        200: {description: The event, schema: Event}
         403: {description: The caller may not manage this event}
     """
     event = load_event(event_id, Action.MANAGE)

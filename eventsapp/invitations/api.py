@@ -42,11 +42,11 @@ def list_invitations(event_id: int):
       parameters:
         - {name: event_id, in: path, required: true, schema: {type: integer}}
         - {name: status, in: query, schema: {type: string, enum: [pending, accepted, tentative, declined, waitlisted, revoked]}}
-        - {name: q, in: query, description: name or e-mail, without diacritics if you like, schema: {type: string}}
+        - {name: q, in: query, description: "name or e-mail, without diacritics if you like", schema: {type: string}}
         - {name: limit, in: query, schema: {type: integer, default: 500, maximum: 5000}}
         - {name: offset, in: query, schema: {type: integer, default: 0}}
       responses:
-        200: {description: "{items: [invitation], counts: {status: n}}"}
+        200: {description: "The invitations and the counts by status", schema: InvitationPage}
         403: {description: No role in the event's association}
         404: {description: Unknown event}
     """
@@ -82,9 +82,10 @@ def add_invitations(event_id: int):
                 contact_ids: {type: array, items: {type: integer}}
                 emails: {type: array, items: {type: string}}
       responses:
-        201: {description: "{added, already_invited, opted_out, archived, unknown_emails, honorees}"}
+        201: {description: "Counts: added, already_invited, opted_out, archived, unknown_emails, honorees", schema: InviteesAdded}
         400: {description: Invalid body or no criteria}
         403: {description: Not an organiser of the event's association}
+        409: {description: The event no longer takes invitees (cancelled or over)}
     """
     event = load_event(event_id, Action.MANAGE)
     data = json_body()
@@ -132,7 +133,7 @@ def send_invitations(event_id: int):
       parameters:
         - {name: event_id, in: path, required: true, schema: {type: integer}}
       responses:
-        202: {description: "{send_id, queued, progress_url}"}
+        202: {description: "The send's id, the messages queued and where to follow it", schema: SendQueued}
         409: {description: The event is cancelled or over}
     """
     event = load_event(event_id, Action.MANAGE)
@@ -157,7 +158,7 @@ def send_progress(event_id: int, send_id: str):
         - {name: event_id, in: path, required: true, schema: {type: integer}}
         - {name: send_id, in: path, required: true, schema: {type: string}}
       responses:
-        200: {description: "{queued, sending, sent, failed, total}"}
+        200: {description: "Messages by state: queued, sending, sent, failed, total", schema: SendProgress}
         404: {description: No such send for this event}
     """
     event = load_event(event_id, Action.VIEW)

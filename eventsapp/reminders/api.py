@@ -47,7 +47,8 @@ def list_reminders(event_id: int):
         - {name: event_id, in: path, required: true, schema: {type: integer}}
       responses:
         200:
-          description: "{items: [rule]}; a rule has kind (reminder|thank_you), anchor (start|end|absolute),
+          schema: [ReminderRule]
+          description: "The rules; a rule has kind (reminder|thank_you), anchor (start|end|absolute),
             offset_minutes (negative = before), absolute_at, audience, message_vi, message_en, fire_at (UTC),
             fired_at, skipped_at, skip_reason, sent_count and messages (outbox rows by state)"
         403: {description: No role in the event's association}
@@ -82,7 +83,7 @@ def create_reminder(event_id: int):
                 message_vi: {type: string}
                 message_en: {type: string}
       responses:
-        201: {description: The new rule}
+        201: {description: The new rule, schema: ReminderRule}
         400: {description: The rule makes no sense (the message says why)}
         403: {description: May not manage the event's association}
     """
@@ -118,8 +119,8 @@ def update_reminder(event_id: int, rule_id: int):
           application/json:
             schema: {type: object, description: "the fields of POST /events/{event_id}/reminders"}
       responses:
-        200: {description: The changed rule}
-        400: {description: Already sent, or the rule makes no sense}
+        200: {description: The changed rule, schema: ReminderRule}
+        400: {description: "Already sent, or the rule makes no sense"}
         404: {description: Unknown event or rule}
     put:
       summary: Change a reminder rule
@@ -128,8 +129,8 @@ def update_reminder(event_id: int, rule_id: int):
         - {name: event_id, in: path, required: true, schema: {type: integer}}
         - {name: rule_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The changed rule}
-        400: {description: Already sent, or the rule makes no sense}
+        200: {description: The changed rule, schema: ReminderRule}
+        400: {description: "Already sent, or the rule makes no sense"}
     """
     rule = _rule_or_404(event_id, rule_id)
     try:
