@@ -29,6 +29,9 @@ def items_of(name: str, **more) -> dict:
     return obj({"items": {"type": "array", "items": ref(name)}, **more})
 
 
+PROGRESS = obj({"queued": INT, "sending": INT, "sent": INT, "failed": INT, "total": INT,
+                "done": {"type": "boolean", "description": "nothing left queued or sending"}},
+               required=["queued", "sending", "sent", "failed", "total"])
 MAIL_STATE = obj({"kind": STR, "recipient": STR, "state": {"type": "string", "enum": [
     "queued", "sending", "sent", "failed"]}, "attempts": INT, "last_error": STR, "sent_at": TIME,
     "id": INT, "invitation_id": NINT, "contact_id": NINT, "send_id": NSTR, "created_at": TIME},
@@ -78,9 +81,9 @@ SCHEMAS: dict[str, dict] = {
     "InvitationPage": obj({"items": {"type": "array", "items": ref("Invitation")}, "counts": COUNTS}),
     "InviteesAdded": {"type": "object", "additionalProperties": True},
     "SendQueued": obj({"send_id": STR, "queued": INT, "progress_url": STR}),
-    "SendProgress": {"type": "object", "additionalProperties": {"type": "integer"}},
-    "MessagePage": obj({"items": {"type": "array", "items": ref("MailState")}, "counts": COUNTS,
-                        "next_cursor": NSTR}, required=["items"]),
+    "SendProgress": PROGRESS,
+    "MessagePage": obj({"items": {"type": "array", "items": ref("MailState")}, "counts": PROGRESS,
+                        "next_cursor": NSTR}),
     "ReminderRule": obj({
         "id": INT, "kind": STR, "anchor": STR, "offset_minutes": NINT, "absolute_at": TIME,
         "audience": {"type": "array", "items": STR}, "message_vi": STR, "message_en": STR,

@@ -1,28 +1,48 @@
-"""API: the invitees of an event, sending their invitations, and the progress of a send."""
+"""API: the invitees of an event (with their invitation e-mail's state), sending their invitations, the
+progress of a send, and answers recorded by organisers."""
 from __future__ import annotations
 
 from flask import request
+from flask_login import current_user
 from sqlalchemy import select
 
-from .. import validation
+from .. import links, validation
 from ..api import api_error, bp, json_body
 from ..api_helpers import Fields
 from ..events.access import load_event
 from ..extensions import db
 from ..i18n import gettext as _
-from ..mail.models import OutboxMessage
-from ..permissions import Action, authorize
+from ..mail.models import MessageKind, MessageState, OutboxMessage
+from ..permissions import Action, authorize, can
 from . import services
+from .models import Invitation, InvitationStatus
 
 
-def invitation_json(invitation) -> dict:
-    return {
+def invitation_json(invitation, mail: OutboxMessage | None = None, organiser: bool = False) -> dict:
+    """An invitation; `mail` (its latest invitation e-mail) gives its sending state, and for organisers the
+    invitee's RSVP link and personal calendar feed are added (both are keys to the invitee's answers)."""
+    body = {
         "id": invitation.id, "contact_id": invitation.contact_id, "email": invitation.contact.email,
         "full_name": invitation.contact.full_name, "status": invitation.status.value, "guests": invitation.guests,
         "comment": invitation.comment, "is_honoree": invitation.is_honoree,
         "answered_at": invitation.answered_at.isoformat() if invitation.answered_at else None,
         "revoked": invitation.revoked_at is not None,
+        "mail": None if mail is None else {
+            "state": mail.state.value, "delivered": mail.state == MessageState.SENT, "attempts": mail.attempts,
+            "last_error": mail.last_error, "sent_at": mail.sent_at.isoformat() if mail.sent_at else None},
     }
+    if organiser:
+        body["rsvp_url"] = links.rsvp_url(invitation)
+        body["personal_feed_url"] = links.personal_feed_url(invitation.contact)
+    return body
+
+
+def _items(event, invitations) -> list[dict]:
+    """The invitations of `event` as JSON, with their invitation e-mail's state, in two queries."""
+    invitations = list(invitations)
+    mails = services.last_messages([i.id for i in invitations], kinds=(MessageKind.INVITATION,))
+    organiser = can(current_user, Action.MANAGE, event.association_id)
+    return [invitation_json(i, mails.get(i.id), organiser) for i in invitations]
 
 
 def _list_of(data: dict, key: str, kind):
@@ -46,7 +66,8 @@ def list_invitations(event_id: int):
         - {name: limit, in: query, schema: {type: integer, default: 500, maximum: 5000}}
         - {name: offset, in: query, schema: {type: integer, default: 0}}
       responses:
-        200: {description: "The invitations and the counts by status", schema: InvitationPage}
+        200: {description: "The invitations (each with its invitation e-mail's state in `mail`; for organisers its
+          rsvp_url and personal_feed_url) and the counts by status", schema: InvitationPage}
         403: {description: No role in the event's association}
         404: {description: Unknown event}
     """
@@ -55,7 +76,7 @@ def list_invitations(event_id: int):
     offset = min(max(request.args.get("offset", 0, type=int) or 0, 0), validation.INT_MAX)
     query = services.invitation_query([event.id], status=request.args.get("status", ""), search=request.args.get("q", ""))
     rows = db.session.scalars(query.limit(limit).offset(offset)).unique()
-    return {"items": [invitation_json(i) for i in rows], "counts": services.status_counts([event.id])}
+    return {"items": _items(event, rows), "counts": services.status_counts([event.id])}
 
 
 @bp.post("/events/<int:event_id>/invitations")
@@ -167,3 +188,53 @@ def send_progress(event_id: int, send_id: str):
     if found is None:
         return api_error(404, "unknown_send", _("No such send for this event."))
     return services.send_progress(send_id)
+
+
+@bp.post("/events/<int:event_id>/invitations/<int:invitation_id>/answer")
+def record_answer(event_id: int, invitation_id: int):
+    """Record an invitee's answer taken by an organiser (by phone, in person), by the RSVP page's rules:
+    capacity (a full event waitlists an acceptance), freed seats promote waiters, a confirmation e-mail.
+    ---
+    post:
+      summary: Record an answer for an invitee
+      tags: [invitations]
+      parameters:
+        - {name: event_id, in: path, required: true, schema: {type: integer}}
+        - {name: invitation_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [status]
+              properties:
+                status: {type: string, enum: [accepted, tentative, declined]}
+                guests: {type: integer, minimum: 0, maximum: 20, default: 0, description: "with accepted; at most the event's max_guests"}
+                comment: {type: string, maxLength: 2000}
+      responses:
+        200: {description: "The invitation; status is waitlisted when the event was full", schema: Invitation}
+        400: {description: "Bad status, guests or comment (error.fields)"}
+        403: {description: Not an organiser of the event's association}
+        404: {description: "Unknown event, or no such invitation to it"}
+        409: {description: "Answers are closed (cancelled, past, deadline) or the invitation is revoked"}
+    """
+    event = load_event(event_id, Action.MANAGE)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.event_id != event.id:
+        return api_error(404, "not_found", _("No such invitation to this event."))
+    data = json_body()
+    fields = Fields()
+    if data.get("status") not in {s.value for s in services.ANSWERS}:
+        fields.refuse("status", _("Choose accepted, tentative or declined."))
+    guests = fields.check("guests", validation.integer, data.get("guests", 0) or 0, minimum=0,
+                          maximum=event.max_guests) or 0
+    comment = fields.check("comment", validation.text, data.get("comment", ""), max_length=2000, multiline=True)
+    fields.done()
+    try:
+        answered = services.answer(invitation, InvitationStatus(data["status"]), guests, comment or "")
+    except services.InvitationError as error:
+        db.session.rollback()
+        return api_error(409, "answer_refused", str(error.message))
+    db.session.commit()
+    return _items(event, [answered])[0]
