@@ -117,7 +117,12 @@ def json_value(value, depth: int = 0):
     elif isinstance(value, dict):
         for key, item in value.items():
             json_value(key, depth + 1)
-            json_value(item, depth + 1)
+            try:
+                json_value(item, depth + 1)
+            except Invalid as error:
+                if depth:
+                    raise
+                raise Invalid(f"{key[:40]}: {error.message}") from None  # name the top-level field
     elif isinstance(value, list):
         for item in value:
             json_value(item, depth + 1)

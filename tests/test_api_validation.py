@@ -135,3 +135,22 @@ def test_the_event_form_refuses_what_the_api_refuses(auth, client, db):
     assert page.status_code in (200, 400, 422)
     assert "http://" in page.get_data(as_text=True)
     assert db.session.query(Event).count() == 0
+
+
+def test_reminder_times_and_messages_are_checked(organiser, db):
+    event = EventFactory()
+    admin = organiser.__class__(UserFactory(is_admin=True))
+    url = f"/api/v1/events/{event.id}/reminders"
+    assert_error(admin.post(url, json={"anchor": "absolute", "absolute_at": "0001-01-01T00:00:00+07:00",
+                                       "audience": ["accepted"]}), 400, "absolute_at")
+    refused = assert_error(admin.post(url, json={"offset_minutes": -60, "audience": ["accepted"],
+                                                 "message_vi": "Nhắc\x1b[31m"}), 400)
+    assert refused["message"].startswith("message_vi: ")
+
+
+def test_an_unexpected_error_under_the_api_has_the_one_shape(app):
+    from eventsapp.errors import render_error
+
+    with app.test_request_context("/api/v1/events"):
+        body, status = render_error(500)
+    assert status == 500 and body["error"]["code"] == "server_error" and body["error"]["fields"] == {}

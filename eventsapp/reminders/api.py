@@ -1,9 +1,13 @@
 """API: an event's reminder rules under /api/v1/events/<id>/reminders."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort
 
+from .. import validation
 from ..api import api_error, bp, json_body
+from ..api_helpers import Fields
 from ..events.access import load_event
 from ..extensions import db
 from ..permissions import Action
@@ -29,6 +33,22 @@ def rule_json(rule: ReminderRule, sent: dict | None = None) -> dict:
         "sent_count": rule.sent_count,
         "messages": dict(sent or {}),
     }
+
+
+def _checked(data: dict) -> dict:
+    """The body with its free text and fixed time checked by `eventsapp.validation` (the service checks the rule)."""
+    fields = Fields()
+    for name in ("message_vi", "message_en"):
+        if isinstance(data.get(name), str):
+            fields.check(name, validation.text, data[name], multiline=True)
+    if isinstance(data.get("absolute_at"), str) and data["absolute_at"]:
+        try:
+            fields.check("absolute_at", validation.moment,
+                         datetime.fromisoformat(data["absolute_at"].replace("Z", "+00:00")))
+        except ValueError:
+            pass  # not a time at all: the service says so
+    fields.done()
+    return data
 
 
 def _refused(error: services.ReminderError):
@@ -89,7 +109,7 @@ def create_reminder(event_id: int):
     """
     event = load_event(event_id, Action.MANAGE)
     try:
-        rule = services.create_rule(services.parse_values(json_body()), event=event)
+        rule = services.create_rule(services.parse_values(_checked(json_body())), event=event)
     except services.ReminderError as error:
         return _refused(error)
     db.session.commit()
@@ -134,7 +154,7 @@ def update_reminder(event_id: int, rule_id: int):
     """
     rule = _rule_or_404(event_id, rule_id)
     try:
-        services.update_rule(rule, services.parse_values(json_body(), base=services.RuleValues.of(rule)))
+        services.update_rule(rule, services.parse_values(_checked(json_body()), base=services.RuleValues.of(rule)))
     except services.ReminderError as error:
         return _refused(error)
     db.session.commit()
