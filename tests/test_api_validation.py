@@ -154,3 +154,13 @@ def test_an_unexpected_error_under_the_api_has_the_one_shape(app):
     with app.test_request_context("/api/v1/events"):
         body, status = render_error(500)
     assert status == 500 and body["error"]["code"] == "server_error" and body["error"]["fields"] == {}
+
+
+def test_the_campaign_form_refuses_a_year_out_of_range(auth, db):
+    association = AssociationFactory()
+    auth.login(staff(association))
+    assert auth.client.get("/campaigns/new?kind=tet_week&year=99999").status_code == 200
+    page = auth.post("/campaigns/new", {"association_id": association.id, "kind": "tet_week", "year": "10000",
+                                        "propose": "1"})
+    assert page.status_code in (200, 400) and "2199" in page.get_data(as_text=True)
+    assert db.session.query(Campaign).count() == 0
