@@ -13,6 +13,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 
 import pytest
 
+from eventsapp.mail.models import MessageKind, OutboxMessage
 from tests.attendance_factories import CheckInFactory
 from tests.factories import (AssociationFactory, CampaignFactory, ContactFactory, EventFactory, InvitationFactory,
                              UserFactory)
@@ -22,16 +23,30 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def api_schema(app, db):
-    """The OpenAPI document served by the app, and a seeded world whose ids (1, 2, …) the generator hits."""
+def api_schema(app, client, db):
+    """The OpenAPI document served by the app, with examples naming the seeded objects (so that the explicit
+    phase reaches real ones, and not only 404s), bound to the app."""
     association = AssociationFactory(slug="viet-nhat")
     campaign = CampaignFactory(association=association)
-    event = EventFactory(association=association, campaign=campaign)
+    event = EventFactory(association=association, campaign=campaign, max_guests=2)
     for _ in range(3):
         invitation = InvitationFactory(event=event, contact=ContactFactory())
     CheckInFactory(event=event, contact=invitation.contact, invitation=invitation)
+    db.session.add(OutboxMessage(kind=MessageKind.INVITATION, dedupe_key="seed", recipient=invitation.contact.email,
+                                 invitation_id=invitation.id, event_id=event.id, send_id="seed-send"))
     db.session.commit()
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    examples = {"event_id": event.id, "campaign_id": campaign.id, "contact_id": invitation.contact_id,
+                "invitation_id": invitation.id, "checkin_id": 1, "rule_id": 1, "slug": "viet-nhat",
+                "send_id": "seed-send", "token": invitation.checkin_token}
+    document = client.get("/api/v1/openapi.json").json
+    for item in document["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] in examples and parameter["in"] in ("path", "query"):
+                    parameter["example"] = examples[parameter["name"]]
+    schema = schemathesis.openapi.from_dict(document)
+    schema.app = app
+    return schema
 
 
 @pytest.fixture

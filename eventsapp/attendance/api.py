@@ -105,6 +105,7 @@ def create_check_in(event_id: int):
         required: true
         content:
           application/json:
+            example: {token: "http://127.0.0.1:5000/c/<checkin token>", guests: 0}
             schema:
               type: object
               required: [token]
@@ -185,6 +186,7 @@ def create_walk_in(event_id: int):
         required: true
         content:
           application/json:
+            example: {full_name: "Phạm Văn Đức", email: "duc@example.vn", guests: 1}
             schema:
               type: object
               properties:

@@ -113,6 +113,7 @@ def create_campaign():
       requestBody:
         content:
           application/json:
+            example: {association: viet-nhat, kind: tet_week, year: 2027}
             schema:
               type: object
               required: [association, kind]

@@ -156,6 +156,7 @@ def create_contact():
       requestBody:
         content:
           application/json:
+            example: {full_name: "Nguyễn Thị Lan", email: "lan@example.vn", language: vi, associations: [viet-nhat]}
             schema:
               type: object
               required: [full_name, email, associations]

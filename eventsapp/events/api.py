@@ -193,6 +193,7 @@ def create_event():
         required: true
         content:
           application/json:
+            example: {association: viet-nhat, title_vi: "Gặp mặt kiều bào", starts_at: "2027-02-10T18:00", ends_at: "2027-02-10T21:00", visibility: public, publish: true}
             schema:
               type: object
               required: [association, title_vi, starts_at, ends_at]
@@ -268,6 +269,7 @@ def update_event(event_id: int):
       requestBody:
         content:
           application/json:
+            example: {venue_name: "Nhà văn hóa tỉnh", capacity: 200}
             schema: {type: object, description: "any of the fields of POST /events (except association and publish)"}
       responses:
         200: {description: "The event, with `changes`: the kinds of change recorded", schema: Event}
@@ -312,6 +314,7 @@ def cancel_event(event_id: int):
       requestBody:
         content:
           application/json:
+            example: {reason: "Bão số 3"}
             schema: {type: object, properties: {reason: {type: string}}}
       responses:
         200: {description: The event, schema: Event}

@@ -92,6 +92,7 @@ def add_invitations(event_id: int):
         required: true
         content:
           application/json:
+            example: {emails: ["lan@example.vn"], tags: [], contact_ids: []}
             schema:
               type: object
               properties:
@@ -205,6 +206,7 @@ def record_answer(event_id: int, invitation_id: int):
         required: true
         content:
           application/json:
+            example: {status: accepted, guests: 1, comment: "Trả lời qua điện thoại"}
             schema:
               type: object
               required: [status]

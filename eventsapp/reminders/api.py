@@ -92,6 +92,7 @@ def create_reminder(event_id: int):
         required: true
         content:
           application/json:
+            example: {kind: reminder, anchor: start, offset_minutes: -1440, audience: [accepted, tentative]}
             schema:
               type: object
               properties:
