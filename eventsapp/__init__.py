@@ -56,7 +56,9 @@ def register_extensions(app: Flask) -> None:
     from . import after_commit, models  # noqa: F401  (every model known to Alembic; commit hooks)
     from .auth.security import init_security
     from .i18n import init_i18n
+    from .validation import init_app as init_validation
 
+    init_validation(app)  # before the blueprints: their `<int:…>` ids use its bounded converter
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT_DIR, "migrations"))
     csrf.init_app(app)

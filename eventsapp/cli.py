@@ -1,4 +1,4 @@
-"""Command-line interface: `flask --app eventsapp seed-demo | users create | users token`.
+"""Command-line interface: `flask --app eventsapp seed-demo | users create | users token | users grant | users revoke`.
 
 Domains add their own groups (e.g. `contacts import`) in a `cli.py` exposing `register(app)`.
 """
@@ -39,6 +39,59 @@ def create_token(email: str, name: str) -> None:
     if user is None:
         raise click.ClickException(f"No account with e-mail {email}.")
     click.echo(accounts.issue_api_token(user, name))
+
+
+def _account_role_association(email: str, role: str, slug: str):
+    """The account, role and association named on the command line, or a ClickException saying which is unknown."""
+    from .associations import services as associations
+    from .associations.models import Role
+
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account with e-mail {email}. Create it with: flask users create {email}")
+    if role not in Role._value2member_map_:
+        raise click.ClickException(f"Unknown role {role!r}: use one of {', '.join(r.value for r in Role)}.")
+    association = associations.get_by_slug(slug)
+    if association is None:
+        raise click.ClickException(f"No association with slug {slug!r}.")
+    return user, Role(role), association
+
+
+@users_cli.command("grant")
+@click.argument("email")
+@click.argument("role")
+@click.argument("association")
+def grant_role(email: str, role: str, association: str) -> None:
+    """Give EMAIL the ROLE (organiser, checkin, viewer) in ASSOCIATION (a slug) and its branches;
+    an earlier role there is replaced."""
+    from .associations import services as associations
+
+    user, role_, association_ = _account_role_association(email, role, association)
+    associations.grant(user, association_, role_)
+    db.session.commit()
+    click.echo(f"{user.email} is now {role_.value} in {association_.slug}.")
+
+
+@users_cli.command("revoke")
+@click.argument("email")
+@click.argument("role")
+@click.argument("association")
+def revoke_role(email: str, role: str, association: str) -> None:
+    """Take the ROLE in ASSOCIATION (a slug) away from EMAIL."""
+    from sqlalchemy import select
+
+    from .associations import services as associations
+    from .associations.models import Membership
+
+    user, role_, association_ = _account_role_association(email, role, association)
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id,
+                                                            Membership.association_id == association_.id))
+    if membership is None or membership.role != role_:
+        held = f" (they are {membership.role.value} there)" if membership is not None else ""
+        raise click.ClickException(f"{user.email} is not {role_.value} in {association_.slug}{held}.")
+    associations.revoke(membership)
+    db.session.commit()
+    click.echo(f"{user.email} is no longer {role_.value} in {association_.slug}.")
 
 
 @click.command("seed-demo")

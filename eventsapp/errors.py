@@ -29,17 +29,27 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def render_error(status: int, detail: str | None = None):
+# The `code` of a JSON error for each status: always a string a client can switch on.
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
+         500: "server_error", 503: "unavailable"}
+
+
+def render_error(status: int, detail: str | None = None, code: str | None = None):
+    """The error page, or under /api/ (and /healthz) the one JSON error shape
+    `{"error": {"code": "<string>", "message": "…", "fields": {}}}`."""
     title, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     if _wants_json():
-        return {"error": {"code": status, "message": str(detail or message)}}, status
+        code = code or CODES.get(status, "server_error" if status >= 500 else "bad_request")
+        return {"error": {"code": code, "message": str(detail or message), "fields": {}}}, status
     return render_template("errors/error.html", status=status, title=title, message=detail or message), status
 
 
 def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, str(_l("The form has expired or was not sent from this site. Please reload the page and try again.")))
+        return render_error(400, str(_l("The form has expired or was not sent from this site. Please reload the page and try again.")),
+                            code="csrf_failed")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -33,7 +33,7 @@ def test_invalid_values_are_400_with_a_message(api, db):
     client = api(staff(association))
     bad_zone = client.post("/api/v1/events", json={"association": "viet-duc", "title_vi": "X", "timezone": "Mars/Base",
                                                   "starts_at": "2027-01-15T19:00", "ends_at": "2027-01-15T21:00"})
-    assert bad_zone.status_code == 400 and bad_zone.json["error"]["field"] == "timezone"
+    assert bad_zone.status_code == 400 and "timezone" in bad_zone.json["error"]["fields"]
     backwards = client.post("/api/v1/events", json={"association": "viet-duc", "title_vi": "X",
                                                    "starts_at": "2027-01-15T19:00", "ends_at": "2027-01-15T18:00"})
     assert backwards.status_code == 400

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..auth.models import ApiToken, hash_token
 from ..extensions import db, login_manager
+from ..i18n import gettext as _
 from ..timeutils import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -45,21 +46,25 @@ def authenticate_bearer():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if _bearer_token() is None:
-        return api_error(401, "missing_token", "Send Authorization: Bearer <token>.")
+        return api_error(401, "missing_token", _("Send Authorization: Bearer <token>."))
     if not current_user.is_authenticated:
-        return api_error(401, "invalid_token", "The token is unknown or revoked.")
+        return api_error(401, "invalid_token", _("The token is unknown or revoked."))
     return None
 
 
-def api_error(status: int, code: str, message: str, **details):
-    response = jsonify({"error": {"code": code, "message": message, **details}})
+def api_error(status: int, code: str, message, fields: dict | None = None, **details):
+    """The one error shape of the API: `{"error": {"code": "<string>", "message": "…", "fields": {…}}}`;
+    `fields` maps a field to its message, `details` adds keys of their own (e.g. `check_in`)."""
+    body = {"code": str(code), "message": str(message), "fields": {k: str(v) for k, v in (fields or {}).items()}}
+    response = jsonify({"error": body | details})
     response.status_code = status
     return response
 
 
 def json_body() -> dict:
-    """The request's JSON object, or a 400 that says so."""
+    """The request's JSON object, or a 400 that says so (control characters and depth were checked
+    for every request by `eventsapp.validation`)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        abort(api_error(400, "invalid_json", "The body must be a JSON object."))
+        abort(api_error(400, "invalid_json", _("The body must be a JSON object.")))
     return data

@@ -31,8 +31,7 @@ def list_associations():
       summary: List associations
       tags: [associations]
       responses:
-        200:
-          description: "{items: [association]}"
+        200: {description: The associations, schema: [Association]}
     """
     return {"items": [association_json(a) for a in accessible_associations(current_user, Action.VIEW)]}
 
@@ -47,7 +46,7 @@ def get_association(slug: str):
       parameters:
         - {name: slug, in: path, required: true, schema: {type: string}}
       responses:
-        200: {description: The association}
+        200: {description: The association, schema: Association}
         403: {description: No role in this association}
         404: {description: Unknown slug}
     """

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
+from .. import validation
 from ..i18n import lazy_gettext as _l
+from ..validation import Check
 from .services import MAX_GUESTS
 
 
@@ -14,8 +16,8 @@ class CheckInForm(FlaskForm):
 
 
 class WalkInForm(FlaskForm):
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Check(validation.text, max_length=200)])
+    email = EmailField(_l("E-mail (optional)"), validators=[Optional(), Check(validation.text, max_length=254)])
     guests = IntegerField(_l("Guests"), default=0, validators=[Optional(), NumberRange(0, MAX_GUESTS)])
 
 

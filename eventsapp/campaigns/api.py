@@ -6,12 +6,18 @@ from datetime import date
 from flask import abort
 from flask_login import current_user
 
+from .. import validation
 from ..api import api_error, bp, json_body
-from ..api_helpers import bad_request, commit_or_400, managed_association
+from ..api_helpers import Fields, commit_or_400, managed_association
+from ..events.forms import DESCRIPTION_MAX
 from ..extensions import db
+from ..i18n import gettext as _
 from ..permissions import Action, association_ids_for, authorize
-from . import services
+from . import lunar, services
 from .models import Campaign, CampaignKind
+
+
+TET_KINDS = (CampaignKind.TET_WEEK, CampaignKind.XUAN_QUE_HUONG)
 
 
 def campaign_json(campaign: Campaign) -> dict:
@@ -21,37 +27,60 @@ def campaign_json(campaign: Campaign) -> dict:
         "description_vi": campaign.description_vi, "description_en": campaign.description_en,
         "starts_on": campaign.starts_on.isoformat() if campaign.starts_on else None,
         "ends_on": campaign.ends_on.isoformat() if campaign.ends_on else None,
-        "status": campaign.status.value, "event_ids": [e.id for e in campaign.events],
+        "tet": _tet(campaign), "status": campaign.status.value, "event_ids": [e.id for e in campaign.events],
     }
+
+
+def _tet(campaign: Campaign) -> str | None:
+    """Tết Nguyên đán of a Tết-week or Xuân Quê hương campaign (the week and the gathering fall in its year)."""
+    if campaign.kind not in TET_KINDS or campaign.starts_on is None:
+        return None
+    return lunar.tet(campaign.starts_on.year).isoformat()
 
 
 def _load(campaign_id: int, action: Action) -> Campaign:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
-        abort(api_error(404, "not_found", "No such campaign."))
+        abort(api_error(404, "not_found", _("No such campaign.")))
     authorize(action, campaign.association_id)
     return campaign
 
 
+def _day(value):
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > 10:
+        raise validation.Invalid(_("Not an ISO 8601 date, e.g. 2027-02-06."))
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise validation.Invalid(_("Not an ISO 8601 date, e.g. 2027-02-06.")) from None
+    return validation.day(parsed)
+
+
 def _values(data: dict, creating: bool) -> dict:
+    """The campaign fields sent in `data`, checked by `eventsapp.validation`; with `year` (a number or a
+    string of digits) a Tết campaign's dates and title are proposed from the lunar calendar."""
+    fields = Fields()
     values = {}
-    for key in ("title_vi", "title_en", "description_vi", "description_en"):
+    for key, max_length, multiline in (("title_vi", 300, False), ("title_en", 300, False),
+                                       ("description_vi", DESCRIPTION_MAX, True),
+                                       ("description_en", DESCRIPTION_MAX, True)):
         if key in data:
-            if not isinstance(data[key], str):
-                bad_request(f"{key} must be a string.", key)
-            values[key] = data[key]
+            values[key] = fields.check(key, validation.text, data[key], max_length=max_length, multiline=multiline)
     if "kind" in data:
         if data["kind"] not in CampaignKind._value2member_map_:
-            bad_request("Unknown kind.", "kind")
-        values["kind"] = data["kind"]
+            fields.refuse("kind", _("Unknown kind."))
+        else:
+            values["kind"] = data["kind"]
     for key in ("starts_on", "ends_on"):
         if key in data:
-            try:
-                values[key] = date.fromisoformat(data[key]) if data[key] else None
-            except (TypeError, ValueError):
-                bad_request(f"{key} is not an ISO 8601 date.", key)
-    year = data.get("year")
-    if creating and isinstance(year, int) and "starts_on" not in values:
+            values[key] = fields.check(key, _day, data[key])
+    year = None
+    if data.get("year") is not None:
+        year = fields.check("year", validation.year, data["year"])
+    fields.done()
+    if creating and year is not None and "starts_on" not in values:
         proposal = services.propose(values.get("kind", CampaignKind.OTHER), year)
         if proposal:
             values.setdefault("title_vi", proposal["title_vi"])
@@ -68,7 +97,7 @@ def list_campaigns():
       summary: List campaigns
       tags: [campaigns]
       responses:
-        200: {description: "{items: [campaign]}"}
+        200: {description: The campaigns, schema: [Campaign]}
     """
     return {"items": [campaign_json(c) for c in services.campaigns_for(association_ids_for(current_user, Action.VIEW))]}
 
@@ -84,6 +113,7 @@ def create_campaign():
       requestBody:
         content:
           application/json:
+            example: {association: viet-nhat, kind: tet_week, year: 2027}
             schema:
               type: object
               required: [association, kind]
@@ -95,7 +125,7 @@ def create_campaign():
                 starts_on: {type: string, format: date}
                 ends_on: {type: string, format: date}
       responses:
-        201: {description: The campaign}
+        201: {description: The campaign, schema: Campaign}
         400: {description: Invalid values}
         403: {description: The caller may not manage this association}
     """
@@ -115,7 +145,7 @@ def get_campaign(campaign_id: int):
       parameters:
         - {name: campaign_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The campaign}
+        200: {description: The campaign, schema: Campaign}
         403: {description: No role in its association}
         404: {description: Unknown campaign}
     """
@@ -132,7 +162,7 @@ def update_campaign(campaign_id: int):
       parameters:
         - {name: campaign_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The campaign}
+        200: {description: The campaign, schema: Campaign}
         400: {description: Invalid values}
         403: {description: The caller may not manage it}
     """
@@ -151,7 +181,7 @@ def publish_campaign(campaign_id: int):
       parameters:
         - {name: campaign_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The campaign}
+        200: {description: The campaign, schema: Campaign}
         403: {description: The caller may not manage it}
     """
     campaign = _load(campaign_id, Action.MANAGE)
@@ -169,7 +199,7 @@ def archive_campaign(campaign_id: int):
       parameters:
         - {name: campaign_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The campaign}
+        200: {description: The campaign, schema: Campaign}
         403: {description: The caller may not manage it}
     """
     campaign = _load(campaign_id, Action.MANAGE)

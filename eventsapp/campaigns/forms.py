@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
-from ..events.forms import WholeNumberField
+from .. import validation
+from ..events.forms import DESCRIPTION_MAX, WholeNumberField
 from ..i18n import lazy_gettext as _l
+from ..validation import Check
 from .models import CampaignKind
 
 KIND_LABELS = {
@@ -23,14 +25,15 @@ KIND_LABELS = {
 class CampaignForm(FlaskForm):
     association_id = SelectField(_l("Association"), coerce=int)
     kind = SelectField(_l("Kind"), choices=[(k.value, v) for k, v in KIND_LABELS.items()], default="tet_week")
-    year = WholeNumberField(_l("Year (for Tết campaigns)"), validators=[
-        Optional(), NumberRange(min=1900, max=2199, message=_l("Enter a year between 1900 and 2199."))])
-    title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Length(max=300)])
-    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=300)])
-    description_vi = TextAreaField(_l("Description in Vietnamese (Markdown)"), validators=[Optional()])
-    description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[Optional()])
-    starts_on = DateField(_l("First day"), validators=[Optional()])
-    ends_on = DateField(_l("Last day"), validators=[Optional()])
+    year = WholeNumberField(_l("Year (for Tết campaigns)"), validators=[Optional(), Check(validation.year)])
+    title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Check(validation.text, max_length=300)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Check(validation.text, max_length=300)])
+    description_vi = TextAreaField(_l("Description in Vietnamese (Markdown)"), validators=[
+        Optional(), Check(validation.text, max_length=DESCRIPTION_MAX, multiline=True)])
+    description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[
+        Optional(), Check(validation.text, max_length=DESCRIPTION_MAX, multiline=True)])
+    starts_on = DateField(_l("First day"), validators=[Optional(), Check(validation.day)])
+    ends_on = DateField(_l("Last day"), validators=[Optional(), Check(validation.day)])
     propose = SubmitField(_l("Propose dates from the lunar calendar"))
     save = SubmitField(_l("Save"))
 

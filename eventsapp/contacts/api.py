@@ -4,11 +4,15 @@ from __future__ import annotations
 from flask import abort, request
 from flask_login import current_user
 
+from .. import validation
 from ..api import api_error, bp, json_body
+from ..api_helpers import Fields
 from ..associations.models import Association
 from ..extensions import db
+from ..i18n import gettext as _
 from ..permissions import Action, association_ids_for
 from . import importing, services
+from .forms import TEXT_LIMITS
 from .models import Contact
 
 
@@ -27,13 +31,14 @@ def contact_json(contact: Contact, visible: set[int] | None) -> dict:
 def _load(contact_id: int, action: Action) -> Contact:
     contact = db.session.get(Contact, contact_id)
     if contact is None:
-        abort(api_error(404, "not_found", "No such contact."))
+        abort(api_error(404, "not_found", _("No such contact.")))
     if not services.can_access(current_user, contact, action):
-        abort(api_error(403, "forbidden", "You have no role in this contact's associations."))
+        abort(api_error(403, "forbidden", _("You have no role in this contact's associations.")))
     return contact
 
 
 def _data(body: dict, contact: Contact | None) -> services.ContactData:
+    fields = Fields()
     slugs = body.get("associations")
     if slugs is None:
         association_ids = [a.id for a in contact.associations] if contact else []
@@ -41,20 +46,31 @@ def _data(body: dict, contact: Contact | None) -> services.ContactData:
         if allowed is not None:
             association_ids = [a for a in association_ids if a in allowed]
     else:
-        if not isinstance(slugs, list):
-            abort(api_error(400, "invalid", "associations must be a list of slugs."))
+        if not isinstance(slugs, list) or not all(isinstance(s, str) and len(s) <= 200 for s in slugs):
+            abort(api_error(400, "invalid", _("associations must be a list of slugs."),
+                            fields={"associations": _("associations must be a list of slugs.")}))
         found = {a.slug: a.id for a in db.session.query(Association).filter(Association.slug.in_(slugs))}
         unknown = [s for s in slugs if s not in found]
         if unknown:
-            abort(api_error(400, "unknown_association", f"Unknown association: {', '.join(map(str, unknown))}"))
+            message = _("Unknown association: %(slugs)s", slugs=", ".join(unknown))
+            abort(api_error(400, "unknown_association", message, fields={"associations": message}))
         association_ids = [found[s] for s in slugs]
     current = {name: getattr(contact, name) for name in ("full_name", "email", "phone", "country", "place",
                                                        "timezone", "language", "notes")} if contact else {}
-    fields = {name: str(body.get(name, current.get(name, default)) or "")
-              for name, default in (("full_name", ""), ("email", ""), ("phone", ""), ("country", ""), ("place", ""),
-                                    ("timezone", "Asia/Ho_Chi_Minh"), ("language", "vi"), ("notes", ""))}
+    values = {}
+    for name, default in (("full_name", ""), ("email", ""), ("phone", ""), ("country", ""), ("place", ""),
+                          ("timezone", "Asia/Ho_Chi_Minh"), ("language", "vi"), ("notes", "")):
+        value = body.get(name, current.get(name, default))
+        values[name] = fields.check(name, validation.text, value, max_length=TEXT_LIMITS[name],
+                                    multiline=name == "notes") or ""
     tags = body.get("tags", contact.tag_names if contact else [])
-    return services.ContactData(**fields, tags=services.clean_tags(tags), association_ids=association_ids)
+    if not isinstance(tags, (list, str)) or (isinstance(tags, list) and not all(isinstance(t, str) for t in tags)):
+        fields.refuse("tags", _("tags must be a list of strings."))
+    else:
+        for tag in ([tags] if isinstance(tags, str) else tags):
+            fields.check("tags", validation.text, tag, max_length=TEXT_LIMITS["tags"])
+    fields.done()
+    return services.ContactData(**values, tags=services.clean_tags(tags), association_ids=association_ids)
 
 
 def _save(contact: Contact | None, status: int):
@@ -86,18 +102,27 @@ def list_contacts():
         - {name: limit, in: query, schema: {type: integer, maximum: 500, default: 50}}
       responses:
         200:
-          description: "{items: [contact], next_cursor: string|null}"
+          description: "A page of contacts; next_cursor is null on the last page"
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items, next_cursor]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/Contact"}}
+                  next_cursor: {type: string, nullable: true}
+        404: {description: Unknown association}
     """
     args = request.args.to_dict()
     if args.get("association"):
         association = db.session.query(Association).filter_by(slug=args["association"]).one_or_none()
         if association is None:
-            return api_error(404, "not_found", "Unknown association.")
+            return api_error(404, "not_found", _("Unknown association."))
         args["association"] = str(association.id)
     try:
         limit = max(1, min(int(request.args.get("limit", services.PAGE_SIZE)), 500))
     except ValueError:
-        return api_error(400, "invalid", "limit must be a number.")
+        return api_error(400, "invalid", _("limit must be a number."), fields={"limit": _("limit must be a number.")})
     flt = services.DirectoryFilter.from_args(args)
     contacts, next_cursor = services.page(current_user, flt, request.args.get("cursor"), limit)
     visible = association_ids_for(current_user, Action.VIEW)
@@ -114,7 +139,7 @@ def get_contact(contact_id: int):
       parameters:
         - {name: contact_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The contact}
+        200: {description: The contact, schema: Contact}
         403: {description: Not linked to an association of the caller}
         404: {description: Unknown contact}
     """
@@ -131,6 +156,7 @@ def create_contact():
       requestBody:
         content:
           application/json:
+            example: {full_name: "Nguyễn Thị Lan", email: "lan@example.vn", language: vi, associations: [viet-nhat]}
             schema:
               type: object
               required: [full_name, email, associations]
@@ -146,7 +172,7 @@ def create_contact():
                 tags: {type: array, items: {type: string}}
                 associations: {type: array, items: {type: string}, description: "Slugs the caller manages"}
       responses:
-        201: {description: The new contact}
+        201: {description: The new contact, schema: Contact}
         400: {description: "Invalid data (message says why)"}
     """
     return _save(None, 201)
@@ -166,7 +192,7 @@ def update_contact(contact_id: int):
           application/json:
             schema: {type: object, description: "Any field of POST /contacts"}
       responses:
-        200: {description: The contact}
+        200: {description: The contact, schema: Contact}
         400: {description: Invalid data}
         403: {description: Not linked to an association the caller manages}
     """
@@ -192,21 +218,21 @@ def import_contacts():
                 dry_run: {type: boolean, description: "Check only; write nothing"}
                 valid_only: {type: boolean, description: "Import the valid rows even if others have errors"}
       responses:
-        200: {description: "{dry_run, counts, imported, errors: [{row, column, message}]}"}
+        200: {description: "dry_run, counts, imported, errors (each: row, column, message)", schema: ContactImport}
         400: {description: "Not a readable spreadsheet"}
         413: {description: "File too large"}
         422: {description: "Rows have errors and valid_only was not set: nothing imported"}
     """
     upload = request.files.get("file")
     if upload is None:
-        return api_error(400, "missing_file", "Send the spreadsheet in the multipart field 'file'.")
+        return api_error(400, "missing_file", _("Send the spreadsheet in the multipart field 'file'."))
     association = None
     if request.form.get("association"):
         association = db.session.query(Association).filter_by(slug=request.form["association"]).one_or_none()
         if association is None:
-            return api_error(400, "unknown_association", "Unknown association.")
+            return api_error(400, "unknown_association", _("Unknown association."))
         if not services.can_access_association(current_user, association):
-            return api_error(403, "forbidden", "You do not manage this association.")
+            return api_error(403, "forbidden", _("You do not manage this association."))
     flag = lambda name: request.form.get(name, "").lower() in ("1", "true", "yes", "on")  # noqa: E731
     try:
         result = importing.check_file(upload.filename or "", upload.read(), current_user, association)

@@ -2,10 +2,17 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Optional
 
+from .. import validation
 from ..associations.forms import validate_timezone
 from ..i18n import lazy_gettext as _l
+from ..validation import Check
+
+# Characters per field (the columns' lengths; notes and tags: the form's bounds), for the form and the API.
+TEXT_LIMITS = {"full_name": 200, "email": 254, "phone": 50, "country": 100, "place": 200, "timezone": 64,
+               "language": 5, "notes": 5000, "tags": 500}
+
 
 
 def _strip(value):
@@ -16,19 +23,24 @@ LANGUAGE_CHOICES = [("vi", "Tiếng Việt"), ("en", "English")]
 
 
 class ContactForm(FlaskForm):
-    full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the full name.")), Length(max=200)],
+    full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the full name.")),
+                                                         Check(validation.text, max_length=TEXT_LIMITS["full_name"])],
                             filters=[_strip])
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter the e-mail address.")),
-                                                Email(_l("This is not a valid e-mail address.")), Length(max=254)],
+                                                Check(validation.text, max_length=TEXT_LIMITS["email"]),
+                                                Email(_l("This is not a valid e-mail address."))],
                        filters=[_strip])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
-    country = StringField(_l("Country"), validators=[Optional(), Length(max=100)])
-    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Check(validation.text, max_length=TEXT_LIMITS["phone"])])
+    country = StringField(_l("Country"), validators=[Optional(),
+                                                     Check(validation.text, max_length=TEXT_LIMITS["country"])])
+    place = StringField(_l("Place"), validators=[Optional(), Check(validation.text, max_length=TEXT_LIMITS["place"])])
     timezone = StringField(_l("Time zone"), default="Asia/Ho_Chi_Minh", validators=[DataRequired(), validate_timezone])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="vi")
     association_ids = SelectMultipleField(_l("Associations"), coerce=int)
-    tags = StringField(_l("Tags"), description=_l("Separated by semicolons."), validators=[Optional(), Length(max=500)])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    tags = StringField(_l("Tags"), description=_l("Separated by semicolons."),
+                       validators=[Optional(), Check(validation.text, max_length=TEXT_LIMITS["tags"])])
+    notes = TextAreaField(_l("Notes"), validators=[
+        Optional(), Check(validation.text, max_length=TEXT_LIMITS["notes"], multiline=True)])
 
 
 class ImportForm(FlaskForm):

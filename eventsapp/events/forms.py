@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
+from .. import validation
 from ..associations.forms import validate_timezone
 from ..i18n import lazy_gettext as _l
 from ..timeutils import timezone_choices
+from ..validation import Check
 from .models import EventKind, Visibility
 
 KIND_LABELS = {
@@ -22,6 +24,7 @@ KIND_LABELS = {
 }
 VISIBILITY_LABELS = {Visibility.PUBLIC: _l("Public"), Visibility.INVITE_ONLY: _l("Invite only")}
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+DESCRIPTION_MAX = 100_000  # characters of Markdown; the API's bound too
 
 
 class WholeNumberField(IntegerField):
@@ -49,27 +52,30 @@ class EventForm(FlaskForm):
     campaign_id = SelectField(_l("Campaign"), coerce=int, validate_choice=False, default=0)
     kind = SelectField(_l("Kind"), choices=[(k.value, v) for k, v in KIND_LABELS.items()], default="meeting")
     title_vi = StringField(_l("Title in Vietnamese"), validators=[DataRequired(_l("Enter the Vietnamese title.")),
-                                                                Length(max=300)])
-    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=300)])
-    description_vi = TextAreaField(_l("Description in Vietnamese (Markdown)"), validators=[Optional()])
-    description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[Optional()])
+                                                                Check(validation.text, max_length=300)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Check(validation.text, max_length=300)])
+    description_vi = TextAreaField(_l("Description in Vietnamese (Markdown)"), validators=[
+        Optional(), Check(validation.text, max_length=DESCRIPTION_MAX, multiline=True)])
+    description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[
+        Optional(), Check(validation.text, max_length=DESCRIPTION_MAX, multiline=True)])
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, default="Asia/Ho_Chi_Minh",
                            validators=[DataRequired(), validate_timezone])
     starts_local = LocalTimeField(_l("Starts (in the event's time zone)"), format=LOCAL_FORMATS,
-                                      validators=[DataRequired(_l("Enter the start."))])
+                                  validators=[DataRequired(_l("Enter the start.")), Check(validation.moment)])
     ends_local = LocalTimeField(_l("Ends (in the event's time zone)"), format=LOCAL_FORMATS,
-                                    validators=[DataRequired(_l("Enter the end."))])
+                                validators=[DataRequired(_l("Enter the end.")), Check(validation.moment)])
     all_day = BooleanField(_l("All-day event (the times are ignored)"))
-    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=300)])
-    venue_address = StringField(_l("Venue address"), validators=[Optional(), Length(max=500)])
-    online_url = URLField(_l("Online link (for guests abroad)"),
-                          validators=[Optional(), URL(message=_l("This is not a valid web address.")), Length(max=500)])
+    venue_name = StringField(_l("Venue"), validators=[Optional(), Check(validation.text, max_length=300)])
+    venue_address = StringField(_l("Venue address"), validators=[Optional(), Check(validation.text, max_length=500)])
+    online_url = URLField(_l("Online link (for guests abroad)"), validators=[Optional(), Check(validation.url)])
     capacity = WholeNumberField(_l("Capacity"), validators=[
-        Optional(), NumberRange(min=1, message=_l("The capacity must be a positive number."))])
+        Optional(), NumberRange(min=1, message=_l("The capacity must be a positive number.")),
+        Check(validation.integer, minimum=1, maximum=validation.MAX_CAPACITY)])
     max_guests = WholeNumberField(_l("Guests an invitee may bring"), default=0, validators=[
-        Optional(), NumberRange(min=0, max=20, message=_l("Between 0 and 20 guests."))])
+        Optional(), NumberRange(min=0, max=validation.MAX_GUESTS, message=_l("Between 0 and 20 guests.")),
+        Check(validation.integer, minimum=0, maximum=validation.MAX_GUESTS)])
     rsvp_deadline_local = LocalTimeField(_l("Reply by (in the event's time zone)"), format=LOCAL_FORMATS,
-                                             validators=[Optional()])
+                                             validators=[Optional(), Check(validation.moment)])
     visibility = SelectField(_l("Visibility"), choices=[(v.value, label) for v, label in VISIBILITY_LABELS.items()],
                              default="invite_only")
 
@@ -93,9 +99,10 @@ class EventForm(FlaskForm):
 class HonoreeForm(FlaskForm):
     contact_email = StringField(_l("Contact (e-mail)"), validators=[DataRequired(_l("Enter the contact's e-mail."))])
     award = StringField(_l("Award"), default="Giấy khen", validators=[DataRequired(_l("Enter the award.")),
-                                                                     Length(max=200)])
-    citation = TextAreaField(_l("Citation"), validators=[Optional(), Length(max=2000)])
+                                                                     Check(validation.text, max_length=200)])
+    citation = TextAreaField(_l("Citation"), validators=[Optional(),
+                                                         Check(validation.text, max_length=2000, multiline=True)])
 
 
 class CancelForm(FlaskForm):
-    reason = StringField(_l("Reason (told to invitees)"), validators=[Optional(), Length(max=300)])
+    reason = StringField(_l("Reason (told to invitees)"), validators=[Optional(), Check(validation.text, max_length=300)])

@@ -1,25 +1,48 @@
-"""API: the invitees of an event, sending their invitations, and the progress of a send."""
+"""API: the invitees of an event (with their invitation e-mail's state), sending their invitations, the
+progress of a send, and answers recorded by organisers."""
 from __future__ import annotations
 
 from flask import request
+from flask_login import current_user
 from sqlalchemy import select
 
+from .. import links, validation
 from ..api import api_error, bp, json_body
+from ..api_helpers import Fields
 from ..events.access import load_event
 from ..extensions import db
-from ..mail.models import OutboxMessage
-from ..permissions import Action, authorize
+from ..i18n import gettext as _
+from ..mail.models import MessageKind, MessageState, OutboxMessage
+from ..permissions import Action, authorize, can
 from . import services
+from .models import Invitation, InvitationStatus
 
 
-def invitation_json(invitation) -> dict:
-    return {
+def invitation_json(invitation, mail: OutboxMessage | None = None, organiser: bool = False) -> dict:
+    """An invitation; `mail` (its latest invitation e-mail) gives its sending state, and for organisers the
+    invitee's RSVP link and personal calendar feed are added (both are keys to the invitee's answers)."""
+    body = {
         "id": invitation.id, "contact_id": invitation.contact_id, "email": invitation.contact.email,
         "full_name": invitation.contact.full_name, "status": invitation.status.value, "guests": invitation.guests,
         "comment": invitation.comment, "is_honoree": invitation.is_honoree,
         "answered_at": invitation.answered_at.isoformat() if invitation.answered_at else None,
         "revoked": invitation.revoked_at is not None,
+        "mail": None if mail is None else {
+            "state": mail.state.value, "delivered": mail.state == MessageState.SENT, "attempts": mail.attempts,
+            "last_error": mail.last_error, "sent_at": mail.sent_at.isoformat() if mail.sent_at else None},
     }
+    if organiser:
+        body["rsvp_url"] = links.rsvp_url(invitation)
+        body["personal_feed_url"] = links.personal_feed_url(invitation.contact)
+    return body
+
+
+def _items(event, invitations) -> list[dict]:
+    """The invitations of `event` as JSON, with their invitation e-mail's state, in two queries."""
+    invitations = list(invitations)
+    mails = services.last_messages([i.id for i in invitations], kinds=(MessageKind.INVITATION,))
+    organiser = can(current_user, Action.MANAGE, event.association_id)
+    return [invitation_json(i, mails.get(i.id), organiser) for i in invitations]
 
 
 def _list_of(data: dict, key: str, kind):
@@ -39,20 +62,21 @@ def list_invitations(event_id: int):
       parameters:
         - {name: event_id, in: path, required: true, schema: {type: integer}}
         - {name: status, in: query, schema: {type: string, enum: [pending, accepted, tentative, declined, waitlisted, revoked]}}
-        - {name: q, in: query, description: name or e-mail, without diacritics if you like, schema: {type: string}}
+        - {name: q, in: query, description: "name or e-mail, without diacritics if you like", schema: {type: string}}
         - {name: limit, in: query, schema: {type: integer, default: 500, maximum: 5000}}
         - {name: offset, in: query, schema: {type: integer, default: 0}}
       responses:
-        200: {description: "{items: [invitation], counts: {status: n}}"}
+        200: {description: "The invitations (each with its invitation e-mail's state in `mail`; for organisers its
+          rsvp_url and personal_feed_url) and the counts by status", schema: InvitationPage}
         403: {description: No role in the event's association}
         404: {description: Unknown event}
     """
     event = load_event(event_id, Action.VIEW)
     limit = min(max(request.args.get("limit", 500, type=int) or 500, 1), 5000)
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    offset = min(max(request.args.get("offset", 0, type=int) or 0, 0), validation.INT_MAX)
     query = services.invitation_query([event.id], status=request.args.get("status", ""), search=request.args.get("q", ""))
     rows = db.session.scalars(query.limit(limit).offset(offset)).unique()
-    return {"items": [invitation_json(i) for i in rows], "counts": services.status_counts([event.id])}
+    return {"items": _items(event, rows), "counts": services.status_counts([event.id])}
 
 
 @bp.post("/events/<int:event_id>/invitations")
@@ -68,6 +92,7 @@ def add_invitations(event_id: int):
         required: true
         content:
           application/json:
+            example: {emails: ["lan@example.vn"], tags: [], contact_ids: []}
             schema:
               type: object
               properties:
@@ -79,16 +104,29 @@ def add_invitations(event_id: int):
                 contact_ids: {type: array, items: {type: integer}}
                 emails: {type: array, items: {type: string}}
       responses:
-        201: {description: "{added, already_invited, opted_out, archived, unknown_emails, honorees}"}
+        201: {description: "Counts: added, already_invited, opted_out, archived, unknown_emails, honorees", schema: InviteesAdded}
         400: {description: Invalid body or no criteria}
         403: {description: Not an organiser of the event's association}
+        409: {description: The event no longer takes invitees (cancelled or over)}
     """
     event = load_event(event_id, Action.MANAGE)
     data = json_body()
     tags, ids, emails = _list_of(data, "tags", str), _list_of(data, "contact_ids", int), _list_of(data, "emails", str)
     association_id = data.get("association_id")
     if tags is None or ids is None or emails is None or (association_id is not None and not isinstance(association_id, int)):
-        return api_error(400, "invalid_criteria", "tags, contact_ids and emails are lists; association_id an integer.")
+        return api_error(400, "invalid_criteria", _("tags, contact_ids and emails are lists; association_id an integer."))
+    fields = Fields()
+    for contact_id in ids:
+        fields.check("contact_ids", validation.identifier, contact_id)
+    if association_id is not None:
+        fields.check("association_id", validation.identifier, association_id)
+    for email in emails:
+        fields.check("emails", validation.text, email, max_length=254)
+    for tag in tags:
+        fields.check("tags", validation.text, tag, max_length=60)
+    for key, max_length in (("country", 100), ("language", 5)):
+        fields.check(key, validation.text, data.get(key) or "", max_length=max_length)
+    fields.done()
     if association_id:
         authorize(Action.VIEW, association_id)
     criteria = services.Criteria(
@@ -97,7 +135,7 @@ def add_invitations(event_id: int):
         emails=[e.strip().lower() for e in emails],
     )
     if criteria.is_empty:
-        return api_error(400, "no_criteria", "Give at least one filter, contact id or e-mail address.")
+        return api_error(400, "no_criteria", _("Give at least one filter, contact id or e-mail address."))
     try:
         result = services.add_invitees(event, criteria)
     except services.InvitationError as error:
@@ -117,7 +155,7 @@ def send_invitations(event_id: int):
       parameters:
         - {name: event_id, in: path, required: true, schema: {type: integer}}
       responses:
-        202: {description: "{send_id, queued, progress_url}"}
+        202: {description: "The send's id, the messages queued and where to follow it", schema: SendQueued}
         409: {description: The event is cancelled or over}
     """
     event = load_event(event_id, Action.MANAGE)
@@ -142,12 +180,63 @@ def send_progress(event_id: int, send_id: str):
         - {name: event_id, in: path, required: true, schema: {type: integer}}
         - {name: send_id, in: path, required: true, schema: {type: string}}
       responses:
-        200: {description: "{queued, sending, sent, failed, total}"}
+        200: {description: "Messages by state: queued, sending, sent, failed, total", schema: SendProgress}
         404: {description: No such send for this event}
     """
     event = load_event(event_id, Action.VIEW)
     found = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.send_id == send_id,
                                                              OutboxMessage.event_id == event.id).limit(1))
     if found is None:
-        return api_error(404, "unknown_send", "No such send for this event.")
+        return api_error(404, "unknown_send", _("No such send for this event."))
     return services.send_progress(send_id)
+
+
+@bp.post("/events/<int:event_id>/invitations/<int:invitation_id>/answer")
+def record_answer(event_id: int, invitation_id: int):
+    """Record an invitee's answer taken by an organiser (by phone, in person), by the RSVP page's rules:
+    capacity (a full event waitlists an acceptance), freed seats promote waiters, a confirmation e-mail.
+    ---
+    post:
+      summary: Record an answer for an invitee
+      tags: [invitations]
+      parameters:
+        - {name: event_id, in: path, required: true, schema: {type: integer}}
+        - {name: invitation_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            example: {status: accepted, guests: 1, comment: "Trả lời qua điện thoại"}
+            schema:
+              type: object
+              required: [status]
+              properties:
+                status: {type: string, enum: [accepted, tentative, declined]}
+                guests: {type: integer, minimum: 0, maximum: 20, default: 0, description: "with accepted; at most the event's max_guests"}
+                comment: {type: string, maxLength: 2000}
+      responses:
+        200: {description: "The invitation; status is waitlisted when the event was full", schema: Invitation}
+        400: {description: "Bad status, guests or comment (error.fields)"}
+        403: {description: Not an organiser of the event's association}
+        404: {description: "Unknown event, or no such invitation to it"}
+        409: {description: "Answers are closed (cancelled, past, deadline) or the invitation is revoked"}
+    """
+    event = load_event(event_id, Action.MANAGE)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.event_id != event.id:
+        return api_error(404, "not_found", _("No such invitation to this event."))
+    data = json_body()
+    fields = Fields()
+    if data.get("status") not in {s.value for s in services.ANSWERS}:
+        fields.refuse("status", _("Choose accepted, tentative or declined."))
+    guests = fields.check("guests", validation.integer, data.get("guests", 0) or 0, minimum=0,
+                          maximum=event.max_guests) or 0
+    comment = fields.check("comment", validation.text, data.get("comment", ""), max_length=2000, multiline=True)
+    fields.done()
+    try:
+        answered = services.answer(invitation, InvitationStatus(data["status"]), guests, comment or "")
+    except services.InvitationError as error:
+        db.session.rollback()
+        return api_error(409, "answer_refused", str(error.message))
+    db.session.commit()
+    return _items(event, [answered])[0]

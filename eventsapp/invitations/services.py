@@ -528,12 +528,14 @@ def invitation_query(event_ids: list[int], *, status: str = "", honoree: str = "
     return query.order_by(Contact.sort_key, Contact.id, Invitation.event_id)
 
 
-def last_messages(invitation_ids: list[int]) -> dict[int, OutboxMessage]:
-    """The latest outbox row of each invitation (state shown in the table), one query."""
+def last_messages(invitation_ids: list[int], kinds: tuple[MessageKind, ...] = ()) -> dict[int, OutboxMessage]:
+    """The latest outbox row of each invitation (of one of `kinds`, if given), one query."""
     if not invitation_ids:
         return {}
-    latest = (select(func.max(OutboxMessage.id)).where(OutboxMessage.invitation_id.in_(invitation_ids))
-              .group_by(OutboxMessage.invitation_id))
+    latest = select(func.max(OutboxMessage.id)).where(OutboxMessage.invitation_id.in_(invitation_ids))
+    if kinds:
+        latest = latest.where(OutboxMessage.kind.in_(kinds))
+    latest = latest.group_by(OutboxMessage.invitation_id)
     result: dict[int, OutboxMessage] = {}
     for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(latest))):
         result[message.invitation_id] = message

@@ -1,9 +1,13 @@
 """API: an event's reminder rules under /api/v1/events/<id>/reminders."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort
 
+from .. import validation
 from ..api import api_error, bp, json_body
+from ..api_helpers import Fields
 from ..events.access import load_event
 from ..extensions import db
 from ..permissions import Action
@@ -31,6 +35,22 @@ def rule_json(rule: ReminderRule, sent: dict | None = None) -> dict:
     }
 
 
+def _checked(data: dict) -> dict:
+    """The body with its free text and fixed time checked by `eventsapp.validation` (the service checks the rule)."""
+    fields = Fields()
+    for name in ("message_vi", "message_en"):
+        if isinstance(data.get(name), str):
+            fields.check(name, validation.text, data[name], multiline=True)
+    if isinstance(data.get("absolute_at"), str) and data["absolute_at"]:
+        try:
+            fields.check("absolute_at", validation.moment,
+                         datetime.fromisoformat(data["absolute_at"].replace("Z", "+00:00")))
+        except ValueError:
+            pass  # not a time at all: the service says so
+    fields.done()
+    return data
+
+
 def _refused(error: services.ReminderError):
     db.session.rollback()
     return api_error(400, "invalid_rule", str(error))
@@ -47,7 +67,8 @@ def list_reminders(event_id: int):
         - {name: event_id, in: path, required: true, schema: {type: integer}}
       responses:
         200:
-          description: "{items: [rule]}; a rule has kind (reminder|thank_you), anchor (start|end|absolute),
+          schema: [ReminderRule]
+          description: "The rules; a rule has kind (reminder|thank_you), anchor (start|end|absolute),
             offset_minutes (negative = before), absolute_at, audience, message_vi, message_en, fire_at (UTC),
             fired_at, skipped_at, skip_reason, sent_count and messages (outbox rows by state)"
         403: {description: No role in the event's association}
@@ -71,6 +92,7 @@ def create_reminder(event_id: int):
         required: true
         content:
           application/json:
+            example: {kind: reminder, anchor: start, offset_minutes: -1440, audience: [accepted, tentative]}
             schema:
               type: object
               properties:
@@ -82,13 +104,13 @@ def create_reminder(event_id: int):
                 message_vi: {type: string}
                 message_en: {type: string}
       responses:
-        201: {description: The new rule}
+        201: {description: The new rule, schema: ReminderRule}
         400: {description: The rule makes no sense (the message says why)}
         403: {description: May not manage the event's association}
     """
     event = load_event(event_id, Action.MANAGE)
     try:
-        rule = services.create_rule(services.parse_values(json_body()), event=event)
+        rule = services.create_rule(services.parse_values(_checked(json_body())), event=event)
     except services.ReminderError as error:
         return _refused(error)
     db.session.commit()
@@ -118,8 +140,8 @@ def update_reminder(event_id: int, rule_id: int):
           application/json:
             schema: {type: object, description: "the fields of POST /events/{event_id}/reminders"}
       responses:
-        200: {description: The changed rule}
-        400: {description: Already sent, or the rule makes no sense}
+        200: {description: The changed rule, schema: ReminderRule}
+        400: {description: "Already sent, or the rule makes no sense"}
         404: {description: Unknown event or rule}
     put:
       summary: Change a reminder rule
@@ -128,12 +150,12 @@ def update_reminder(event_id: int, rule_id: int):
         - {name: event_id, in: path, required: true, schema: {type: integer}}
         - {name: rule_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: The changed rule}
-        400: {description: Already sent, or the rule makes no sense}
+        200: {description: The changed rule, schema: ReminderRule}
+        400: {description: "Already sent, or the rule makes no sense"}
     """
     rule = _rule_or_404(event_id, rule_id)
     try:
-        services.update_rule(rule, services.parse_values(json_body(), base=services.RuleValues.of(rule)))
+        services.update_rule(rule, services.parse_values(_checked(json_body()), base=services.RuleValues.of(rule)))
     except services.ReminderError as error:
         return _refused(error)
     db.session.commit()

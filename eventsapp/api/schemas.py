@@ -1,0 +1,112 @@
+"""The response schemas of the OpenAPI document (components/schemas), and the errors every operation lists.
+
+A docstring names a schema in a response with the shorthand `schema: Event` (or `schema: [Event]`
+for `{items: [Event]}`); `eventsapp.api.views.build_spec` turns it into JSON content and adds the
+error responses every operation can give (400, 401, 403, 404; 413 when it takes a body).
+"""
+from __future__ import annotations
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+NSTR = {"type": "string", "nullable": True}
+NINT = {"type": "integer", "nullable": True}
+TIME = {"type": "string", "nullable": True, "description": "ISO 8601 with offset"}
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+
+
+def obj(properties: dict, required: list[str] | None = None, **extra) -> dict:
+    """An object schema; every listed property is required unless `required` says otherwise."""
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required, **extra}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def items_of(name: str, **more) -> dict:
+    return obj({"items": {"type": "array", "items": ref(name)}, **more})
+
+
+PROGRESS = obj({"queued": INT, "sending": INT, "sent": INT, "failed": INT, "total": INT,
+                "done": {"type": "boolean", "description": "nothing left queued or sending"}},
+               required=["queued", "sending", "sent", "failed", "total"])
+MAIL_STATE = obj({"kind": STR, "recipient": STR, "state": {"type": "string", "enum": [
+    "queued", "sending", "sent", "failed"]}, "attempts": INT, "last_error": STR, "sent_at": TIME,
+    "id": INT, "invitation_id": NINT, "contact_id": NINT, "send_id": NSTR, "created_at": TIME},
+    required=["kind", "recipient", "state", "attempts", "last_error", "sent_at"])
+
+SCHEMAS: dict[str, dict] = {
+    "Error": obj({"error": obj({"code": STR, "message": STR,
+                                "fields": {"type": "object", "additionalProperties": STR}})}),
+    "Association": obj({"id": INT, "slug": STR, "kind": STR, "name_vi": STR, "name_en": STR, "parent": NSTR,
+                        "founded_on": NSTR, "timezone": STR}),
+    "Honoree": obj({"contact_id": INT, "full_name": STR, "award": STR, "citation": STR}),
+    "Event": obj({
+        "id": INT, "slug": STR, "uid": STR, "sequence": INT, "association": STR, "campaign_id": NINT,
+        "title_vi": STR, "title_en": STR, "description_vi": STR, "description_en": STR, "kind": STR,
+        "timezone": STR, "starts_at": TIME, "ends_at": TIME, "all_day": BOOL, "venue_name": STR,
+        "venue_address": STR, "online_url": STR, "capacity": NINT, "max_guests": INT, "rsvp_deadline": TIME,
+        "visibility": {"type": "string", "enum": ["public", "invite_only"]},
+        "status": {"type": "string", "enum": ["draft", "published", "cancelled"]},
+        "published_at": TIME, "cancelled_at": TIME, "honorees": {"type": "array", "items": ref("Honoree")},
+        "changes": {"type": "array", "items": STR, "description": "PATCH only: the kinds of change recorded"}},
+        required=["id", "slug", "uid", "sequence", "association", "title_vi", "timezone", "starts_at", "ends_at",
+                  "visibility", "status"]),
+    "Campaign": obj({
+        "id": INT, "slug": STR, "association": STR, "title_vi": STR, "title_en": STR, "kind": STR,
+        "description_vi": STR, "description_en": STR, "starts_on": NSTR, "ends_on": NSTR,
+        "tet": {"type": "string", "nullable": True, "description": "Tết Nguyên đán of a Tết campaign's year"},
+        "status": STR, "event_ids": {"type": "array", "items": INT}}),
+    "Contact": obj({
+        "id": INT, "full_name": STR, "email": STR, "phone": STR, "country": STR, "place": STR, "timezone": STR,
+        "language": STR, "notes": STR, "tags": {"type": "array", "items": STR},
+        "associations": {"type": "array", "items": STR}, "opted_out_at": TIME, "archived_at": TIME,
+        "updated_at": TIME}),
+    "ContactImport": obj({"dry_run": BOOL, "counts": {"type": "object"}, "imported": {"type": "object", "nullable": True},
+                          "errors": {"type": "array", "items": {"type": "object"}}}),
+    "MailState": MAIL_STATE,
+    "Invitation": obj({
+        "id": INT, "contact_id": INT, "email": STR, "full_name": STR,
+        "status": {"type": "string", "enum": ["pending", "accepted", "tentative", "declined", "waitlisted"]},
+        "guests": INT, "comment": STR, "is_honoree": BOOL, "answered_at": TIME, "revoked": BOOL,
+        "mail": {"type": "object", "nullable": True, "description": "the latest invitation e-mail: its state",
+                 "properties": {"state": {"type": "string", "enum": ["queued", "sending", "sent", "failed"]},
+                                "delivered": BOOL, "attempts": INT, "last_error": STR, "sent_at": TIME}},
+        "rsvp_url": {"type": "string", "description": "organisers: the invitee's RSVP link"},
+        "personal_feed_url": {"type": "string", "description": "organisers: the invitee's personal calendar feed"}},
+        required=["id", "contact_id", "email", "full_name", "status", "guests", "comment", "is_honoree",
+                  "answered_at", "revoked"]),
+    "InvitationPage": obj({"items": {"type": "array", "items": ref("Invitation")}, "counts": COUNTS}),
+    "InviteesAdded": {"type": "object", "additionalProperties": True},
+    "SendQueued": obj({"send_id": STR, "queued": INT, "progress_url": STR}),
+    "SendProgress": PROGRESS,
+    "MessagePage": obj({"items": {"type": "array", "items": ref("MailState")}, "counts": PROGRESS,
+                        "next_cursor": NSTR}),
+    "ReminderRule": obj({
+        "id": INT, "kind": STR, "anchor": STR, "offset_minutes": NINT, "absolute_at": TIME,
+        "audience": {"type": "array", "items": STR}, "message_vi": STR, "message_en": STR,
+        "inherited_from": NSTR, "fire_at": TIME, "fired_at": TIME, "skipped_at": TIME, "skip_reason": NSTR,
+        "sent_count": INT, "messages": COUNTS}, required=["id", "kind", "anchor", "audience", "fire_at"]),
+    "CheckInContact": obj({"id": INT, "full_name": STR, "email": STR, "country": STR, "language": STR}),
+    "CheckIn": obj({
+        "id": INT, "event_id": INT, "contact": ref("CheckInContact"), "invitation_id": NINT, "status": NSTR,
+        "is_honoree": BOOL, "guests": INT, "walk_in": BOOL, "checked_in_at": STR, "checked_in_by": NSTR,
+        "undone_at": TIME}),
+    "Attendance": obj({"counts": COUNTS, "totals": {"type": "object"}, "by_country": {"type": "object"},
+                       "by_language": {"type": "object"}}),
+    "ScannedCode": obj({"event_id": INT, "invitation_id": INT, "status": STR, "guests": INT, "is_honoree": BOOL,
+                        "contact": ref("CheckInContact"), "check_in": {"allOf": [ref("CheckIn")], "nullable": True}}),
+    "AssociationFeeds": obj({"association": STR, "public_url": STR, "public_with_branches_url": STR,
+                             "private_url": STR, "private_with_branches_url": STR, "webcal_private_url": STR}),
+}
+
+# Every operation can answer these; each is an Error.
+COMMON_ERRORS = {
+    "400": "Invalid request: bad characters, bad JSON or bad values (error.fields names each field)",
+    "401": "Missing, unknown or revoked bearer token",
+    "403": "The caller's roles do not allow this",
+    "404": "Unknown object (an id beyond the integer range is unknown too)",
+}
+BODY_ERRORS = {"413": "Request body too large"}

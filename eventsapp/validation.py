@@ -1,0 +1,193 @@
+"""One validation per field, shared by the WTForms forms and the JSON API.
+
+The checkers (`text`, `url`, `integer`, `year`, `moment`, `day`) take a value and return it
+cleaned, or raise `Invalid` with a message in the reader's language. Forms use them through
+`Check` (a WTForms validator); API schemas call them directly and collect the messages per field.
+`init_app` adds what applies to every request: ids in URLs within the database's integer range
+(a larger one is a 404, as for an id that does not exist), and no NUL or control character in
+the path, the query string, form fields or a JSON body (nor JSON nested beyond reason): a 400.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from flask import Flask, request
+from werkzeug.routing import IntegerConverter
+from wtforms.validators import ValidationError
+
+from .i18n import gettext as _
+
+INT_MAX = 2**31 - 1            # PostgreSQL `integer`: every id column and count
+MAX_CAPACITY = 100_000         # seats of one event
+MAX_GUESTS = 20                # guests one invitee may bring (the event form's bound)
+YEAR_MIN, YEAR_MAX = 1900, 2199  # the lunar calendar's table and any plausible event
+MAX_JSON_DEPTH = 20
+URL_MAX = 500
+
+# Tab, line feed and carriage return are text in a multi-line field; every other C0 control
+# character and DEL is refused (NUL cannot even be stored by PostgreSQL).
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Invalid(ValueError):
+    """A value a person sent is not acceptable; `message` says why, in their language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def text(value, *, max_length: int | None = None, multiline: bool = False, required: bool = False) -> str:
+    """A string without control characters (multi-line: tab and line breaks allowed), at most `max_length`."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid(_("Must be text."))
+    if (_CONTROL_MULTILINE if multiline else _CONTROL_LINE).search(value):
+        raise Invalid(_("Contains a control character (such as NUL); remove it."))
+    if max_length is not None and len(value) > max_length:
+        raise Invalid(_("At most %(count)s characters.", count=max_length))
+    if required and not value.strip():
+        raise Invalid(_("Required."))
+    return value
+
+
+def url(value) -> str:
+    """An http or https address with a host (empty allowed), at most 500 characters."""
+    value = text(value, max_length=URL_MAX).strip()
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in value:
+        raise Invalid(_("Enter a web address starting with http:// or https://."))
+    return value
+
+
+def integer(value, *, minimum: int = 0, maximum: int = INT_MAX) -> int:
+    """A whole number (not a boolean, not a string) between `minimum` and `maximum`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(_("Must be a whole number."))
+    if not minimum <= value <= maximum:
+        raise Invalid(_("Must be between %(minimum)s and %(maximum)s.", minimum=minimum, maximum=maximum))
+    return value
+
+
+def identifier(value) -> int:
+    """A database id: a whole number from 1 to 2,147,483,647."""
+    return integer(value, minimum=1, maximum=INT_MAX)
+
+
+def year(value) -> int:
+    """A year between 1900 and 2199, as a number or a string of digits ("2027")."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(_("Enter a year, e.g. 2027."))
+    if not YEAR_MIN <= value <= YEAR_MAX:
+        raise Invalid(_("Enter a year between %(minimum)s and %(maximum)s.", minimum=YEAR_MIN, maximum=YEAR_MAX))
+    return value
+
+
+def moment(value: datetime) -> datetime:
+    """A date and time whose year lies between 1900 and 2199."""
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise Invalid(_("Enter a date between the years %(minimum)s and %(maximum)s.",
+                        minimum=YEAR_MIN, maximum=YEAR_MAX))
+    return value
+
+
+def day(value: date) -> date:
+    """A date whose year lies between 1900 and 2199."""
+    return moment(value)
+
+
+def json_value(value, depth: int = 0):
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH, and NUL or control characters in its strings."""
+    if depth > MAX_JSON_DEPTH:
+        raise Invalid(_("The JSON body is nested too deeply."))
+    if isinstance(value, str):
+        if _CONTROL_MULTILINE.search(value):
+            raise Invalid(_("Contains a control character (such as NUL); remove it."))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            json_value(key, depth + 1)
+            try:
+                json_value(item, depth + 1)
+            except Invalid as error:
+                if depth:
+                    raise
+                raise Invalid(f"{key[:40]}: {error.message}") from None  # name the top-level field
+    elif isinstance(value, list):
+        for item in value:
+            json_value(item, depth + 1)
+    return value
+
+
+class Check:
+    """A WTForms validator from a checker above: `Check(validation.url)`, `Check(text, max_length=300)`.
+    Empty fields are left to `Optional`/`DataRequired`."""
+
+    def __init__(self, checker, **options):
+        self.checker, self.options = checker, options
+
+    def __call__(self, form, field):
+        if field.data in (None, ""):
+            return
+        try:
+            field.data = self.checker(field.data, **self.options)
+        except Invalid as error:
+            raise ValidationError(error.message) from None
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` in every route (all of them ids): a number beyond 2,147,483,647 becomes 0, an id that never
+    exists, so the view answers its ordinary 404 instead of a database error. (Refusing the match instead
+    would make Werkzeug answer 405 where another method's rule has the same path.)"""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= INT_MAX else 0
+
+
+def request_problem() -> str | None:
+    """Why this request is refused before any view sees it, or None."""
+    if _CONTROL_LINE.search(request.path):
+        return _("The address contains a control character (such as NUL).")
+    for key, value in request.args.items(multi=True):
+        if _CONTROL_LINE.search(key) or _CONTROL_MULTILINE.search(value):
+            return _("The query contains a control character (such as NUL).")
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for key, value in request.form.items(multi=True):
+            if _CONTROL_LINE.search(key) or _CONTROL_MULTILINE.search(value):
+                return _("A field contains a control character (such as NUL); remove it.")
+    if request.is_json and request.content_length != 0:
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:
+            return _("The JSON body is nested too deeply.")
+        try:
+            json_value(data)
+        except Invalid as error:
+            return error.message
+    return None
+
+
+def init_app(app: Flask) -> None:
+    """Bounded `<int:…>` ids in every route, and the request-wide refusal of control characters."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+    @app.before_request
+    def refuse_control_characters():
+        problem = request_problem()
+        if problem is not None:
+            from .errors import render_error
+
+            return render_error(400, problem, code="invalid_characters")
+        return None
+
