@@ -11,7 +11,6 @@ from eventsapp.timeutils import utcnow
 from tests.attendance_factories import door, invite
 from tests.factories import AssociationFactory, ContactFactory, EventFactory, UserFactory, staff
 
-
 # ---------------------------------------------------------------- 6. mail state per message
 
 def test_message_states_of_an_event_a_send_and_each_invitation(api, db, smtp_sink, celery_worker):

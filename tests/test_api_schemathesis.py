@@ -4,19 +4,27 @@ each operation's test seeds its own data (tables are emptied after every test) a
 nowhere but the outbox table (no worker runs during these tests)."""
 import itertools
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                               status_code_conformance)
-
-import pytest
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from eventsapp.mail.models import MessageKind, OutboxMessage
 from tests.attendance_factories import CheckInFactory
-from tests.factories import (AssociationFactory, CampaignFactory, ContactFactory, EventFactory, InvitationFactory,
-                             UserFactory)
+from tests.factories import (
+    AssociationFactory,
+    CampaignFactory,
+    ContactFactory,
+    EventFactory,
+    InvitationFactory,
+    UserFactory,
+)
 
 EXAMPLES = 6  # per operation: about 40 operations, a few seconds of CPU in all
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

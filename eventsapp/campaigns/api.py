@@ -16,7 +16,6 @@ from ..permissions import Action, association_ids_for, authorize
 from . import lunar, services
 from .models import Campaign, CampaignKind
 
-
 TET_KINDS = (CampaignKind.TET_WEEK, CampaignKind.XUAN_QUE_HUONG)
 
 
