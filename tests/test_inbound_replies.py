@@ -282,3 +282,40 @@ def test_a_persons_reply_is_kept_for_the_event_and_forwarded_to_its_organisers(d
     built = bytes(sender._prepare(forward).email)
     assert b"Auto-Submitted: auto-generated" in built and b"Reply-To: giang@example.vn" in built
     assert raw.replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n").rstrip(b"\r\n") in built
+
+
+def test_organisers_read_replies_on_the_event_page_as_text_and_viewers_do_not(db, invitation, client, auth):
+    from eventsapp.associations.models import Role
+
+    association = invitation.event.association
+    organiser = staff(association, email="to-chuc@example.vn")
+    viewer = staff(association, role=Role.VIEWER, email="xem@example.vn")
+    outsider = staff(AssociationFactory(), email="hoi-khac@example.vn")
+    row, _ = sent_invitation(db, invitation)
+    receive(db, mails.plain_mail("giang@example.vn", addresses.tagged_address(row.id), "Re: Thư mời",
+                                 "Có chỗ đậu xe máy không ạ?", html='<p>Có chỗ <b onclick="x()">đậu</b> xe máy'
+                                 ' không ạ?</p><script>alert(1)</script>'))
+    # An HTML-only reply: its text is kept, its markup never rendered.
+    receive(db, mails.plain_mail("giang@example.vn", addresses.tagged_address(row.id), "Re: Thư mời", "x")
+            .replace(b"Content-Type: text/plain", b"Content-Type: text/html")
+            .replace(b"\n\nx\n", b'\n\n<img src=x onerror=alert(1)>T\xc3\xb4i s\xe1\xba\xbd \xc4\x91\xe1\xba\xbfn<script>alert(2)</script>\n'))
+    auth.login(organiser)
+    page = client.get(f"/events/{invitation.event_id}")
+    assert page.status_code == 200
+    assert "Có chỗ đậu xe máy không ạ?" in page.text and "Tôi sẽ đến" in page.text
+    assert "<script>alert" not in page.text and "onerror" not in page.text and "Nguyễn Thị Hương Giang" in page.text
+    auth.login(viewer)
+    assert "Có chỗ đậu xe máy" not in client.get(f"/events/{invitation.event_id}").text
+    auth.login(outsider)
+    assert client.get(f"/events/{invitation.event_id}").status_code in (403, 404)
+
+
+def test_the_directory_and_the_invitee_table_show_an_undeliverable_address(db, invitation, client, auth):
+    organiser = staff(invitation.event.association, email="to-chuc@example.vn")
+    invitation.contact.associations.append(invitation.event.association)
+    row, _ = sent_invitation(db, invitation)
+    receive(db, mails.dsn(addresses.tagged_address(row.id), "giang@example.vn"))
+    auth.login(organiser)
+    for url in ("/contacts/", f"/events/{invitation.event_id}/invitations", f"/events/{invitation.event_id}/mail"):
+        page = client.get(url)
+        assert page.status_code == 200 and "Không gửi được" in page.text, url
