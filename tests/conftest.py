@@ -224,7 +224,13 @@ def dkim_key(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def celery_worker(app, database_url, redis_url, smtp_sink, dkim_key):
+def inbox_dir(tmp_path_factory):
+    """The worker's MAIL_INBOX_DIR: .eml files dropped here are taken in by `inbound.poll`."""
+    return tmp_path_factory.mktemp("inbox")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(app, database_url, redis_url, smtp_sink, dkim_key, inbox_dir):
     """A real `celery -A celery_worker worker` process on Redis, for the whole run."""
     from eventsapp.extensions import db as database
     from eventsapp.health.models import WorkerHeartbeat
@@ -245,6 +251,7 @@ def celery_worker(app, database_url, redis_url, smtp_sink, dkim_key):
         "DKIM_DOMAIN": dkim_key["domain"],
         "DKIM_SELECTOR": dkim_key["selector"],
         "DKIM_PRIVATE_KEY": dkim_key["path"],
+        "MAIL_INBOX_DIR": str(inbox_dir),
     }
     worker = WorkerProcess(env, ARTIFACTS / "celery-worker.log")
     worker.start()

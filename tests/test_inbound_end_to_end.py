@@ -168,3 +168,15 @@ def test_a_persons_reply_reaches_the_organisers_and_the_event_page(db, smtp_sink
     assert forward.message["Reply-To"].addresses[0].addr_spec == "ha@example.vn"
     inbound = db.session.scalar(select(InboundMessage).where(InboundMessage.kind == InboundKind.HUMAN))
     assert inbound.event_id == sent["event"].id
+
+
+def test_the_beat_poll_takes_eml_files_from_the_inbox_folder(app, db, sent, inbox_dir):
+    invitation = sent["invitation"]
+    reply = mails.apple_reply(mails.read_request(sent["received"].data), "ha@example.vn", "DECLINED",
+                              comment="Con bận đi công tác ạ")
+    (inbox_dir / ".drop.tmp").write_bytes(reply)
+    (inbox_dir / ".drop.tmp").rename(inbox_dir / "reply.eml")
+    app.extensions["celery"].send_task("inbound.poll")  # what beat sends every MAIL_INBOX_POLL_SECONDS
+    eventually(db, lambda: status_of(db, invitation) == InvitationStatus.DECLINED, what="the answer")
+    assert db.session.get(Invitation, invitation.id).comment == "Con bận đi công tác ạ"
+    assert not (inbox_dir / "reply.eml").exists() and (inbox_dir / "processed" / "reply.eml").exists()

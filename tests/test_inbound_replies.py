@@ -319,3 +319,55 @@ def test_the_directory_and_the_invitee_table_show_an_undeliverable_address(db, i
     for url in ("/contacts/", f"/events/{invitation.event_id}/invitations", f"/events/{invitation.event_id}/mail"):
         page = client.get(url)
         assert page.status_code == 200 and "Không gửi được" in page.text, url
+
+
+def test_header_tricks_in_a_reply_do_not_reach_the_forward(db, invitation):
+    staff(invitation.event.association, email="to-chuc@example.vn")
+    invitation.event.association.sender_email = None
+    db.session.commit()
+    row, _ = sent_invitation(db, invitation)
+    raw = (f"From: giang@example.vn\r\nTo: {addresses.tagged_address(row.id)}\r\nMessage-ID: <trick@x>\r\n"
+           "Subject: =?utf-8?b?SGVsbG8NCkJjYzogdmljdGltQGV4YW1wbGUudm4NCgBOVUw=?=\r\n\r\nXin chào\x00!\r\n").encode()
+    inbound = receive(db, raw)
+    assert inbound.state == InboundState.DONE and "\x00" not in inbound.subject + inbound.body_text
+    forward = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == MessageKind.INBOUND_FORWARD))
+    import email
+
+    parsed = email.message_from_bytes(bytes(sender._prepare(forward).email), policy=email.policy.default)
+    assert parsed["Bcc"] is None and parsed.get_all("To") == ["to-chuc@example.vn"]
+    assert "Hello Bcc: victim@example.vn NUL" in parsed["Subject"]  # mere words of the one subject line
+
+
+def test_dkim_keygen_prints_the_record_that_verifies_what_the_transport_signs(app, runner, tmp_path, monkeypatch):
+    import dkim
+
+    from eventsapp.mail.signing import signer
+
+    key = tmp_path / "dkim.pem"
+    result = runner.invoke(args=["mail", "dkim-keygen", "--out", str(key), "--selector", "thang12",
+                                 "--domain", "hoi.example.vn", "--bits", "1024"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("thang12._domainkey.hoi.example.vn."))
+    record = line.split('"')[1]
+    assert record.startswith("v=DKIM1; k=rsa; p=") and oct(key.stat().st_mode)[-3:] == "600"
+    assert runner.invoke(args=["mail", "dkim-keygen", "--out", str(key)]).exit_code != 0  # never overwrites
+    monkeypatch.setitem(app.config, "DKIM_DOMAIN", "hoi.example.vn")
+    monkeypatch.setitem(app.config, "DKIM_SELECTOR", "thang12")
+    monkeypatch.setitem(app.config, "DKIM_PRIVATE_KEY", key.read_text())  # a PEM in the variable works too
+    signed = signer()(mails.plain_mail("hoi@hoi.example.vn", "giang@example.vn", "Thư mời dự Tết", "Kính mời"))
+
+    def dns(name, timeout=5):
+        return record.encode() if name == b"thang12._domainkey.hoi.example.vn." else None
+
+    assert dkim.verify(signed, dnsfunc=dns)
+
+
+def test_flask_mail_receive_stores_a_file_once(db, runner, tmp_path, invitation):
+    path = tmp_path / "reply.eml"
+    path.write_bytes(mails.plain_mail("giang@example.vn", REPLY_ADDRESS, "Cảm ơn", "Cảm ơn Hội"))
+    first = runner.invoke(args=["mail", "receive", str(path)])
+    assert first.exit_code == 0 and "stored as inbound message" in first.output
+    second = runner.invoke(args=["mail", "receive", str(path)])
+    assert second.exit_code == 0 and "already stored" in second.output
+    assert runner.invoke(args=["mail", "receive", str(tmp_path / "missing.eml")]).exit_code != 0
+    assert db.session.query(InboundMessage).count() == 1

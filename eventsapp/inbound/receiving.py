@@ -33,12 +33,18 @@ def receive(raw: bytes, source: str, envelope_recipient: str = "") -> tuple[int,
 
 
 def poll_all() -> dict:
+    """The beat's poll: the IMAP mailbox when configured; the inbox folder when there is no mailbox
+    (the embedded default: created on first run) or when it exists; stored messages left waiting."""
     counts = {}
-    if current_app.config.get("MAIL_INBOX_URL"):
-        counts["imap"] = poll_imap(current_app.config["MAIL_INBOX_URL"])
+    url = current_app.config.get("MAIL_INBOX_URL")
+    if url:
+        counts["imap"] = poll_imap(url)
     folder = current_app.config.get("MAIL_INBOX_DIR")
-    if folder and Path(folder).is_dir():
+    if folder and (not url or Path(folder).is_dir()):
+        Path(folder).mkdir(parents=True, exist_ok=True)
         counts["folder"] = poll_folder(folder)
+    counts["requeued"] = services.requeue_stale()
+    db.session.commit()
     return counts
 
 

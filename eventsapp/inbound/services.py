@@ -63,10 +63,10 @@ def store(raw: bytes, source: str, envelope_recipient: str = "") -> tuple[int, b
     head = parsing.headers_only(raw)
     from_addresses = parsing.addresses(head, "From")
     values = {
-        "message_key": _message_key(head, raw), "source": source[:16],
+        "message_key": _message_key(head, raw).replace("\x00", ""), "source": source[:16],
         "envelope_recipient": (envelope_recipient or "").strip()[:254],
-        "from_address": (from_addresses[0] if from_addresses else "")[:254],
-        "subject": parsing.header_text(head, "Subject")[:500], "size": len(raw), "raw": raw[:limit],
+        "from_address": (from_addresses[0] if from_addresses else "").replace("\x00", "")[:254],
+        "subject": parsing.header_text(head, "Subject").replace("\x00", "")[:500], "size": len(raw), "raw": raw[:limit],
         "truncated": truncated, "state": InboundState.NEW.value, "outcome": "", "body_text": "",
         "received_at": utcnow(),
     }
@@ -79,6 +79,20 @@ def store(raw: bytes, source: str, envelope_recipient: str = "") -> tuple[int, b
         return existing, False
     enqueue_after_commit(current_app.extensions["celery"].signature(PROCESS_TASK, args=[new_id]))
     return new_id, True
+
+
+def requeue_stale(older_than_seconds: int = 60) -> int:
+    """Have the worker process stored messages still waiting after a while (a lost task, a broker
+    that was down at commit time); run by every poll."""
+    from datetime import timedelta
+
+    ids = db.session.scalars(select(InboundMessage.id).where(
+        InboundMessage.state == InboundState.NEW,
+        InboundMessage.received_at < utcnow() - timedelta(seconds=older_than_seconds)).limit(500)).all()
+    celery = current_app.extensions["celery"]
+    for inbound_id in ids:
+        celery.send_task(PROCESS_TASK, args=[inbound_id])
+    return len(ids)
 
 
 # ------------------------------------------------------------------ process
@@ -100,7 +114,7 @@ class Ignore(Exception):
 
 
 def _finish(row: InboundMessage, state: InboundState, kind: InboundKind | None, outcome: str) -> None:
-    row.state, row.outcome, row.processed_at = state, outcome[:4000], utcnow()
+    row.state, row.outcome, row.processed_at = state, outcome.replace("\x00", "")[:4000], utcnow()
     if kind is not None:
         row.kind = kind
     log = logger.warning if state == InboundState.FAILED else logger.info
@@ -247,7 +261,7 @@ def handle_calendar_reply(context: Context) -> str:
     try:
         answered = invitations.answer(invitation, status, guests=guests, comment=comment)
     except invitations.InvitationError as error:
-        raise Ignore(f"answer refused: {error.message if hasattr(error, 'message') else error}") from None
+        raise Ignore(f"answer refused: {error}") from None
     return f"{attendee_address} answered {partstat} → {answered.status.value} (invitation {answered.id})"
 
 
