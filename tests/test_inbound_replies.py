@@ -371,3 +371,36 @@ def test_flask_mail_receive_stores_a_file_once(db, runner, tmp_path, invitation)
     assert second.exit_code == 0 and "already stored" in second.output
     assert runner.invoke(args=["mail", "receive", str(tmp_path / "missing.eml")]).exit_code != 0
     assert db.session.query(InboundMessage).count() == 1
+
+
+def test_a_qmail_style_bounce_is_read_by_flufl_bounce(db, invitation):
+    row, _ = sent_invitation(db, invitation)
+    raw = (f"From: MAILER-DAEMON@mx.example.org\r\nTo: {addresses.tagged_address(row.id)}\r\n"
+           "Subject: failure notice\r\nMessage-ID: <qmail-1@mx.example.org>\r\n\r\n"
+           "Hi. This is the qmail-send program at mx.example.org.\r\n"
+           "I'm afraid I wasn't able to deliver your message to the following addresses.\r\n"
+           "This is a permanent error; I've given up. Sorry it didn't work out.\r\n\r\n"
+           "<giang@example.vn>:\r\nSorry, no mailbox here by that name. (#5.1.1)\r\n\r\n"
+           "--- Below this line is a copy of the message.\r\n").encode()
+    inbound = receive(db, raw)
+    assert inbound.kind == InboundKind.BOUNCE and inbound.state == InboundState.DONE, inbound.outcome
+    assert db.session.get(Contact, invitation.contact_id).undeliverable_at is not None
+
+
+def test_a_reply_whose_sender_failed_authentication_changes_nothing(db, invitation):
+    _, raw = sent_invitation(db, invitation)
+    reply = mails.gmail_reply(mails.read_request(raw), "giang@example.vn")
+    reply = b"Authentication-Results: mx.eventsapp.test; dkim=fail header.d=example.vn; spf=fail\r\n" + reply
+    inbound = receive(db, reply)
+    assert inbound.state == InboundState.IGNORED and "DKIM and SPF failed" in inbound.outcome
+    assert fresh(db, invitation).status == InvitationStatus.PENDING
+
+
+def test_counter_and_refresh_are_logged_and_change_nothing(db, invitation):
+    _, raw = sent_invitation(db, invitation)
+    counter = mails.apple_reply(mails.read_request(raw), "giang@example.vn", "ACCEPTED")
+    assert b"METHOD:REPLY" in counter
+    counter = counter.replace(b"METHOD:REPLY", b"METHOD:COUNTER").replace(b"method=REPLY", b"method=COUNTER")
+    inbound = receive(db, counter)
+    assert inbound.kind == InboundKind.CALENDAR_OTHER and "COUNTER" in inbound.outcome
+    assert fresh(db, invitation).status == InvitationStatus.PENDING
