@@ -404,3 +404,13 @@ def test_counter_and_refresh_are_logged_and_change_nothing(db, invitation):
     inbound = receive(db, counter)
     assert inbound.kind == InboundKind.CALENDAR_OTHER and "COUNTER" in inbound.outcome
     assert fresh(db, invitation).status == InvitationStatus.PENDING
+
+
+def test_the_answer_already_given_on_the_rsvp_page_sends_no_second_confirmation(db, invitation):
+    invitations.answer(invitation, InvitationStatus.ACCEPTED, comment="Sẽ đến đúng giờ")
+    db.session.commit()
+    _, raw = sent_invitation(db, invitation)
+    inbound = receive(db, mails.gmail_reply(mails.read_request(raw), "giang@example.vn"))
+    assert inbound.state == InboundState.DONE and "already answered accepted" in inbound.outcome
+    assert fresh(db, invitation).comment == "Sẽ đến đúng giờ"
+    assert len(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MessageKind.CONFIRMATION)).all()) == 1
