@@ -107,6 +107,7 @@ class Context:
     tagged: OutboxMessage | None  # the message a verified tagged (signed) address names: a capability
     linked: OutboxMessage | None  # the message it answers (tagged, else by In-Reply-To): a hint only
     forged_tag: bool
+    calendars: list = None  # its calendar parts, read once by classify()
 
 
 class Ignore(Exception):
@@ -185,7 +186,7 @@ def classify(context: Context):
     message = context.message
     if parsing.is_delivery_report(message):
         return InboundKind.BOUNCE, handle_bounce
-    calendars = parsing.calendar_parts(message)
+    calendars = context.calendars = parsing.calendar_parts(message)
     if any(part.method == "REPLY" for part in calendars):
         return InboundKind.CALENDAR_REPLY, handle_calendar_reply
     if calendars:
@@ -220,7 +221,7 @@ def _authentication_failed(message) -> str | None:
 def handle_calendar_reply(context: Context) -> str:
     from ..invitations import services as invitations
 
-    part = next(part for part in parsing.calendar_parts(context.message) if part.method == "REPLY")
+    part = next(part for part in context.calendars if part.method == "REPLY")
     try:
         calendar = Calendar.from_ical(part.data)
     except (ValueError, IndexError, KeyError) as error:
@@ -289,7 +290,7 @@ def _invitation_answered(context: Context, event: Event, attendee_address: str) 
 
 
 def handle_calendar_other(context: Context) -> str:
-    methods = ", ".join(sorted({part.method or "(none)" for part in parsing.calendar_parts(context.message)}))
+    methods = ", ".join(sorted({part.method or "(none)" for part in context.calendars}))
     raise Ignore(f"calendar {methods}: only REPLY changes an answer (COUNTER and REFRESH are logged)")
 
 

@@ -24,6 +24,29 @@ def _load_key(value: str) -> bytes:
         return handle.read()
 
 
+@functools.lru_cache(maxsize=4)
+def _openssl_key(modulus: int, public_exponent: int, private_exponent: int, p: int, q: int, dmp1: int, dmq1: int,
+                 iqmp: int):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    public = rsa.RSAPublicNumbers(public_exponent, modulus)
+    return rsa.RSAPrivateNumbers(p, q, private_exponent, dmp1, dmq1, iqmp, public).private_key()
+
+
+def _rsa_sign_with_openssl(hash_object, private_key: dict) -> bytes:
+    """dkimpy's RSASSA-PKCS1-v1_5 signature through OpenSSL (cryptography): dkimpy's own is pure Python
+    and took ~8 ms per message with a 2048-bit key, more than building an invitation; this ~1 ms.
+    Same inputs (dkimpy's parsed key, the header hash), same bytes out (PKCS#1 v1.5 is deterministic)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, utils
+
+    key = _openssl_key(private_key["modulus"], private_key["publicExponent"], private_key["privateExponent"],
+                       private_key["prime1"], private_key["prime2"], private_key["exponent1"],
+                       private_key["exponent2"], private_key["coefficient"])
+    algorithm = {"sha256": hashes.SHA256(), "sha1": hashes.SHA1()}[hash_object.name]
+    return key.sign(hash_object.digest(), padding.PKCS1v15(), utils.Prehashed(algorithm))
+
+
 def signer():
     """A function bytes → signed bytes for the configured key, or None when DKIM is not configured."""
     config = current_app.config
@@ -33,9 +56,11 @@ def signer():
     private_key = _load_key(key)
     domain_b, selector_b = domain.encode("ascii"), selector.encode("ascii")
 
-    def sign(message: bytes) -> bytes:
-        import dkim
+    import dkim
 
+    dkim.RSASSA_PKCS1_v1_5_sign = _rsa_sign_with_openssl  # the name dkim.DKIM.gen_header calls
+
+    def sign(message: bytes) -> bytes:
         header = dkim.sign(message, selector_b, domain_b, private_key, include_headers=list(SIGNED_HEADERS),
                            canonicalize=(b"relaxed", b"relaxed"))
         return header + message
