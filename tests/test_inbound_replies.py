@@ -414,3 +414,21 @@ def test_the_answer_already_given_on_the_rsvp_page_sends_no_second_confirmation(
     assert inbound.state == InboundState.DONE and "already answered accepted" in inbound.outcome
     assert fresh(db, invitation).comment == "Sẽ đến đúng giờ"
     assert len(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MessageKind.CONFIRMATION)).all()) == 1
+
+
+def test_administrators_see_what_came_in_and_what_was_done_others_do_not(db, invitation, client, auth):
+    from tests.factories import UserFactory
+
+    _, raw = sent_invitation(db, invitation)
+    receive(db, mails.gmail_reply(mails.read_request(raw), "stranger@example.vn"))
+    receive(db, mails.plain_mail("a@example.vn", REPLY_ADDRESS, "Trả lời tự động: vắng mặt", "<b>x</b>"))
+    admin = UserFactory(is_admin=True)
+    auth.login(admin)
+    page = client.get("/mail/inbound")
+    assert page.status_code == 200
+    assert "is not an invitee" in page.text and "Thư trả lời tự động" in page.text
+    assert "Trả lời tự động: vắng mặt" in page.text and "<b>x</b>" not in page.text
+    only = client.get("/mail/inbound?kind=calendar_reply")
+    assert "is not an invitee" in only.text and "vắng mặt" not in only.text
+    auth.login(staff(invitation.event.association, email="to-chuc@example.vn"))
+    assert client.get("/mail/inbound").status_code == 403
