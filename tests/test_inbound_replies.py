@@ -432,3 +432,13 @@ def test_administrators_see_what_came_in_and_what_was_done_others_do_not(db, inv
     assert "is not an invitee" in only.text and "vắng mặt" not in only.text
     auth.login(staff(invitation.event.association, email="to-chuc@example.vn"))
     assert client.get("/mail/inbound").status_code == 403
+
+
+def test_mail_linked_to_nothing_we_sent_is_kept_but_not_forwarded(db, invitation):
+    from tests.factories import UserFactory
+
+    UserFactory(is_admin=True)
+    inbound = receive(db, mails.plain_mail("spam@example.org", REPLY_ADDRESS, "Khuyến mãi lớn", "Mua ngay"))
+    assert inbound.kind == InboundKind.HUMAN and inbound.state == InboundState.DONE
+    assert "not forwarded" in inbound.outcome and inbound.body_text == "Mua ngay"
+    assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == MessageKind.INBOUND_FORWARD)) is None

@@ -405,6 +405,10 @@ def handle_human(context: Context) -> str:
         if contact is not None and row.event_id is not None and row.invitation_id is None:
             row.invitation_id = db.session.scalar(select(Invitation.id).where(
                 Invitation.event_id == row.event_id, Invitation.contact_id == contact.id))
+    if row.event_id is None:
+        # Not an answer to anything we sent: kept for the administrators (/mail/inbound), not forwarded,
+        # so the reply address cannot relay spam to the staff.
+        return "reply kept; not linked to a message we sent, so not forwarded"
     recipients = forward_recipients(row)
     if not recipients:
         return "reply kept; no organiser address to forward it to"
@@ -421,9 +425,7 @@ def forward_recipients(row: InboundMessage) -> list[str]:
     from ..associations.models import Association, Membership, Role
     from ..auth.models import User
 
-    event = db.session.get(Event, row.event_id) if row.event_id else None
-    if event is None:  # not about an event we know: the administrators read it
-        return list(db.session.scalars(select(User.email).where(User.is_admin.is_(True)).order_by(User.id)).all())[:5]
+    event = db.session.get(Event, row.event_id)
     association = db.session.get(Association, event.association_id)
     for candidate in [association, *association.ancestors()]:
         if candidate.sender_email and not addresses.is_ours(candidate.sender_email):
