@@ -8,7 +8,6 @@ calendarmessage and may leave ORGANIZER out; Apple attaches the REPLY and may ca
 """
 from __future__ import annotations
 
-import base64
 import email
 import email.policy
 from dataclasses import dataclass
@@ -49,7 +48,7 @@ def reply_ics(request: Request, attendee: str, partstat: str, *, prodid: str, or
               comment: str | None = None, sequence: int | None = None, uid: str | None = None,
               extra: list[str] = ()) -> str:
     lines = ["BEGIN:VCALENDAR", f"PRODID:{prodid}", "VERSION:2.0", "CALSCALE:GREGORIAN", "METHOD:REPLY",
-             "BEGIN:VEVENT", f"DTSTART:{request.dtstart}" if request.dtstart.endswith("Z") else f"DTSTART:{request.dtstart}",
+             "BEGIN:VEVENT", f"DTSTART:{request.dtstart}",
              f"DTSTAMP:{_stamp()}"]
     if organizer and request.organizer:
         lines.append(f"ORGANIZER;CN=Ban tổ chức:{request.organizer}")
@@ -157,6 +156,3 @@ def plain_mail(sender: str, to: str, subject: str, body: str, *, headers: dict |
         message.add_alternative(html, subtype="html")
     return message.as_bytes()
 
-
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()

@@ -150,7 +150,7 @@ def test_every_message_the_worker_sends_carries_a_dkim_signature_that_verifies(s
     assert not dkim.verify(tampered, dnsfunc=dns)
 
 
-def test_a_persons_reply_reaches_the_organisers_and_the_event_page(db, smtp_sink, dovecot, sent, client, auth):
+def test_a_persons_reply_reaches_the_organisers(db, smtp_sink, dovecot, sent):
     received, organiser = sent["received"], sent["organiser"]
     reply_to = received.message["Reply-To"].addresses[0].addr_spec
     assert addresses.message_id_from(reply_to) is not None

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from email.utils import getaddresses
 
 from flask import current_app
 
@@ -84,6 +83,3 @@ def tagged_recipient(addresses: list[str]) -> tuple[int | None, bool]:
             forged = True
     return None, forged
 
-
-def header_addresses(values: list[str]) -> list[str]:
-    return [address for _, address in getaddresses(values) if address]

@@ -28,8 +28,8 @@ from ..calendars.core import add_timezones, event_component, new_calendar, perso
 from ..events.models import Event, EventChange
 from ..extensions import db
 from ..i18n import gettext as _
-from ..inbound.addresses import organizer_address, reply_address
 from ..i18n import lazy_gettext as _l
+from ..inbound.addresses import organizer_address, reply_address
 from ..mail.compose import Mail, Multipart, attachment, calendar_mail_body, text_part
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import batch_memo, renderer
