@@ -228,6 +228,16 @@ def test_temporary_failures_count_and_several_in_a_row_mark_the_address(db, invi
         assert (contact.undeliverable_at is not None) == (n == 2)
 
 
+
+def test_a_calendar_answer_from_the_address_ends_a_run_of_temporary_failures(db, invitation):
+    row, raw = sent_invitation(db, invitation)
+    receive(db, mails.dsn(addresses.tagged_address(row.id), "giang@example.vn", status="4.2.0", action="delayed"))
+    assert db.session.get(Contact, invitation.contact_id).soft_bounces == 1
+    receive(db, mails.gmail_reply(mails.read_request(raw), "giang@example.vn"))
+    db.session.expire_all()
+    assert db.session.get(Contact, invitation.contact_id).soft_bounces == 0
+
+
 def test_a_bounce_whose_signature_does_not_verify_is_ignored(db, invitation):
     row, _ = sent_invitation(db, invitation)
     local, domain = REPLY_ADDRESS.split("@")

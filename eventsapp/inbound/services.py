@@ -251,6 +251,7 @@ def handle_calendar_reply(context: Context) -> str:
 
     invitation = _invitation_answered(context, event, attendee_address)
     context.row.invitation_id, context.row.contact_id = invitation.id, invitation.contact_id
+    _address_works(invitation.contact_id, attendee_address)
     status = PARTSTATS.get(partstat)
     if status is None:
         raise Ignore(f"PARTSTAT {partstat[:40] or '(none)'} is not an answer")
@@ -287,6 +288,13 @@ def _invitation_answered(context: Context, event: Event, attendee_address: str) 
     if attendee_address not in senders:
         raise Ignore(f"ATTENDEE {attendee_address[:254]} did not send it (From: {', '.join(senders)[:254]})")
     return invitation
+
+
+def _address_works(contact_id: int, address: str) -> None:
+    """An answer from the contact's own address ends a run of temporary failures."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is not None and contact.email == address and contact.soft_bounces:
+        contact.soft_bounces = 0
 
 
 def handle_calendar_other(context: Context) -> str:
