@@ -209,8 +209,9 @@ def test_a_hard_bounce_marks_the_address_and_later_sends_skip_it(db, invitation)
     db.session.expire_all()
     again = db.session.get(OutboxMessage, again.id)
     assert again.state == MessageState.FAILED and again.last_error.startswith("address undeliverable")
-    # Editing the address clears the mark.
+    # Editing the address clears the mark (even on an instance whose attributes were expired).
     contact = db.session.get(Contact, invitation.contact_id)
+    db.session.expire(contact)
     contact.email = "giang.moi@example.vn"
     db.session.commit()
     assert contact.undeliverable_at is None and contact.undeliverable_reason == ""

@@ -64,7 +64,7 @@ class InboundMessage(db.Model):
     contact: Mapped[Contact | None] = relationship()
 
 
-@event.listens_for(Contact.email, "set")
+@event.listens_for(Contact.email, "set", active_history=True)  # the old value even when not loaded yet
 def _new_address_clears_the_mark(contact: Contact, value, previous, initiator) -> None:
     """Editing a contact's address lifts its undeliverable mark: the new address gets its chance."""
     if isinstance(previous, str) and previous and (value or "").strip().lower() != previous.strip().lower():
