@@ -64,6 +64,21 @@ class Config:
     MAIL_SWEEP_INTERVAL_SECONDS = env_int("MAIL_SWEEP_INTERVAL_SECONDS", 60)
     MAIL_DISPATCH_MAX_SECONDS = env_int("MAIL_DISPATCH_MAX_SECONDS", 60)  # then a fresh task carries on
 
+    # Inbound mail (eventsapp.inbound): the address calendar answers, replies and bounces come back to
+    # (ORGANIZER, Reply-To, the VERP envelope sender), where they come from, and limits.
+    MAIL_REPLY_ADDRESS = env("MAIL_REPLY_ADDRESS")
+    MAIL_INBOX_URL = env("MAIL_INBOX_URL")  # imaps://user:pass@host/INBOX, polled by beat
+    MAIL_INBOX_PROCESSED_FOLDER = env("MAIL_INBOX_PROCESSED_FOLDER", "eventsapp-processed")
+    MAIL_INBOX_DIR = env("MAIL_INBOX_DIR", str(INSTANCE_DIR / "inbox"))  # embedded default: .eml files dropped here
+    MAIL_INBOX_POLL_SECONDS = env_int("MAIL_INBOX_POLL_SECONDS", 30)
+    MAIL_INBOUND_MAX_BYTES = env_int("MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024)
+    MAIL_INBOUND_MAX_PARTS = env_int("MAIL_INBOUND_MAX_PARTS", 100)
+    MAIL_SOFT_BOUNCE_LIMIT = env_int("MAIL_SOFT_BOUNCE_LIMIT", 3)  # temporary failures in a row → undeliverable
+    # DKIM signing of every outgoing message when all three are set (`flask mail dkim-keygen`).
+    DKIM_DOMAIN = env("DKIM_DOMAIN")
+    DKIM_SELECTOR = env("DKIM_SELECTOR")
+    DKIM_PRIVATE_KEY = env("DKIM_PRIVATE_KEY")  # a PEM, or the path of a PEM file
+
     BASE_URL = env("EVENTSAPP_BASE_URL", "http://127.0.0.1:5000")
     DEFAULT_TIMEZONE = env("EVENTSAPP_TIMEZONE", "Asia/Ho_Chi_Minh")
 

@@ -7,6 +7,7 @@ from .contacts.models import Contact, ContactTag, ImportBatch, contact_associati
 from .events.models import ChangeKind, Event, EventChange, EventKind, EventStatus, Honoree, Visibility  # noqa: F401
 from .feeds.models import Feed, FeedKind  # noqa: F401
 from .health.models import WorkerHeartbeat  # noqa: F401
+from .inbound.models import InboundKind, InboundMessage, InboundState  # noqa: F401
 from .invitations.models import Invitation, InvitationStatus  # noqa: F401
 from .mail.models import MessageKind, MessageState, OutboxMessage  # noqa: F401
 from .reminders.models import Anchor, ReminderRule, RuleKind, SkipReason  # noqa: F401

@@ -35,4 +35,9 @@ def beat_schedule(config) -> dict:
             "options": {"expires": 55},  # a beat nobody ran in time is replaced by the next one
         },
         "feeds.sweep": {"task": "feeds.sweep", "schedule": timedelta(minutes=10)},
+        "inbound.poll": {
+            "task": "inbound.poll",
+            "schedule": timedelta(seconds=config.get("MAIL_INBOX_POLL_SECONDS", 30)),
+            "options": {"expires": max(5, config.get("MAIL_INBOX_POLL_SECONDS", 30) - 2)},
+        },
     }

@@ -210,8 +210,28 @@ def api(client):
 
 # ---------------------------------------------------------------- worker
 
+# The worker signs with DKIM and sends replies and bounces back to this address (eventsapp.inbound).
+REPLY_ADDRESS = "rsvp@eventsapp.test"
+
+
 @pytest.fixture(scope="session")
-def celery_worker(app, database_url, redis_url, smtp_sink):
+def dkim_key(tmp_path_factory):
+    """A DKIM key for the worker and the TXT record a test's DNS answers with."""
+    from eventsapp.mail.signing import generate_key
+
+    path = tmp_path_factory.mktemp("dkim") / "dkim.pem"
+    record = generate_key(str(path), 1024)
+    return {"path": str(path), "record": record, "domain": "eventsapp.test", "selector": "test"}
+
+
+@pytest.fixture(scope="session")
+def inbox_dir(tmp_path_factory):
+    """The worker's MAIL_INBOX_DIR: .eml files dropped here are taken in by `inbound.poll`."""
+    return tmp_path_factory.mktemp("inbox")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(app, database_url, redis_url, smtp_sink, dkim_key, inbox_dir):
     """A real `celery -A celery_worker worker` process on Redis, for the whole run."""
     from eventsapp.extensions import db as database
     from eventsapp.health.models import WorkerHeartbeat
@@ -228,6 +248,11 @@ def celery_worker(app, database_url, redis_url, smtp_sink):
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_sink.port),
         "EVENTSAPP_BASE_URL": "http://eventsapp.test",
+        "MAIL_REPLY_ADDRESS": REPLY_ADDRESS,
+        "DKIM_DOMAIN": dkim_key["domain"],
+        "DKIM_SELECTOR": dkim_key["selector"],
+        "DKIM_PRIVATE_KEY": dkim_key["path"],
+        "MAIL_INBOX_DIR": str(inbox_dir),
     }
     worker = WorkerProcess(env, ARTIFACTS / "celery-worker.log")
     worker.start()

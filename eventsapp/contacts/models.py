@@ -42,6 +42,11 @@ class Contact(db.Model):
     sort_key: Mapped[str] = mapped_column(String(400), default="")
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by a permanent bounce (or several temporary ones in a row, counted in soft_bounces);
+    # sends skip the address until it is edited (eventsapp.inbound).
+    undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undeliverable_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    soft_bounces: Mapped[int] = mapped_column(default=0, server_default="0")
     # Personal calendar feed and unsubscribe links; rotating revokes them.
     feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_contact_token)
     unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_contact_token)

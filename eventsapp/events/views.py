@@ -224,9 +224,13 @@ def edit(event_id: int):
 @bp.get("/events/<int:event_id>")
 @login_required
 def show(event_id: int):
+    from ..inbound.services import human_replies
+
     event = load_event(event_id, Action.VIEW)
-    return render_template("events/show.html", event=event, can_manage=can(current_user, Action.MANAGE, event.association_id),
-                           honoree_form=HonoreeForm(), cancel_form=CancelForm())
+    can_manage = can(current_user, Action.MANAGE, event.association_id)
+    return render_template("events/show.html", event=event, can_manage=can_manage,
+                           honoree_form=HonoreeForm(), cancel_form=CancelForm(),
+                           mail_replies=human_replies(event.id) if can_manage else [])
 
 
 @bp.post("/events/<int:event_id>/publish")

@@ -29,6 +29,7 @@ from ..events.models import Event, EventChange
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..inbound.addresses import organizer_address, reply_address
 from ..mail.compose import Mail, Multipart, attachment, calendar_mail_body, text_part
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import batch_memo, renderer
@@ -164,7 +165,8 @@ def _address_headers(msg: Mail, association, contact, locale: str) -> tuple[str,
     sender_name, sender_address = sender(association)
     msg["From"] = (association.name(locale) or sender_name, sender_address)
     msg["To"] = (contact.full_name, contact.email)
-    msg["List-Unsubscribe"] = f"<mailto:{sender_address}?subject=unsubscribe>, <{links.unsubscribe_url(contact)}>"
+    unsubscribe_mailbox = reply_address() or sender_address  # the inbound pipeline reads the reply address
+    msg["List-Unsubscribe"] = f"<mailto:{unsubscribe_mailbox}?subject=unsubscribe>, <{links.unsubscribe_url(contact)}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return sender_name, sender_address
 
@@ -296,7 +298,7 @@ def render_event_mail(message: OutboxMessage) -> Mail:
         rsvp_line = _("Answer here: %(url)s", url=links.rsvp_url(invitation))
     ics = personal_event_ics(
         event, method=method, locale=locale, url=links.rsvp_url(invitation), extra_description=rsvp_line,
-        organizer_email=sender_address, organizer_name=association.name(locale) or sender_name,
+        organizer_email=organizer_address(sender_address), organizer_name=association.name(locale) or sender_name,
         attendee=(contact.email, contact.full_name, PARTSTAT[InvitationStatus(invitation.status)]),
         cancelled=True if cancel else None, templates=batch_memo(),
     )

@@ -27,6 +27,7 @@ class MessageKind(str, enum.Enum):
     REMINDER = "reminder"
     THANK_YOU = "thank_you"
     STAFF = "staff"  # messages to staff accounts (e.g. tests of the mail setup)
+    INBOUND_FORWARD = "inbound_forward"  # a person's reply, forwarded to the organisers (eventsapp.inbound)
 
 
 class MessageState(str, enum.Enum):

@@ -42,7 +42,7 @@ from ..extensions import db
 from ..timeutils import utcnow
 from . import ratelimit
 from .compose import Mail
-from .models import MessageState, OutboxMessage
+from .models import MessageKind, MessageState, OutboxMessage
 from .renderers import render, rendering_batch
 from .services import DISPATCH_TASK
 from .transport import ConnectionLost, PermanentFailure, TemporaryFailure, open_transport
@@ -197,9 +197,24 @@ class Outgoing:
     attempts: int
     subject: str
     email: Mail
+    envelope_sender: str | None = None  # VERP: bounces come back to an address naming this row
+
+
+# Mail no person sent at that moment: vacation responders must not answer it (RFC 3834).
+AUTOMATIC_KINDS = frozenset({MessageKind.CONFIRMATION, MessageKind.PROMOTION, MessageKind.REMINDER,
+                             MessageKind.THANK_YOU, MessageKind.STAFF, MessageKind.INBOUND_FORWARD})
+
+
+class AddressUndeliverable(PermanentFailure):
+    """The recipient's address bounced for good: the message is skipped (and counted as failed)."""
 
 
 def _prepare(message: OutboxMessage) -> Outgoing:
+    from ..inbound.addresses import tagged_address
+
+    contact = message.contact
+    if contact is not None and contact.undeliverable_at is not None and contact.email == message.recipient.lower():
+        raise AddressUndeliverable(f"address undeliverable: {contact.undeliverable_reason}".strip()[:2000])
     email = render(message)
     del email["Message-ID"]
     email["Message-ID"] = message.smtp_message_id
@@ -207,7 +222,14 @@ def _prepare(message: OutboxMessage) -> Outgoing:
         email["From"] = setting("MAIL_DEFAULT_SENDER")
     if not email.get("To"):
         email["To"] = message.recipient
-    return Outgoing(message.id, message.attempts, str(email.get("Subject", ""))[:500], email)
+    # Replies and bounces come back to an address naming this row (eventsapp.inbound.addresses).
+    tagged = tagged_address(message.id)
+    if tagged and not email.get("Reply-To"):
+        sender_name = parseaddr(email["From"])[0] if isinstance(email["From"], str) else email["From"][0]
+        email["Reply-To"] = (sender_name, tagged)
+    if message.kind in AUTOMATIC_KINDS and not email.get("Auto-Submitted"):
+        email["Auto-Submitted"] = "auto-generated"
+    return Outgoing(message.id, message.attempts, str(email.get("Subject", ""))[:500], email, tagged)
 
 
 def render_batch(ids: list[int], recorder: Recorder) -> list[Outgoing]:
@@ -222,6 +244,8 @@ def render_batch(ids: list[int], recorder: Recorder) -> list[Outgoing]:
         for row in rows:
             try:
                 outgoing.append(_prepare(row))
+            except AddressUndeliverable as error:
+                recorder.mark_failed(row.id, str(error))
             except Exception as error:  # a renderer's bug fails its message, not the batch
                 logger.exception("could not render outbox message %s", row.id)
                 if isinstance(error, SQLAlchemyError):
@@ -245,7 +269,7 @@ def send_batch(ids: list[int], recorder: Recorder | None = None) -> tuple[Record
                 del item.email["Date"]
                 item.email["Date"] = format_datetime(utcnow(), usegmt=True)  # RFC 5322, at send time
                 try:
-                    transport.send(item.email)
+                    transport.send(item.email, item.envelope_sender)
                 except ConnectionLost as error:
                     reason = str(error)
                     recorder.mark_temporary(item.row_id, item.attempts, reason, item.subject)

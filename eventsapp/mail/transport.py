@@ -41,8 +41,8 @@ def _ensure_message_id(message: Mail) -> str:
 
 class SmtpTransport:
     def __init__(self, host: str, port: int, *, use_tls: bool = False, username: str | None = None,
-                 password: str | None = None, timeout: float = 30):
-        self.host, self.port, self.use_tls = host, port, use_tls
+                 password: str | None = None, timeout: float = 30, sign=None):
+        self.host, self.port, self.use_tls, self.sign = host, port, use_tls, sign
         self.username, self.password, self.timeout = username, password, timeout
         self._smtp: smtplib.SMTP | None = None
 
@@ -65,14 +65,15 @@ class SmtpTransport:
                 self._smtp.close()
             self._smtp = None
 
-    def send(self, message: Mail) -> str:
+    def send(self, message: Mail, envelope_sender: str | None = None) -> str:
+        """Send `message`; `envelope_sender` (VERP: where bounces go) defaults to its Sender or From."""
         message_id = _ensure_message_id(message)
-        sender = (message.addresses("Sender") or message.addresses("From"))[0]
+        sender = envelope_sender or (message.addresses("Sender") or message.addresses("From"))[0]
         recipients = message.addresses("To") + message.addresses("Cc")
         # Like smtplib.send_message: an address outside ASCII needs the server's SMTPUTF8.
         options = ["SMTPUTF8", "BODY=8BITMIME"] if not "".join([sender, *recipients]).isascii() else []
         try:
-            refused = self._smtp.sendmail(sender, recipients, bytes(message), options)
+            refused = self._smtp.sendmail(sender, recipients, _final_bytes(message, self.sign), options)
         except smtplib.SMTPRecipientsRefused as error:
             code, reason = next(iter(error.recipients.values()))
             raise _classify(code, reason) from error
@@ -101,8 +102,8 @@ def _classify(code: int, reason) -> Exception:
 class FolderTransport:
     """Development: each message becomes an .eml file in the outbox folder."""
 
-    def __init__(self, folder: str):
-        self.folder = Path(folder)
+    def __init__(self, folder: str, sign=None):
+        self.folder, self.sign = Path(folder), sign
 
     def __enter__(self) -> FolderTransport:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -111,19 +112,28 @@ class FolderTransport:
     def __exit__(self, *exc) -> None:
         return None
 
-    def send(self, message: Mail) -> str:
+    def send(self, message: Mail, envelope_sender: str | None = None) -> str:
         message_id = _ensure_message_id(message)
         name = f"{uuid.uuid4().hex}.eml"
         tmp = self.folder / f".{name}.tmp"
-        tmp.write_bytes(bytes(message))
+        tmp.write_bytes(_final_bytes(message, self.sign))
         os.replace(tmp, self.folder / name)  # readers never see half a file
         return message_id
 
 
+def _final_bytes(message: Mail, sign) -> bytes:
+    """The bytes that go out: DKIM-signed last, when a key is configured (mail.signing)."""
+    data = bytes(message)
+    return sign(data) if sign is not None else data
+
+
 def open_transport():
     """The transport configured for this app (SMTP when MAIL_SERVER is set)."""
+    from .signing import signer
+
     config = current_app.config
     if config.get("MAIL_SERVER"):
         return SmtpTransport(config["MAIL_SERVER"], config["MAIL_PORT"], use_tls=config["MAIL_USE_TLS"],
-                             username=config.get("MAIL_USERNAME"), password=config.get("MAIL_PASSWORD"))
-    return FolderTransport(config["MAIL_OUTBOX_DIR"])
+                             username=config.get("MAIL_USERNAME"), password=config.get("MAIL_PASSWORD"),
+                             sign=signer())
+    return FolderTransport(config["MAIL_OUTBOX_DIR"], sign=signer())

@@ -19,6 +19,7 @@ from ..events.models import ChangeKind
 from ..extensions import db
 from ..i18n import format_in_zone
 from ..i18n import gettext as _
+from ..inbound.addresses import organizer_address
 from ..invitations.emails import sender
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.compose import Mail, Multipart, calendar_mail_body, text_part
@@ -129,7 +130,7 @@ def render_reminder(message: OutboxMessage) -> Mail:
         organizer = sender_address(event.association, locale)
         calendar = single_event_calendar(
             event, method="REQUEST", locale=locale, url=links.rsvp_url(invitation),
-            organizer_email=organizer[1], organizer_name=event.association.name(locale),
+            organizer_email=organizer_address(organizer[1]), organizer_name=event.association.name(locale),
             attendees=[(contact.email, contact.full_name, PARTSTAT.get(invitation.status, "NEEDS-ACTION"))],
         )
     body = calendar_mail_body(text, html, to_ics(calendar), "REQUEST", inline_qr=(checkin_qr_png(invitation), qr_cid))

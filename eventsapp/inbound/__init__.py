@@ -1,0 +1,1 @@
+"""Inbound mail: calendar answers (iTIP REPLY), bounces, auto-replies, human replies, unsubscribe requests."""
