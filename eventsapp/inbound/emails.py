@@ -10,7 +10,7 @@ from flask_babel import force_locale
 
 from ..extensions import db
 from ..i18n import gettext as _
-from ..mail.compose import Multipart, Mail, Part, text_part
+from ..mail.compose import Mail, Multipart, Part, text_part
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import renderer
 from ..mail.transport import PermanentFailure
