@@ -1,10 +1,12 @@
 """Check-in at the door (phone-first), the /c/<token> link of the QR codes, reports and exports."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_from_directory, url_for)
+from flask_wtf.csrf import generate_csrf
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -86,6 +88,61 @@ def search(event_id: int):
 def counts(event_id: int):
     event = load_event(event_id, Action.CHECKIN)
     return jsonify(services.counters(event))
+
+
+@bp.get("/events/<int:event_id>/checkin/door.json")
+@login_required
+def door_data(event_id: int):
+    """The event's check-in list for the phone to keep offline (codes only as hashes)."""
+    event = load_event(event_id, Action.CHECKIN)
+    response = jsonify({
+        "event_id": event.id, "generated_at": utcnow().isoformat(), "timezone": event.timezone,
+        "people": services.door_list(event), "counts": services.counters(event), "csrf_token": generate_csrf(),
+    })
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/events/<int:event_id>/checkin/sync")
+@login_required
+def door_sync(event_id: int):
+    """Check-ins and undos queued by a phone while offline: `{"ops": [{id, type, …}]}` (CSRF header)."""
+    event = load_event(event_id, Action.CHECKIN)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("ops"), list):
+        return jsonify({"ok": False, "message": _("Send the queued check-ins as JSON.")}), 400
+    try:
+        results = services.apply_offline(event, data["ops"], by=current_user)
+    except services.CheckInError as error:
+        db.session.rollback()
+        return jsonify({"ok": False, "message": str(error)}), 422
+    db.session.commit()
+    return jsonify({"ok": True, "results": results, "counts": services.counters(event)})
+
+
+@bp.get("/events/<int:event_id>/checkin/manifest.webmanifest")
+@login_required
+def door_manifest(event_id: int):
+    """The door as an installable web app: opens straight on this event's check-in page."""
+    event = load_event(event_id, Action.CHECKIN)
+    start = url_for(".checkin", event_id=event.id)
+    body = {
+        "name": f"{_('Check-in')} · {event.title_vi}"[:100], "short_name": _("Check-in"),
+        "start_url": start, "scope": start, "display": "standalone", "orientation": "portrait",
+        "background_color": "#ffffff", "theme_color": "#0d6efd", "lang": "vi",
+        "icons": [{"src": url_for("static", filename=f"icons/door-{size}.png"), "sizes": f"{size}x{size}",
+                   "type": "image/png", "purpose": "any"} for size in (192, 512)],
+    }
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+
+
+@bp.get("/door-sw.js")
+def door_service_worker():
+    """The door's service worker, served from the root so that it may control /events/<id>/checkin."""
+    response = send_from_directory(current_app.static_folder, "js/door-sw.js", mimetype="text/javascript",
+                                   max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.post("/events/<int:event_id>/checkin/scan")
