@@ -73,6 +73,7 @@ class Printable(db.Model):
     content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     event: Mapped["Event"] = relationship()  # noqa: F821
+    requested_by: Mapped["User | None"] = relationship()  # noqa: F821
 
 
 class CertificateTemplate(db.Model):
