@@ -434,3 +434,29 @@ def apply_offline(event: Event, ops: list, *, by=None) -> list[dict]:
         result.setdefault("contact_id", op.get("contact_id"))
         results.append({"id": op_id, **result})
     return results
+
+
+# ---------------------------------------------------------------- the live board
+
+def board(event: Event, last: int = 12) -> dict:
+    """What the projector shows: arrivals counted, by association and by country, the latest arrivals."""
+    rows = list(db.session.scalars(
+        select(CheckIn).options(selectinload(CheckIn.contact).selectinload(Contact.associations))
+        .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))
+        .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())))
+    allowed = descendant_ids([event.association_id])
+    by_association: dict[str, int] = {}
+    by_country: dict[str, int] = {}
+    latest = []
+    for row in rows:
+        names = sorted(a.name_vi for a in row.contact.associations if a.id in allowed)
+        association = names[0] if names else event.association.name_vi
+        by_association[association] = by_association.get(association, 0) + 1 + row.guests
+        country = row.contact.country or str(_l("Unknown"))
+        by_country[country] = by_country.get(country, 0) + 1 + row.guests
+        if len(latest) < last:
+            latest.append({"name": row.contact.full_name, "association": association,
+                           "time": clock(row.checked_in_at, event.timezone), "guests": row.guests})
+    ordered = lambda counts: [{"name": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]  # noqa: E731
+    return {"counts": counters(event), "by_association": ordered(by_association),
+            "by_country": ordered(by_country), "latest": latest}

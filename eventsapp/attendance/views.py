@@ -282,6 +282,7 @@ def event_report(event_id: int):
         "attendance/event_report.html", event=event, report=reports.build([event]),
         attendees=services.check_ins(event), no_shows=_no_shows(event),
         can_checkin=can(current_user, Action.CHECKIN, event.association_id),
+        can_manage=can(current_user, Action.MANAGE, event.association_id),
     )
 
 
@@ -346,6 +347,25 @@ def overview():
     rows = reports.overview(start, end, current_user.timezone)
     total = reports.build([event for _, report in rows for event in report.events])
     return render_template("attendance/overview.html", form=form, rows_by_association=rows, total=total, start=start, end=end)
+
+
+# ---------------------------------------------------------------- the live board (organisers)
+
+@bp.get("/events/<int:event_id>/board")
+@login_required
+def board(event_id: int):
+    """The arrivals on a projector at the ceremony; static/js/board.js refreshes it from board.json."""
+    event = load_event(event_id, Action.MANAGE)
+    return render_template("attendance/board.html", event=event, board=services.board(event))
+
+
+@bp.get("/events/<int:event_id>/board.json")
+@login_required
+def board_data(event_id: int):
+    event = load_event(event_id, Action.MANAGE)
+    response = jsonify(services.board(event))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # ---------------------------------------------------------------- printables (organisers)
