@@ -130,11 +130,17 @@
     door.dataset.listReady = list ? "true" : "false";
   }
 
+  let rerunSearch = null; // set by the search box: results found offline are looked up again online
+
   function setOnline(value) {
     if (online === value) return;
     online = value;
     showStatus();
-    if (online) { flush(); refreshList(); }
+    if (online) {
+      flush();
+      refreshList();
+      if (rerunSearch && results.querySelector(".offline-search-note")) rerunSearch();
+    }
   }
 
   // ------------------------------------------------------------ cards drawn from the kept list
@@ -447,6 +453,7 @@
         searchOffline(query);
       }
     };
+    rerunSearch = () => { lastQuery = null; search(); };
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 250); });
     searchForm.addEventListener("submit", async (event) => {
       event.preventDefault();
