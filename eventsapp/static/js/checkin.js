@@ -24,8 +24,7 @@
   let list = null;            // {event_id, generated_at, people: [...], counts}
   let queue = [];             // this event's queued operations, oldest first
   let serverCounts = null;    // the last counters the server gave
-  const inFlight = new Set(); // ids of operations being sent
-  let flushing = false;
+  let flushing = null;        // the promise of the send under way, if any
 
   const fill = (template, values) => template.replace(/\{(\w+)\}/g, (all, key) => (key in values ? values[key] : all));
   const timeFormat = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
@@ -171,7 +170,7 @@
         + (state.guests ? ` · ${fill(note.dataset.labelGuests, { n: state.guests })}` : "");
       if (!state.pending) card.querySelector(".pending-note").remove();
       card.querySelector(".checkin-row").remove();
-      card.querySelector(".undo-button").addEventListener("click", () => undoOffline(person, state));
+      card.querySelector(".undo-button").addEventListener("click", () => undoOffline(person));
     } else {
       note.remove();
       card.querySelector(".pending-note").remove();
@@ -249,15 +248,19 @@
     showCard(person);
   }
 
-  async function undoOffline(person, state) {
-    if (state.pending && !inFlight.has(state.client_id)) {
+  async function undoOffline(person) {
+    if (flushing) await flushing; // a check-in being sent right now: undo what the server answers
+    const state = checkInOf(person);
+    if (!state) {
+      showCard(person);
+      return;
+    }
+    if (state.pending) {
       // Never sent: forget it here, the server never hears of it.
       queue = queue.filter((op) => op.id !== state.client_id);
       await deleteOp(state.client_id);
       showStatus();
       showCounts();
-    } else if (state.pending) {
-      await enqueue({ type: "undo", contact_id: person.contact_id, target: state.client_id, guests_undone: state.guests });
     } else {
       await enqueue({ type: "undo", contact_id: person.contact_id, check_in_id: state.id, guests_undone: state.guests });
     }
@@ -283,17 +286,19 @@
     }
   }
 
-  async function flush() {
-    if (flushing || !queue.length) return;
-    flushing = true;
-    const ops = queue.slice();
-    ops.forEach((op) => inFlight.add(op.id));
+  function flush() {
+    if (flushing || !queue.length) return flushing;
+    flushing = send(queue.slice()).finally(() => { flushing = null; });
+    return flushing;
+  }
+
+  async function send(ops) {
     try {
       const response = await fetch(door.dataset.syncUrl, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
-        body: JSON.stringify({ ops: ops.map(({ id, type, contact_id, guests, at, check_in_id, target }) => (
-          { id, type, contact_id, guests, at, check_in_id, target })) }),
+        body: JSON.stringify({ ops: ops.map(({ id, type, contact_id, guests, at, check_in_id }) => (
+          { id, type, contact_id, guests, at, check_in_id })) }),
         credentials: "same-origin",
       });
       setOnline(true);
@@ -314,9 +319,6 @@
       showStatus();
     } catch (error) {
       setOnline(false);
-    } finally {
-      ops.forEach((op) => inFlight.delete(op.id));
-      flushing = false;
     }
   }
 
@@ -361,8 +363,7 @@
     const undoMatch = form.action.match(/\/checkin\/(\d+)\/undo$/);
     const state = checkInOf(person);
     if (undoMatch) {
-      if (state) await undoOffline(person, state);
-      else showCard(person);
+      await undoOffline(person);
     } else {
       const guests = Number.parseInt(new FormData(form).get("guests"), 10);
       await checkInOffline(person, Number.isInteger(guests) ? guests : person.guests);
@@ -519,6 +520,10 @@
     if (!("serviceWorker" in navigator) || !window.caches) return;
     try {
       await navigator.serviceWorker.register(door.dataset.swUrl, { scope: "/events/" });
+      await navigator.serviceWorker.ready; // active: a reload without network is answered by it
+      if (!navigator.serviceWorker.controller) {
+        await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
+      }
       const assets = Array.from(document.querySelectorAll(
         "script[src], link[rel=stylesheet], link[rel=manifest], link[rel=icon], link[rel=apple-touch-icon]"),
       (el) => new URL(el.src || el.href, location.href).pathname);

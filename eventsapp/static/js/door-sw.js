@@ -5,7 +5,16 @@ const CACHE = "eventsapp-door-v1";
 const DOOR_PAGE = /^\/events\/\d+\/checkin$/;
 const DOOR_MANIFEST = /^\/events\/\d+\/checkin\/manifest\.webmanifest$/;
 
-self.addEventListener("install", () => self.skipWaiting());
+/* The door's JSON and form posts (/events/<id>/checkin/…) go straight to the network, never through this
+   worker (static routing, where the browser has it): the page handles their failures itself. */
+self.addEventListener("install", (event) => {
+  self.skipWaiting();
+  if (event.addRoutes && self.URLPattern) {
+    event.waitUntil(event.addRoutes([
+      { condition: { urlPattern: new URLPattern({ pathname: "/events/*/checkin/*" }) }, source: "network" },
+    ]).catch(() => null));
+  }
+});
 
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
@@ -43,6 +52,15 @@ async function staleWhileRevalidate(request) {
   return fresh;
 }
 
+/* Only the door's own assets come from the cache: other pages under /events/ always load fresh files. */
+function fromDoorPage(request) {
+  try {
+    return DOOR_PAGE.test(new URL(request.referrer).pathname);
+  } catch (error) {
+    return false;
+  }
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
@@ -50,7 +68,7 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (DOOR_PAGE.test(url.pathname) || DOOR_MANIFEST.test(url.pathname)) {
     event.respondWith(networkFirst(request));
-  } else if (url.pathname.startsWith("/static/")) {
+  } else if (url.pathname.startsWith("/static/") && fromDoorPage(request)) {
     event.respondWith(staleWhileRevalidate(request));
   }
 });
