@@ -210,3 +210,34 @@ def test_a_logo_that_is_not_an_image_is_refused(client, auth, db):
     assert db.session.scalar(select(CertificateTemplate)) is None
     assert client.post(f"/events/{event.id}/printables/certificates",
                        data={"csrf_token": token}, follow_redirects=True).text.count("alert-danger") == 1  # no honorees
+
+
+def test_the_printing_page_shows_the_download_link_when_the_pdf_is_ready(live_server, page, db):
+    """No worker runs here: the page shows the file waiting, the test renders it as the worker would,
+    and the page's polling script turns the row into a download link without a reload."""
+    from tests.factories import PASSWORD
+
+    event, organiser = ceremony()
+    invite(event, full_name="Nguyễn Thị Ánh Tuyết")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", organiser.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/events/{event.id}/printables")
+    page.fill("#columns", "3")
+    page.click("form[action$='/printables/badges'] button[type=submit]")
+    page.locator("tr[data-printable-url] .printable-state", has_text="Đang chờ tiến trình nền").wait_for()
+    page.evaluate("window.printingPageLoadedOnce = true")  # gone if the page reloaded
+    printables.render(db.session.scalar(select(Printable)).id)
+    page.locator("tr[data-printable-url] .printable-link a", has_text="Tải PDF").wait_for()
+    assert page.evaluate("window.printingPageLoadedOnce") is True
+    assert "Sẵn sàng: 1 mục" in page.locator("tr[data-printable-url] .printable-state").inner_text()
+    href = page.locator("tr[data-printable-url] .printable-link a").get_attribute("href")
+    response = page.request.get(f"{live_server}{href}")
+    assert response.status == 200 and response.body()[:5] == b"%PDF-"
+    db.session.expire_all()
+    assert db.session.scalar(select(Printable)).options["columns"] == 3
+    assert errors == []
