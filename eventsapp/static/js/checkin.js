@@ -413,6 +413,7 @@
 
   async function scanOffline(text) {
     const token = tokenFrom(text);
+    if (token && !(window.crypto && crypto.subtle)) { say(door.dataset.msgNetworkError, false); return; } // not HTTPS
     const hash = token && list ? await sha256(`${eventId}:${token}`) : null;
     const person = hash ? list.people.find((p) => p.code_hash === hash) : null;
     if (!person) { say(door.dataset.msgUnknownCode, false); return; }
