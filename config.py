@@ -87,6 +87,7 @@ class Config:
     LANGUAGES = ("vi", "en")
 
     WTF_CSRF_TIME_LIMIT = None  # a form left open over Tết still submits
+    PDF_FONT_DIR = env("PDF_FONT_DIR", "")  # DejaVu fonts for PDFs; empty: the usual Debian/Fedora folders
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -1,6 +1,6 @@
 """Every domain's models, imported so that Alembic and the shell see them all."""
 from .associations.models import Association, AssociationKind, Membership, Role  # noqa: F401
-from .attendance.models import CheckIn  # noqa: F401
+from .attendance.models import CertificateTemplate, CheckIn, Printable  # noqa: F401
 from .auth.models import ApiToken, User  # noqa: F401
 from .campaigns.models import Campaign, CampaignKind, CampaignStatus  # noqa: F401
 from .contacts.models import Contact, ContactTag, ImportBatch, contact_associations  # noqa: F401

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime
@@ -38,6 +38,8 @@ class CheckIn(db.Model):
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The id an offline door phone gave the check-in: a queued check-in sent twice is applied once.
+    client_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     event: Mapped["Event"] = relationship()  # noqa: F821
     invitation: Mapped["Invitation | None"] = relationship()  # noqa: F821
@@ -51,3 +53,40 @@ class CheckIn(db.Model):
 
     def __repr__(self) -> str:
         return f"<CheckIn event={self.event_id} contact={self.contact_id}{' undone' if self.undone_at else ''}>"
+
+
+class Printable(db.Model):
+    """A PDF made by a worker for an event (badges, door list, certificates), kept for download."""
+
+    __tablename__ = "printables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # badges | door_list | certificates
+    options: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(10), default="queued")  # queued | running | done | failed
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    item_count: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+    event: Mapped["Event"] = relationship()  # noqa: F821
+    requested_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class CertificateTemplate(db.Model):
+    """How an association's certificates look: title, place, signature block and logo."""
+
+    __tablename__ = "certificate_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(100), default="")
+    intro: Mapped[str] = mapped_column(String(300), default="")
+    signer_title: Mapped[str] = mapped_column(String(200), default="")
+    signer_name: Mapped[str] = mapped_column(String(200), default="")
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

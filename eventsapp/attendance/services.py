@@ -7,9 +7,11 @@ service answers with who was first and when.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -263,3 +265,198 @@ def check_ins(event: Event) -> list[CheckIn]:
         .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))
         .order_by(CheckIn.checked_in_at, CheckIn.id)
     ))
+
+
+# ---------------------------------------------------------------- the offline door
+
+OFFLINE_BATCH_MAX = 500
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
+OFFLINE_EARLIEST = timedelta(days=2)  # a phone clock may not date a check-in this long before the event (or now)
+
+
+def code_hash(event_id: int, token: str) -> str:
+    """What the phone keeps instead of a check-in code: SHA-256 of "<event id>:<token>" in hex.
+
+    The phone hashes what it scans the same way; a list copied off a lost phone
+    gives no code that opens anyone's check-in card.
+    """
+    return hashlib.sha256(f"{event_id}:{token}".encode()).hexdigest()
+
+
+def _check_in_state(row: CheckIn | None, zone: str) -> dict | None:
+    if row is None:
+        return None
+    return {"id": row.id, "client_id": row.client_id, "at": row.checked_in_at.isoformat(),
+            "time": clock(row.checked_in_at, zone), "by": staff_name(row.checked_in_by),
+            "guests": row.guests, "walk_in": row.walk_in}
+
+
+def door_list(event: Event) -> list[dict]:
+    """Everyone the door expects or has let in: invitees, and walk-ins already checked in.
+
+    Names, association, answer, guests and a hash of the check-in code (never
+    the code itself), in Vietnamese order, for the phone to keep offline.
+    """
+    invitations = db.session.execute(
+        select(Invitation, Contact).join(Contact, Contact.id == Invitation.contact_id)
+        .options(selectinload(Contact.associations))
+        .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None))
+    ).all()
+    active = {row.contact_id: row for row in db.session.scalars(
+        select(CheckIn).options(selectinload(CheckIn.checked_in_by), selectinload(CheckIn.contact)
+                                .selectinload(Contact.associations))
+        .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None)))}
+    people = []
+    seen = set()
+    for invitation, contact in invitations:
+        seen.add(contact.id)
+        people.append((contact, invitation))
+    people.extend((row.contact, None) for contact_id, row in active.items() if contact_id not in seen)
+    people.sort(key=lambda pair: (pair[0].sort_key, pair[0].id))
+    allowed = descendant_ids([event.association_id])
+    return [{
+        "contact_id": contact.id,
+        "name": contact.full_name,
+        "folded": fold(f"{contact.full_name} {contact.email}"),
+        "email": "" if contact.email.endswith("@" + WALK_IN_DOMAIN) else contact.email,
+        "country": contact.country,
+        "association": ", ".join(a.name_vi for a in contact.associations if a.id in allowed),
+        "status": invitation.status.value if invitation else None,
+        "honoree": bool(invitation and invitation.is_honoree),
+        "guests": invitation.guests if invitation else 0,
+        "code_hash": code_hash(event.id, invitation.checkin_token) if invitation else None,
+        "check_in": _check_in_state(active.get(contact.id), event.timezone),
+    } for contact, invitation in people]
+
+
+def _offline_time(value, event: Event) -> datetime:
+    """When the phone says it checked someone in: aware ISO 8601, not in the future, not days early."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise CheckInError(str(_l("The check-in time is not valid."))) from None
+    if moment.tzinfo is None:
+        raise CheckInError(str(_l("The check-in time is not valid.")))
+    now = utcnow()
+    moment = min(moment.astimezone(timezone.utc), now)  # a phone clock running ahead
+    if moment < min(event.starts_at, now) - OFFLINE_EARLIEST:
+        raise CheckInError(str(_l("The check-in time is not valid.")))
+    return moment
+
+
+def _row_id(value) -> int | None:
+    """A database id sent by a phone, or None when it is not one (2^63 would overflow the column)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2 ** 31 else None
+
+
+def _apply_check_in(event: Event, op: dict, by) -> dict:
+    client_id = op["id"]
+    done = db.session.scalar(select(CheckIn).where(CheckIn.client_id == client_id))
+    if done is not None:  # sent before, the answer was lost: the same result again
+        if done.event_id != event.id:
+            raise CheckInError(str(_l("This check-in belongs to another event.")))
+        return {"status": "applied", "check_in": _check_in_state(done, event.timezone)}
+    contact_id = _row_id(op.get("contact_id"))
+    contact = db.session.get(Contact, contact_id) if contact_id else None
+    if contact is None:
+        raise CheckInError(str(_l("Unknown person.")))
+    found = person(event, contact)
+    if found.invitation is None and not search_scope_allows(event, contact):
+        raise CheckInError(str(_l("Unknown person.")))
+    at = _offline_time(op.get("at"), event)
+    guests = _valid_guests(op.get("guests", 0))
+    existing = found.check_in
+    if existing is not None:
+        # Two phones let the same person in while offline: one check-in stays, with the earliest time.
+        if at < existing.checked_in_at:
+            existing.checked_in_at = at
+            existing.checked_in_by = by
+            db.session.flush()
+        return {"status": "conflict", "message": already_message(existing),
+                "check_in": _check_in_state(existing, event.timezone)}
+    row = check_in(event, contact, by=by, invitation=found.invitation, guests=guests,
+                   walk_in=found.invitation is None)
+    row.checked_in_at = at
+    row.client_id = client_id
+    db.session.flush()
+    return {"status": "applied", "check_in": _check_in_state(row, event.timezone)}
+
+
+def _apply_undo(event: Event, op: dict, by) -> dict:
+    row = None
+    if op.get("check_in_id") is not None:
+        row_id = _row_id(op["check_in_id"])
+        row = db.session.get(CheckIn, row_id) if row_id else None
+    elif op.get("target"):
+        row = db.session.scalar(select(CheckIn).where(CheckIn.client_id == str(op["target"])))
+    if row is None or row.event_id != event.id:
+        raise CheckInError(str(_l("There is no such check-in to undo.")))
+    if row.undone_at is None:  # an undo sent twice stays one undo
+        undo(row, by=by)
+    return {"status": "applied", "check_in": None, "contact_id": row.contact_id}
+
+
+def apply_offline(event: Event, ops: list, *, by=None) -> list[dict]:
+    """Apply check-ins and undos queued on a door phone, in order, each at most once.
+
+    Every operation carries the phone's unique id; a check-in already applied
+    under that id answers as before. A person already checked in by another
+    device is a conflict: one check-in stays (with the earliest time) and the
+    answer says who was first. Each operation runs in its own SAVEPOINT, so a
+    bad one changes nothing and the others still apply.
+    """
+    if not isinstance(ops, list) or len(ops) > OFFLINE_BATCH_MAX:
+        raise CheckInError(str(_l("Send at most %(max)s check-ins at once.", max=OFFLINE_BATCH_MAX)))
+    results = []
+    for op in ops:
+        op_id = op.get("id") if isinstance(op, dict) else None
+        if not isinstance(op_id, str) or not _CLIENT_ID.match(op_id):
+            results.append({"id": None, "status": "error", "message": str(_l("This check-in has no valid id."))})
+            continue
+        savepoint = db.session.begin_nested()
+        try:
+            if op.get("type") == "checkin":
+                result = _apply_check_in(event, op, by)
+            elif op.get("type") == "undo":
+                result = _apply_undo(event, op, by)
+            else:
+                raise CheckInError(str(_l("Unknown kind of operation.")))
+        except CheckInError as error:
+            savepoint.rollback()
+            results.append({"id": op_id, "status": "error", "message": str(error),
+                            "contact_id": op.get("contact_id")})
+            continue
+        savepoint.commit()
+        result.setdefault("contact_id", op.get("contact_id"))
+        results.append({"id": op_id, **result})
+    return results
+
+
+# ---------------------------------------------------------------- the live board
+
+def board(event: Event, last: int = 12) -> dict:
+    """What the projector shows: arrivals counted, by association and by country, the latest arrivals."""
+    rows = list(db.session.scalars(
+        select(CheckIn).options(selectinload(CheckIn.contact).selectinload(Contact.associations))
+        .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))
+        .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())))
+    allowed = descendant_ids([event.association_id])
+    by_association: dict[str, int] = {}
+    by_country: dict[str, int] = {}
+    latest = []
+    for row in rows:
+        names = sorted(a.name_vi for a in row.contact.associations if a.id in allowed)
+        association = names[0] if names else event.association.name_vi
+        by_association[association] = by_association.get(association, 0) + 1 + row.guests
+        country = row.contact.country or str(_l("Unknown"))
+        by_country[country] = by_country.get(country, 0) + 1 + row.guests
+        if len(latest) < last:
+            latest.append({"name": row.contact.full_name, "association": association,
+                           "time": clock(row.checked_in_at, event.timezone), "guests": row.guests})
+    ordered = lambda counts: [{"name": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]  # noqa: E731
+    return {"counts": counters(event), "by_association": ordered(by_association),
+            "by_country": ordered(by_country), "latest": latest}

@@ -1,10 +1,25 @@
 """Check-in at the door (phone-first), the /c/<token> link of the QR codes, reports and exports."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from .. import navigation
@@ -12,21 +27,24 @@ from ..associations.models import Association
 from ..campaigns.models import Campaign
 from ..contacts.models import Contact
 from ..events.access import load_event
-from ..events.models import Event
+from ..events.models import Event, Honoree
 from ..extensions import db
+from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..permissions import Action, authorize, can, require_admin
+from ..text import nfc
 from ..timeutils import utcnow
-from . import reports, services
-from .forms import CheckInForm, PeriodForm, WalkInForm
-from .models import CheckIn
+from . import printables, reports, services
+from .forms import BadgesForm, CertificateTemplateForm, CheckInForm, DoorListForm, PeriodForm, WalkInForm
+from .models import CertificateTemplate, CheckIn, Printable
 
 bp = Blueprint("attendance", __name__)
 
 navigation.register_tab("event", "attendance.checkin", _l("Check-in"), order=65)
 navigation.register_tab("event", "attendance.event_report", _l("Attendance"), order=70)
+navigation.register_tab("event", "attendance.printables_page", _l("Printing"), order=72)
 navigation.register_tab("campaign", "attendance.campaign_report", _l("Attendance"), order=70)
 navigation.register("attendance.overview", _l("Attendance"), order=75, admin_only=True)
 
@@ -85,6 +103,61 @@ def search(event_id: int):
 def counts(event_id: int):
     event = load_event(event_id, Action.CHECKIN)
     return jsonify(services.counters(event))
+
+
+@bp.get("/events/<int:event_id>/checkin/door.json")
+@login_required
+def door_data(event_id: int):
+    """The event's check-in list for the phone to keep offline (codes only as hashes)."""
+    event = load_event(event_id, Action.CHECKIN)
+    response = jsonify({
+        "event_id": event.id, "generated_at": utcnow().isoformat(), "timezone": event.timezone,
+        "people": services.door_list(event), "counts": services.counters(event), "csrf_token": generate_csrf(),
+    })
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/events/<int:event_id>/checkin/sync")
+@login_required
+def door_sync(event_id: int):
+    """Check-ins and undos queued by a phone while offline: `{"ops": [{id, type, …}]}` (CSRF header)."""
+    event = load_event(event_id, Action.CHECKIN)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("ops"), list):
+        return jsonify({"ok": False, "message": _("Send the queued check-ins as JSON.")}), 400
+    try:
+        results = services.apply_offline(event, data["ops"], by=current_user)
+    except services.CheckInError as error:
+        db.session.rollback()
+        return jsonify({"ok": False, "message": str(error)}), 422
+    db.session.commit()
+    return jsonify({"ok": True, "results": results, "counts": services.counters(event)})
+
+
+@bp.get("/events/<int:event_id>/checkin/manifest.webmanifest")
+@login_required
+def door_manifest(event_id: int):
+    """The door as an installable web app: opens straight on this event's check-in page."""
+    event = load_event(event_id, Action.CHECKIN)
+    start = url_for(".checkin", event_id=event.id)
+    body = {
+        "name": f"{_('Check-in')} · {event.title_vi}"[:100], "short_name": _("Check-in"),
+        "start_url": start, "scope": start, "display": "standalone", "orientation": "portrait",
+        "background_color": "#ffffff", "theme_color": "#0d6efd", "lang": "vi",
+        "icons": [{"src": url_for("static", filename=f"icons/door-{size}.png"), "sizes": f"{size}x{size}",
+                   "type": "image/png", "purpose": "any"} for size in (192, 512)],
+    }
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+
+
+@bp.get("/door-sw.js")
+def door_service_worker():
+    """The door's service worker, served from the root so that it may control /events/<id>/checkin."""
+    response = send_from_directory(current_app.static_folder, "js/door-sw.js", mimetype="text/javascript",
+                                   max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.post("/events/<int:event_id>/checkin/scan")
@@ -219,6 +292,7 @@ def event_report(event_id: int):
         "attendance/event_report.html", event=event, report=reports.build([event]),
         attendees=services.check_ins(event), no_shows=_no_shows(event),
         can_checkin=can(current_user, Action.CHECKIN, event.association_id),
+        can_manage=can(current_user, Action.MANAGE, event.association_id),
     )
 
 
@@ -283,3 +357,165 @@ def overview():
     rows = reports.overview(start, end, current_user.timezone)
     total = reports.build([event for _, report in rows for event in report.events])
     return render_template("attendance/overview.html", form=form, rows_by_association=rows, total=total, start=start, end=end)
+
+
+# ---------------------------------------------------------------- the live board (organisers)
+
+@bp.get("/events/<int:event_id>/board")
+@login_required
+def board(event_id: int):
+    """The arrivals on a projector at the ceremony; static/js/board.js refreshes it from board.json."""
+    event = load_event(event_id, Action.MANAGE)
+    return render_template("attendance/board.html", event=event, board=services.board(event))
+
+
+@bp.get("/events/<int:event_id>/board.json")
+@login_required
+def board_data(event_id: int):
+    event = load_event(event_id, Action.MANAGE)
+    response = jsonify(services.board(event))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- printables (organisers)
+
+def _printable(event: Event, printable_id: int) -> Printable:
+    row = db.session.get(Printable, printable_id)
+    if row is None or row.event_id != event.id:
+        abort(404)
+    return row
+
+
+def _printable_json(row: Printable) -> dict:
+    return {
+        "id": row.id, "kind": row.kind, "state": row.state, "item_count": row.item_count, "error": row.error,
+        "download_url": url_for(".printable_download", event_id=row.event_id, printable_id=row.id)
+        if row.state == "done" else None,
+    }
+
+
+@bp.get("/events/<int:event_id>/printables")
+@login_required
+def printables_page(event_id: int):
+    event = load_event(event_id, Action.MANAGE)
+    rows = db.session.scalars(select(Printable).where(Printable.event_id == event.id)
+                              .order_by(Printable.created_at.desc(), Printable.id.desc()).limit(20)).all()
+    template = printables.certificate_template(event)
+    return render_template(
+        "attendance/printables.html", event=event, rows=rows, kinds=printables.KINDS,
+        badges_form=BadgesForm(formdata=None), door_list_form=DoorListForm(formdata=None),
+        template_form=CertificateTemplateForm(formdata=None, obj=template), template=template,
+        honorees=printables.honorees(event),
+    )
+
+
+@bp.post("/events/<int:event_id>/printables/<kind>")
+@login_required
+def printable_start(event_id: int, kind: str):
+    """Start a PDF in a worker; the page polls it and shows the download link."""
+    event = load_event(event_id, Action.MANAGE)
+    form = {"badges": BadgesForm, "door_list": DoorListForm, "certificates": FlaskForm}.get(kind)
+    if form is None:
+        abort(404)
+    form = form()
+    if not form.validate_on_submit():
+        flash(_("Please correct the choices: %(problems)s",
+                problems="; ".join(f"{getattr(form, name).label.text}: {', '.join(map(str, errors))}"
+                                   for name, errors in form.errors.items() if name != "csrf_token")
+                or _("The form has expired. Please reload the page.")), "danger")
+        return redirect(url_for(".printables_page", event_id=event.id), 303)
+    options = {k: v for k, v in form.data.items() if k != "csrf_token"}
+    options["locale"] = current_locale()
+    try:
+        printables.request_printable(event, kind, options, by=current_user)
+    except printables.PrintableError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for(".printables_page", event_id=event.id), 303)
+    db.session.commit()
+    flash(_("The PDF is being made. Its download link appears below when it is ready."), "success")
+    return redirect(url_for(".printables_page", event_id=event.id), 303)
+
+
+@bp.get("/events/<int:event_id>/printables/<int:printable_id>.json")
+@login_required
+def printable_state(event_id: int, printable_id: int):
+    event = load_event(event_id, Action.MANAGE)
+    return jsonify(_printable_json(_printable(event, printable_id)))
+
+
+@bp.get("/events/<int:event_id>/printables/<int:printable_id>/download")
+@login_required
+def printable_download(event_id: int, printable_id: int):
+    event = load_event(event_id, Action.MANAGE)
+    row = _printable(event, printable_id)
+    if row.state != "done" or row.content is None:
+        abort(404)
+    return _download(row.content, "application/pdf", printables.filename(row))
+
+
+@bp.get("/events/<int:event_id>/certificates/<int:honoree_id>.pdf")
+@login_required
+def certificate_pdf(event_id: int, honoree_id: int):
+    """One honoree's certificate, drawn at once."""
+    event = load_event(event_id, Action.MANAGE)
+    honoree = db.session.get(Honoree, honoree_id)
+    if honoree is None or honoree.event_id != event.id:
+        abort(404)
+    name = f"certificate-{honoree.id}.pdf"
+    return _download(printables.certificates_pdf(event, only=honoree), "application/pdf", name)
+
+
+def _template_from(form: CertificateTemplateForm, template: CertificateTemplate) -> str | None:
+    """Copy the form onto `template`; a problem with the logo as a message, else None."""
+    for name in ("title", "intro", "place", "signer_title", "signer_name"):
+        setattr(template, name, nfc(getattr(form, name).data or "").strip())
+    upload = form.logo.data
+    if upload and getattr(upload, "filename", ""):
+        try:
+            template.logo_png = printables.logo_png(upload.read(printables.LOGO_MAX_BYTES + 1))
+        except printables.PrintableError as error:
+            return str(error)
+    return None
+
+
+@bp.post("/events/<int:event_id>/certificate-template")
+@login_required
+def certificate_template_save(event_id: int):
+    """Save the certificate template of the event's association (its branches inherit it)."""
+    event = load_event(event_id, Action.MANAGE)
+    form = CertificateTemplateForm()
+    if not form.validate_on_submit():
+        flash(_("Please correct the fields marked below."), "danger")
+        return redirect(url_for(".printables_page", event_id=event.id), 303)
+    template = db.session.scalar(select(CertificateTemplate).where(
+        CertificateTemplate.association_id == event.association_id))
+    if template is None:
+        template = CertificateTemplate(association_id=event.association_id)
+        db.session.add(template)
+    problem = _template_from(form, template)
+    if problem:
+        db.session.rollback()
+        flash(problem, "danger")
+        return redirect(url_for(".printables_page", event_id=event.id), 303)
+    db.session.commit()
+    flash(_("Certificate template saved."), "success")
+    return redirect(url_for(".printables_page", event_id=event.id), 303)
+
+
+@bp.post("/events/<int:event_id>/certificate-template/preview")
+@login_required
+def certificate_template_preview(event_id: int):
+    """The form as it stands (not saved) on the first honoree's certificate, as a PDF."""
+    event = load_event(event_id, Action.MANAGE)
+    form = CertificateTemplateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    saved = printables.certificate_template(event)
+    template = CertificateTemplate(association_id=event.association_id, logo_png=saved.logo_png)
+    problem = _template_from(form, template)
+    if problem:
+        return Response(problem, status=422, mimetype="text/plain")
+    body = printables.preview_certificate(event, template)
+    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="preview.pdf"'})

@@ -1,0 +1,247 @@
+"""Printables of an event: what goes into the badges, the door list and the certificates, and the
+stored PDF a worker makes of them (`attendance.render_printable`). The caller commits.
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..after_commit import enqueue_after_commit
+from ..contacts.models import Contact
+from ..events.models import Event, Honoree
+from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
+from ..invitations.models import Invitation, InvitationStatus
+from ..links import checkin_url
+from ..permissions import descendant_ids
+from ..timeutils import in_zone, utcnow
+from . import printing
+from .models import CertificateTemplate, CheckIn, Printable
+
+logger = logging.getLogger(__name__)
+
+KINDS = {"badges": _l("Name badges"), "door_list": _l("Door list"), "certificates": _l("Certificates")}
+AUDIENCES = ("accepted", "all")
+CHUNK = 200  # rows read per query while drawing: memory stays flat however long the list
+
+
+class PrintableError(ValueError):
+    """Options that cannot be printed; str() is a message for the organiser."""
+
+
+def _int_option(options: dict, key: str, default: int, low: int, high: int) -> int:
+    try:
+        value = int(options.get(key, default))
+    except (TypeError, ValueError):
+        raise PrintableError(_("Choose between %(low)s and %(high)s.", low=low, high=high)) from None
+    if not low <= value <= high:
+        raise PrintableError(_("Choose between %(low)s and %(high)s.", low=low, high=high))
+    return value
+
+
+def clean_options(event: Event, kind: str, options: dict) -> dict:
+    """The options of a printable, checked: paper, columns × rows (badges), who is on it."""
+    if kind not in KINDS:
+        raise PrintableError(_("Unknown kind of printable."))
+    cleaned: dict = {}
+    if kind == "badges":
+        paper = options.get("paper", "A4")
+        if paper not in printing.PAPER:
+            raise PrintableError(_("Unknown paper size."))
+        cleaned.update(paper=paper, columns=_int_option(options, "columns", 2, 1, 4),
+                       rows=_int_option(options, "rows", 5, 1, 8))
+    if kind in ("badges", "door_list"):
+        audience = options.get("audience", "accepted" if kind == "badges" else "all")
+        if audience not in AUDIENCES:
+            raise PrintableError(_("Unknown choice of invitees."))
+        cleaned["audience"] = audience
+    if kind == "certificates" and not event.honorees:
+        raise PrintableError(_("This event has no honorees."))
+    cleaned["locale"] = options.get("locale") if options.get("locale") in ("vi", "en") else "vi"
+    return cleaned
+
+
+def request_printable(event: Event, kind: str, options: dict, *, by=None) -> Printable:
+    """Queue a PDF for a worker: the row now, `attendance.render_printable` after commit."""
+    from .tasks import render_printable
+
+    row = Printable(event=event, kind=kind, options=clean_options(event, kind, options), requested_by=by)
+    db.session.add(row)
+    db.session.flush()
+    enqueue_after_commit(render_printable, row.id)
+    return row
+
+
+# ---------------------------------------------------------------- what is printed
+
+def _invitations(event: Event, audience: str):
+    """The event's live invitations with their contacts, in Vietnamese order, read CHUNK rows at a time."""
+    statement = (
+        select(Invitation, Contact).join(Contact, Contact.id == Invitation.contact_id)
+        .options(selectinload(Contact.associations))
+        .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None))
+        .order_by(Contact.sort_key, Contact.id)
+        .execution_options(yield_per=CHUNK)
+    )
+    if audience == "accepted":
+        statement = statement.where(Invitation.status == InvitationStatus.ACCEPTED)
+    return db.session.execute(statement)
+
+
+def _association_name(contact: Contact, event: Event, allowed: set[int]) -> str:
+    names = [a.name_vi for a in contact.associations if a.id in allowed]
+    return ", ".join(names) or event.association.name_vi
+
+
+def badges(event: Event, audience: str = "accepted"):
+    allowed = descendant_ids([event.association_id])
+    for invitation, contact in _invitations(event, audience):
+        yield printing.Badge(contact.full_name, _association_name(contact, event, allowed), checkin_url(invitation),
+                             invitation.is_honoree)
+
+
+def status_label(status: InvitationStatus | None) -> str:
+    labels = {"pending": _("No answer yet"), "accepted": _("Accepted"), "tentative": _("Maybe"),
+              "declined": _("Declined"), "waitlisted": _("Waiting list")}
+    return labels.get(status.value, status.value) if status else _("Not invited")
+
+
+def door_lines(event: Event, audience: str = "all"):
+    allowed = descendant_ids([event.association_id])
+    came = {row.contact_id: row.checked_in_at for row in db.session.scalars(
+        select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None)))}
+    for invitation, contact in _invitations(event, audience):
+        at = came.get(contact.id)
+        yield printing.DoorLine(contact.full_name, _association_name(contact, event, allowed),
+                                status_label(invitation.status), invitation.guests,
+                                in_zone(at, event.timezone).strftime("%H:%M") if at else "")
+
+
+def certificate_template(event: Event) -> CertificateTemplate:
+    """The association's template (or its parent's); defaults when none was saved."""
+    association = event.association
+    while association is not None:
+        template = db.session.scalar(select(CertificateTemplate).where(
+            CertificateTemplate.association_id == association.id))
+        if template is not None:
+            return template
+        association = association.parent
+    return CertificateTemplate(association_id=event.association_id, title="Giấy khen", intro="Trân trọng trao tặng",
+                               place="", signer_title="", signer_name="")
+
+
+def certificate(event: Event, template: CertificateTemplate, honoree_name: str, award: str,
+                citation: str = "") -> printing.Certificate:
+    day = in_zone(event.starts_at, event.timezone).date()
+    return printing.Certificate(
+        association=event.association.name_vi, title=template.title, intro=template.intro,
+        honoree=honoree_name, award=award, citation=citation, event_title=event.title_vi,
+        dateline=printing.vietnamese_dateline(template.place, day), signer_title=template.signer_title,
+        signer_name=template.signer_name, logo_png=template.logo_png)
+
+
+def honorees(event: Event) -> list[Honoree]:
+    return list(db.session.scalars(
+        select(Honoree).join(Contact, Contact.id == Honoree.contact_id).options(selectinload(Honoree.contact))
+        .where(Honoree.event_id == event.id).order_by(Contact.sort_key, Honoree.id)))
+
+
+def certificates(event: Event, only: Honoree | None = None, template: CertificateTemplate | None = None):
+    template = template or certificate_template(event)
+    for honoree in [only] if only else honorees(event):
+        yield certificate(event, template, honoree.contact.full_name, honoree.award, honoree.citation)
+
+
+def certificates_pdf(event: Event, only: Honoree | None = None, template: CertificateTemplate | None = None) -> bytes:
+    """Certificates drawn at once (one honoree, or a preview): a page or a few, no worker needed."""
+    import io
+
+    out = io.BytesIO()
+    printing.certificates_pdf(certificates(event, only, template), out, title=event.title_vi)
+    return out.getvalue()
+
+
+def preview_certificate(event: Event, template: CertificateTemplate) -> bytes:
+    """The first honoree's certificate with `template` (unsaved changes too), or a sample name."""
+    found = honorees(event)
+    first = found[0] if found else None
+    cert = certificate(event, template, first.contact.full_name if first else "Nguyễn Thị Ánh Tuyết",
+                       first.award if first else "Kỷ niệm chương Vì hòa bình, hữu nghị giữa các dân tộc",
+                       first.citation if first else "")
+    import io
+
+    out = io.BytesIO()
+    printing.certificates_pdf([cert], out, title=event.title_vi)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- the worker's part
+
+def filename(row: Printable) -> str:
+    from ..slugs import slugify
+
+    return f"{row.kind.replace('_', '-')}-{slugify(row.event.title_vi)[:60] or row.event_id}-{row.id}.pdf"
+
+
+def render(printable_id: int) -> None:
+    """Draw the PDF of a queued printable into a temporary file, then store it; failures are recorded."""
+    row = db.session.get(Printable, printable_id)
+    if row is None or row.state == "done":
+        return
+    row.state = "running"
+    db.session.commit()
+    event, options = row.event, dict(row.options or {})
+    try:
+        with force_locale(options.get("locale", "vi")), tempfile.TemporaryFile() as out:
+            if row.kind == "badges":
+                layout = printing.BadgeLayout(options["paper"], options["columns"], options["rows"])
+                count = printing.badges_pdf(badges(event, options["audience"]), layout, out, title=event.title_vi)
+            elif row.kind == "door_list":
+                count = printing.door_list_pdf(
+                    door_lines(event, options["audience"]), out, title=event.title_vi,
+                    subtitle=_("Door list printed at %(time)s", time=in_zone(utcnow(), event.timezone).strftime("%d/%m/%Y %H:%M")),
+                    headers={"box": "", "no": "#", "name": _("Name"), "association": _("Association"),
+                             "status": _("Answer"), "guests": _("Guests"), "checked_in": _("Arrived")},
+                    page_label=_("Page %(n)s", n="{n}"))
+            else:
+                count = printing.certificates_pdf(certificates(event), out, title=event.title_vi)
+            out.seek(0)
+            row.content = out.read()
+    except Exception as error:  # recorded for the organiser; the worker goes on
+        db.session.rollback()
+        row = db.session.get(Printable, printable_id)
+        row.state, row.error, row.finished_at = "failed", str(error)[:500], utcnow()
+        db.session.commit()
+        logger.exception("printable %s failed", printable_id)
+        return
+    row.state, row.item_count, row.finished_at = "done", count, utcnow()
+    db.session.commit()
+
+
+LOGO_MAX_BYTES = 1024 * 1024
+
+
+def logo_png(data: bytes) -> bytes:
+    """An uploaded logo (PNG or JPEG, at most 1 MB) as a PNG at most 600 px wide; anything else refused."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > LOGO_MAX_BYTES:
+        raise PrintableError(_("The logo must be at most 1 MB."))
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.format not in ("PNG", "JPEG"):
+            raise PrintableError(_("The logo must be a PNG or JPEG image."))
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise PrintableError(_("The logo must be a PNG or JPEG image.")) from None
+    image.thumbnail((600, 600))
+    out = io.BytesIO()
+    image.convert("RGBA").save(out, "PNG", optimize=True)
+    return out.getvalue()

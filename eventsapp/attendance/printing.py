@@ -1,0 +1,308 @@
+"""Printables as PDF (ReportLab): name badges with the check-in QR code, the door list, certificates.
+
+ReportLab writes PDF straight from drawing calls (no HTML layout pass), with TrueType fonts embedded
+as subsets; Vietnamese is written precomposed (NFC), which DejaVu covers without shaping. Pages are
+drawn one at a time from rows read in chunks, so a batch of thousands stays within a few tens of MB.
+QR codes are drawn as vector runs of modules (sharp at any zoom, no image per badge), encoded by
+zxing-cpp as the e-mails' are.
+"""
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import zxingcpp
+from flask import current_app
+from reportlab.lib.pagesizes import A3, A4, A5, landscape
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from ..text import nfc
+
+PAPER = {"A4": A4, "A3": A3, "A5": A5}
+FONT_FILES = {
+    "Sans": "DejaVuSans.ttf", "Sans-Bold": "DejaVuSans-Bold.ttf",
+    "Serif": "DejaVuSerif.ttf", "Serif-Bold": "DejaVuSerif-Bold.ttf",
+}
+FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts/dejavu")
+
+
+class FontsMissing(RuntimeError):
+    """The DejaVu fonts (Debian: fonts-dejavu-core) are not installed where PDF_FONT_DIR points."""
+
+
+def _font_dir() -> str:
+    configured = current_app.config.get("PDF_FONT_DIR")
+    for folder in ([configured] if configured else []) + list(FONT_DIRS):
+        if folder and all(os.path.exists(os.path.join(folder, f)) for f in FONT_FILES.values()):
+            return folder
+    raise FontsMissing("DejaVu fonts not found: install fonts-dejavu-core or set PDF_FONT_DIR")
+
+
+def register_fonts() -> None:
+    """Register the DejaVu faces once per process (ReportLab keeps them globally)."""
+    if "EA-Sans" in pdfmetrics.getRegisteredFontNames():
+        return
+    folder = _font_dir()
+    for name, filename in FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(f"EA-{name}", os.path.join(folder, filename)))
+
+
+def fit(text: str, font: str, size: float, width: float, smallest: float = 6) -> tuple[str, float]:
+    """`text` and a font size at which it fits `width`: shrunk down to `smallest`, then cut with an ellipsis."""
+    text = nfc(text)
+    while size > smallest and pdfmetrics.stringWidth(text, font, size) > width:
+        size -= 0.5
+    if pdfmetrics.stringWidth(text, font, size) <= width:
+        return text, size
+    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…", size
+
+
+def draw_qr(canvas: Canvas, text: str, x: float, y: float, side: float) -> None:
+    """The QR code of `text` (error correction M, quiet zone included) in a `side`-wide square at (x, y)."""
+    barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    image = barcode.to_image(scale=1)
+    rows, cols = image.shape
+    cell = side / cols
+    path = canvas.beginPath()
+    pixels = bytes(image)
+    for r in range(rows):
+        row = pixels[r * cols:(r + 1) * cols]
+        c = 0
+        while c < cols:
+            if row[c] < 128:
+                start = c
+                while c < cols and row[c] < 128:
+                    c += 1
+                path.rect(x + start * cell, y + side - (r + 1) * cell, (c - start) * cell, cell)
+            else:
+                c += 1
+    canvas.drawPath(path, stroke=0, fill=1)
+
+
+# ---------------------------------------------------------------- badges
+
+@dataclass
+class Badge:
+    name: str
+    association: str
+    qr_text: str
+    honoree: bool = False
+
+
+@dataclass
+class BadgeLayout:
+    paper: str = "A4"
+    columns: int = 2
+    rows: int = 5
+
+    @property
+    def per_sheet(self) -> int:
+        return self.columns * self.rows
+
+
+def badges_pdf(badges: Iterable[Badge], layout: BadgeLayout, out, title: str = "") -> int:
+    """Write name badges, `layout.columns` × `layout.rows` per sheet, to the file `out`; the count."""
+    register_fonts()
+    width, height = PAPER[layout.paper]
+    canvas = Canvas(out, pagesize=(width, height), pageCompression=1, invariant=1)
+    canvas.setTitle(title)
+    margin = 8 * mm
+    cell_w = (width - 2 * margin) / layout.columns
+    cell_h = (height - 2 * margin) / layout.rows
+    pad = min(cell_w, cell_h) * 0.06
+    count = 0
+    for count, badge in enumerate(badges, start=1):
+        slot = (count - 1) % layout.per_sheet
+        if slot == 0 and count > 1:
+            canvas.showPage()
+        col, row = slot % layout.columns, slot // layout.columns
+        x0, y0 = margin + col * cell_w, height - margin - (row + 1) * cell_h
+        canvas.setDash(2, 2)
+        canvas.setStrokeGray(0.7)
+        canvas.rect(x0, y0, cell_w, cell_h)  # cutting line
+        canvas.setDash()
+        qr_side = min(cell_h - 2 * pad, cell_w * 0.42)
+        draw_qr(canvas, badge.qr_text, x0 + cell_w - pad - qr_side, y0 + (cell_h - qr_side) / 2, qr_side)
+        text_w = cell_w - 3 * pad - qr_side
+        name, size = fit(badge.name, "EA-Sans-Bold", min(22, cell_h / 5), text_w)
+        canvas.setFont("EA-Sans-Bold", size)
+        canvas.drawString(x0 + pad, y0 + cell_h / 2 + size * 0.2, name)
+        association, small = fit(badge.association, "EA-Sans", min(11, size * 0.6), text_w)
+        canvas.setFont("EA-Sans", small)
+        canvas.drawString(x0 + pad, y0 + cell_h / 2 - small * 1.6, association)
+        if badge.honoree:
+            canvas.setFont("EA-Sans-Bold", small)
+            canvas.drawString(x0 + pad, y0 + pad, "★")
+    if count:
+        canvas.showPage()
+    canvas.save()
+    return count
+
+
+# ---------------------------------------------------------------- the door list
+
+@dataclass
+class DoorLine:
+    name: str
+    association: str
+    status: str
+    guests: int
+    checked_in: str = ""
+
+
+def door_list_pdf(lines: Iterable[DoorLine], out, *, title: str, subtitle: str, headers: dict[str, str],
+                  page_label: str) -> int:
+    """The paper door list: one line per invitee with a box to tick; a header on every page."""
+    register_fonts()
+    width, height = A4
+    canvas = Canvas(out, pagesize=A4, pageCompression=1, invariant=1)
+    canvas.setTitle(title)
+    margin = 14 * mm
+    line_h = 7.5 * mm
+    columns = [("box", 8 * mm), ("no", 10 * mm), ("name", 62 * mm), ("association", 48 * mm),
+               ("status", 24 * mm), ("guests", 14 * mm), ("checked_in", 16 * mm)]
+    page = 0
+
+    def header() -> float:
+        nonlocal page
+        page += 1
+        top = height - margin
+        canvas.setFont("EA-Sans-Bold", 13)
+        canvas.drawString(margin, top - 10, fit(title, "EA-Sans-Bold", 13, width - 2 * margin)[0])
+        canvas.setFont("EA-Sans", 9)
+        canvas.drawString(margin, top - 24, subtitle)
+        canvas.drawRightString(width - margin, margin / 2, page_label.replace("{n}", str(page)))
+        y = top - 44
+        x = margin
+        canvas.setFont("EA-Sans-Bold", 8.5)
+        for key, w in columns:
+            canvas.drawString(x + 1.5, y + 2, headers.get(key, ""))
+            x += w
+        canvas.line(margin, y - 1.5, width - margin, y - 1.5)
+        return y - line_h
+
+    y = header()
+    count = 0
+    for count, line in enumerate(lines, start=1):
+        if y < margin + line_h:
+            canvas.showPage()
+            y = header()
+        x = margin
+        canvas.setLineWidth(0.8)
+        canvas.rect(x + 1.5, y, 4.2 * mm, 4.2 * mm)  # the box to tick
+        x += columns[0][1]
+        canvas.setFont("EA-Sans", 8.5)
+        canvas.drawRightString(x + columns[1][1] - 3, y + 3, str(count))
+        x += columns[1][1]
+        for key, w in columns[2:]:
+            value = {"name": line.name, "association": line.association, "status": line.status,
+                     "guests": str(line.guests) if line.guests else "", "checked_in": line.checked_in}[key]
+            font = "EA-Sans-Bold" if key == "name" else "EA-Sans"
+            text, size = fit(value, font, 10 if key == "name" else 8.5, w - 3, smallest=6.5)
+            canvas.setFont(font, size)
+            canvas.drawString(x + 1.5, y + 3, text)
+            x += w
+        canvas.setLineWidth(0.3)
+        canvas.setStrokeGray(0.75)
+        canvas.line(margin, y - 2, width - margin, y - 2)
+        canvas.setStrokeGray(0)
+        y -= line_h
+    canvas.showPage()
+    canvas.save()
+    return count
+
+
+# ---------------------------------------------------------------- certificates
+
+@dataclass
+class Certificate:
+    association: str
+    title: str
+    intro: str
+    honoree: str
+    award: str
+    citation: str
+    event_title: str
+    dateline: str
+    signer_title: str
+    signer_name: str
+    logo_png: bytes | None = None
+
+
+def vietnamese_dateline(place: str, day: date) -> str:
+    """"Bắc Giang, ngày 5 tháng 2 năm 2027": the place and date as Vietnamese documents write them."""
+    written = f"ngày {day.day} tháng {day.month} năm {day.year}"
+    return f"{nfc(place).strip()}, {written}" if place.strip() else written[0].upper() + written[1:]
+
+
+def certificates_pdf(certificates: Iterable[Certificate], out, title: str = "") -> int:
+    """One landscape A4 page per certificate."""
+    register_fonts()
+    width, height = landscape(A4)
+    canvas = Canvas(out, pagesize=(width, height), pageCompression=1, invariant=1)
+    canvas.setTitle(title)
+    logos: dict[bytes, ImageReader] = {}
+    count = 0
+    centre = width / 2
+    for cert in certificates:
+        count += 1
+        canvas.setStrokeColorRGB(0.62, 0.45, 0.1)
+        canvas.setLineWidth(3)
+        canvas.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
+        canvas.setLineWidth(0.8)
+        canvas.rect(15 * mm, 15 * mm, width - 30 * mm, height - 30 * mm)
+        top = height - 26 * mm
+        if cert.logo_png:
+            reader = logos.setdefault(cert.logo_png, ImageReader(io.BytesIO(cert.logo_png)))
+            iw, ih = reader.getSize()
+            side = 24 * mm
+            scale = side / max(iw, ih)
+            canvas.drawImage(reader, centre - iw * scale / 2, top - ih * scale, iw * scale, ih * scale, mask="auto")
+            top -= side + 4 * mm
+        lines = [
+            (cert.association.upper(), "EA-Serif-Bold", 13, 6 * mm),
+            (cert.title.upper(), "EA-Serif-Bold", 34, 9 * mm),
+            (cert.intro, "EA-Serif", 15, 7 * mm),
+            (cert.honoree, "EA-Serif-Bold", 30, 8 * mm),
+            (cert.award, "EA-Serif-Bold", 16, 5 * mm),
+            (cert.citation, "EA-Serif", 12, 4 * mm),
+            (cert.event_title, "EA-Serif", 12, 4 * mm),
+        ]
+        canvas.setFillColorRGB(0.55, 0.05, 0.05)
+        for text, font, size, step in lines:
+            if not text:
+                continue
+            text, size = fit(text, font, size, width - 50 * mm)
+            canvas.setFont(font, size)
+            canvas.drawCentredString(centre, top - size, text)
+            top -= size + step
+            canvas.setFillColorRGB(0.1, 0.1, 0.1)
+        right = width * 0.72
+        canvas.setFont("EA-Serif", 12)
+        canvas.drawCentredString(right, 46 * mm, cert.dateline)
+        canvas.setFont("EA-Serif-Bold", 12)
+        canvas.drawCentredString(right, 40 * mm, fit(cert.signer_title, "EA-Serif-Bold", 12, width * 0.4)[0])
+        canvas.drawCentredString(right, 20 * mm, fit(cert.signer_name, "EA-Serif-Bold", 12, width * 0.4)[0])
+        canvas.showPage()
+    canvas.save()
+    return count
+
+
+def chunked(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
