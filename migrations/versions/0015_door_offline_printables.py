@@ -1,7 +1,7 @@
 """door: offline check-in ids, printables (PDF batches), certificate templates
 
 Revision ID: 0015_door
-Revises: 0008_attendance
+Revises: 0014_mail_loop
 Create Date: 2026-12-04 17:30:00
 
 """
@@ -12,7 +12,7 @@ import eventsapp.dbtypes
 
 
 revision = '0015_door'
-down_revision = '0008_attendance'
+down_revision = "0014_mail_loop"
 branch_labels = None
 depends_on = None
 
