@@ -17,6 +17,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..i18n import select_timezone
 from ..invitations.models import Invitation, InvitationStatus
 from ..permissions import Action, authorize, can, require_admin
 from ..timeutils import utcnow
@@ -30,9 +31,18 @@ navigation.register_tab("event", "attendance.checkin", _l("Check-in"), order=65)
 navigation.register_tab("event", "attendance.event_report", _l("Attendance"), order=70)
 navigation.register_tab("campaign", "attendance.campaign_report", _l("Attendance"), order=70)
 navigation.register("attendance.overview", _l("Attendance"), order=75, admin_only=True)
+navigation.register("attendance.doors", _l("Today's doors"), order=5, door=True)
 
 
 # ---------------------------------------------------------------- the door
+
+@bp.get("/doors")
+@login_required
+def doors():
+    """Where check-in staff land: the doors of today's events (the reader's day), then the coming week's."""
+    today, coming = services.doors_for(current_user, select_timezone())
+    return render_template("attendance/doors.html", today=today, coming=coming)
+
 
 def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
@@ -67,6 +77,7 @@ def checkin(event_id: int):
     query = (request.args.get("q") or "").strip()
     return render_template(
         "attendance/checkin.html", event=event, query=query,
+        can_manage=can(current_user, Action.MANAGE, event.association_id),
         people=services.search(event, query) if query else None,
         counts=services.counters(event), walk_in_form=WalkInForm(formdata=None),
     )
@@ -200,6 +211,7 @@ def confirm(token: str):
     authorize(Action.CHECKIN, invitation.event.association_id)
     event = invitation.event
     return render_template("attendance/confirm.html", event=event,
+                           can_manage=can(current_user, Action.MANAGE, event.association_id),
                            person=services.person(event, invitation.contact), counts=services.counters(event))
 
 
