@@ -284,6 +284,18 @@ def resend(invitation: Invitation) -> int:
                             "campaign_id": event.campaign_id, "send_id": uuid.uuid4().hex}])  # its own bar
 
 
+def waitlist_position(invitation_id: int) -> int | None:
+    """1 for the first waiter of the invitation's event (promotion order: waitlisted_at, id); None if not waiting."""
+    me = db.session.execute(select(Invitation.event_id, Invitation.waitlisted_at).where(
+        Invitation.id == invitation_id, Invitation.status == InvitationStatus.WAITLISTED)).first()
+    if me is None or me.waitlisted_at is None:
+        return None
+    return db.session.scalar(select(func.count(Invitation.id)).where(
+        Invitation.event_id == me.event_id, Invitation.status == InvitationStatus.WAITLISTED,
+        or_(Invitation.waitlisted_at < me.waitlisted_at,
+            and_(Invitation.waitlisted_at == me.waitlisted_at, Invitation.id <= invitation_id))))
+
+
 def revoke(invitation: Invitation) -> None:
     invitation.revoked_at = utcnow()
 

@@ -106,6 +106,8 @@ def _rsvp_page(view: InvitationView, answer: _Answer, errors: dict | None = None
     return render_template("invitations/rsvp.html", invitation=view, event=event, answer=answer, errors=errors or {},
                            closed=services.answer_closed_reason(event), choices=ANSWER_CHOICES,
                            status_label=status_label(view.status), locale=locale,
+                           waitlist_position=services.waitlist_position(view.id)
+                           if view.status == InvitationStatus.WAITLISTED else None,
                            event_header=_event_header(event, locale),
                            ics_url=url_for("invitations.rsvp_ics", token=view.token),
                            feed_url=links.personal_feed_url(view)), status
