@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import navigation
+from ..associations import branding
 from ..calendars.core import local_dates
 from ..campaigns.models import Campaign
 from ..contacts.models import Contact
@@ -313,5 +314,6 @@ def public_page(slug: str):
     if not is_valid_timezone(reader_zone):
         reader_zone = None
     return render_template("events/public.html", event=event, reader_zone=reader_zone,
+                           public_brand=branding.brand(event.association, current_locale()),
                            honorees=event.honorees if event.kind == EventKind.AWARD_CEREMONY else [],
                            is_past=event.ends_at < utcnow(), EventStatus=EventStatus)

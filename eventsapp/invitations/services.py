@@ -284,6 +284,19 @@ def resend(invitation: Invitation) -> int:
                             "campaign_id": event.campaign_id, "send_id": uuid.uuid4().hex}])  # its own bar
 
 
+def inviting_association(contact: Contact):
+    """The association of the contact's latest invitation, else the first of their associations; or None."""
+    from ..associations.models import Association
+
+    latest = db.session.scalar(select(Event.association_id).join(Invitation, Invitation.event_id == Event.id)
+                               .where(Invitation.contact_id == contact.id).order_by(Invitation.id.desc()).limit(1))
+    if latest is None:
+        latest = db.session.scalar(select(contact_associations.c.association_id)
+                                   .where(contact_associations.c.contact_id == contact.id)
+                                   .order_by(contact_associations.c.association_id).limit(1))
+    return db.session.get(Association, latest) if latest is not None else None
+
+
 def waitlist_position(invitation_id: int) -> int | None:
     """1 for the first waiter of the invitation's event (promotion order: waitlisted_at, id); None if not waiting."""
     me = db.session.execute(select(Invitation.event_id, Invitation.waitlisted_at).where(
