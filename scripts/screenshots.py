@@ -59,7 +59,9 @@ def start_app(workdir: Path):
             pass
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return app, f"http://127.0.0.1:{server.server_port}"
+    base = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = base  # e-mails link their logo and pages to this server
+    return app, base
 
 
 class Demo:
