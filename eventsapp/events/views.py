@@ -311,8 +311,10 @@ def public_page(slug: str):
     if event is None:
         abort(404)
     reader_zone = request.args.get("tz")
-    if not is_valid_timezone(reader_zone):
-        reader_zone = None
+    if not is_valid_timezone(reader_zone) or all(
+            zone(reader_zone).utcoffset(moment) == zone(event.timezone).utcoffset(moment)
+            for moment in (event.starts_at, event.ends_at)):
+        reader_zone = None  # an alias of the event's zone (Asia/Saigon) or the same clock: one time is enough
     return render_template("events/public.html", event=event, reader_zone=reader_zone,
                            public_brand=branding.brand(event.association, current_locale()),
                            honorees=event.honorees if event.kind == EventKind.AWARD_CEREMONY else [],
