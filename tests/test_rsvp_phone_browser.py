@@ -23,6 +23,7 @@ def test_the_answer_form_comes_before_the_description(live_server, phone_page, d
     assert page.get_by_label("Tôi sẽ tham dự").bounding_box()["y"] < 844
     assert confirm.bounding_box()["y"] < description.bounding_box()["y"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.locator("a[lang]").count() == 0  # the page speaks the invitee's language: no switch that does nothing
 
     page.get_by_label("Tôi sẽ tham dự").check()
     confirm.click()
