@@ -84,7 +84,7 @@ class Demo:
             self.event_id, self.event_slug, self.past_id = self.event.id, self.event.slug, self.past.id
             self.campaign_id = next((e.campaign_id for e in events if e.campaign_id), None)
 
-            def token_for(language):
+            def pending_invitation(language):
                 invitation = db.session.scalars(
                     select(Invitation).join(Contact).where(Invitation.event_id == self.event_id,
                                                            Invitation.status == InvitationStatus.PENDING,
@@ -92,13 +92,12 @@ class Demo:
                     .order_by(Invitation.id)).first()
                 return invitation
 
-            self.vi_invitation = token_for("vi")
-            self.en_invitation = token_for("en") or self.vi_invitation
+            self.vi_invitation = pending_invitation("vi")
+            self.en_invitation = pending_invitation("en") or self.vi_invitation
             self.vi_token = self.vi_invitation.token
             self.en_token = self.en_invitation.token
             self.vi_invitation_id, self.en_invitation_id = self.vi_invitation.id, self.en_invitation.id
-            self.unsubscribe_token = self.vi_invitation.contact.unsubscribe_token \
-                if hasattr(self.vi_invitation.contact, "unsubscribe_token") else self.vi_token
+            self.unsubscribe_token = self.vi_invitation.contact.unsubscribe_token
 
 
 def invitation_html(app, invitation_id: int) -> str:
