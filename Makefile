@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := eventsapp
 
-.PHONY: run test lint lock setup translations assets migrate bench clean
+.PHONY: run test lint lock setup translations assets migrate bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project eventsapp -o eventsapp/translations/messages.pot .
 	$(BIN)/pybabel update -i eventsapp/translations/messages.pot -d eventsapp/translations -l vi --no-fuzzy-matching --omit-header
 	$(BIN)/pybabel compile -d eventsapp/translations -f
+
+## screenshots: the README's pictures (docs/screenshots/) from the demo data, with Playwright and /usr/bin/chromium
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
 
 ## assets: refresh the vendored front-end files from the npm registry
 assets:

@@ -17,22 +17,38 @@ class NavItem:
     label: object  # a lazy translated string
     order: int = 50
     admin_only: bool = False
+    door: bool = False  # the menu of check-in staff, who see only these entries (and nobody else does)
 
 
 _ITEMS: dict[str, NavItem] = {}
 
 
-def register(endpoint: str, label, order: int = 50, admin_only: bool = False) -> None:
-    _ITEMS[endpoint] = NavItem(endpoint, label, order, admin_only)
+def register(endpoint: str, label, order: int = 50, admin_only: bool = False, door: bool = False) -> None:
+    _ITEMS[endpoint] = NavItem(endpoint, label, order, admin_only, door)
+
+
+def is_door_staff(user) -> bool:
+    """Whether `user`'s only roles are check-in staff: their work is the door, not the organisers' pages."""
+    from sqlalchemy import select
+
+    from .associations.models import Membership, Role
+    from .extensions import db
+
+    if not getattr(user, "is_authenticated", False) or user.is_admin:
+        return False
+    roles = set(db.session.scalars(select(Membership.role).where(Membership.user_id == user.id)))
+    return roles == {Role.CHECKIN}
 
 
 def visible_items() -> list[NavItem]:
-    """Entries whose view exists and that the signed-in user may open."""
+    """Entries whose view exists and that the signed-in user may open (check-in staff: the door's)."""
     if not has_request_context() or not current_user.is_authenticated:
         return []  # e-mails rendered by workers have no menu
+    door_only = is_door_staff(current_user)
     return [
         item for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.endpoint))
         if item.endpoint in current_app.view_functions and (current_user.is_admin or not item.admin_only)
+        and item.door == door_only
     ]
 
 

@@ -27,7 +27,7 @@ def test_check_in_by_search_on_a_phone(live_server, phone_page, db):
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    page.wait_for_url(f"{live_server}/doors")  # check-in staff land on the doors
     page.goto(f"{live_server}/events/{event.id}/checkin")
     assert page.locator("[data-count=expected]").inner_text() == "2"
     assert page.locator("[data-count=checked_in]").inner_text() == "0"
@@ -103,7 +103,7 @@ def test_scanning_a_qr_code_with_the_camera_checks_in(live_server, browser, db, 
         page.fill("input[name=email]", user.email)
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server}/")
+        page.wait_for_url(f"{live_server}/doors")  # check-in staff land on the doors
         page.goto(f"{live_server}/events/{event.id}/checkin")
         page.locator("#scan-start").tap()
         # Poll the database for the check-in rather than trusting one fixed wait: on a busy machine the

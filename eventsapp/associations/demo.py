@@ -53,6 +53,28 @@ def _ensure(slug, name_vi, name_en, kind, parent, founded_on=None) -> Associatio
     return association
 
 
+def _identity(association: Association, color: str) -> None:
+    """A drawn demo logo (two suns over a blue sea) and a colour, unless the organisers set their own."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from . import branding
+
+    if association.logo_version is None:
+        image = Image.new("RGBA", (256, 256), (255, 255, 255, 0))
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((8, 8, 248, 248), fill=(255, 255, 255, 255), outline=(31, 78, 140, 255), width=12)
+        draw.ellipse((48, 60, 132, 144), fill=(218, 37, 29, 255))
+        draw.ellipse((124, 60, 208, 144), fill=(188, 0, 45, 255))
+        draw.polygon([(40, 180), (216, 180), (200, 208), (56, 208)], fill=(31, 78, 140, 255))
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        branding.set_logo(association, branding.process_logo(out.getvalue()))
+    if association.brand_color is None:
+        association.brand_color = color
+
+
 def seed():
     slug, name_vi, name_en, founded = UNION
     union = _ensure(slug, name_vi, name_en, AssociationKind.UNION, None, founded)
@@ -68,6 +90,7 @@ def seed():
             db.session.flush()
         if role is not None:
             services.grant(user, by_slug[association_slug], role)
+    _identity(by_slug["viet-nhat"], "#1f4e8c")
     count = len(db.session.scalars(select(Association.id)).all())
     yield f"Associations: {count} (union, {len(ASSOCIATIONS)} associations, branches)."
     for email, *_ in STAFF:

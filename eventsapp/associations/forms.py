@@ -1,5 +1,6 @@
 """Forms of the admin pages: associations, users and memberships."""
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
@@ -58,3 +59,11 @@ class MembershipForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a POST button protected by CSRF."""
+
+
+class IdentityForm(FlaskForm):
+    """What the association's public pages and e-mails show: logo and colour (associations/branding.py)."""
+
+    logo = FileField(_l("Logo (PNG, JPEG or WebP, at most 1 MB)"))
+    remove_logo = BooleanField(_l("Remove the logo"))
+    brand_color = StringField(_l("Colour (#rrggbb)"))  # checked by branding.clean_color

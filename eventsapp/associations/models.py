@@ -5,7 +5,7 @@ import enum
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import EnumType, UTCDateTime
@@ -45,6 +45,11 @@ class Association(db.Model):
     sender_email: Mapped[str | None] = mapped_column(String(254))
     # The private feed URL carries invite-only events; rotating the token revokes it.
     private_feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_feed_token)
+    # Identity on public pages and in e-mails (associations/branding.py): a logo re-encoded as PNG by
+    # the app (deferred: pages read only its version), and a colour "#rrggbb".
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_version: Mapped[str | None] = mapped_column(String(16))
+    brand_color: Mapped[str | None] = mapped_column(String(7))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,7 +1,7 @@
 """Association pages, staff memberships, and the admin's user management."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -9,18 +9,25 @@ from .. import navigation
 from ..auth import services as accounts
 from ..auth.models import User
 from ..extensions import db
+from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, authorize, can, require_admin
 from ..web import save_or_flash
-from . import services
-from .forms import AssociationForm, ConfirmForm, MembershipForm, UserForm
+from . import branding, services
+from .forms import AssociationForm, ConfirmForm, IdentityForm, MembershipForm, UserForm
 from .models import Association, AssociationKind, Membership, Role
 
 bp = Blueprint("associations", __name__)
 
 navigation.register("associations.index", _l("Associations"), order=80)
 navigation.register("associations.users", _l("Users"), order=90, admin_only=True)
+
+
+@bp.app_template_global("mail_brand")
+def mail_brand(association, locale: str) -> branding.Brand:
+    """The association's identity at the top of its e-mails (templates/emails/_layout.html)."""
+    return branding.brand(association, locale, default_color=branding.DEFAULT_MAIL_COLOR, external=True)
 
 
 def _get_or_404(slug: str) -> Association:
@@ -90,6 +97,65 @@ def edit(slug: str):
     if form.validate_on_submit() and (saved := _save_from_form(form, association)) is not None:
         return redirect(url_for(".show", slug=saved.slug))
     return render_template("associations/form.html", form=form, association=association)
+
+
+@bp.route("/associations/<slug>/identity", methods=["GET", "POST"])
+@login_required
+def identity(slug: str):
+    """The organisers set the logo and colour their public pages and e-mails show."""
+    association = _get_or_404(slug)
+    authorize(Action.MANAGE, association)
+    form = IdentityForm(brand_color=association.brand_color)
+    if form.validate_on_submit():
+        color = _checked(form.brand_color, branding.clean_color, form.brand_color.data)
+        upload, logo_png = form.logo.data, None
+        if upload and upload.filename and not form.remove_logo.data:
+            logo_png = _checked(form.logo, branding.process_logo, upload.read(branding.MAX_LOGO_BYTES + 1))
+        if not form.brand_color.errors and not form.logo.errors:
+            association.brand_color = color
+            if form.remove_logo.data:
+                branding.set_logo(association, None)
+            elif logo_png is not None:
+                branding.set_logo(association, logo_png)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".identity", slug=association.slug), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("associations/identity.html", form=form, association=association,
+                           brand=branding.brand(association, current_locale())), status
+
+
+def _checked(field, check, value):
+    """check(value), or None with the refusal added to the field's errors."""
+    try:
+        return check(value)
+    except branding.BrandingError as error:
+        field.errors = [*field.errors, str(error.message)]
+        return None
+
+
+@bp.get("/associations/<slug>/logo.png")
+def logo(slug: str):
+    """The association's logo (public: its pages and e-mails show it), as the app re-encoded it."""
+    association = _get_or_404(slug)
+    if association.logo_version is None or association.logo_png is None:
+        abort(404)
+    response = Response(association.logo_png, mimetype="image/png")
+    fresh = request.args.get("v") == association.logo_version
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if fresh else "public, max-age=300"
+    response.headers["Content-Disposition"] = "inline; filename=logo.png"
+    return response
+
+
+@bp.get("/associations/<slug>/brand.css")
+def brand_css(slug: str):
+    """The association's colours as CSS custom properties (the CSP allows no inline style)."""
+    association = _get_or_404(slug)
+    color = association.brand_color or branding.DEFAULT_PAGE_COLOR
+    response = Response(branding.brand_css(color), mimetype="text/css")
+    fresh = request.args.get("v") == color.lstrip("#")
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if fresh else "public, max-age=300"
+    return response
 
 
 @bp.route("/associations/<slug>/members", methods=["GET", "POST"])

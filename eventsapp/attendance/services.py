@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -19,13 +19,13 @@ from sqlalchemy.orm import selectinload
 
 from ..associations.models import Association
 from ..contacts.models import Contact, contact_associations
-from ..events.models import Event
+from ..events.models import Event, EventStatus
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
-from ..permissions import descendant_ids
+from ..permissions import Action, descendant_ids, filter_by_association
 from ..text import fold, nfc
-from ..timeutils import in_zone, utcnow
+from ..timeutils import UTC, in_zone, utcnow, zone
 from .models import CheckIn
 
 MAX_GUESTS = 50
@@ -47,6 +47,22 @@ class AlreadyCheckedIn(CheckInError):
 def clock(moment, zone_name: str) -> str:
     """HH:MM of `moment` in the event's zone."""
     return in_zone(moment, zone_name).strftime("%H:%M")
+
+
+def doors_for(user, zone_name: str, days_ahead: int = 7) -> tuple[list[Event], list[Event]]:
+    """The events `user` may check people in at: those under way or starting today (in `zone_name`),
+    then those of the next `days_ahead` days; cancelled events and drafts left out."""
+    local_today = in_zone(utcnow(), zone_name).date()
+    start_of_day = datetime.combine(local_today, time.min, tzinfo=zone(zone_name)).astimezone(UTC)
+    end_of_day = start_of_day + timedelta(days=1)
+    events = db.session.scalars(
+        filter_by_association(select(Event), Event.association_id, user, Action.CHECKIN)
+        .where(Event.status == EventStatus.PUBLISHED, Event.ends_at > start_of_day,
+               Event.starts_at < end_of_day + timedelta(days=days_ahead))
+        .order_by(Event.starts_at, Event.id)
+    ).all()
+    today = [event for event in events if event.starts_at < end_of_day]
+    return today, [event for event in events if event.starts_at >= end_of_day]
 
 
 def staff_name(user) -> str:

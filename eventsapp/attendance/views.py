@@ -29,7 +29,7 @@ from ..contacts.models import Contact
 from ..events.access import load_event
 from ..events.models import Event, Honoree
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import current_locale, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
@@ -47,9 +47,18 @@ navigation.register_tab("event", "attendance.event_report", _l("Attendance"), or
 navigation.register_tab("event", "attendance.printables_page", _l("Printing"), order=72)
 navigation.register_tab("campaign", "attendance.campaign_report", _l("Attendance"), order=70)
 navigation.register("attendance.overview", _l("Attendance"), order=75, admin_only=True)
+navigation.register("attendance.doors", _l("Today's doors"), order=5, door=True)
 
 
 # ---------------------------------------------------------------- the door
+
+@bp.get("/doors")
+@login_required
+def doors():
+    """Where check-in staff land: the doors of today's events (the reader's day), then the coming week's."""
+    today, coming = services.doors_for(current_user, select_timezone())
+    return render_template("attendance/doors.html", today=today, coming=coming)
+
 
 def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
@@ -84,6 +93,7 @@ def checkin(event_id: int):
     query = (request.args.get("q") or "").strip()
     return render_template(
         "attendance/checkin.html", event=event, query=query,
+        can_manage=can(current_user, Action.MANAGE, event.association_id),
         people=services.search(event, query) if query else None,
         counts=services.counters(event), walk_in_form=WalkInForm(formdata=None),
     )
@@ -272,6 +282,7 @@ def confirm(token: str):
     authorize(Action.CHECKIN, invitation.event.association_id)
     event = invitation.event
     return render_template("attendance/confirm.html", event=event,
+                           can_manage=can(current_user, Action.MANAGE, event.association_id),
                            person=services.person(event, invitation.contact), counts=services.counters(event))
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import navigation
+from ..associations import branding
 from ..calendars.core import local_dates
 from ..campaigns.models import Campaign
 from ..contacts.models import Contact
@@ -314,8 +315,11 @@ def public_page(slug: str):
     if event is None:
         abort(404)
     reader_zone = request.args.get("tz")
-    if not is_valid_timezone(reader_zone):
-        reader_zone = None
+    if not is_valid_timezone(reader_zone) or all(
+            zone(reader_zone).utcoffset(moment) == zone(event.timezone).utcoffset(moment)
+            for moment in (event.starts_at, event.ends_at)):
+        reader_zone = None  # an alias of the event's zone (Asia/Saigon) or the same clock: one time is enough
     return render_template("events/public.html", event=event, reader_zone=reader_zone,
+                           public_brand=branding.brand(event.association, current_locale()),
                            honorees=event.honorees if event.kind == EventKind.AWARD_CEREMONY else [],
                            is_past=event.ends_at < utcnow(), EventStatus=EventStatus)

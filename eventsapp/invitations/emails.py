@@ -344,8 +344,8 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
             "answers": {a: links.rsvp_url(inv, a) for a in ("accepted", "tentative", "declined")},
             "calendar_links": calendar_links(inv.event, inv, locale),
         } for inv in invitations]
-        context = {"title": title, "items": items, "contact": contact, "association_name": association.name(locale),
-                   "locale": locale,
+        context = {"title": title, "items": items, "contact": contact, "association": association,
+                   "association_name": association.name(locale), "locale": locale,
                    "description": campaign.description_en if campaign and locale == "en" and campaign.description_en
                    else (campaign.description_vi if campaign else ""),
                    "unsubscribe_url": links.unsubscribe_url(contact), "feed_url": links.personal_feed_url(contact)}

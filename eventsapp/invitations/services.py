@@ -271,7 +271,32 @@ def resend(invitation: Invitation) -> int:
     key = f"{invitation_key(invitation.id, event.sequence)}:resend:{secrets.token_hex(6)}"
     return queue_messages([{"kind": MessageKind.INVITATION, "dedupe_key": key, "recipient": contact.email,
                             "contact_id": contact.id, "invitation_id": invitation.id, "event_id": event.id,
-                            "campaign_id": event.campaign_id}])
+                            "campaign_id": event.campaign_id, "send_id": uuid.uuid4().hex}])  # its own bar
+
+
+def inviting_association(contact: Contact):
+    """The association of the contact's latest invitation, else the first of their associations; or None."""
+    from ..associations.models import Association
+
+    latest = db.session.scalar(select(Event.association_id).join(Invitation, Invitation.event_id == Event.id)
+                               .where(Invitation.contact_id == contact.id).order_by(Invitation.id.desc()).limit(1))
+    if latest is None:
+        latest = db.session.scalar(select(contact_associations.c.association_id)
+                                   .where(contact_associations.c.contact_id == contact.id)
+                                   .order_by(contact_associations.c.association_id).limit(1))
+    return db.session.get(Association, latest) if latest is not None else None
+
+
+def waitlist_position(invitation_id: int) -> int | None:
+    """1 for the first waiter of the invitation's event (promotion order: waitlisted_at, id); None if not waiting."""
+    me = db.session.execute(select(Invitation.event_id, Invitation.waitlisted_at).where(
+        Invitation.id == invitation_id, Invitation.status == InvitationStatus.WAITLISTED)).first()
+    if me is None or me.waitlisted_at is None:
+        return None
+    return db.session.scalar(select(func.count(Invitation.id)).where(
+        Invitation.event_id == me.event_id, Invitation.status == InvitationStatus.WAITLISTED,
+        or_(Invitation.waitlisted_at < me.waitlisted_at,
+            and_(Invitation.waitlisted_at == me.waitlisted_at, Invitation.id <= invitation_id))))
 
 
 def revoke(invitation: Invitation) -> None:
@@ -543,13 +568,8 @@ def last_messages(invitation_ids: list[int], kinds: tuple[MessageKind, ...] = ()
 
 
 def recent_sends(event_ids: list[int] | None = None, campaign_id: int | None = None, limit: int = 5) -> list[dict]:
-    """The latest sends with their counts, for the progress bars."""
+    """The latest sends of these events (or this campaign) with their counts, for the progress bars."""
+    from ..mail.services import recent_sends as mail_recent_sends
+
     condition = OutboxMessage.campaign_id == campaign_id if campaign_id else OutboxMessage.event_id.in_(event_ids or [-1])
-    rows = db.session.execute(
-        select(OutboxMessage.send_id, func.min(OutboxMessage.created_at).label("started"), func.count(),
-               func.sum(case((OutboxMessage.state == MessageState.SENT, 1), else_=0)),
-               func.sum(case((OutboxMessage.state == MessageState.FAILED, 1), else_=0)))
-        .where(condition, OutboxMessage.send_id.is_not(None))
-        .group_by(OutboxMessage.send_id).order_by(func.min(OutboxMessage.created_at).desc()).limit(limit)
-    ).all()
-    return [{"send_id": r[0], "started": r[1], "total": r[2], "sent": r[3] or 0, "failed": r[4] or 0} for r in rows]
+    return mail_recent_sends(condition, limit=limit)

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from .. import links, navigation
+from ..associations import branding
 from ..calendars.core import single_event_calendar, to_ics
 from ..campaigns.models import Campaign
 from ..events.access import load_event
@@ -107,7 +108,10 @@ def _rsvp_page(view: InvitationView, answer: _Answer, errors: dict | None = None
     return render_template("invitations/rsvp.html", invitation=view, event=event, answer=answer, errors=errors or {},
                            closed=services.answer_closed_reason(event), choices=ANSWER_CHOICES,
                            status_label=status_label(view.status), locale=locale,
+                           waitlist_position=services.waitlist_position(view.id)
+                           if view.status == InvitationStatus.WAITLISTED else None,
                            event_header=_event_header(event, locale),
+                           public_brand=branding.brand(event.association, locale),
                            ics_url=url_for("invitations.rsvp_ics", token=view.token),
                            feed_url=links.personal_feed_url(view)), status
 
@@ -152,8 +156,15 @@ def unsubscribe(token: str):
     if request.method == "POST":
         services.unsubscribe(contact)
         db.session.commit()
-        return render_template("invitations/unsubscribe.html", contact=contact, done=True)
-    return render_template("invitations/unsubscribe.html", contact=contact, done=contact.opted_out_at is not None)
+        return _unsubscribe_page(contact, done=True)
+    return _unsubscribe_page(contact, done=contact.opted_out_at is not None)
+
+
+def _unsubscribe_page(contact, done: bool) -> str:
+    """The page carries the identity of the association that last invited the contact (or its first one)."""
+    association = services.inviting_association(contact)
+    return render_template("invitations/unsubscribe.html", contact=contact, done=done,
+                           public_brand=branding.brand(association, contact.language) if association else None)
 
 
 # ------------------------------------------------------------------ organiser: an event

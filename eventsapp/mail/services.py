@@ -139,6 +139,28 @@ def progress(send_id: str) -> dict:
     return _counts(OutboxMessage.send_id == send_id)
 
 
+def recent_sends(condition, limit: int = 5) -> list[dict]:
+    """The latest sends among the messages matching `condition`, newest first:
+    [{send_id, started, queued, sending, sent, failed, total, done}], one query."""
+    from sqlalchemy import case, func, select
+
+    def count(state: MessageState):
+        return func.sum(case((OutboxMessage.state == state, 1), else_=0))
+
+    rows = db.session.execute(
+        select(OutboxMessage.send_id, func.min(OutboxMessage.created_at), *(count(state) for state in MessageState))
+        .where(condition, OutboxMessage.send_id.is_not(None))
+        .group_by(OutboxMessage.send_id).order_by(func.min(OutboxMessage.created_at).desc()).limit(limit)
+    ).all()
+    sends = []
+    for send_id, started, *numbers in rows:
+        counts = {state.value: int(number or 0) for state, number in zip(MessageState, numbers)}
+        counts["total"] = sum(counts.values())
+        counts["done"] = counts["queued"] + counts["sending"] == 0
+        sends.append({"send_id": send_id, "started": started, **counts})
+    return sends
+
+
 def event_counts(event_id: int) -> dict:
     """Counts by state of every message about an event."""
     return _counts(OutboxMessage.event_id == event_id)

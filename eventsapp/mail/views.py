@@ -6,6 +6,7 @@ import email
 import email.parser
 import email.policy
 import re
+import uuid
 from pathlib import Path
 
 import nh3
@@ -52,11 +53,9 @@ def event_log(event_id: int):
     state, kind = request.args.get("state") or None, request.args.get("kind") or None
     page = db.paginate(services.log_query(event_id=event.id, state=state, kind=kind), per_page=PER_PAGE,
                        error_out=False)
-    latest_send = db.session.scalar(select(OutboxMessage.send_id).where(
-        OutboxMessage.event_id == event.id, OutboxMessage.send_id.is_not(None)).order_by(OutboxMessage.id.desc()).limit(1))
     return render_template(
         "mail/event_log.html", event=event, page=page, counts=services.event_counts(event.id),
-        state=state, kind=kind, state_labels=STATE_LABELS, kind_labels=KIND_LABELS, latest_send=latest_send,
+        state=state, kind=kind, state_labels=STATE_LABELS, kind_labels=KIND_LABELS, sends=services.recent_sends(OutboxMessage.event_id == event.id),
         can_manage=can(current_user, Action.MANAGE, event.association_id),
     )
 
@@ -79,7 +78,7 @@ def resend(event_id: int, message_id: int):
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.event_id != event.id:
         abort(404)
-    copy = services.resend(message)
+    copy = services.resend(message, send_id=uuid.uuid4().hex)  # a send of one, with its own bar
     db.session.commit()
     flash(_("The message to %(recipient)s is queued again.", recipient=copy.recipient), "success")
     return redirect(url_for("mail.event_log", event_id=event.id))

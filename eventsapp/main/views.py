@@ -22,6 +22,8 @@ navigation.register("main.dashboard", _l("Dashboard"), order=0)
 @bp.get("/")
 @login_required
 def dashboard():
+    if navigation.is_door_staff(current_user) and "attendance.doors" in current_app.view_functions:
+        return redirect(url_for("attendance.doors"))  # check-in staff work at the door
     associations = accessible_associations(current_user, Action.VIEW)
     upcoming = db.session.scalars(
         filter_by_association(select(Event), Event.association_id, current_user)

@@ -1,4 +1,5 @@
-/* Live progress of a send: every element with data-progress-url is polled until the send is done.
+/* Live progress of sends: every element with data-progress-url (templates/mail/_progress.html) shows the
+   counts it was rendered with at once, then polls the URL until the send is done.
    The endpoint answers {queued, sending, sent, failed, total, done}. */
 (() => {
   const INTERVAL_MS = 1500;
@@ -31,6 +32,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    document.querySelectorAll("[data-progress-url]").forEach(poll);
+    document.querySelectorAll("[data-progress-url]").forEach((box) => {
+      if (box.dataset.progressInitial) render(box, JSON.parse(box.dataset.progressInitial));
+      poll(box);
+    });
   });
 })();
