@@ -154,7 +154,7 @@ def recent_sends(condition, limit: int = 5) -> list[dict]:
     ).all()
     sends = []
     for send_id, started, *numbers in rows:
-        counts = {state.value: int(number or 0) for state, number in zip(MessageState, numbers)}
+        counts = {state.value: int(number or 0) for state, number in zip(MessageState, numbers, strict=True)}
         counts["total"] = sum(counts.values())
         counts["done"] = counts["queued"] + counts["sending"] == 0
         sends.append({"send_id": send_id, "started": started, **counts})
