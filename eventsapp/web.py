@@ -5,6 +5,7 @@ from flask import Flask
 from flask_babel import format_datetime
 
 from . import navigation
+from .events.rendering import markdown_to_text, render_markdown_email
 from .i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
 from .timeutils import zone
 
@@ -19,6 +20,9 @@ def local_time(moment, zone_name: str | None = None, fmt: str = "short") -> str:
 def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt) if value else ""
+    # E-mails: Markdown as inline-styled HTML for the HTML part, as plain text for the text part.
+    app.jinja_env.filters["markdown_email"] = render_markdown_email
+    app.jinja_env.filters["markdown_text"] = markdown_to_text
 
     @app.context_processor
     def inject_globals():

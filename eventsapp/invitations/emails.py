@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 from .. import links
 from ..calendars.core import add_timezones, event_component, new_calendar, personal_event_ics, to_ics
 from ..events.models import Event, EventChange
+from ..events.rendering import markdown_to_text, render_markdown_email
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -243,7 +244,8 @@ def _render_bodies(message: OutboxMessage, kind: MessageKind, event: Event, invi
     context = {
         "kind": kind.value, "event": event, "invitation": invitation, "contact": contact, "title": title,
         "association_name": event.association.name(locale), "locale": locale,
-        "description": event.description(locale), "times": times_for(event, contact, locale),
+        "description_html": render_markdown_email(event.description(locale)),
+        "description_text": markdown_to_text(event.description(locale)), "times": times_for(event, contact, locale),
         "location": location_text(event), "map_url": map_url(event), "online_url": event.online_url,
         "answers": None if cancel else {a: links.rsvp_url(invitation, a) for a in ("accepted", "tentative", "declined")},
         "rsvp_url": links.rsvp_url(invitation), "calendar_links": None if cancel else calendar_links(event, invitation, locale),
@@ -345,6 +347,8 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
     with force_locale(locale):
         sender_name, sender_address = _address_headers(msg, association, contact, locale)
         title = campaign.title(locale) if campaign else invitations[0].event.title(locale)
+        description = (campaign.description_en if campaign and locale == "en" and campaign.description_en
+                       else (campaign.description_vi if campaign else ""))
         msg["Subject"] = SUBJECTS[MessageKind.INVITATION](title)
         items = [{
             "title": inv.event.title(locale), "times": times_for(inv.event, contact, locale),
@@ -353,8 +357,7 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
             "calendar_links": calendar_links(inv.event, inv, locale),
         } for inv in invitations]
         context = {"title": title, "items": items, "contact": contact, "association_name": association.name(locale),
-                   "description": campaign.description_en if campaign and locale == "en" and campaign.description_en
-                   else (campaign.description_vi if campaign else ""),
+                   "description_html": render_markdown_email(description), "description_text": markdown_to_text(description),
                    "unsubscribe_url": links.unsubscribe_url(contact), "feed_url": links.personal_feed_url(contact)}
         text = render_mail_template("emails/campaign_invitation.txt", **context)
         html = render_mail_template("emails/campaign_invitation.html", **context)
