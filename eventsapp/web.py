@@ -7,6 +7,7 @@ from flask_babel import format_datetime
 from . import navigation
 from .events.rendering import markdown_to_text, render_markdown_email
 from .i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
+from .timefmt import event_span
 from .timeutils import zone
 
 
@@ -32,6 +33,7 @@ def init_template_helpers(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "reader_timezone": select_timezone(),
             "zone": zone,
+            "event_span": event_span,
             "page_tabs": navigation.tabs,
         }
 

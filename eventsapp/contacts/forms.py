@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..associations.forms import validate_timezone
+from ..associations.forms import TimezoneField
 from ..i18n import lazy_gettext as _l
 
 def _strip(value):
@@ -23,7 +23,7 @@ class ContactForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
     country = StringField(_l("Country"), validators=[Optional(), Length(max=100)])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
-    timezone = StringField(_l("Time zone"), default="Asia/Ho_Chi_Minh", validators=[DataRequired(), validate_timezone])
+    timezone = TimezoneField(_l("Time zone"))
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="vi")
     association_ids = SelectMultipleField(_l("Associations"), coerce=int)
     tags = StringField(_l("Tags"), description=_l("Separated by semicolons."), validators=[Optional(), Length(max=500)])

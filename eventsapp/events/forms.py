@@ -6,9 +6,8 @@ from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField
                      URLField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL, ValidationError
 
-from ..associations.forms import validate_timezone
+from ..associations.forms import TimezoneField
 from ..i18n import lazy_gettext as _l
-from ..timeutils import timezone_choices
 from .models import EventKind, Visibility
 
 KIND_LABELS = {
@@ -54,8 +53,7 @@ class EventForm(FlaskForm):
     title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=300)])
     description_vi = TextAreaField(_l("Description in Vietnamese (Markdown)"), validators=[Optional()])
     description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[Optional()])
-    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, default="Asia/Ho_Chi_Minh",
-                           validators=[DataRequired(), validate_timezone])
+    timezone = TimezoneField(_l("Time zone"))
     starts_local = LocalTimeField(_l("Starts (in the event's time zone)"), format=LOCAL_FORMATS,
                                       validators=[DataRequired(_l("Enter the start."))])
     ends_local = LocalTimeField(_l("Ends (in the event's time zone)"), format=LOCAL_FORMATS,
@@ -73,10 +71,6 @@ class EventForm(FlaskForm):
                                              validators=[Optional()])
     visibility = SelectField(_l("Visibility"), choices=[(v.value, l) for v, l in VISIBILITY_LABELS.items()],
                              default="invite_only")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = [(z, z) for z in timezone_choices()]
 
     def validate_ends_local(self, field):
         start = self.starts_local.data

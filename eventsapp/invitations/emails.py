@@ -16,7 +16,6 @@ from email.utils import make_msgid, parseaddr
 from types import SimpleNamespace
 from urllib.parse import quote, urlencode
 
-from babel.dates import format_date, format_datetime, format_time
 from flask import current_app
 from flask_babel import force_locale
 from markupsafe import escape
@@ -35,6 +34,7 @@ from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import batch_memo, renderer
 from ..mail.transport import PermanentFailure
 from ..qr import checkin_qr_png
+from ..timefmt import event_span, moment_text
 from ..timeutils import UTC, zone
 from .models import Invitation, InvitationStatus
 
@@ -68,35 +68,13 @@ def sender(association) -> tuple[str, str]:
     return name, (association.sender_email or address)
 
 
-def zone_label(moment: datetime, zone_name: str) -> str:
-    offset = moment.astimezone(zone(zone_name)).strftime("%z")
-    return f"{zone_name} (UTC{offset[:3]}:{offset[3:]})"
-
-
-def format_span(event: Event, zone_name: str, locale: str) -> str:
-    """The event's time as wall time in `zone_name`, in `locale`, with the zone named."""
-    tz = zone(zone_name)
-    start, end = event.starts_at.astimezone(tz), event.ends_at.astimezone(tz)
-    if event.all_day:
-        first = format_date(start.date(), "full", locale=locale)
-        last = format_date(end.date(), "full", locale=locale)
-        return first if first == last else f"{first} – {last}"
-    if start.date() == end.date():
-        text = (f"{format_date(start.date(), 'full', locale=locale)}, "
-                f"{format_time(start, 'short', tzinfo=tz, locale=locale)} – {format_time(end, 'short', tzinfo=tz, locale=locale)}")
-    else:
-        text = (f"{format_datetime(start, 'full', tzinfo=tz, locale=locale)} – "
-                f"{format_datetime(end, 'full', tzinfo=tz, locale=locale)}")
-    return f"{text} · {zone_label(event.starts_at, zone_name)}"
-
-
 def times_for(event: Event, contact, locale: str) -> list[str]:
-    """The event's zone first; the invitee's own zone too when its wall time differs."""
-    shown = [format_span(event, event.timezone, locale)]
+    """The event's zone first; the invitee's own zone too when its wall time differs (`timefmt.event_span`)."""
+    shown = [event_span(event, event.timezone, locale)]
     own = contact.timezone
     if own and own != event.timezone and not event.all_day:
         if event.starts_at.astimezone(zone(own)).utcoffset() != event.starts_at.astimezone(zone(event.timezone)).utcoffset():
-            shown.append(format_span(event, own, locale))
+            shown.append(event_span(event, own, locale))
     return shown
 
 
@@ -150,7 +128,7 @@ def describe_changes(changes: list[EventChange], event: Event, locale: str) -> l
                 return value
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)
-            return format_datetime(moment, "medium", tzinfo=zone(event.timezone), locale=locale)
+            return moment_text(moment, event.timezone, locale, "full")
         if isinstance(value, dict):
             return ", ".join(readable(v) for v in value.values() if v)
         return "" if value is None else str(value)
