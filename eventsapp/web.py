@@ -5,9 +5,10 @@ from flask import Flask
 from flask_babel import format_datetime
 
 from . import navigation
+from .countries import country_name
 from .events.rendering import markdown_to_text, render_markdown_email
 from .i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
-from .timefmt import event_span
+from .timefmt import event_span, zone_label
 from .timeutils import zone
 
 
@@ -24,6 +25,7 @@ def init_template_helpers(app: Flask) -> None:
     # E-mails: Markdown as inline-styled HTML for the HTML part, as plain text for the text part.
     app.jinja_env.filters["markdown_email"] = render_markdown_email
     app.jinja_env.filters["markdown_text"] = markdown_to_text
+    app.jinja_env.filters["country"] = country_name
 
     @app.context_processor
     def inject_globals():
@@ -34,6 +36,7 @@ def init_template_helpers(app: Flask) -> None:
             "reader_timezone": select_timezone(),
             "zone": zone,
             "event_span": event_span,
+            "zone_label": zone_label,
             "page_tabs": navigation.tabs,
         }
 

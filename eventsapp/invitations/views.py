@@ -16,7 +16,8 @@ from ..calendars.core import single_event_calendar, to_ics
 from ..campaigns.models import Campaign
 from ..events.access import load_event
 from ..extensions import csrf, db
-from ..i18n import current_locale, select_timezone
+from ..attendance.reports import STATUS_VI
+from ..i18n import LANGUAGE_NAMES, current_locale, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, authorize
@@ -315,7 +316,8 @@ def _csv_response(invitations, filename: str) -> Response:
     for invitation in invitations:
         contact = invitation.contact
         writer.writerow([invitation.event.title_vi, contact.full_name, contact.email, contact.country,
-                         contact.language, invitation.status.value, invitation.guests,
+                         LANGUAGE_NAMES.get(contact.language, contact.language), STATUS_VI[invitation.status],
+                         invitation.guests,
                          "có" if invitation.is_honoree else "", invitation.comment,
                          invitation.answered_at.strftime("%Y-%m-%d %H:%M") if invitation.answered_at else "",
                          "có" if invitation.revoked_at else ""])

@@ -44,6 +44,12 @@ KIND_LABELS = {kind.value: label for kind, label in (
 )}
 
 
+@bp.app_context_processor
+def mail_labels():
+    """What a kind and a state of message are called, for every page that lists messages."""
+    return {"mail_kind_labels": KIND_LABELS, "mail_state_labels": STATE_LABELS}
+
+
 @bp.get("/events/<int:event_id>/mail")
 @login_required
 def event_log(event_id: int):
