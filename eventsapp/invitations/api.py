@@ -79,7 +79,7 @@ def add_invitations(event_id: int):
                 contact_ids: {type: array, items: {type: integer}}
                 emails: {type: array, items: {type: string}}
       responses:
-        201: {description: "{added, already_invited, opted_out, archived, unknown_emails, honorees}"}
+        201: {description: "{added, already_invited, opted_out, archived, no_address, unknown_emails, honorees}"}
         400: {description: Invalid body or no criteria}
         403: {description: Not an organiser of the event's association}
     """

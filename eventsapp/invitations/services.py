@@ -82,13 +82,15 @@ class AddResult:
     already_invited: int = 0
     opted_out: int = 0
     archived: int = 0
+    no_address: int = 0  # walk-ins registered without an e-mail (a placeholder address)
     unknown_emails: list[str] = field(default_factory=list)
     honorees: int = 0
     invitation_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"added": self.added, "already_invited": self.already_invited, "opted_out": self.opted_out,
-                "archived": self.archived, "unknown_emails": self.unknown_emails, "honorees": self.honorees}
+                "archived": self.archived, "no_address": self.no_address, "unknown_emails": self.unknown_emails,
+                "honorees": self.honorees}
 
 
 def _matching(criteria: Criteria):
@@ -117,17 +119,19 @@ def _matching(criteria: Criteria):
 
 def _count_matching(condition, criteria: Criteria, result: AddResult) -> int:
     """Count the skipped (aggregated in SQL) and list unknown e-mails; returns how many are mailable."""
+    reachable = and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_(None))
     row = db.session.execute(select(
         func.count(Contact.id),
         func.count(Contact.opted_out_at),
         func.sum(case((and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_not(None)), 1), else_=0)),
+        func.sum(case((and_(reachable, ~Contact.has_address()), 1), else_=0)),
     ).where(condition)).one()
-    result.opted_out, result.archived = row[1], int(row[2] or 0)
+    result.opted_out, result.archived, result.no_address = row[1], int(row[2] or 0), int(row[3] or 0)
     emails = [e.strip().lower() for e in criteria.emails if e.strip()]
     if emails:
         known = set(db.session.scalars(select(Contact.email).where(Contact.email.in_(emails))))
         result.unknown_emails = [e for e in dict.fromkeys(emails) if e not in known]
-    return row[0] - row[1] - result.archived
+    return row[0] - row[1] - result.archived - result.no_address
 
 
 def _dialect_insert(table):
@@ -195,7 +199,8 @@ def add_campaign_invitees(campaign: Campaign, criteria: Criteria) -> AddResult:
 # ------------------------------------------------------------------ sending
 
 def _mailable():
-    return and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_(None))
+    """Contacts who may get mail: not opted out, not archived, with a real address (not a walk-in's placeholder)."""
+    return and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_(None), Contact.has_address())
 
 
 def invitation_key(invitation_id: int, sequence: int) -> str:

@@ -188,6 +188,8 @@ def _flash_result(result: services.AddResult) -> None:
             "%(archived)s archived, %(unknown)s unknown addresses.", added=result.added,
             already=result.already_invited, opted=result.opted_out, archived=result.archived,
             unknown=len(result.unknown_emails)), "success" if result.added else "info")
+    if result.no_address:
+        flash(_("%(n)s walk-ins without an e-mail address were left out.", n=result.no_address), "info")
     if result.unknown_emails:
         flash(_("Unknown addresses: %(list)s", list=", ".join(result.unknown_emails[:20])), "warning")
 

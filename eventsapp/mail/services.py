@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..contacts.models import is_placeholder_email
 from ..extensions import db
 from ..timeutils import utcnow
 from .models import MessageState, OutboxMessage
@@ -32,6 +33,9 @@ def queue_messages(rows: Iterable[dict], *, wake_sender: bool = True) -> int:
     the same purpose never produces a second message.
     """
     now = utcnow()
+    # An address that cannot receive mail (a walk-in's placeholder) never gets a row: nothing to send,
+    # nothing to count as delivered.
+    rows = [row for row in rows if not is_placeholder_email(row.get("recipient"))]
     values = [
         {"state": MessageState.QUEUED.value, "attempts": 0, "payload": {}, "last_error": "", "smtp_message_id": "",
          "subject": "", "created_at": now, "updated_at": now, "next_attempt_at": now,
