@@ -64,7 +64,10 @@ class Config:
     MAIL_SWEEP_INTERVAL_SECONDS = env_int("MAIL_SWEEP_INTERVAL_SECONDS", 60)
     MAIL_DISPATCH_MAX_SECONDS = env_int("MAIL_DISPATCH_MAX_SECONDS", 60)  # then a fresh task carries on
 
-    BASE_URL = env("EVENTSAPP_BASE_URL", "http://127.0.0.1:5000")
+    # Unset: the address this app serves on. `make run` exports EVENTSAPP_PORT to the web process, the
+    # workers and the seed alike (honcho gives each process its own PORT: 8000, 8100, 8200…); gunicorn or
+    # `flask run` started by hand read PORT.
+    BASE_URL = env("EVENTSAPP_BASE_URL", f"http://127.0.0.1:{env('EVENTSAPP_PORT', env('PORT', '5000'))}")
     DEFAULT_TIMEZONE = env("EVENTSAPP_TIMEZONE", "Asia/Ho_Chi_Minh")
 
     BABEL_DEFAULT_LOCALE = "vi"

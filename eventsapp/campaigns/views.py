@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import navigation, validation
+from .. import navigation
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import current_locale
@@ -49,7 +49,7 @@ def index():
 def _apply_proposal(form: CampaignForm, force: bool) -> bool:
     """Fill dates (and an empty title) from the lunar calendar; True when something was proposed."""
     year = form.year.data
-    if not year or form.year.errors:  # (a year out of range is shown as the field's error)
+    if not year:
         return False
     proposal = services.propose(form.kind.data, year)
     if not proposal:
@@ -86,9 +86,7 @@ def create():
         kind = request.args.get("kind")
         if kind in CampaignKind._value2member_map_:
             form.kind.data = kind
-        year = request.args.get("year", type=int)
-        form.year.data = year if year and validation.YEAR_MIN <= year <= validation.YEAR_MAX else \
-            services.default_year(utcnow().date())
+        form.year.data = request.args.get("year", type=int) or services.default_year(utcnow().date())
         _apply_proposal(form, force=False)
     elif form.propose.data:
         form.validate()
