@@ -70,6 +70,8 @@ def test_the_invitation_sent_by_the_worker_shows_the_description_formatted(db, i
     assert page.eval_on_selector("a[href='https://maps.example.vn/nha-van-hoa']",
                                  "e => e.textContent + '|' + e.getAttribute('style')").startswith("bản đồ đường đi|color:")
     assert page.locator("a[href^='javascript']").count() == 0
+    # The unsafe link keeps its words, not a link's look.
+    assert page.locator("a", has_text="mục này").get_attribute("style") is None
     # The text part reads as plain text, links written out.
     assert_markdown_rendered(text)
     assert "Chương trình" in text and "• Văn nghệ chào Xuân" in text

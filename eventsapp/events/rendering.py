@@ -165,8 +165,17 @@ EMAIL_STYLES = {
     "img": "max-width:100%;height:auto",
     "hr": "border:0;border-top:1px solid #e5e7eb;margin:16px 0",
 }
-# nh3 writes tags in lower case and keeps no style attribute, so one is added to each opening tag.
-_OPENING_TAG = re.compile(r"<(" + "|".join(EMAIL_STYLES) + r")(?=[\s>/])")
+# nh3 writes tags in lower case, escapes ">" inside attribute values and keeps no style attribute, so one
+# is added to each opening tag; a link whose unsafe address nh3 removed keeps no link colour either.
+_OPENING_TAG = re.compile(r"<(" + "|".join(EMAIL_STYLES) + r")((?:\s[^>]*)?)(/?)>")
+
+
+def _styled(match: re.Match) -> str:
+    tag, attributes, close = match.groups()
+    if tag == "a" and " href=" not in attributes:
+        return match.group(0)
+    return f'<{tag} style="{EMAIL_STYLES[tag]}"{attributes}{close}>'
+
 
 
 @functools.lru_cache(maxsize=256)
@@ -181,4 +190,4 @@ def render_markdown_email(text: str | None) -> Markup:
         return Markup("")
     cleaned = nh3.clean(_md_text.render(text), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                         url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer nofollow")
-    return Markup(_OPENING_TAG.sub(lambda m: f'<{m.group(1)} style="{EMAIL_STYLES[m.group(1)]}"', cleaned))
+    return Markup(_OPENING_TAG.sub(_styled, cleaned))
