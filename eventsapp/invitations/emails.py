@@ -349,3 +349,32 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
     msg.body = Multipart("mixed", [Multipart("alternative", [text_part(text), text_part(html, "html")]),
                                    attachment(to_ics(cal), "application/ics", "events.ics")])
     return msg
+
+
+# ------------------------------------------------------------------ an organiser's test copy
+
+TEST_TOKEN = "test-copy"
+
+
+@renderer(MessageKind.TEST)
+def render_test_mail(message: OutboxMessage) -> Mail:
+    """The invitee's e-mail (their language, zone, answer) sent to the organiser, the subject marked as a test;
+    every link or code that acts (answers, .ics, unsubscribe, feed, the door's QR code) leads nowhere."""
+    payload = message.payload or {}
+    invitation = db.session.get(Invitation, payload.get("invitation_id"))
+    if invitation is None:
+        raise PermanentFailure("the invitation no longer exists")
+    contact = invitation.contact
+    stand_in_contact = SimpleNamespace(
+        full_name=contact.full_name, email=message.recipient, language=contact.language, timezone=contact.timezone,
+        unsubscribe_token=TEST_TOKEN, feed_token=TEST_TOKEN, opted_out_at=None, archived_at=None)
+    stand_in = SimpleNamespace(token=TEST_TOKEN, checkin_token=TEST_TOKEN, status=invitation.status,
+                               guests=invitation.guests, event=invitation.event, contact=stand_in_contact)
+    kind = MessageKind(payload.get("kind") or MessageKind.INVITATION)
+    msg = render_event_mail(SimpleNamespace(kind=kind, invitation=stand_in, invitation_id=None, payload={}))
+    locale = mail_locale(contact)
+    with force_locale(locale):
+        subject = _("[TEST] %(subject)s", subject=msg.get("Subject"))
+    del msg["Subject"]
+    msg["Subject"] = subject
+    return msg

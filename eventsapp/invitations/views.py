@@ -15,13 +15,15 @@ from .. import links, navigation
 from ..calendars.core import single_event_calendar, to_ics
 from ..campaigns.models import Campaign
 from ..events.access import load_event
-from ..extensions import csrf, db
+from ..extensions import csrf, db, talisman
+from ..mail.models import MessageKind
+from ..mail.transport import PermanentFailure
 from ..attendance.reports import STATUS_VI
 from ..i18n import LANGUAGE_NAMES, current_locale, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, authorize
-from . import reading, services
+from . import previews, reading, services
 from .emails import map_url, sender, status_label
 from .forms import ANSWER_CHOICES, ANSWER_VALUES, AddInviteesForm, AnswerForm, ConfirmForm
 from .models import Invitation, InvitationStatus
@@ -272,6 +274,78 @@ def send(event_id: int):
     db.session.commit()
     _flash_sent(queued)
     return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
+
+
+# ------------------------------------------------------------------ preview and test before a send
+
+PREVIEW_LABELS = {MessageKind.INVITATION: _l("Invitation"), MessageKind.UPDATE: _l("Update"),
+                  MessageKind.CANCELLATION: _l("Cancellation")}
+
+
+def _preview_target(event):
+    """The invitee (?invitation=<id>, default the first by name) and kind (?kind=) a preview is about."""
+    invitation_id = request.args.get("invitation", type=int) or request.form.get("invitation", type=int)
+    if invitation_id:
+        invitation = db.session.get(Invitation, invitation_id)
+        if invitation is None or invitation.event_id != event.id:
+            abort(404)
+    else:
+        invitation = db.session.scalars(services.invitation_query([event.id]).limit(1)).first()
+    kind_value = request.args.get("kind") or request.form.get("kind") or MessageKind.INVITATION.value
+    if kind_value not in {kind.value for kind in previews.PREVIEW_KINDS}:
+        abort(404)
+    return invitation, MessageKind(kind_value)
+
+
+@bp.get("/events/<int:event_id>/invitations/preview")
+@login_required
+def preview(event_id: int):
+    """The e-mail as the chosen invitee will get it (their language, zone, answer links), and "send me a test"."""
+    event = load_event(event_id, Action.MANAGE)
+    invitation, kind = _preview_target(event)
+    shown, refusal = None, None
+    if invitation is not None:
+        try:
+            shown = previews.preview(invitation, kind)
+        except PermanentFailure:
+            refusal = _("This invitee would not get this e-mail: they unsubscribed or were archived.")
+    choices = db.session.scalars(services.invitation_query([event.id]).limit(200)).unique().all()
+    return render_template("invitations/preview.html", event=event, invitation=invitation, kind=kind, shown=shown,
+                           refusal=refusal, choices=choices, kinds=PREVIEW_LABELS, confirm=ConfirmForm())
+
+
+@bp.get("/events/<int:event_id>/invitations/<int:invitation_id>/preview.html")
+@login_required
+@talisman(frame_options="SAMEORIGIN", content_security_policy=previews.FRAME_POLICY)
+def preview_frame(event_id: int, invitation_id: int):
+    """The preview's HTML part alone, for the sandboxed frame of the preview page."""
+    event = load_event(event_id, Action.MANAGE)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.event_id != event.id:
+        abort(404)
+    _invitation, kind = _preview_target(event)
+    try:
+        html = previews.preview(invitation, kind)["html"]
+    except PermanentFailure:
+        abort(404)
+    return Response(html, mimetype="text/html")
+
+
+@bp.post("/events/<int:event_id>/invitations/test")
+@login_required
+def send_test(event_id: int):
+    """A copy of the chosen invitee's e-mail to the organiser's own address, marked as a test."""
+    event = load_event(event_id, Action.MANAGE)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    invitation, kind = _preview_target(event)
+    if invitation is None:
+        abort(404)
+    previews.queue_test(invitation, current_user.email, kind)
+    db.session.commit()
+    flash(_("A test copy is on its way to %(address)s.", address=current_user.email), "success")
+    return redirect(url_for("invitations.preview", event_id=event.id, invitation=invitation.id, kind=kind.value),
+                    code=303)
 
 
 def _event_invitation(event_id: int, invitation_id: int) -> Invitation:

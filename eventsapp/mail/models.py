@@ -27,6 +27,7 @@ class MessageKind(str, enum.Enum):
     REMINDER = "reminder"
     THANK_YOU = "thank_you"
     STAFF = "staff"  # messages to staff accounts (e.g. tests of the mail setup)
+    TEST = "test"  # an organiser's test of an invitee's e-mail, sent to the organiser (invitations.previews)
 
 
 class MessageState(str, enum.Enum):

@@ -41,6 +41,7 @@ KIND_LABELS = {kind.value: label for kind, label in (
     (MessageKind.UPDATE, _l("Update")), (MessageKind.CANCELLATION, _l("Cancellation")),
     (MessageKind.CONFIRMATION, _l("Confirmation")), (MessageKind.PROMOTION, _l("Off the waitlist")),
     (MessageKind.REMINDER, _l("Reminder")), (MessageKind.THANK_YOU, _l("Thank you")), (MessageKind.STAFF, _l("Staff")),
+    (MessageKind.TEST, _l("Test")),
 )}
 
 
