@@ -1,12 +1,15 @@
 """API: the invitees of an event, sending their invitations, and the progress of a send."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import request
 from sqlalchemy import select
 
 from ..api import api_error, bp, json_body
 from ..events.access import load_event
 from ..extensions import db
+from ..i18n import gettext as _
 from ..mail.models import OutboxMessage
 from ..permissions import Action, authorize
 from . import services
@@ -116,13 +119,30 @@ def send_invitations(event_id: int):
       tags: [invitations]
       parameters:
         - {name: event_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema: {type: object, properties: {not_before: {type: string, format: date-time,
+                     description: "start sending then (ISO 8601 with offset); the rows wait in the outbox"}}}
       responses:
         202: {description: "{send_id, queued, progress_url}"}
-        409: {description: The event is cancelled or over}
+        400: {description: not_before is not a time with an offset}
+        409: {description: The event is cancelled or over, or not_before is past or after the start}
     """
     event = load_event(event_id, Action.MANAGE)
+    body = request.get_json(silent=True) if request.content_length else None
+    not_before = None
+    if isinstance(body, dict) and body.get("not_before") is not None:
+        try:
+            not_before = datetime.fromisoformat(str(body["not_before"]))
+        except ValueError:
+            not_before = None
+        if not_before is None or not_before.tzinfo is None:
+            return api_error(400, "invalid", _("not_before must be an ISO 8601 time with its offset."),
+                             field="not_before")
     try:
-        send_id, queued = services.send_invitations(event.id)
+        send_id, queued = services.send_invitations(event.id, not_before=not_before)
     except services.InvitationError as error:
         db.session.rollback()
         return api_error(409, "not_allowed", str(error.message))

@@ -207,18 +207,44 @@ def invitation_key(invitation_id: int, sequence: int) -> str:
     return f"invitation:{invitation_id}:seq:{sequence}"
 
 
-def send_invitations(event_id: int) -> tuple[str, int]:
-    """Queue the invitation e-mail of every pending invitee; returns (send_id, rows queued)."""
+def send_invitations(event_id: int, not_before: datetime | None = None) -> tuple[str, int]:
+    """Queue the invitation e-mail of every pending invitee; returns (send_id, rows queued).
+
+    With `not_before` (aware), the rows wait in the outbox until then (their `next_attempt_at`, which the
+    sender's claim honours; `mail.sweep` wakes a dispatcher within a minute of it), and the send can be
+    cancelled until it starts (`cancel_scheduled_send`)."""
     event = db.session.get(Event, event_id)
     if event is None or event.is_cancelled:
         raise InvitationError(_l("This event is cancelled."))
-    if event.ends_at <= utcnow():
+    now = utcnow()
+    if event.ends_at <= now:
         raise InvitationError(_l("This event is over."))
+    if not_before is not None:
+        if not_before.tzinfo is None:
+            raise InvitationError(_l("Give the sending time with its time zone."))
+        if not_before <= now:
+            raise InvitationError(_l("Choose a sending time in the future."))
+        if not_before >= event.starts_at:
+            raise InvitationError(_l("Choose a sending time before the event starts."))
     send_id = uuid.uuid4().hex
     return send_id, _queue_from_select(
         MessageKind.INVITATION, event, send_id, _dedupe("invitation", event.sequence),
         (Invitation.event_id == event_id, Invitation.status == InvitationStatus.PENDING,
-         Invitation.revoked_at.is_(None), _mailable()))
+         Invitation.revoked_at.is_(None), _mailable()), not_before=not_before)
+
+
+def cancel_scheduled_send(event: Event, send_id: str) -> int:
+    """Withdraw the rows of a scheduled send of `event` that have not started; returns how many.
+
+    Deleted, so the invitees count as not mailed and a later send includes them. A row a worker has
+    claimed meanwhile is no longer `queued` and goes out (the DELETE re-checks its state under the lock)."""
+    now = utcnow()
+    statement = (OutboxMessage.__table__.delete()
+                 .where(OutboxMessage.send_id == send_id, OutboxMessage.event_id == event.id,
+                        OutboxMessage.state == MessageState.QUEUED, OutboxMessage.attempts == 0,
+                        OutboxMessage.next_attempt_at > now)
+                 .returning(OutboxMessage.id))
+    return len(db.session.execute(statement).all())
 
 
 def _dedupe(prefix: str, sequence: int):
@@ -226,10 +252,12 @@ def _dedupe(prefix: str, sequence: int):
     return literal(f"{prefix}:") + cast(Invitation.id, String) + literal(f":seq:{sequence}")
 
 
-def _queue_from_select(kind: MessageKind, event: Event, send_id: str, dedupe_key, conditions, payload=None) -> int:
+def _queue_from_select(kind: MessageKind, event: Event, send_id: str, dedupe_key, conditions, payload=None,
+                       not_before: datetime | None = None) -> int:
     """Outbox rows for the matching invitations in ONE statement (INSERT … SELECT, duplicates skipped);
     the same rows queue_messages would write, without a Python round trip per invitee."""
     now = utcnow()
+    due = max(now, not_before) if not_before else now
     columns = {
         "kind": literal(kind.value), "dedupe_key": dedupe_key, "recipient": Contact.email,
         "contact_id": Invitation.contact_id, "invitation_id": Invitation.id, "event_id": literal(event.id),
@@ -237,7 +265,7 @@ def _queue_from_select(kind: MessageKind, event: Event, send_id: str, dedupe_key
         "payload": literal(payload or {}, JSON), "state": literal(MessageState.QUEUED.value), "attempts": literal(0),
         "last_error": literal(""), "smtp_message_id": literal(""), "subject": literal(""),
         "created_at": literal(now, UTCDateTime), "updated_at": literal(now, UTCDateTime),
-        "next_attempt_at": literal(now, UTCDateTime),
+        "next_attempt_at": literal(due, UTCDateTime),
     }
     query = (select(*[value.label(name) for name, value in columns.items()])
              .select_from(Invitation).join(Contact, Contact.id == Invitation.contact_id)
@@ -556,13 +584,18 @@ def last_messages(invitation_ids: list[int]) -> dict[int, OutboxMessage]:
 
 
 def recent_sends(event_ids: list[int] | None = None, campaign_id: int | None = None, limit: int = 5) -> list[dict]:
-    """The latest sends with their counts, for the progress bars."""
+    """The latest sends with their counts, for the progress bars; `scheduled_for` is when a send that waits
+    for its time starts (None once it has started or when it was not scheduled)."""
     condition = OutboxMessage.campaign_id == campaign_id if campaign_id else OutboxMessage.event_id.in_(event_ids or [-1])
+    waiting = and_(OutboxMessage.state == MessageState.QUEUED, OutboxMessage.attempts == 0,
+                   OutboxMessage.next_attempt_at > utcnow())
     rows = db.session.execute(
         select(OutboxMessage.send_id, func.min(OutboxMessage.created_at).label("started"), func.count(),
                func.sum(case((OutboxMessage.state == MessageState.SENT, 1), else_=0)),
-               func.sum(case((OutboxMessage.state == MessageState.FAILED, 1), else_=0)))
+               func.sum(case((OutboxMessage.state == MessageState.FAILED, 1), else_=0)),
+               func.sum(case((waiting, 1), else_=0)), func.min(OutboxMessage.next_attempt_at))
         .where(condition, OutboxMessage.send_id.is_not(None))
         .group_by(OutboxMessage.send_id).order_by(func.min(OutboxMessage.created_at).desc()).limit(limit)
     ).all()
-    return [{"send_id": r[0], "started": r[1], "total": r[2], "sent": r[3] or 0, "failed": r[4] or 0} for r in rows]
+    return [{"send_id": r[0], "started": r[1], "total": r[2], "sent": r[3] or 0, "failed": r[4] or 0,
+             "scheduled_for": r[6] if r[5] and r[5] == r[2] else None} for r in rows]

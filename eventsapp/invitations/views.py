@@ -19,7 +19,8 @@ from ..extensions import csrf, db, talisman
 from ..mail.models import MessageKind
 from ..mail.transport import PermanentFailure
 from ..attendance.reports import STATUS_VI
-from ..i18n import LANGUAGE_NAMES, current_locale, select_timezone
+from ..i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
+from ..timeutils import zone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, authorize
@@ -265,14 +266,54 @@ def send(event_id: int):
     event = load_event(event_id, Action.MANAGE)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    back = redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
+    not_before = None
+    if request.form.get("not_before", "").strip():
+        not_before = _local_moment(request.form["not_before"])
+        if not_before is None:
+            flash(_("The sending time is not a date and time (example: 2027-01-20 08:00)."), "danger")
+            return back
     try:
-        send_id, queued = services.send_invitations(event.id)
+        send_id, queued = services.send_invitations(event.id, not_before=not_before)
     except services.InvitationError as error:
         db.session.rollback()
         flash(str(error.message), "danger")
-        return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
+        return back
     db.session.commit()
-    _flash_sent(queued)
+    if not_before is not None:
+        flash(_("%(n)s invitations will go out %(when)s.", n=queued, when=format_in_zone(not_before, select_timezone())),
+              "success")
+    else:
+        _flash_sent(queued)
+    return back
+
+
+def _local_moment(text: str):
+    """A datetime-local value as wall time in the reader's zone (aware), or None when it is not one."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is not None or not 2000 <= moment.year <= 2100:
+        return None
+    return moment.replace(tzinfo=zone(select_timezone()))
+
+
+@bp.post("/events/<int:event_id>/invitations/sends/<send_id>/cancel")
+@login_required
+def cancel_send(event_id: int, send_id: str):
+    """Withdraw a scheduled send that has not started."""
+    event = load_event(event_id, Action.MANAGE)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    cancelled = services.cancel_scheduled_send(event, send_id[:64])
+    db.session.commit()
+    if cancelled:
+        flash(_("The scheduled send is cancelled: %(n)s e-mails will not go out.", n=cancelled), "success")
+    else:
+        flash(_("Nothing to cancel: this send has started or does not exist."), "warning")
     return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
 
 
