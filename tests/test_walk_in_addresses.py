@@ -56,3 +56,36 @@ def test_no_send_writes_a_message_to_a_placeholder(db):
     assert len(recipients) == 1 and not any(r.endswith(".invalid") for r in recipients)
     assert event_counts(event.id)["total"] == 1
     assert db.session.scalar(select(func.count(Invitation.id)).where(Invitation.contact_id == contact.id)) == 0
+
+
+def test_the_organiser_sees_how_many_contacts_the_filters_match_before_adding(db, live_server, page):
+    from tests.factories import InvitationFactory
+
+    association = AssociationFactory(name_vi="Hội Việt – Séc", name_en="Vietnam–Czech Association")
+    event = EventFactory(association=association)
+    for n in range(4):
+        ContactFactory(language="en", associations=[association])
+    ContactFactory(language="vi", associations=[association])
+    invited = ContactFactory(language="en", associations=[association])
+    InvitationFactory(event=event, contact=invited)
+    from eventsapp.timeutils import utcnow
+    ContactFactory(language="en", associations=[association], opted_out_at=utcnow())
+    organiser = staff(association)
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", organiser.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/events/{event.id}/invitations?lang=en")
+    page.select_option("select[name=association_id]", str(association.id))
+    page.select_option("#add-invitees select[name=language]", "en")
+    page.click("#add-invitees button[name=count]")
+    assert ("These filters match 5 contacts who can be invited: 4 would be added, 1 are invited already. "
+            "Not invitable: 1 unsubscribed") in page.locator(".alert").first.inner_text()
+    assert db.session.scalar(select(func.count(Invitation.id))) == 1  # counting adds nobody
+    # The form keeps what was chosen: adding now adds those 4.
+    assert page.locator("#add-invitees select[name=language]").input_value() == "en"
+    assert "Vietnam–Czech Association" in page.locator("select[name=association_id]").inner_text()
+    page.click("#add-invitees button:has-text('Add')")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Invitation.id))) == 5

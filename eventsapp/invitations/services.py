@@ -184,6 +184,21 @@ def add_invitees(event: Event, criteria: Criteria) -> AddResult:
     return result
 
 
+def count_invitees(event: Event, criteria: Criteria) -> AddResult:
+    """What `add_invitees` would do, without doing it: `added` is how many would be invited, the skipped
+    are counted the same way (for the organiser to see before adding)."""
+    result = AddResult()
+    condition = _matching(criteria)
+    if condition is None:
+        return result
+    mailable = _count_matching(condition, criteria, result)
+    invited = exists().where(Invitation.event_id == event.id, Invitation.contact_id == Contact.id)
+    result.already_invited = db.session.scalar(
+        select(func.count(Contact.id)).where(condition, _mailable(), invited)) or 0
+    result.added = mailable - result.already_invited
+    return result
+
+
 def add_campaign_invitees(campaign: Campaign, criteria: Criteria) -> AddResult:
     """One invitation per event of the campaign for each matching contact (counts summed over events)."""
     result = AddResult()

@@ -172,7 +172,8 @@ def unsubscribe(token: str):
 
 def _add_form() -> AddInviteesForm:
     form = AddInviteesForm()
-    form.association_id.choices = [(0, "—")] + [(a.id, a.name_vi) for a in accessible_associations(current_user, Action.VIEW)]
+    form.association_id.choices = [(0, "—")] + [(a.id, a.name(current_locale()))
+                                                 for a in accessible_associations(current_user, Action.VIEW)]
     return form
 
 
@@ -217,6 +218,24 @@ def _add_from_form(form: AddInviteesForm, association_id: int, add) -> bool:
     return True
 
 
+def _count_from_form(form: AddInviteesForm, event) -> None:
+    """Say how many contacts the filled-in filters match and how many would be added; add nobody."""
+    authorize(Action.MANAGE, event.association_id)
+    if not form.validate_on_submit():
+        return
+    criteria = criteria_from_form(form)
+    if criteria.is_empty:
+        flash(_("Choose at least one filter or enter e-mail addresses."), "warning")
+        return
+    result = services.count_invitees(event, criteria)
+    flash(_("These filters match %(n)s contacts who can be invited: %(new)s would be added, %(already)s are "
+            "invited already. Not invitable: %(opted)s unsubscribed, %(archived)s archived, %(walk_ins)s "
+            "without an e-mail address; %(unknown)s unknown addresses.",
+            n=result.added + result.already_invited, new=result.added, already=result.already_invited,
+            opted=result.opted_out, archived=result.archived, walk_ins=result.no_address,
+            unknown=len(result.unknown_emails)), "info")
+
+
 def _flash_sent(queued: int) -> None:
     flash(_("%(n)s invitations are being sent.", n=queued) if queued else _("Everyone has been sent the invitation already."),
           "success" if queued else "info")
@@ -241,7 +260,10 @@ def _invitations_page(event_ids, filters):
 def event_invitations(event_id: int):
     event = load_event(event_id, Action.VIEW)
     form = _add_form()
-    if request.method == "POST" and _add_from_form(form, event.association_id, lambda c: services.add_invitees(event, c)):
+    if request.method == "POST" and request.form.get("count"):
+        _count_from_form(form, event)  # the page again, the form as filled, with the count
+    elif request.method == "POST" and _add_from_form(form, event.association_id,
+                                                     lambda c: services.add_invitees(event, c)):
         return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
     filters = _filters()
     rows, total, page = _invitations_page([event.id], filters)
