@@ -78,6 +78,14 @@ def date_text(day: date, locale: str | None = None, fmt: str = "full") -> str:
     return _plain(format_date(day, fmt, locale=_locale(locale)))
 
 
+def days_text(first: date, last: date | None = None, locale: str | None = None) -> str:
+    """A day or a range of days, the month and year written once: "5 – 7 thg 2, 2027", "Feb 5 – 7, 2027"."""
+    locale = _locale(locale)
+    if last is None or last == first:
+        return date_text(first, locale, "medium")
+    return _plain(format_interval(first, last, "yMMMd", locale=locale))
+
+
 def time_text(moment: datetime, zone_name: str, locale: str | None = None) -> str:
     return _plain(format_time(moment, "short", tzinfo=zone(zone_name), locale=_locale(locale)))
 

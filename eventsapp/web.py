@@ -8,7 +8,7 @@ from . import navigation
 from .countries import country_name
 from .events.rendering import markdown_to_text, render_markdown_email
 from .i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
-from .timefmt import event_span, zone_label
+from .timefmt import date_text, days_text, event_span, time_text, zone_label
 from .timeutils import zone
 
 
@@ -37,6 +37,9 @@ def init_template_helpers(app: Flask) -> None:
             "zone": zone,
             "event_span": event_span,
             "zone_label": zone_label,
+            "date_text": date_text,
+            "days_text": days_text,
+            "time_text": time_text,
             "page_tabs": navigation.tabs,
         }
 

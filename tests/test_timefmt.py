@@ -94,3 +94,17 @@ def test_the_zone_picker_is_searchable_and_offers_the_associations_zones_first(d
     shown = page.eval_on_selector_all("select[name=timezone] option:not([hidden])", "os => os.map(o => o.value)")
     assert "Asia/Ho_Chi_Minh" in shown and "Asia/Bangkok" in shown and "Asia/Tokyo" not in shown
     assert page.locator("select[name=timezone] option[value=Factory]").count() == 0
+
+
+def test_the_agenda_and_campaigns_write_dates_in_the_readers_language(client, auth, db):
+    from datetime import date
+
+    from tests.factories import CampaignFactory, staff
+
+    event = EventFactory(starts_at=datetime(2027, 2, 5, 12, 0, tzinfo=UTC), ends_at=datetime(2027, 2, 5, 14, 0, tzinfo=UTC))
+    CampaignFactory(association=event.association, starts_on=date(2027, 2, 5), ends_on=date(2027, 2, 12))
+    auth.login(staff(event.association, locale="en", timezone="Asia/Ho_Chi_Minh"))
+    agenda = client.get(f"/events/agenda?association={event.association_id}&lang=en").text
+    assert "Friday, February 5, 2027" in agenda and "7:00 PM" in agenda and "05/02/2027" not in agenda
+    campaigns = client.get("/campaigns/?lang=vi").text
+    assert "5 – 12 thg 2, 2027" in campaigns and "05/02/2027" not in campaigns
