@@ -106,7 +106,7 @@ def test_an_english_contact_in_berlin_sees_english_and_both_zones(db, invitation
     assert "Dear Nguyễn Thị Hương Giang" in text
     # 18:00–21:00 in Hanoi, 12:00–15:00 in Berlin; the date once, zones by name with their offset.
     assert "Wednesday, February 10, 2027, 6:00 – 9:00 PM · Vietnam Time (UTC+7)" in text
-    assert "Wednesday, February 10, 2027, 12:00 – 3:00 PM · Germany (Berlin) Time (UTC+1)" in text
+    assert "Your time: Wednesday, February 10, 2027, 12:00 – 3:00 PM · Germany (Berlin) Time (UTC+1)" in text
     assert "Asia/Ho_Chi_Minh" not in text and "Europe/Berlin" not in text
 
 
