@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from babel.dates import format_date, format_datetime, format_interval, format_time, get_timezone_location
 from babel.dates import get_time_format
 
-from .timeutils import UTC, timezone_choices, zone
+from .timeutils import UTC, is_valid_timezone, timezone_choices, zone
 
 # The zones people pick: the continents' and oceans' cities, and UTC. Left out: "Factory", "localtime",
 # "posixrules", the Etc/GMT±n aliases (their sign is the opposite of what people expect) and the old
@@ -62,7 +62,9 @@ def zone_name_text(zone_name: str, locale: str | None = None) -> str:
 
 
 def zone_label(zone_name: str, locale: str | None = None, moment: datetime | None = None) -> str:
-    """"giờ Việt Nam (UTC+7)": the zone's name and its offset at `moment`."""
+    """"giờ Việt Nam (UTC+7)": the zone's name and its offset at `moment`; an unknown zone as written."""
+    if not is_valid_timezone(zone_name):
+        return zone_name or ""
     name, offset = zone_name_text(zone_name, locale), offset_text(moment, zone_name)
     if name == offset:
         return name

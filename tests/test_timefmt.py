@@ -36,6 +36,11 @@ def test_a_range_over_midnight_writes_both_dates_and_all_day_events_no_time():
     assert three == "Thứ 6, 5 thg 2 – CN, 7 thg 2, 2027" and "00:00" not in three
 
 
+def test_an_unknown_zone_is_shown_as_written_not_as_the_default():
+    assert timefmt.zone_label("Mars/Olympus", "vi") == "Mars/Olympus"
+    assert timefmt.zone_label("Asia/Ho_Chi_Minh", "vi") == "giờ Việt Nam (UTC+7)"
+
+
 def test_the_zone_picker_lists_the_contacts_zones_first_and_leaves_out_the_technical_ones():
     choices = timefmt.zone_choices(["Asia/Tokyo", "Asia/Ho_Chi_Minh", "Factory"], "vi")
     values = [value for value, _label in choices]
