@@ -1,7 +1,6 @@
 """What a person reads in the e-mails: the HTML part opened in Chromium, the text part as a mail client shows it."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 import pytest

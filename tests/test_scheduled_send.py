@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from eventsapp.invitations import services
 from eventsapp.mail import sender
-from eventsapp.mail.models import MessageState, OutboxMessage
+from eventsapp.mail.models import OutboxMessage
 from eventsapp.timeutils import utcnow, zone
 from tests.factories import PASSWORD, ContactFactory, EventFactory, InvitationFactory, staff
 
