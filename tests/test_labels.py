@@ -75,3 +75,16 @@ def test_countries_and_zones_are_named_in_the_readers_language(client, auth, db)
     vietnamese = client.get("/contacts/?lang=vi").text
     assert "Nhật Bản" in vietnamese and "giờ Nhật Bản (UTC+9)" in vietnamese
     assert 'value="Cộng hòa Séc"' in vietnamese  # the filter still matches what is stored
+
+
+def test_the_country_filter_finds_a_country_in_either_language(db):
+    from eventsapp.invitations.services import Criteria, count_invitees
+
+    event = EventFactory()
+    ContactFactory(country="Nhật Bản")
+    ContactFactory(country="Japan")
+    ContactFactory(country="Cộng hòa Séc")
+    for typed in ("Japan", "nhat ban", "Nhật Bản"):
+        assert count_invitees(event, Criteria(country=typed)).added == 2, typed
+    assert count_invitees(event, Criteria(country="Czechia")).added == 1
+    assert count_invitees(event, Criteria(country="Atlantis")).added == 0

@@ -106,7 +106,7 @@ def _matching(criteria: Criteria):
         for tag in criteria.tags:
             parts.append(Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag == tag.strip())))
         if criteria.country:
-            parts.append(func.lower(Contact.country) == criteria.country.strip().lower())
+            parts.append(func.lower(Contact.country).in_(_country_spellings(criteria.country)))
         if criteria.language:
             parts.append(Contact.language == criteria.language)
         conditions.append(and_(*parts))
@@ -115,6 +115,18 @@ def _matching(criteria: Criteria):
     if criteria.emails:
         conditions.append(Contact.email.in_([e.strip().lower() for e in criteria.emails if e.strip()]))
     return or_(*conditions) if conditions else None
+
+
+def _country_spellings(country: str) -> list[str]:
+    """The stored spellings (lower case) of the country `country` names: "Japan" finds "Nhật Bản" too."""
+    from ..countries import country_code
+
+    wanted = country.strip().lower()
+    code = country_code(wanted)
+    if code is None:
+        return [wanted]
+    stored = db.session.scalars(select(func.lower(Contact.country)).where(Contact.country != "").distinct())
+    return [wanted, *(spelling for spelling in stored if country_code(spelling) == code)]
 
 
 def _count_matching(condition, criteria: Criteria, result: AddResult) -> int:
