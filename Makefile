@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := eventsapp
+# Links in e-mails, feeds and the seed's output point at this port unless EVENTSAPP_BASE_URL is set (config.py).
+export EVENTSAPP_PORT := $(PORT)
 
 .PHONY: run test lint lock setup translations assets migrate bench clean screenshots
 

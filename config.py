@@ -79,7 +79,10 @@ class Config:
     DKIM_SELECTOR = env("DKIM_SELECTOR")
     DKIM_PRIVATE_KEY = env("DKIM_PRIVATE_KEY")  # a PEM, or the path of a PEM file
 
-    BASE_URL = env("EVENTSAPP_BASE_URL", "http://127.0.0.1:5000")
+    # Unset: the address this app serves on. `make run` exports EVENTSAPP_PORT to the web process, the
+    # workers and the seed alike (honcho gives each process its own PORT: 8000, 8100, 8200…); gunicorn or
+    # `flask run` started by hand read PORT.
+    BASE_URL = env("EVENTSAPP_BASE_URL", f"http://127.0.0.1:{env('EVENTSAPP_PORT', env('PORT', '5000'))}")
     DEFAULT_TIMEZONE = env("EVENTSAPP_TIMEZONE", "Asia/Ho_Chi_Minh")
 
     BABEL_DEFAULT_LOCALE = "vi"

@@ -9,11 +9,9 @@ from __future__ import annotations
 import os
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, format_time, get_locale, get_translations, refresh
+from flask_babel import Babel, get_locale, get_translations, refresh
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
-
-from .timeutils import zone
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -101,13 +99,8 @@ def install_template_gettext(app: Flask) -> None:
 
 
 def format_in_zone(moment, zone_name: str, fmt: str = "medium") -> str:
-    """A moment as wall time in `zone_name`, with the zone named (for mixed-zone readers)."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(zone(zone_name))
-    if fmt in ("full", "long"):
-        # Babel's full/long datetime formats append a zone name; ours is named below.
-        text = f"{format_time(local.replace(tzinfo=None), 'short', rebase=False)} {format_date(local.date(), fmt)}"
-    else:
-        text = format_datetime(local.replace(tzinfo=None), fmt, rebase=False)
-    return f"{text} ({zone_name})"
+    """A moment as wall time in `zone_name` in the current language, with the zone named
+    (`timefmt.moment_text`: "5 thg 2, 2027, 19:00 · giờ Việt Nam (UTC+7)")."""
+    from .timefmt import moment_text
+
+    return moment_text(moment, zone_name, current_locale(), fmt)

@@ -5,7 +5,10 @@ from flask import Flask
 from flask_babel import format_datetime
 
 from . import navigation
+from .countries import country_name
+from .events.rendering import markdown_to_text, render_markdown_email
 from .i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
+from .timefmt import date_text, days_text, event_span, time_text, zone_label
 from .timeutils import zone
 
 
@@ -19,6 +22,10 @@ def local_time(moment, zone_name: str | None = None, fmt: str = "short") -> str:
 def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt) if value else ""
+    # E-mails: Markdown as inline-styled HTML for the HTML part, as plain text for the text part.
+    app.jinja_env.filters["markdown_email"] = render_markdown_email
+    app.jinja_env.filters["markdown_text"] = markdown_to_text
+    app.jinja_env.filters["country"] = country_name
 
     @app.context_processor
     def inject_globals():
@@ -28,6 +35,11 @@ def init_template_helpers(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "reader_timezone": select_timezone(),
             "zone": zone,
+            "event_span": event_span,
+            "zone_label": zone_label,
+            "date_text": date_text,
+            "days_text": days_text,
+            "time_text": time_text,
             "page_tabs": navigation.tabs,
         }
 

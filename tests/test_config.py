@@ -47,3 +47,41 @@ def test_unknown_config_name_is_refused():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "is not one of development, testing, production" in result.stderr
+
+
+def base_url(**env_overrides) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in {"EVENTSAPP_BASE_URL", "EVENTSAPP_PORT", "PORT"}}
+    env.update(env_overrides)
+    result = subprocess.run([sys.executable, "-c", "from config import Config; print(Config.BASE_URL)"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_links_point_at_the_port_the_app_serves_on_unless_a_base_url_is_set():
+    assert base_url() == "http://127.0.0.1:5000"
+    assert base_url(PORT="8000") == "http://127.0.0.1:8000"
+    # honcho numbers each process's PORT (web 8000, worker 8100): `make run` exports the web port to all.
+    assert base_url(PORT="8100", EVENTSAPP_PORT="8000") == "http://127.0.0.1:8000"
+    assert base_url(PORT="8000", EVENTSAPP_BASE_URL="https://su-kien.example.vn") == "https://su-kien.example.vn"
+
+
+def test_make_run_gives_every_process_the_port():
+    env = {**os.environ, "EVENTSAPP_PORT": "", "PORT": ""}
+    printed = subprocess.run(["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "show", "PORT=8000"],
+                             input="show:\n\t@echo $$EVENTSAPP_PORT\n", cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert printed.stdout.strip() == "8000"
+
+
+def test_the_seed_prints_links_at_the_port(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"EVENTSAPP_BASE_URL", "EVENTSAPP_PORT", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL",
+                        "MAIL_SERVER"}}
+    env.update(EVENTSAPP_CONFIG="development", EVENTSAPP_INSTANCE_DIR=str(tmp_path), PORT="8000",
+               FLASK_APP="eventsapp")
+    flask = [sys.executable, "-m", "flask"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    seeded = subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "http://127.0.0.1:8000/feeds/" in seeded.stdout and ":5000" not in seeded.stdout

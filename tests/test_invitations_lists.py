@@ -54,7 +54,7 @@ def test_skipped_contacts_are_counted_and_honorees_flagged(db):
     emails = [c.email for c in (already, opted_out, archived, honoured, plain)] + ["nobody@example.vn"]
     result = services.add_invitees(event, services.Criteria(emails=services.parse_emails("\n".join(emails))))
     db.session.commit()
-    assert result.as_dict() == {"added": 2, "already_invited": 1, "opted_out": 1, "archived": 1,
+    assert result.as_dict() == {"added": 2, "already_invited": 1, "opted_out": 1, "archived": 1, "no_address": 0,
                                 "unknown_emails": ["nobody@example.vn"], "honorees": 1}
     flags = dict(db.session.execute(select(Invitation.contact_id, Invitation.is_honoree)
                                     .where(Invitation.event_id == event.id)).all())

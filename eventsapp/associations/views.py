@@ -15,7 +15,7 @@ from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, authorize, can, require_admin
 from ..web import save_or_flash
 from . import branding, services
-from .forms import AssociationForm, ConfirmForm, IdentityForm, MembershipForm, UserForm
+from .forms import ROLE_LABELS, AssociationForm, ConfirmForm, IdentityForm, MembershipForm, UserForm
 from .models import Association, AssociationKind, Membership, Role
 
 bp = Blueprint("associations", __name__)
@@ -200,7 +200,7 @@ def remove_member(slug: str, membership_id: int):
 def users():
     require_admin()
     rows = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("associations/users.html", users=rows)
+    return render_template("associations/users.html", users=rows, role_labels=ROLE_LABELS)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"], defaults={"user_id": None})

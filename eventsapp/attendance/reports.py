@@ -19,6 +19,7 @@ from ..associations.models import Association
 from ..contacts.models import Contact
 from ..events.models import Event
 from ..extensions import db
+from ..i18n import LANGUAGE_NAMES
 from ..invitations.models import Invitation, InvitationStatus
 from ..permissions import descendant_ids
 from ..timeutils import in_zone, utcnow, zone
@@ -205,7 +206,8 @@ def export_rows(event: Event) -> list[list]:
         placeholder = contact.email.endswith("@walk-in.invalid")
         rows.append([
             number, contact.full_name, "" if placeholder else contact.email, contact.phone, contact.country,
-            contact.language, STATUS_VI[invitation.status] if invitation else "", row.guests,
+            LANGUAGE_NAMES.get(contact.language, contact.language), STATUS_VI[invitation.status] if invitation else "",
+            row.guests,
             "Có" if invitation and invitation.is_honoree else "", "Có" if row.walk_in else "",
             in_zone(row.checked_in_at, event.timezone).strftime("%Y-%m-%d %H:%M"), staff_name(row.checked_in_by),
         ])

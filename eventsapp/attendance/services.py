@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..associations.models import Association
-from ..contacts.models import Contact, contact_associations
+from ..contacts.models import PLACEHOLDER_DOMAIN, Contact, contact_associations
 from ..events.models import Event, EventStatus
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
@@ -29,7 +29,7 @@ from ..timeutils import UTC, in_zone, utcnow, zone
 from .models import CheckIn
 
 MAX_GUESTS = 50
-WALK_IN_DOMAIN = "walk-in.invalid"
+WALK_IN_DOMAIN = PLACEHOLDER_DOMAIN
 _TOKEN_IN_URL = re.compile(r"/c/([A-Za-z0-9_\-]{16,64})/?(?:[?#].*)?$")
 _BARE_TOKEN = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
 

@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, 
 from wtforms.validators import DataRequired, Email, Optional
 
 from .. import validation
-from ..associations.forms import validate_timezone
+from ..associations.forms import TimezoneField
 from ..i18n import lazy_gettext as _l
 from ..validation import Check
 
@@ -34,7 +34,7 @@ class ContactForm(FlaskForm):
     country = StringField(_l("Country"), validators=[Optional(),
                                                      Check(validation.text, max_length=TEXT_LIMITS["country"])])
     place = StringField(_l("Place"), validators=[Optional(), Check(validation.text, max_length=TEXT_LIMITS["place"])])
-    timezone = StringField(_l("Time zone"), default="Asia/Ho_Chi_Minh", validators=[DataRequired(), validate_timezone])
+    timezone = TimezoneField(_l("Time zone"))
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="vi")
     association_ids = SelectMultipleField(_l("Associations"), coerce=int)
     tags = StringField(_l("Tags"), description=_l("Separated by semicolons."),

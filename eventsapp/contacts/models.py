@@ -20,6 +20,16 @@ contact_associations = Table(
 )
 
 
+# Walk-ins registered without an e-mail get a placeholder address under this domain (attendance.services).
+# ".invalid" is reserved (RFC 2606): no such address can receive mail, so none is ever invited or sent to.
+PLACEHOLDER_DOMAIN = "walk-in.invalid"
+
+
+def is_placeholder_email(address: str | None) -> bool:
+    """True for an address that cannot receive mail (a walk-in's placeholder, any ".invalid" domain)."""
+    return (address or "").strip().lower().endswith(".invalid")
+
+
 def new_contact_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -57,6 +67,15 @@ class Contact(db.Model):
     tags: Mapped[list[ContactTag]] = relationship(
         back_populates="contact", cascade="all, delete-orphan", order_by="ContactTag.tag"
     )
+
+    @classmethod
+    def has_address(cls):
+        """SQL: the contact's e-mail can receive mail (not a walk-in's placeholder)."""
+        return ~cls.email.like("%.invalid")
+
+    @property
+    def has_email(self) -> bool:
+        return not is_placeholder_email(self.email)
 
     @property
     def tag_names(self) -> list[str]:

@@ -76,6 +76,17 @@ def visible_filter(user, action: Action = Action.VIEW):
                           contact_associations.c.association_id.in_(ids or [-1]))
 
 
+def zones_in_use(user, limit: int = 12) -> list[str]:
+    """The time zones of the contacts `user` may see, most used first (a time-zone picker lists them first)."""
+    count = func.count(Contact.id)
+    query = select(Contact.timezone).where(Contact.timezone != "").group_by(Contact.timezone) \
+        .order_by(count.desc(), Contact.timezone).limit(limit)
+    clause = visible_filter(user)
+    if clause is not None:
+        query = query.where(clause)
+    return list(db.session.scalars(query))
+
+
 def can_access(user, contact: Contact, action: Action = Action.VIEW) -> bool:
     ids = association_ids_for(user, action)
     if ids is None:

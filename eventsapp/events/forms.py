@@ -6,9 +6,8 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from .. import validation
-from ..associations.forms import validate_timezone
+from ..associations.forms import TimezoneField
 from ..i18n import lazy_gettext as _l
-from ..timeutils import timezone_choices
 from ..validation import Check
 from .models import EventKind, Visibility
 
@@ -58,8 +57,7 @@ class EventForm(FlaskForm):
         Optional(), Check(validation.text, max_length=DESCRIPTION_MAX, multiline=True)])
     description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[
         Optional(), Check(validation.text, max_length=DESCRIPTION_MAX, multiline=True)])
-    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, default="Asia/Ho_Chi_Minh",
-                           validators=[DataRequired(), validate_timezone])
+    timezone = TimezoneField(_l("Time zone"))
     starts_local = LocalTimeField(_l("Starts (in the event's time zone)"), format=LOCAL_FORMATS,
                                   validators=[DataRequired(_l("Enter the start.")), Check(validation.moment)])
     ends_local = LocalTimeField(_l("Ends (in the event's time zone)"), format=LOCAL_FORMATS,
@@ -78,10 +76,6 @@ class EventForm(FlaskForm):
                                              validators=[Optional(), Check(validation.moment)])
     visibility = SelectField(_l("Visibility"), choices=[(v.value, label) for v, label in VISIBILITY_LABELS.items()],
                              default="invite_only")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = [(z, z) for z in timezone_choices()]
 
     def validate_ends_local(self, field):
         start = self.starts_local.data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -140,3 +141,53 @@ def _block(content: str, markers: list[str], *, first: bool) -> str:
     text = indent + marker + lines[0] + "".join("\n" + hanging + line for line in lines[1:])
     markers[-1] = " " * len(marker)  # a second paragraph of the same item has no marker
     return ("" if first else "\n") + text
+
+
+# ---------------------------------------------------------------- e-mail HTML
+
+# Gmail and Outlook drop <style> blocks and classes: every element carries its own style.
+EMAIL_STYLES = {
+    "h1": "font-size:20px;line-height:1.3;margin:16px 0 8px",
+    "h2": "font-size:18px;line-height:1.3;margin:16px 0 8px",
+    "h3": "font-size:16px;line-height:1.3;margin:12px 0 6px",
+    "h4": "font-size:15px;margin:12px 0 6px", "h5": "font-size:15px;margin:12px 0 6px",
+    "h6": "font-size:15px;margin:12px 0 6px",
+    "p": "margin:0 0 12px",
+    "a": "color:#1d4ed8;text-decoration:underline",
+    "ul": "margin:0 0 12px;padding-left:24px", "ol": "margin:0 0 12px;padding-left:24px",
+    "li": "margin:0 0 4px",
+    "blockquote": "margin:0 0 12px;padding:4px 12px;border-left:3px solid #d1d5db;color:#4b5563",
+    "pre": "margin:0 0 12px;padding:8px;background:#f3f4f6;white-space:pre-wrap;font-family:monospace",
+    "code": "font-family:monospace;background:#f3f4f6",
+    "table": "border-collapse:collapse;margin:0 0 12px",
+    "th": "border:1px solid #d1d5db;padding:4px 8px;text-align:left",
+    "td": "border:1px solid #d1d5db;padding:4px 8px",
+    "img": "max-width:100%;height:auto",
+    "hr": "border:0;border-top:1px solid #e5e7eb;margin:16px 0",
+}
+# nh3 writes tags in lower case, escapes ">" inside attribute values and keeps no style attribute, so one
+# is added to each opening tag; a link whose unsafe address nh3 removed keeps no link colour either.
+_OPENING_TAG = re.compile(r"<(" + "|".join(EMAIL_STYLES) + r")((?:\s[^>]*)?)(/?)>")
+
+
+def _styled(match: re.Match) -> str:
+    tag, attributes, close = match.groups()
+    if tag == "a" and " href=" not in attributes:
+        return match.group(0)
+    return f'<{tag} style="{EMAIL_STYLES[tag]}"{attributes}{close}>'
+
+
+
+@functools.lru_cache(maxsize=256)
+def render_markdown_email(text: str | None) -> Markup:
+    """Markdown as sanitised HTML with an inline style on every element, for the HTML part of an e-mail.
+
+    As in `markdown_to_text`, raw HTML is parsed so that nh3 drops it (its words kept, script and style
+    contents not) and an unsafe link keeps its text alone, rather than showing the reader
+    "<script>…" or "[text](javascript:…)" written out as a page does.
+    """
+    if not text:
+        return Markup("")
+    cleaned = nh3.clean(_md_text.render(text), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                        url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer nofollow")
+    return Markup(_OPENING_TAG.sub(_styled, cleaned))

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from .. import navigation
 from ..associations import branding
-from ..calendars.core import local_dates
 from ..campaigns.models import Campaign
 from ..contacts.models import Contact
 from ..extensions import db
@@ -18,6 +17,7 @@ from ..i18n import current_locale, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, association_ids_for, authorize, can
+from ..timefmt import event_span
 from ..timeutils import is_valid_timezone, utcnow, zone
 from . import services
 from .access import load_event
@@ -47,16 +47,11 @@ def event_labels():
 
 
 def event_when(event, zone_name: str | None = None) -> str:
-    """When the event is, as wall time in `zone_name` (default: its own zone), the zone named."""
+    """When the event is, as wall time in `zone_name` (default: its own zone), the zone named
+    (`timefmt.event_span`); an all-day event as its dates, "all day"."""
     if event.all_day:
-        first, end = local_dates(event)
-        last = end - timedelta(days=1)
-        span = first.strftime("%d/%m/%Y") + (f" – {last.strftime('%d/%m/%Y')}" if last > first else "")
-        return f"{span} ({_('all day')})"
-    zone_name = zone_name or event.timezone
-    start, end = event.starts_at.astimezone(zone(zone_name)), event.ends_at.astimezone(zone(zone_name))
-    end_text = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%H:%M %d/%m/%Y")
-    return f"{start.strftime('%H:%M %d/%m/%Y')} – {end_text} ({zone_name})"
+        return f"{event_span(event)} ({_('all day')})"
+    return event_span(event, zone_name)
 
 
 @bp.get("/events/")

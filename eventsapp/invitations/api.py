@@ -2,6 +2,8 @@
 progress of a send, and answers recorded by organisers."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import request
 from flask_login import current_user
 from sqlalchemy import select
@@ -104,7 +106,7 @@ def add_invitations(event_id: int):
                 contact_ids: {type: array, items: {type: integer}}
                 emails: {type: array, items: {type: string}}
       responses:
-        201: {description: "Counts: added, already_invited, opted_out, archived, unknown_emails, honorees", schema: InviteesAdded}
+        201: {description: "Counts: added, already_invited, opted_out, archived, no_address, unknown_emails, honorees", schema: InviteesAdded}
         400: {description: Invalid body or no criteria}
         403: {description: Not an organiser of the event's association}
         409: {description: The event no longer takes invitees (cancelled or over)}
@@ -154,13 +156,30 @@ def send_invitations(event_id: int):
       tags: [invitations]
       parameters:
         - {name: event_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema: {type: object, properties: {not_before: {type: string, format: date-time,
+                     description: "start sending then (ISO 8601 with offset); the rows wait in the outbox"}}}
       responses:
         202: {description: "The send's id, the messages queued and where to follow it", schema: SendQueued}
-        409: {description: The event is cancelled or over}
+        400: {description: not_before is not a time with an offset}
+        409: {description: The event is cancelled or over, or not_before is past or after the start}
     """
     event = load_event(event_id, Action.MANAGE)
+    body = request.get_json(silent=True) if request.content_length else None
+    not_before = None
+    if isinstance(body, dict) and body.get("not_before") is not None:
+        try:
+            not_before = datetime.fromisoformat(str(body["not_before"]))
+        except ValueError:
+            not_before = None
+        if not_before is None or not_before.tzinfo is None:
+            message = _("not_before must be an ISO 8601 time with its offset.")
+            return api_error(400, "invalid", message, fields={"not_before": message})
     try:
-        send_id, queued = services.send_invitations(event.id)
+        send_id, queued = services.send_invitations(event.id, not_before=not_before)
     except services.InvitationError as error:
         db.session.rollback()
         return api_error(409, "not_allowed", str(error.message))

@@ -16,7 +16,6 @@ from email.utils import make_msgid, parseaddr
 from types import SimpleNamespace
 from urllib.parse import quote, urlencode
 
-from babel.dates import format_date, format_datetime, format_time
 from flask import current_app
 from flask_babel import force_locale
 from markupsafe import escape
@@ -26,6 +25,7 @@ from sqlalchemy.orm import joinedload
 from .. import links
 from ..calendars.core import add_timezones, event_component, new_calendar, personal_event_ics, to_ics
 from ..events.models import Event, EventChange
+from ..events.rendering import markdown_to_text, render_markdown_email
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -36,6 +36,7 @@ from ..mail.renderers import batch_memo, renderer
 from ..mail.transport import PermanentFailure
 from ..personalise import render_mail_template, shared, stand_in
 from ..qr import checkin_qr_png
+from ..timefmt import event_span, moment_text
 from ..timeutils import UTC, zone
 from .models import Invitation, InvitationStatus
 
@@ -64,35 +65,13 @@ def sender(association) -> tuple[str, str]:
     return name, (association.sender_email or address)
 
 
-def zone_label(moment: datetime, zone_name: str) -> str:
-    offset = moment.astimezone(zone(zone_name)).strftime("%z")
-    return f"{zone_name} (UTC{offset[:3]}:{offset[3:]})"
-
-
-def format_span(event: Event, zone_name: str, locale: str) -> str:
-    """The event's time as wall time in `zone_name`, in `locale`, with the zone named."""
-    tz = zone(zone_name)
-    start, end = event.starts_at.astimezone(tz), event.ends_at.astimezone(tz)
-    if event.all_day:
-        first = format_date(start.date(), "full", locale=locale)
-        last = format_date(end.date(), "full", locale=locale)
-        return first if first == last else f"{first} – {last}"
-    if start.date() == end.date():
-        text = (f"{format_date(start.date(), 'full', locale=locale)}, "
-                f"{format_time(start, 'short', tzinfo=tz, locale=locale)} – {format_time(end, 'short', tzinfo=tz, locale=locale)}")
-    else:
-        text = (f"{format_datetime(start, 'full', tzinfo=tz, locale=locale)} – "
-                f"{format_datetime(end, 'full', tzinfo=tz, locale=locale)}")
-    return f"{text} · {zone_label(event.starts_at, zone_name)}"
-
-
 def times_for(event: Event, contact, locale: str) -> list[str]:
-    """The event's zone first; the invitee's own zone too when its wall time differs."""
-    shown = [format_span(event, event.timezone, locale)]
+    """The event's zone first; the invitee's own zone too when its wall time differs (`timefmt.event_span`)."""
+    shown = [event_span(event, event.timezone, locale)]
     own = contact.timezone
     if own and own != event.timezone and not event.all_day:
         if event.starts_at.astimezone(zone(own)).utcoffset() != event.starts_at.astimezone(zone(event.timezone)).utcoffset():
-            shown.append(format_span(event, own, locale))
+            shown.append(event_span(event, own, locale))
     return shown
 
 
@@ -146,7 +125,7 @@ def describe_changes(changes: list[EventChange], event: Event, locale: str) -> l
                 return value
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)
-            return format_datetime(moment, "medium", tzinfo=zone(event.timezone), locale=locale)
+            return moment_text(moment, event.timezone, locale, "full")
         if isinstance(value, dict):
             return ", ".join(readable(v) for v in value.values() if v)
         return "" if value is None else str(value)
@@ -241,7 +220,8 @@ def _render_bodies(message: OutboxMessage, kind: MessageKind, event: Event, invi
     context = {
         "kind": kind.value, "event": event, "invitation": invitation, "contact": contact, "title": title,
         "association_name": event.association.name(locale), "locale": locale,
-        "description": event.description(locale), "times": times_for(event, contact, locale),
+        "description_html": render_markdown_email(event.description(locale)),
+        "description_text": markdown_to_text(event.description(locale)), "times": times_for(event, contact, locale),
         "location": location_text(event), "map_url": map_url(event), "online_url": event.online_url,
         "answers": None if cancel else {a: links.rsvp_url(invitation, a) for a in ("accepted", "tentative", "declined")},
         "rsvp_url": links.rsvp_url(invitation), "calendar_links": None if cancel else calendar_links(event, invitation, locale),
@@ -337,6 +317,8 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
     with force_locale(locale):
         sender_name, sender_address = _address_headers(msg, association, contact, locale)
         title = campaign.title(locale) if campaign else invitations[0].event.title(locale)
+        description = (campaign.description_en if campaign and locale == "en" and campaign.description_en
+                       else (campaign.description_vi if campaign else ""))
         msg["Subject"] = SUBJECTS[MessageKind.INVITATION](title)
         items = [{
             "title": inv.event.title(locale), "times": times_for(inv.event, contact, locale),
@@ -346,8 +328,7 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
         } for inv in invitations]
         context = {"title": title, "items": items, "contact": contact, "association": association,
                    "association_name": association.name(locale), "locale": locale,
-                   "description": campaign.description_en if campaign and locale == "en" and campaign.description_en
-                   else (campaign.description_vi if campaign else ""),
+                   "description_html": render_markdown_email(description), "description_text": markdown_to_text(description),
                    "unsubscribe_url": links.unsubscribe_url(contact), "feed_url": links.personal_feed_url(contact)}
         text = render_mail_template("emails/campaign_invitation.txt", **context)
         html = render_mail_template("emails/campaign_invitation.html", **context)
@@ -360,4 +341,33 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
                                           organizer_name=association.name(locale) or sender_name))
     msg.body = Multipart("mixed", [Multipart("alternative", [text_part(text), text_part(html, "html")]),
                                    attachment(to_ics(cal), "application/ics", "events.ics")])
+    return msg
+
+
+# ------------------------------------------------------------------ an organiser's test copy
+
+TEST_TOKEN = "test-copy"
+
+
+@renderer(MessageKind.TEST)
+def render_test_mail(message: OutboxMessage) -> Mail:
+    """The invitee's e-mail (their language, zone, answer) sent to the organiser, the subject marked as a test;
+    every link or code that acts (answers, .ics, unsubscribe, feed, the door's QR code) leads nowhere."""
+    payload = message.payload or {}
+    invitation = db.session.get(Invitation, payload.get("invitation_id"))
+    if invitation is None:
+        raise PermanentFailure("the invitation no longer exists")
+    contact = invitation.contact
+    stand_in_contact = SimpleNamespace(
+        full_name=contact.full_name, email=message.recipient, language=contact.language, timezone=contact.timezone,
+        unsubscribe_token=TEST_TOKEN, feed_token=TEST_TOKEN, opted_out_at=None, archived_at=None)
+    stand_in = SimpleNamespace(token=TEST_TOKEN, checkin_token=TEST_TOKEN, status=invitation.status,
+                               guests=invitation.guests, event=invitation.event, contact=stand_in_contact)
+    kind = MessageKind(payload.get("kind") or MessageKind.INVITATION)
+    msg = render_event_mail(SimpleNamespace(kind=kind, invitation=stand_in, invitation_id=None, payload={}))
+    locale = mail_locale(contact)
+    with force_locale(locale):
+        subject = _("[TEST] %(subject)s", subject=msg.get("Subject"))
+    del msg["Subject"]
+    msg["Subject"] = subject
     return msg

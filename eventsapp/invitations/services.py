@@ -82,13 +82,15 @@ class AddResult:
     already_invited: int = 0
     opted_out: int = 0
     archived: int = 0
+    no_address: int = 0  # walk-ins registered without an e-mail (a placeholder address)
     unknown_emails: list[str] = field(default_factory=list)
     honorees: int = 0
     invitation_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"added": self.added, "already_invited": self.already_invited, "opted_out": self.opted_out,
-                "archived": self.archived, "unknown_emails": self.unknown_emails, "honorees": self.honorees}
+                "archived": self.archived, "no_address": self.no_address, "unknown_emails": self.unknown_emails,
+                "honorees": self.honorees}
 
 
 def _matching(criteria: Criteria):
@@ -104,7 +106,7 @@ def _matching(criteria: Criteria):
         for tag in criteria.tags:
             parts.append(Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag == tag.strip())))
         if criteria.country:
-            parts.append(func.lower(Contact.country) == criteria.country.strip().lower())
+            parts.append(func.lower(Contact.country).in_(_country_spellings(criteria.country)))
         if criteria.language:
             parts.append(Contact.language == criteria.language)
         conditions.append(and_(*parts))
@@ -115,19 +117,33 @@ def _matching(criteria: Criteria):
     return or_(*conditions) if conditions else None
 
 
+def _country_spellings(country: str) -> list[str]:
+    """The stored spellings (lower case) of the country `country` names: "Japan" finds "Nhật Bản" too."""
+    from ..countries import country_code
+
+    wanted = country.strip().lower()
+    code = country_code(wanted)
+    if code is None:
+        return [wanted]
+    stored = db.session.scalars(select(func.lower(Contact.country)).where(Contact.country != "").distinct())
+    return [wanted, *(spelling for spelling in stored if country_code(spelling) == code)]
+
+
 def _count_matching(condition, criteria: Criteria, result: AddResult) -> int:
     """Count the skipped (aggregated in SQL) and list unknown e-mails; returns how many are mailable."""
+    reachable = and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_(None))
     row = db.session.execute(select(
         func.count(Contact.id),
         func.count(Contact.opted_out_at),
         func.sum(case((and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_not(None)), 1), else_=0)),
+        func.sum(case((and_(reachable, ~Contact.has_address()), 1), else_=0)),
     ).where(condition)).one()
-    result.opted_out, result.archived = row[1], int(row[2] or 0)
+    result.opted_out, result.archived, result.no_address = row[1], int(row[2] or 0), int(row[3] or 0)
     emails = [e.strip().lower() for e in criteria.emails if e.strip()]
     if emails:
         known = set(db.session.scalars(select(Contact.email).where(Contact.email.in_(emails))))
         result.unknown_emails = [e for e in dict.fromkeys(emails) if e not in known]
-    return row[0] - row[1] - result.archived
+    return row[0] - row[1] - result.archived - result.no_address
 
 
 def _dialect_insert(table):
@@ -180,6 +196,21 @@ def add_invitees(event: Event, criteria: Criteria) -> AddResult:
     return result
 
 
+def count_invitees(event: Event, criteria: Criteria) -> AddResult:
+    """What `add_invitees` would do, without doing it: `added` is how many would be invited, the skipped
+    are counted the same way (for the organiser to see before adding)."""
+    result = AddResult()
+    condition = _matching(criteria)
+    if condition is None:
+        return result
+    mailable = _count_matching(condition, criteria, result)
+    invited = exists().where(Invitation.event_id == event.id, Invitation.contact_id == Contact.id)
+    result.already_invited = db.session.scalar(
+        select(func.count(Contact.id)).where(condition, _mailable(), invited)) or 0
+    result.added = mailable - result.already_invited
+    return result
+
+
 def add_campaign_invitees(campaign: Campaign, criteria: Criteria) -> AddResult:
     """One invitation per event of the campaign for each matching contact (counts summed over events)."""
     result = AddResult()
@@ -195,25 +226,52 @@ def add_campaign_invitees(campaign: Campaign, criteria: Criteria) -> AddResult:
 # ------------------------------------------------------------------ sending
 
 def _mailable():
-    return and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_(None))
+    """Contacts who may get mail: not opted out, not archived, with a real address (not a walk-in's placeholder)."""
+    return and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_(None), Contact.has_address())
 
 
 def invitation_key(invitation_id: int, sequence: int) -> str:
     return f"invitation:{invitation_id}:seq:{sequence}"
 
 
-def send_invitations(event_id: int) -> tuple[str, int]:
-    """Queue the invitation e-mail of every pending invitee; returns (send_id, rows queued)."""
+def send_invitations(event_id: int, not_before: datetime | None = None) -> tuple[str, int]:
+    """Queue the invitation e-mail of every pending invitee; returns (send_id, rows queued).
+
+    With `not_before` (aware), the rows wait in the outbox until then (their `next_attempt_at`, which the
+    sender's claim honours; `mail.sweep` wakes a dispatcher within a minute of it), and the send can be
+    cancelled until it starts (`cancel_scheduled_send`)."""
     event = db.session.get(Event, event_id)
     if event is None or event.is_cancelled:
         raise InvitationError(_l("This event is cancelled."))
-    if event.ends_at <= utcnow():
+    now = utcnow()
+    if event.ends_at <= now:
         raise InvitationError(_l("This event is over."))
+    if not_before is not None:
+        if not_before.tzinfo is None:
+            raise InvitationError(_l("Give the sending time with its time zone."))
+        if not_before <= now:
+            raise InvitationError(_l("Choose a sending time in the future."))
+        if not_before >= event.starts_at:
+            raise InvitationError(_l("Choose a sending time before the event starts."))
     send_id = uuid.uuid4().hex
     return send_id, _queue_from_select(
         MessageKind.INVITATION, event, send_id, _dedupe("invitation", event.sequence),
         (Invitation.event_id == event_id, Invitation.status == InvitationStatus.PENDING,
-         Invitation.revoked_at.is_(None), _mailable()))
+         Invitation.revoked_at.is_(None), _mailable()), not_before=not_before)
+
+
+def cancel_scheduled_send(event: Event, send_id: str) -> int:
+    """Withdraw the rows of a scheduled send of `event` that have not started; returns how many.
+
+    Deleted, so the invitees count as not mailed and a later send includes them. A row a worker has
+    claimed meanwhile is no longer `queued` and goes out (the DELETE re-checks its state under the lock)."""
+    now = utcnow()
+    statement = (OutboxMessage.__table__.delete()
+                 .where(OutboxMessage.send_id == send_id, OutboxMessage.event_id == event.id,
+                        OutboxMessage.state == MessageState.QUEUED, OutboxMessage.attempts == 0,
+                        OutboxMessage.next_attempt_at > now)
+                 .returning(OutboxMessage.id))
+    return len(db.session.execute(statement).all())
 
 
 def _dedupe(prefix: str, sequence: int):
@@ -221,15 +279,19 @@ def _dedupe(prefix: str, sequence: int):
     return literal(f"{prefix}:") + cast(Invitation.id, String) + literal(f":seq:{sequence}")
 
 
-def _queue_from_select(kind: MessageKind, event: Event, send_id: str, dedupe_key, conditions, payload=None) -> int:
+def _queue_from_select(kind: MessageKind, event: Event, send_id: str, dedupe_key, conditions, payload=None,
+                       not_before: datetime | None = None) -> int:
     """Outbox rows for the matching invitations in ONE statement (INSERT … SELECT, duplicates skipped);
-    the rows mail.services.queue_messages would write, without a Python round trip per invitee."""
+    the rows mail.services.queue_messages would write, without a Python round trip per invitee; with
+    `not_before` they wait in the outbox until then (a scheduled send)."""
     columns = {
         "kind": literal(kind.value), "dedupe_key": dedupe_key, "recipient": Contact.email,
         "contact_id": Invitation.contact_id, "invitation_id": Invitation.id, "event_id": literal(event.id),
         "campaign_id": literal(event.campaign_id, Integer), "send_id": literal(send_id),
         "payload": literal(payload or {}, JSON),
     }
+    if not_before is not None:
+        columns["next_attempt_at"] = literal(max(utcnow(), not_before), UTCDateTime)
     query = (select(Invitation.id).select_from(Invitation).join(Contact, Contact.id == Invitation.contact_id)
              .where(*conditions).order_by(Invitation.id))
     return queue_from_select(columns, query)

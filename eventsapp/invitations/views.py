@@ -13,16 +13,20 @@ from sqlalchemy import func, select
 
 from .. import links, navigation
 from ..associations import branding
+from ..attendance.reports import STATUS_VI
 from ..calendars.core import single_event_calendar, to_ics
 from ..campaigns.models import Campaign
 from ..events.access import load_event
-from ..extensions import csrf, db
-from ..i18n import current_locale, select_timezone
+from ..extensions import csrf, db, talisman
+from ..i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..mail.models import MessageKind
+from ..mail.transport import PermanentFailure
 from ..permissions import Action, accessible_associations, authorize
+from ..timeutils import zone
 from ..versioned_cache import VersionedCache
-from . import reading, services
+from . import previews, reading, services
 from .emails import map_url, sender, status_label
 from .forms import ANSWER_CHOICES, ANSWER_VALUES, AddInviteesForm, AnswerForm, ConfirmForm
 from .models import Invitation, InvitationStatus
@@ -171,7 +175,8 @@ def _unsubscribe_page(contact, done: bool) -> str:
 
 def _add_form() -> AddInviteesForm:
     form = AddInviteesForm()
-    form.association_id.choices = [(0, "—")] + [(a.id, a.name_vi) for a in accessible_associations(current_user, Action.VIEW)]
+    form.association_id.choices = [(0, "—")] + [(a.id, a.name(current_locale()))
+                                                 for a in accessible_associations(current_user, Action.VIEW)]
     return form
 
 
@@ -190,6 +195,8 @@ def _flash_result(result: services.AddResult) -> None:
             "%(archived)s archived, %(unknown)s unknown addresses.", added=result.added,
             already=result.already_invited, opted=result.opted_out, archived=result.archived,
             unknown=len(result.unknown_emails)), "success" if result.added else "info")
+    if result.no_address:
+        flash(_("%(n)s walk-ins without an e-mail address were left out.", n=result.no_address), "info")
     if result.unknown_emails:
         flash(_("Unknown addresses: %(list)s", list=", ".join(result.unknown_emails[:20])), "warning")
 
@@ -212,6 +219,24 @@ def _add_from_form(form: AddInviteesForm, association_id: int, add) -> bool:
     db.session.commit()
     _flash_result(result)
     return True
+
+
+def _count_from_form(form: AddInviteesForm, event) -> None:
+    """Say how many contacts the filled-in filters match and how many would be added; add nobody."""
+    authorize(Action.MANAGE, event.association_id)
+    if not form.validate_on_submit():
+        return
+    criteria = criteria_from_form(form)
+    if criteria.is_empty:
+        flash(_("Choose at least one filter or enter e-mail addresses."), "warning")
+        return
+    result = services.count_invitees(event, criteria)
+    flash(_("These filters match %(n)s contacts who can be invited: %(new)s would be added, %(already)s are "
+            "invited already. Not invitable: %(opted)s unsubscribed, %(archived)s archived, %(walk_ins)s "
+            "without an e-mail address; %(unknown)s unknown addresses.",
+            n=result.added + result.already_invited, new=result.added, already=result.already_invited,
+            opted=result.opted_out, archived=result.archived, walk_ins=result.no_address,
+            unknown=len(result.unknown_emails)), "info")
 
 
 def _flash_sent(queued: int) -> None:
@@ -238,7 +263,10 @@ def _invitations_page(event_ids, filters):
 def event_invitations(event_id: int):
     event = load_event(event_id, Action.VIEW)
     form = _add_form()
-    if request.method == "POST" and _add_from_form(form, event.association_id, lambda c: services.add_invitees(event, c)):
+    if request.method == "POST" and request.form.get("count"):
+        _count_from_form(form, event)  # the page again, the form as filled, with the count
+    elif request.method == "POST" and _add_from_form(form, event.association_id,
+                                                     lambda c: services.add_invitees(event, c)):
         return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
     filters = _filters()
     rows, total, page = _invitations_page([event.id], filters)
@@ -263,15 +291,127 @@ def send(event_id: int):
     event = load_event(event_id, Action.MANAGE)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    back = redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
+    not_before = None
+    if request.form.get("not_before", "").strip():
+        not_before = _local_moment(request.form["not_before"])
+        if not_before is None:
+            flash(_("The sending time is not a date and time (example: 2027-01-20 08:00)."), "danger")
+            return back
     try:
-        send_id, queued = services.send_invitations(event.id)
+        send_id, queued = services.send_invitations(event.id, not_before=not_before)
     except services.InvitationError as error:
         db.session.rollback()
         flash(str(error.message), "danger")
-        return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
+        return back
     db.session.commit()
-    _flash_sent(queued)
+    if not_before is not None:
+        flash(_("%(n)s invitations will go out %(when)s.", n=queued, when=format_in_zone(not_before, select_timezone())),
+              "success")
+    else:
+        _flash_sent(queued)
+    return back
+
+
+def _local_moment(text: str):
+    """A datetime-local value as wall time in the reader's zone (aware), or None when it is not one."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is not None or not 2000 <= moment.year <= 2100:
+        return None
+    return moment.replace(tzinfo=zone(select_timezone()))
+
+
+@bp.post("/events/<int:event_id>/invitations/sends/<send_id>/cancel")
+@login_required
+def cancel_send(event_id: int, send_id: str):
+    """Withdraw a scheduled send that has not started."""
+    event = load_event(event_id, Action.MANAGE)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    cancelled = services.cancel_scheduled_send(event, send_id[:64])
+    db.session.commit()
+    if cancelled:
+        flash(_("The scheduled send is cancelled: %(n)s e-mails will not go out.", n=cancelled), "success")
+    else:
+        flash(_("Nothing to cancel: this send has started or does not exist."), "warning")
     return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
+
+
+# ------------------------------------------------------------------ preview and test before a send
+
+PREVIEW_LABELS = {MessageKind.INVITATION: _l("Invitation"), MessageKind.UPDATE: _l("Update"),
+                  MessageKind.CANCELLATION: _l("Cancellation")}
+
+
+def _preview_target(event):
+    """The invitee (?invitation=<id>, default the first by name) and kind (?kind=) a preview is about."""
+    invitation_id = request.args.get("invitation", type=int) or request.form.get("invitation", type=int)
+    if invitation_id:
+        invitation = db.session.get(Invitation, invitation_id)
+        if invitation is None or invitation.event_id != event.id:
+            abort(404)
+    else:
+        invitation = db.session.scalars(services.invitation_query([event.id]).limit(1)).first()
+    kind_value = request.args.get("kind") or request.form.get("kind") or MessageKind.INVITATION.value
+    if kind_value not in {kind.value for kind in previews.PREVIEW_KINDS}:
+        abort(404)
+    return invitation, MessageKind(kind_value)
+
+
+@bp.get("/events/<int:event_id>/invitations/preview")
+@login_required
+def preview(event_id: int):
+    """The e-mail as the chosen invitee will get it (their language, zone, answer links), and "send me a test"."""
+    event = load_event(event_id, Action.MANAGE)
+    invitation, kind = _preview_target(event)
+    shown, refusal = None, None
+    if invitation is not None:
+        try:
+            shown = previews.preview(invitation, kind)
+        except PermanentFailure:
+            refusal = _("This invitee would not get this e-mail: they unsubscribed or were archived.")
+    choices = db.session.scalars(services.invitation_query([event.id]).limit(200)).unique().all()
+    return render_template("invitations/preview.html", event=event, invitation=invitation, kind=kind, shown=shown,
+                           refusal=refusal, choices=choices, kinds=PREVIEW_LABELS, confirm=ConfirmForm())
+
+
+@bp.get("/events/<int:event_id>/invitations/<int:invitation_id>/preview.html")
+@login_required
+@talisman(frame_options="SAMEORIGIN", content_security_policy=previews.FRAME_POLICY)
+def preview_frame(event_id: int, invitation_id: int):
+    """The preview's HTML part alone, for the sandboxed frame of the preview page."""
+    event = load_event(event_id, Action.MANAGE)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.event_id != event.id:
+        abort(404)
+    _invitation, kind = _preview_target(event)
+    try:
+        html = previews.preview(invitation, kind)["html"]
+    except PermanentFailure:
+        abort(404)
+    return Response(html, mimetype="text/html")
+
+
+@bp.post("/events/<int:event_id>/invitations/test")
+@login_required
+def send_test(event_id: int):
+    """A copy of the chosen invitee's e-mail to the organiser's own address, marked as a test."""
+    event = load_event(event_id, Action.MANAGE)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    invitation, kind = _preview_target(event)
+    if invitation is None:
+        abort(404)
+    previews.queue_test(invitation, current_user.email, kind)
+    db.session.commit()
+    flash(_("A test copy is on its way to %(address)s.", address=current_user.email), "success")
+    return redirect(url_for("invitations.preview", event_id=event.id, invitation=invitation.id, kind=kind.value),
+                    code=303)
 
 
 def _event_invitation(event_id: int, invitation_id: int) -> Invitation:
@@ -318,7 +458,8 @@ def _csv_response(invitations, filename: str) -> Response:
     for invitation in invitations:
         contact = invitation.contact
         writer.writerow([invitation.event.title_vi, contact.full_name, contact.email, contact.country,
-                         contact.language, invitation.status.value, invitation.guests,
+                         LANGUAGE_NAMES.get(contact.language, contact.language), STATUS_VI[invitation.status],
+                         invitation.guests,
                          "có" if invitation.is_honoree else "", invitation.comment,
                          invitation.answered_at.strftime("%Y-%m-%d %H:%M") if invitation.answered_at else "",
                          "có" if invitation.revoked_at else ""])

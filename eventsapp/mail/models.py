@@ -28,6 +28,7 @@ class MessageKind(str, enum.Enum):
     THANK_YOU = "thank_you"
     STAFF = "staff"  # messages to staff accounts (e.g. tests of the mail setup)
     INBOUND_FORWARD = "inbound_forward"  # a person's reply, forwarded to the organisers (eventsapp.inbound)
+    TEST = "test"  # an organiser's test of an invitee's e-mail, sent to the organiser (invitations.previews)
 
 
 class MessageState(str, enum.Enum):

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import Select, literal
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..contacts.models import is_placeholder_email
 from ..extensions import db
 from ..timeutils import utcnow
 from .models import MessageState, OutboxMessage
@@ -40,6 +41,9 @@ def queue_messages(rows: Iterable[dict], *, wake_sender: bool = True) -> int:
     the same purpose never produces a second message.
     """
     now = utcnow()
+    # An address that cannot receive mail (a walk-in's placeholder) never gets a row: nothing to send,
+    # nothing to count as delivered.
+    rows = [row for row in rows if not is_placeholder_email(row.get("recipient"))]
     values = [{**new_row(now), **{k: (v.value if hasattr(v, "value") else v) for k, v in row.items()}} for row in rows]
     if not values:
         return 0
@@ -141,23 +145,30 @@ def progress(send_id: str) -> dict:
 
 def recent_sends(condition, limit: int = 5) -> list[dict]:
     """The latest sends among the messages matching `condition`, newest first:
-    [{send_id, started, queued, sending, sent, failed, total, done}], one query."""
-    from sqlalchemy import case, func, select
+    [{send_id, started, scheduled_for, queued, sending, sent, failed, total, done}], one query;
+    `scheduled_for` is when a send that waits for its time starts (None once it has started)."""
+    from sqlalchemy import and_, case, func, select
 
     def count(state: MessageState):
         return func.sum(case((OutboxMessage.state == state, 1), else_=0))
 
+    # A scheduled send: every row still waits for its first attempt at a time to come.
+    waiting = and_(OutboxMessage.state == MessageState.QUEUED, OutboxMessage.attempts == 0,
+                   OutboxMessage.next_attempt_at > utcnow())
     rows = db.session.execute(
-        select(OutboxMessage.send_id, func.min(OutboxMessage.created_at), *(count(state) for state in MessageState))
+        select(OutboxMessage.send_id, func.min(OutboxMessage.created_at),
+               func.sum(case((waiting, 1), else_=0)), func.min(OutboxMessage.next_attempt_at),
+               *(count(state) for state in MessageState))
         .where(condition, OutboxMessage.send_id.is_not(None))
         .group_by(OutboxMessage.send_id).order_by(func.min(OutboxMessage.created_at).desc()).limit(limit)
     ).all()
     sends = []
-    for send_id, started, *numbers in rows:
+    for send_id, started, waiting_count, first_due, *numbers in rows:
         counts = {state.value: int(number or 0) for state, number in zip(MessageState, numbers, strict=True)}
         counts["total"] = sum(counts.values())
         counts["done"] = counts["queued"] + counts["sending"] == 0
-        sends.append({"send_id": send_id, "started": started, **counts})
+        scheduled_for = first_due if counts["total"] and waiting_count == counts["total"] else None
+        sends.append({"send_id": send_id, "started": started, "scheduled_for": scheduled_for, **counts})
     return sends
 
 

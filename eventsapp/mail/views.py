@@ -43,7 +43,14 @@ KIND_LABELS = {kind.value: label for kind, label in (
     (MessageKind.CONFIRMATION, _l("Confirmation")), (MessageKind.PROMOTION, _l("Off the waitlist")),
     (MessageKind.REMINDER, _l("Reminder")), (MessageKind.THANK_YOU, _l("Thank you")), (MessageKind.STAFF, _l("Staff")),
     (MessageKind.INBOUND_FORWARD, _l("Reply forwarded")),
+    (MessageKind.TEST, _l("Test")),
 )}
+
+
+@bp.app_context_processor
+def mail_labels():
+    """What a kind and a state of message are called, for every page that lists messages."""
+    return {"mail_kind_labels": KIND_LABELS, "mail_state_labels": STATE_LABELS}
 
 
 @bp.get("/events/<int:event_id>/mail")

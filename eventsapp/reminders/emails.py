@@ -30,7 +30,7 @@ from ..qr import checkin_qr_png
 from . import services
 from .models import ReminderRule
 
-WHEN_FORMAT = "EEEE, d MMMM y, HH:mm"
+WHEN_FORMAT = "full"  # the weekday and the month written out (timefmt.moment_text)
 PARTSTAT = {InvitationStatus.ACCEPTED: "ACCEPTED", InvitationStatus.TENTATIVE: "TENTATIVE"}
 
 
