@@ -63,6 +63,7 @@ print(secure.status_code, secure.headers.get("Strict-Transport-Security"), secur
 def test_production_redirects_plain_http_and_sends_hsts_over_https():
     env = {k: v for k, v in os.environ.items() if k not in {"FORCE_HTTPS"}}
     env.update(EVENTSAPP_CONFIG="production", **FULL)
+    env["DATABASE_URL"] = "postgresql+psycopg://postgres@127.0.0.1/eventsapp_no_such_database"  # never opened
     result = subprocess.run([sys.executable, "-c", HTTPS_PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
