@@ -85,3 +85,24 @@ def test_the_seed_prints_links_at_the_port(tmp_path):
     seeded = subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert seeded.returncode == 0, seeded.stderr
     assert "http://127.0.0.1:8000/feeds/" in seeded.stdout and ":5000" not in seeded.stdout
+HTTPS_PROBE = """
+from eventsapp import create_app
+app = create_app()
+client = app.test_client()
+plain = client.get("/login", base_url="http://events.example.vn")
+print(plain.status_code, plain.headers.get("Location"))
+secure = client.get("/login", base_url="https://events.example.vn")
+print(secure.status_code, secure.headers.get("Strict-Transport-Security"), secure.headers.get("X-Frame-Options"))
+"""
+
+
+def test_production_redirects_plain_http_and_sends_hsts_over_https():
+    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_HTTPS"}}
+    env.update(EVENTSAPP_CONFIG="production", **FULL)
+    env["DATABASE_URL"] = "postgresql+psycopg://postgres@127.0.0.1/eventsapp_no_such_database"  # never opened
+    result = subprocess.run([sys.executable, "-c", HTTPS_PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    plain, secure = result.stdout.splitlines()[-2:]
+    assert plain == "302 https://events.example.vn/login"
+    assert secure == "200 max-age=31556926; includeSubDomains DENY"

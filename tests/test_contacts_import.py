@@ -197,3 +197,13 @@ def test_api_import_dry_run_then_real(api, db):
                        content_type="multipart/form-data")
     assert done.status_code == 200, done.json
     assert done.json["imported"]["created"] == 3 and contact_count(db) == 3
+
+
+def test_a_name_with_a_control_character_is_a_row_error(auth, db):
+    example_associations()
+    auth.login(UserFactory(is_admin=True))
+    data = "Họ và tên,Email,Hội\nKim\x07Phan,kim@example.vn,viet-nga\nLê Văn Tám,tam@example.vn,viet-nga\n"
+    preview = upload(auth, data.encode())
+    assert "<td>2</td>" in preview.text
+    assert "Tên không được chứa dấu xuống dòng hay ký tự điều khiển." in preview.text
+    assert contact_count(db) == 0

@@ -11,6 +11,7 @@ multipart/mixed
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from email.utils import make_msgid, parseaddr
 from types import SimpleNamespace
@@ -59,9 +60,14 @@ def mail_locale(contact) -> str:
     return contact.language if contact.language in current_app.config["LANGUAGES"] else "vi"
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed_address(value: str) -> tuple[str, str]:
+    return parseaddr(value)  # several times a message otherwise: a full RFC 5322 parse each time
+
+
 def sender(association) -> tuple[str, str]:
     """(display name, address) of the association's mail: its sending address, else the app's."""
-    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    name, address = _parsed_address(current_app.config["MAIL_DEFAULT_SENDER"])
     return name, (association.sender_email or address)
 
 
