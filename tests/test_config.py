@@ -85,6 +85,8 @@ def test_the_seed_prints_links_at_the_port(tmp_path):
     seeded = subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert seeded.returncode == 0, seeded.stderr
     assert "http://127.0.0.1:8000/feeds/" in seeded.stdout and ":5000" not in seeded.stdout
+
+
 HTTPS_PROBE = """
 from eventsapp import create_app
 app = create_app()
