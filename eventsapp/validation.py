@@ -18,6 +18,7 @@ from werkzeug.routing import IntegerConverter
 from wtforms.validators import ValidationError
 
 from .i18n import gettext as _
+from .text import has_control_characters
 
 INT_MAX = 2**31 - 1            # PostgreSQL `integer`: every id column and count
 MAX_CAPACITY = 100_000         # seats of one event
@@ -41,13 +42,16 @@ class Invalid(ValueError):
 
 
 def text(value, *, max_length: int | None = None, multiline: bool = False, required: bool = False) -> str:
-    """A string without control characters (multi-line: tab and line breaks allowed), at most `max_length`."""
+    """A string without control characters (multi-line: tab and line breaks allowed; one line: none of
+    `text.has_control_characters`, U+2028 included), at most `max_length`."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise Invalid(_("Must be text."))
-    if (_CONTROL_MULTILINE if multiline else _CONTROL_LINE).search(value):
+    if multiline and _CONTROL_MULTILINE.search(value):
         raise Invalid(_("Contains a control character (such as NUL); remove it."))
+    if not multiline and has_control_characters(value):
+        raise Invalid(_("Must be on one line, without control characters (such as NUL)."))
     if max_length is not None and len(value) > max_length:
         raise Invalid(_("At most %(count)s characters.", count=max_length))
     if required and not value.strip():

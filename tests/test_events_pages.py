@@ -71,7 +71,7 @@ def test_a_title_with_a_line_break_is_refused(auth, db):
     auth.login(staff(association))
     for field in ("title_vi", "title_en"):
         page = _create(auth, association, **{field: "Gặp mặt\r\nBcc: evil@example.com"}).text
-        assert "Tiêu đề không được chứa dấu xuống dòng hay ký tự điều khiển." in page
+        assert "Phải viết trên một dòng, không có ký tự điều khiển (như NUL)." in page
     assert db.session.query(Event).count() == 0
 
 

@@ -7,7 +7,9 @@ same list. They are ours rather than a library's so that no upgrade can silently
 """
 from __future__ import annotations
 
-from flask import Flask, Request, current_app, redirect, request
+import functools
+
+from flask import Flask, Request, current_app, make_response, redirect, request
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -37,7 +39,7 @@ def security_headers(app: Flask, secure: bool) -> list[tuple[str, str]]:
         ("Permissions-Policy", ", ".join(f"{name}={value}" for name, value in PERMISSIONS_POLICY.items())),
         ("X-Frame-Options", "DENY"),
         ("X-Content-Type-Options", "nosniff"),
-        ("Content-Security-Policy", "; ".join(f"{name} {value}" for name, value in CONTENT_SECURITY_POLICY.items())),
+        ("Content-Security-Policy", csp_text(CONTENT_SECURITY_POLICY)),
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
     ]
     if secure and app.config["FORCE_HTTPS"]:
@@ -53,8 +55,29 @@ def _redirect_to_https():
 
 def _add_security_headers(response):
     for name, value in current_app.extensions["security_headers"][is_secure(request)]:
-        response.headers[name] = value
+        if name not in response.headers:  # a view may narrow a header for itself (see `framed_by_self`)
+            response.headers[name] = value
     return response
+
+
+def csp_text(policy: dict) -> str:
+    """A Content-Security-Policy value from {directive: source or [sources]}."""
+    return "; ".join(f"{name} {' '.join(value) if isinstance(value, list | tuple) else value}"
+                     for name, value in policy.items())
+
+
+def framed_by_self(policy: dict):
+    """Decorator for a view shown in a frame of our own pages (e.g. an e-mail preview): its response
+    may be framed by this site only and carries its own, stricter, Content-Security-Policy."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            response = make_response(view(*args, **kwargs))
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
+            response.headers["Content-Security-Policy"] = csp_text(policy)
+            return response
+        return wrapped
+    return decorate
 
 
 def init_security(app: Flask) -> None:

@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from .. import links, navigation
 from ..associations import branding
 from ..attendance.reports import STATUS_VI
+from ..auth.security import framed_by_self
 from ..calendars.core import single_event_calendar, to_ics
 from ..campaigns.models import Campaign
 from ..events.access import load_event
-from ..extensions import csrf, db, talisman
+from ..extensions import csrf, db
 from ..i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -382,7 +383,7 @@ def preview(event_id: int):
 
 @bp.get("/events/<int:event_id>/invitations/<int:invitation_id>/preview.html")
 @login_required
-@talisman(frame_options="SAMEORIGIN", content_security_policy=previews.FRAME_POLICY)
+@framed_by_self(previews.FRAME_POLICY)
 def preview_frame(event_id: int, invitation_id: int):
     """The preview's HTML part alone, for the sandboxed frame of the preview page."""
     event = load_event(event_id, Action.MANAGE)
