@@ -173,7 +173,7 @@ def test_campaign_invitation_lists_every_event_with_its_own_answer_links(db):
     first = EventFactory(association=association, campaign=campaign, title_vi="Lễ khai mạc")
     second = EventFactory(association=association, campaign=campaign, title_vi="Đêm văn nghệ")
     contact = ContactFactory()
-    result = services.add_campaign_invitees(campaign, services.Criteria(contact_ids=[contact.id]))
+    result = services.add_campaign_invitees(campaign, services.Criteria(contact_ids=[contact.id]), user=None)
     assert result.added == 2
     _, queued_count = services.send_campaign_invitations(campaign.id)
     db.session.commit()

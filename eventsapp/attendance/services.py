@@ -100,7 +100,8 @@ def check_in(event: Event, contact: Contact, *, by=None, invitation: Invitation 
              guests: int | None = None, walk_in: bool = False) -> CheckIn:
     """Record that `contact` came to `event`; AlreadyCheckedIn when someone was quicker."""
     if invitation is not None and invitation.event_id != event.id:
-        raise CheckInError(str(_l("This invitation is for another event: %(title)s.", title=invitation.event.title_vi)))
+        # Said exactly as for an unknown code: the other event (maybe another association's) is not named.
+        raise CheckInError(str(_l("This code is not a valid invitation.")))
     guests = _valid_guests(invitation.guests if guests is None and invitation is not None else guests or 0)
     existing = active_check_in(event.id, contact.id)
     if existing is not None:

@@ -26,8 +26,8 @@ def contact_json(contact: Contact, visible: set[int] | None) -> dict:
 
 def _load(contact_id: int, action: Action) -> Contact:
     contact = db.session.get(Contact, contact_id)
-    if contact is None:
-        abort(api_error(404, "not_found", "No such contact."))
+    if contact is None or not services.can_access(current_user, contact, Action.VIEW):
+        abort(api_error(404, "not_found", "No such contact."))  # invisible ones too: existence is not revealed
     if not services.can_access(current_user, contact, action):
         abort(api_error(403, "forbidden", "You have no role in this contact's associations."))
     return contact

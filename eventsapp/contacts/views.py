@@ -27,7 +27,8 @@ PREVIEW_ROWS_SHOWN = 200
 
 def load_contact(contact_id: int, action: Action = Action.VIEW) -> Contact:
     contact = db.session.get(Contact, contact_id)
-    if contact is None:
+    # A contact the user may not see is answered as one that does not exist.
+    if contact is None or not services.can_access(current_user, contact, Action.VIEW):
         abort(404)
     if not services.can_access(current_user, contact, action):
         abort(403)

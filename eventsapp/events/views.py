@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .. import navigation
 from ..calendars.core import local_dates
 from ..campaigns.models import Campaign
+from ..contacts import services as contact_services
 from ..contacts.models import Contact
 from ..extensions import db
 from ..i18n import current_locale, select_timezone
@@ -262,7 +263,7 @@ def add_honoree(event_id: int):
     event = load_event(event_id, Action.MANAGE)
     form = HonoreeForm()
     if form.validate_on_submit():
-        contact = db.session.scalar(select(Contact).where(Contact.email == form.contact_email.data.strip().lower()))
+        contact = contact_services.find_visible_by_email(current_user, form.contact_email.data)
         if contact is None:
             flash(_("No contact has this e-mail."), "danger")
         else:

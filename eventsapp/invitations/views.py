@@ -235,7 +235,7 @@ def _invitations_page(event_ids, filters):
 def event_invitations(event_id: int):
     event = load_event(event_id, Action.VIEW)
     form = _add_form()
-    if request.method == "POST" and _add_from_form(form, event.association_id, lambda c: services.add_invitees(event, c)):
+    if request.method == "POST" and _add_from_form(form, event.association_id, lambda c: services.add_invitees(event, c, user=current_user)):
         return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
     filters = _filters()
     rows, total, page = _invitations_page([event.id], filters)
@@ -349,7 +349,7 @@ def campaign_invitations(campaign_id: int):
     campaign = _load_campaign(campaign_id, Action.VIEW)
     form = _add_form()
     if request.method == "POST" and _add_from_form(form, campaign.association_id,
-                                                   lambda c: services.add_campaign_invitees(campaign, c)):
+                                                   lambda c: services.add_campaign_invitees(campaign, c, user=current_user)):
         return redirect(url_for("invitations.campaign_invitations", campaign_id=campaign.id), code=303)
     event_ids = [e.id for e in campaign.events]
     per_event = [(event, services.status_counts([event.id])) for event in campaign.events]
