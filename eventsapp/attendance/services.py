@@ -203,6 +203,12 @@ def search_scope_allows(event: Event, contact: Contact) -> bool:
     return any(a.id in allowed for a in contact.associations)
 
 
+def door_associations(event: Event, contact: Contact) -> list[Association]:
+    """The contact's associations within the event's association tree: the door shows these, never the others."""
+    allowed = descendant_ids([event.association_id])
+    return [a for a in contact.associations if a.id in allowed]
+
+
 def _like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

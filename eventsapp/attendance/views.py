@@ -32,6 +32,11 @@ navigation.register_tab("campaign", "attendance.campaign_report", _l("Attendance
 navigation.register("attendance.overview", _l("Attendance"), order=75, admin_only=True)
 
 
+@bp.context_processor
+def _door_helpers() -> dict:
+    return {"door_associations": services.door_associations}
+
+
 # ---------------------------------------------------------------- the door
 
 def _wants_json() -> bool:

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..api import api_error, bp, json_body
 from ..extensions import db
-from ..permissions import Action, association_ids_for
+from ..permissions import Action, association_ids_for, require_some
 from ..associations.models import Association
 from . import importing, services
 from .models import Contact
@@ -88,6 +88,7 @@ def list_contacts():
         200:
           description: "{items: [contact], next_cursor: string|null}"
     """
+    require_some(Action.VIEW)
     args = request.args.to_dict()
     if args.get("association"):
         association = db.session.query(Association).filter_by(slug=args["association"]).one_or_none()

@@ -12,7 +12,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..web import save_or_flash
 from ..i18n import current_locale
-from ..permissions import Action, accessible_associations, association_ids_for, authorize
+from ..permissions import Action, accessible_associations, association_ids_for, authorize, require_some
 from ..timeutils import utcnow
 from . import importing, services
 from .forms import ConfirmForm, ConfirmImportForm, ContactForm, ImportForm, MergeForm
@@ -44,6 +44,7 @@ def _association_choices(action: Action = Action.MANAGE) -> list[tuple[int, str]
 @bp.get("/contacts/")
 @login_required
 def index():
+    require_some(Action.VIEW)
     flt = services.DirectoryFilter.from_args(request.args)
     contacts, next_cursor = services.page(current_user, flt, request.args.get("after"))
     return render_template(
@@ -59,6 +60,7 @@ def index():
 def export(fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
+    require_some(Action.VIEW)
     flt = services.DirectoryFilter.from_args(request.args)
     contacts = db.session.scalars(services.directory_query(current_user, flt)).all()
     visible = association_ids_for(current_user, Action.VIEW)
