@@ -221,6 +221,8 @@ def send_invitations(event_id: int) -> tuple[str, int]:
     event = db.session.get(Event, event_id)
     if event is None or event.is_cancelled:
         raise InvitationError(_l("This event is cancelled."))
+    if event.status == EventStatus.DRAFT:  # a draft is never shown outside: publish it first
+        raise InvitationError(_l("Publish the event before sending its invitations."))
     if event.ends_at <= utcnow():
         raise InvitationError(_l("This event is over."))
     send_id = uuid.uuid4().hex
@@ -266,7 +268,7 @@ def send_campaign_invitations(campaign_id: int) -> tuple[str, int]:
         select(Invitation.id, Invitation.contact_id, Contact.email)
         .join(Contact, Contact.id == Invitation.contact_id)
         .join(Event, Event.id == Invitation.event_id)
-        .where(Event.campaign_id == campaign_id, Event.status != EventStatus.CANCELLED, Event.ends_at > utcnow(),
+        .where(Event.campaign_id == campaign_id, Event.status == EventStatus.PUBLISHED, Event.ends_at > utcnow(),
                Invitation.status == InvitationStatus.PENDING, Invitation.revoked_at.is_(None), _mailable())
         .order_by(Event.starts_at, Invitation.id)
     ).all()

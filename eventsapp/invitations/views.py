@@ -15,6 +15,7 @@ from .. import links, navigation
 from ..calendars.core import single_event_calendar, to_ics
 from ..campaigns.models import Campaign
 from ..events.access import load_event
+from ..events.models import EventStatus
 from ..extensions import csrf, db
 from ..i18n import current_locale, select_timezone
 from ..i18n import gettext as _
@@ -45,6 +46,8 @@ def _not_found():
 def _as_invitee(token: str) -> InvitationView | None:
     """The active invitation of an RSVP URL; its pages speak the invitee's language and show their zone."""
     view = reading.by_token(token)
+    if view is not None and view.event.status == EventStatus.DRAFT:
+        return None  # a draft event is not public, even to someone holding a link
     if view is not None:
         g.locale_override = view.language
         g.timezone_override = view.timezone
@@ -137,7 +140,7 @@ def _event_header(event, locale: str) -> Markup:
 def rsvp_ics(token: str):
     """The invitee's .ics of the event (METHOD:PUBLISH, with the organiser), for invite-only events too."""
     invitation = services.by_token(token)
-    if invitation is None:
+    if invitation is None or invitation.event.status == EventStatus.DRAFT:
         return _not_found()
     event = invitation.event
     locale = invitation.contact.language
