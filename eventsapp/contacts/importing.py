@@ -17,10 +17,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, insert, select, text, update
 
-from .. import signals
+from .. import signals, spreadsheets
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
+from ..spreadsheets import unguard_cell
 from ..text import fold, nfc, sort_key
 from ..timeutils import is_valid_timezone, utcnow
 from . import services
@@ -75,7 +76,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return nfc(str(value)).strip()
+    # A cell our exports guarded against formulas ('=…) comes back as it was.
+    return unguard_cell(nfc(str(value)).strip())
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
@@ -471,14 +473,10 @@ def check_file(filename: str, data: bytes, user, association: Association | None
 
 def error_report_csv(result: Preview) -> str:
     """The errors as CSV (UTF-8 with BOM for Excel): row, column, message, then the row's name and e-mail."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(["Dòng / Row", "Cột / Column", "Lỗi / Error", "Họ và tên", "Email"])
-    for row in result.errors:
-        for column, message in row.errors:
-            writer.writerow([row.number, column, message, row.values.get("full_name", ""), row.values.get("email", "")])
-    return out.getvalue()
+    rows = [["Dòng / Row", "Cột / Column", "Lỗi / Error", "Họ và tên", "Email"]]
+    rows += [[row.number, column, message, row.values.get("full_name", ""), row.values.get("email", "")]
+             for row in result.errors for column, message in row.errors]
+    return spreadsheets.csv_text(rows)
 
 
 def export_rows(contacts: Iterable[Contact], visible_association_ids: set[int] | None) -> Iterable[list[str]]:
@@ -491,20 +489,8 @@ def export_rows(contacts: Iterable[Contact], visible_association_ids: set[int] |
 
 
 def export_csv(contacts: Iterable[Contact], visible_association_ids: set[int] | None) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in export_rows(contacts, visible_association_ids):
-        writer.writerow(row)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheets.csv_bytes(export_rows(contacts, visible_association_ids))
 
 
 def export_xlsx(contacts: Iterable[Contact], visible_association_ids: set[int] | None) -> bytes:
-    import openpyxl
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("Danh bạ")
-    for row in export_rows(contacts, visible_association_ids):
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_bytes("Danh bạ", export_rows(contacts, visible_association_ids))

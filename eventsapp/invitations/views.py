@@ -1,8 +1,6 @@
 """The public RSVP and unsubscribe pages, and the organiser's invitation pages of an event and a campaign."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -11,7 +9,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from .. import links, navigation
+from .. import links, navigation, spreadsheets
 from ..calendars.core import single_event_calendar, to_ics
 from ..campaigns.models import Campaign
 from ..events.access import load_event
@@ -310,19 +308,14 @@ def invitation_action(event_id: int, invitation_id: int, action: str):
 
 
 def _csv_response(invitations, filename: str) -> Response:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads the file as UTF-8
-    writer = csv.writer(buffer)
-    writer.writerow(["Sự kiện", "Họ và tên", "Email", "Quốc gia", "Ngôn ngữ", "Trạng thái", "Số khách đi cùng",
-                     "Người được vinh danh", "Ghi chú", "Thời điểm trả lời (UTC)", "Đã thu hồi"])
-    for invitation in invitations:
-        contact = invitation.contact
-        writer.writerow([invitation.event.title_vi, contact.full_name, contact.email, contact.country,
-                         contact.language, invitation.status.value, invitation.guests,
-                         "có" if invitation.is_honoree else "", invitation.comment,
-                         invitation.answered_at.strftime("%Y-%m-%d %H:%M") if invitation.answered_at else "",
-                         "có" if invitation.revoked_at else ""])
-    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+    header = ["Sự kiện", "Họ và tên", "Email", "Quốc gia", "Ngôn ngữ", "Trạng thái", "Số khách đi cùng",
+              "Người được vinh danh", "Ghi chú", "Thời điểm trả lời (UTC)", "Đã thu hồi"]
+    rows = ([invitation.event.title_vi, invitation.contact.full_name, invitation.contact.email,
+             invitation.contact.country, invitation.contact.language, invitation.status.value, invitation.guests,
+             "có" if invitation.is_honoree else "", invitation.comment,
+             invitation.answered_at.strftime("%Y-%m-%d %H:%M") if invitation.answered_at else "",
+             "có" if invitation.revoked_at else ""] for invitation in invitations)
+    return Response(spreadsheets.csv_text([header, *rows]), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
