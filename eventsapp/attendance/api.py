@@ -7,18 +7,22 @@ from flask_login import current_user
 from ..api import api_error, bp, json_body
 from ..events.access import load_event
 from ..extensions import db
-from ..permissions import Action
+from ..permissions import Action, can
 from . import reports, services
 from .models import CheckIn
 
 
 def check_in_json(row: CheckIn) -> dict:
+    """A check-in; the contact's e-mail, country and language only for callers who may read the event
+    (check-in staff get what the door needs: name, status, guests)."""
     invitation = row.invitation
+    contact = {"id": row.contact.id, "full_name": row.contact.full_name}
+    if can(current_user, Action.VIEW, row.event.association_id):
+        contact.update(email=row.contact.email, country=row.contact.country, language=row.contact.language)
     return {
         "id": row.id,
         "event_id": row.event_id,
-        "contact": {"id": row.contact.id, "full_name": row.contact.full_name, "email": row.contact.email,
-                    "country": row.contact.country, "language": row.contact.language},
+        "contact": contact,
         "invitation_id": invitation.id if invitation else None,
         "status": invitation.status.value if invitation else None,
         "is_honoree": bool(invitation and invitation.is_honoree),

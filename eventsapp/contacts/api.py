@@ -150,6 +150,7 @@ def create_contact():
         201: {description: The new contact}
         400: {description: "Invalid data (message says why)"}
     """
+    require_some(Action.MANAGE)
     return _save(None, 201)
 
 
@@ -198,6 +199,7 @@ def import_contacts():
         413: {description: "File too large"}
         422: {description: "Rows have errors and valid_only was not set: nothing imported"}
     """
+    require_some(Action.MANAGE)
     upload = request.files.get("file")
     if upload is None:
         return api_error(400, "missing_file", "Send the spreadsheet in the multipart field 'file'.")
