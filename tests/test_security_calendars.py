@@ -67,3 +67,10 @@ def test_feeds_public_ics_and_invitation_calendars_carry_plain_text(client, db):
     for body in calendars:
         for description in descriptions(body.encode("utf-8") if isinstance(body, str) else body):
             assert_plain(description)
+
+
+def test_a_very_long_reader_zone_on_the_public_page_is_ignored(client, db):
+    """?tz= of 10,000 characters made ZoneInfo raise OSError (file name too long): a 500."""
+    event = EventFactory(visibility=Visibility.PUBLIC)
+    response = client.get(f"/e/{event.slug}?tz={'x' * 10_000}")
+    assert response.status_code == 200 and event.title_vi in response.text

@@ -62,6 +62,8 @@ DEFAULT_MAX_ROWS = 50_000
 # unpacks to (zip members' declared sizes; zipfile never inflates past them) and by its rows and columns.
 DEFAULT_MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_COLUMNS = 100
+# What the contacts table holds (full_name also bounded by its Vietnamese sort key, at most 400 characters).
+FIELD_MAX_LENGTHS = {"full_name": 130, "phone": 50, "country": 100, "place": 200, "notes": 10_000}
 MAX_ZIP_MEMBERS = 1000
 CHUNK = 5000
 
@@ -326,6 +328,12 @@ def preview(headers: list[str], rows: list[list[str]], mapping: dict[str, str], 
             first_row_of[email] = record.number
         if values.get("timezone") and not is_valid_timezone(values["timezone"]):
             errors.append((header_of["timezone"], str(_l("Unknown time zone: %(zone)s", zone=values["timezone"]))))
+        for name, limit in FIELD_MAX_LENGTHS.items():
+            if name in header_of and len(values.get(name) or "") > limit:
+                errors.append((header_of[name], str(_l("Too long: at most %(max)s characters.", max=limit))))
+        for name, value in values.items():
+            if "\x00" in (value or "") and name in header_of:  # the database cannot store it
+                errors.append((header_of[name], str(_l("This cell contains a NUL character."))))
         if values.get("language") and values["language"] not in services.LANGUAGES:
             errors.append((header_of["language"], str(_l("Unsupported language: %(language)s (use vi or en)",
                                                          language=values["language"]))))
