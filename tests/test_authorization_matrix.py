@@ -215,15 +215,15 @@ class World:
         self.event = EventFactory(association=a, campaign=self.campaign, kind=EventKind.AWARD_CEREMONY)
         self.contact = ContactFactory(full_name="Hoàng Thị Riêng", email=SECRET_EMAIL, associations=[a])
         self.invitation = InvitationFactory(event=self.event, contact=self.contact)
-        self.honoree = Honoree(event=self.event, contact=self.contact, award="Bằng khen")
-        self.check_in = CheckIn(event=self.event, contact=self.contact, invitation=self.invitation,
+        self.honoree = Honoree(event_id=self.event.id, contact_id=self.contact.id, award="Bằng khen")
+        self.check_in = CheckIn(event_id=self.event.id, contact_id=self.contact.id, invitation_id=self.invitation.id,
                                 checked_in_at=utcnow())
         self.message = OutboxMessage(kind=MessageKind.INVITATION, dedupe_key="matrix", recipient=SECRET_EMAIL,
-                                     contact=self.contact, event_id=self.event.id, invitation_id=self.invitation.id,
+                                     contact_id=self.contact.id, event_id=self.event.id, invitation_id=self.invitation.id,
                                      send_id="matrixsend")
-        self.event_rule = ReminderRule(event=self.event, offset_minutes=-1440)
-        self.default_rule = ReminderRule(association=a, offset_minutes=-1440)
-        self.batch = ImportBatch(user_id=self.users["organiser_a"].id, association=a, filename="a.csv",
+        self.event_rule = ReminderRule(event_id=self.event.id, offset_minutes=-1440)
+        self.default_rule = ReminderRule(association_id=a.id, offset_minutes=-1440)
+        self.batch = ImportBatch(user_id=self.users["organiser_a"].id, association_id=a.id, filename="a.csv",
                                  headers=["Họ và tên", "Email"], rows=[["Lan", "x"]], mapping={"0": "full_name", "1": "email"},
                                  expires_at=utcnow().replace(year=utcnow().year + 1))
         db.session.add_all([self.honoree, self.check_in, self.message, self.event_rule, self.default_rule,
