@@ -134,3 +134,15 @@ def test_checkin_with_another_events_code_does_not_name_it(auth, client, db, two
     assert other.status_code == unknown.status_code == 422
     assert "Hội nghị kín" not in other.text and "Bí Mật" not in other.text
     assert other.json["message"] == unknown.json["message"]
+
+
+def test_the_door_answers_nothing_about_a_contact_of_another_association_named_by_id(auth, db, two):
+    door = EventFactory(association=two["a"])
+    auth.login(staff(two["a"], Role.CHECKIN))
+    page = f"/events/{door.id}/checkin"
+    for data in ({"guests": "-1"}, {"guests": "0"}):  # an invalid form used to answer with the person's card
+        response = auth.post(f"{page}/contacts/{two['secret'].id}", data, form_url=page,
+                             headers={"Accept": "application/json"})
+        assert response.status_code == 404
+        assert "Bí Mật" not in response.text
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0

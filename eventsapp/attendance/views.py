@@ -133,7 +133,9 @@ def check_in_contact(event_id: int, contact_id: int):
     """Check in a person found by search: an invitee, or a known contact as a walk-in."""
     event = load_event(event_id, Action.CHECKIN)
     contact = db.session.get(Contact, contact_id)
-    if contact is None:
+    # Outside the door's scope (not invited, not on the association's rolls) a contact is unknown here,
+    # before anything about it (its card) can be answered.
+    if contact is None or not services.search_scope_allows(event, contact):
         abort(404)
     form = CheckInForm()
     if not form.validate_on_submit():
@@ -143,8 +145,6 @@ def check_in_contact(event_id: int, contact_id: int):
         if found.invitation is not None:
             row = services.check_in_invitation(found.invitation, by=current_user, guests=_guests_from(form))
         else:
-            if not services.search_scope_allows(event, contact):
-                abort(404)
             row = services.register_walk_in(event, contact=contact, by=current_user, guests=_guests_from(form, 0))
     except services.AlreadyCheckedIn as error:
         db.session.rollback()
