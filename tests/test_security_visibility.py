@@ -146,3 +146,13 @@ def test_the_door_answers_nothing_about_a_contact_of_another_association_named_b
         assert response.status_code == 404
         assert "Bí Mật" not in response.text
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+def test_a_walk_in_with_the_address_of_another_associations_contact_does_not_show_its_stored_name(auth, db, two):
+    door = EventFactory(association=two["a"])
+    auth.login(staff(two["a"], Role.CHECKIN))
+    page = f"/events/{door.id}/checkin"
+    response = auth.post(f"{page}/walk-in", {"full_name": "Khách Lạ", "email": SECRET, "guests": "0"},
+                         form_url=page, headers={"Accept": "application/json"})
+    assert response.status_code == 200 and "Khách Lạ" in response.json["message"]
+    assert "Bí Mật" not in response.text
