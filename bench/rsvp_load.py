@@ -131,7 +131,7 @@ def seed(env: dict, count: int) -> list[str]:
                       status=EventStatus.PUBLISHED, description_vi="Chương trình văn nghệ và tiệc tất niên.")
         db.session.add(event)
         db.session.flush()
-        services.add_invitees(event, services.Criteria(association_id=association.id))
+        services.add_invitees(event, services.Criteria(association_id=association.id), user=None)
         db.session.commit()
         return db.session.scalars(select(Invitation.token).where(Invitation.event_id == event.id)).all()
 

@@ -17,14 +17,16 @@ from .extensions import db
 
 
 class Action(str, enum.Enum):
-    VIEW = "view"          # read events, contacts, reports
+    VIEW = "view"          # read events, contacts, invitation lists, mail logs, reports
     MANAGE = "manage"      # create and change campaigns, events, contacts, invitations
-    CHECKIN = "checkin"    # check people in at the door
+    CHECKIN = "checkin"    # the door: search (name, association, status, guests), check in, door counters
 
 
+# Check-in staff hold CHECKIN only, not VIEW: the door is all they get (issue 13): no directory,
+# invitation lists, mail logs, drafts or reports with names. The README has the role × action table.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ORGANISER: frozenset({Action.VIEW, Action.MANAGE, Action.CHECKIN}),
-    Role.CHECKIN: frozenset({Action.VIEW, Action.CHECKIN}),
+    Role.CHECKIN: frozenset({Action.CHECKIN}),
     Role.VIEWER: frozenset({Action.VIEW}),
 }
 
@@ -81,9 +83,20 @@ def can(user, action: Action | str, association: Association | int | None) -> bo
     return allowed is None or association_id in allowed
 
 
-def authorize(action: Action | str, association: Association | int | None, user=None) -> None:
-    """Abort with 403 unless the (current) user may do `action` in `association`."""
-    if not can(user if user is not None else current_user, action, association):
+def authorize(action: Action | str | tuple, association: Association | int | None, user=None) -> None:
+    """Abort with 403 unless the (current) user may do `action` (or one of a tuple of actions) in `association`."""
+    user = user if user is not None else current_user
+    actions = action if isinstance(action, tuple) else (action,)
+    if not any(can(user, one, association) for one in actions):
+        abort(403)
+
+
+def require_some(action: Action | str, user=None) -> None:
+    """Abort with 403 unless the (current) user may do `action` in at least one association.
+
+    For pages that list across associations (the directory, its exports): a user without the
+    action anywhere is refused rather than shown an empty page."""
+    if association_ids_for(user if user is not None else current_user, action) == set():
         abort(403)
 
 

@@ -13,11 +13,11 @@ def utcnow() -> datetime:
 
 
 def is_valid_timezone(name: str | None) -> bool:
-    if not name:
+    if not name or len(name) > 64:  # zone names are short; a long one made ZoneInfo raise OSError
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 

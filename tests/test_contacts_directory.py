@@ -102,8 +102,9 @@ def test_organiser_cannot_read_another_associations_contacts(auth, api, db):
     login_as(auth, organiser)
     page_html = auth.client.get("/contacts/").text
     assert "Lý Thu" in page_html and "Mạc Quang" not in page_html
-    assert auth.client.get(f"/contacts/{secret.id}").status_code == 403
-    assert auth.client.get(f"/contacts/{secret.id}/edit").status_code == 403
+    # Issue 13: a contact outside the user's associations is answered as one that does not exist.
+    assert auth.client.get(f"/contacts/{secret.id}").status_code == 404
+    assert auth.client.get(f"/contacts/{secret.id}/edit").status_code == 404
     assert auth.client.get(f"/contacts/{ours.id}").status_code == 200
     assert "quang@example.ru" not in auth.client.get("/contacts/export.csv").data.decode("utf-8-sig")
     assert "thu@example.jp" in auth.client.get("/contacts/export.csv").data.decode("utf-8-sig")
@@ -114,8 +115,8 @@ def test_organiser_cannot_read_another_associations_contacts(auth, api, db):
     client = api(organiser)
     listed = client.get("/api/v1/contacts").json
     assert [c["email"] for c in listed["items"]] == ["thu@example.jp"]
-    assert client.get(f"/api/v1/contacts/{secret.id}").status_code == 403
-    assert client.patch(f"/api/v1/contacts/{secret.id}", json={"full_name": "X"}).status_code == 403
+    assert client.get(f"/api/v1/contacts/{secret.id}").status_code == 404
+    assert client.patch(f"/api/v1/contacts/{secret.id}", json={"full_name": "X"}).status_code == 404
     assert client.get("/api/v1/contacts?q=quang").json["items"] == []
     refused = client.post("/api/v1/contacts", json={"full_name": "A", "email": "a@example.vn", "associations": ["viet-nga"]})
     assert refused.status_code == 400

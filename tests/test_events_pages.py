@@ -186,7 +186,7 @@ def test_event_page_shows_tabs_and_honorees_with_csv(auth, client, db):
     association = AssociationFactory()
     auth.login(staff(association))
     event = EventFactory(association=association, kind=EventKind.AWARD_CEREMONY)
-    contact = ContactFactory(full_name="Phạm Thị Hằng", email="hang@example.vn")
+    contact = ContactFactory(full_name="Phạm Thị Hằng", email="hang@example.vn", associations=[association])
     response = auth.post(f"/events/{event.id}/honorees", {"contact_email": "HANG@example.vn", "award": "Bằng khen",
                                                           "citation": "Đóng góp quỹ vắc-xin"},
                          form_url=f"/events/{event.id}")

@@ -9,6 +9,7 @@ import pytest
 
 from eventsapp import links
 from eventsapp.associations.models import AssociationKind
+from eventsapp.campaigns.models import CampaignStatus
 from eventsapp.events.models import EventKind, EventStatus, Visibility
 from eventsapp.invitations.models import InvitationStatus
 from eventsapp.timeutils import utcnow
@@ -50,7 +51,7 @@ def test_invite_only_events_only_in_the_private_feed(client):
 
 def test_public_feeds_carry_no_personal_data(client):
     association = AssociationFactory()
-    campaign = CampaignFactory(association=association)
+    campaign = CampaignFactory(association=association, status=CampaignStatus.PUBLISHED)
     event = EventFactory(association=association, campaign=campaign)
     contacts = [ContactFactory(full_name=f"Trần Thị Bích Ngọc {n}", email=f"ngoc{n}@example.vn") for n in range(3)]
     for contact, status in zip(contacts, (InvitationStatus.ACCEPTED, InvitationStatus.PENDING, InvitationStatus.DECLINED), strict=True):
@@ -114,7 +115,7 @@ def test_personal_feed_shows_accepted_and_tentative_events_of_that_contact_only(
 @pytest.mark.parametrize("viewer", VIEWERS)
 def test_icaljs_agrees_on_times_in_every_produced_calendar(client, viewer):
     association = AssociationFactory(name_vi="Hội hữu nghị Việt Nam – Séc")
-    campaign = CampaignFactory(association=association, title_vi="Tuần lễ Tết Việt 2027")
+    campaign = CampaignFactory(association=association, title_vi="Tuần lễ Tết Việt 2027", status=CampaignStatus.PUBLISHED)
     contact = ContactFactory()
     # Winter (Prague +1, LA −8) and summer (Prague +2, LA −7), across midnight in the viewer's zones.
     winter = EventFactory(association=association, campaign=campaign, kind=EventKind.TET_WEEK,

@@ -7,6 +7,7 @@ from flask import g
 
 from eventsapp import links
 from eventsapp.associations.models import Role
+from eventsapp.campaigns.models import CampaignStatus
 from eventsapp.extensions import db
 from eventsapp.feeds import services
 from eventsapp.feeds.models import Feed, FeedKind
@@ -211,7 +212,7 @@ def test_renaming_an_association_marks_its_feeds_for_a_rebuild(client):
 def test_renaming_a_campaign_marks_its_feed_for_a_rebuild(client):
     from tests.factories import CampaignFactory
 
-    campaign = CampaignFactory(title_vi="Xuân Quê hương 2027")
+    campaign = CampaignFactory(title_vi="Xuân Quê hương 2027", status=CampaignStatus.PUBLISHED)
     EventFactory(association=campaign.association, campaign=campaign)
     url = path(links.campaign_feed_url(campaign))
     assert "X-WR-CALNAME:Xuân Quê hương 2027" in client.get(url).data.decode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from eventsapp import links, signals
+from eventsapp.campaigns.models import CampaignStatus
 from eventsapp.extensions import db
 from eventsapp.feeds import services
 from eventsapp.feeds.models import Feed, FeedKind
@@ -46,7 +47,7 @@ def wait_until_idle(association) -> Feed:
 
 def test_a_feed_changes_within_seconds_of_an_event_change(celery_worker, client):
     association = AssociationFactory()
-    campaign = CampaignFactory(association=association)
+    campaign = CampaignFactory(association=association, status=CampaignStatus.PUBLISHED)
     event = EventFactory(association=association, campaign=campaign, title_vi="Gặp mặt cuối năm")
     urls = [path(links.association_feed_url(association)), path(links.association_private_feed_url(association)),
             path(links.campaign_feed_url(campaign))]

@@ -174,7 +174,7 @@ def test_campaign_invitation_lists_every_event_with_its_own_answer_links(db):
     first = EventFactory(association=association, campaign=campaign, title_vi="Lễ khai mạc")
     second = EventFactory(association=association, campaign=campaign, title_vi="Đêm văn nghệ")
     contact = ContactFactory()
-    result = services.add_campaign_invitees(campaign, services.Criteria(contact_ids=[contact.id]))
+    result = services.add_campaign_invitees(campaign, services.Criteria(contact_ids=[contact.id]), user=None)
     assert result.added == 2
     _, queued_count = services.send_campaign_invitations(campaign.id)
     db.session.commit()
@@ -200,7 +200,7 @@ def test_an_english_readers_campaign_invitation_is_marked_english(db):
     campaign = CampaignFactory(association=association, title_vi="Tuần lễ Tết Việt 2027", title_en="Tet week 2027")
     EventFactory(association=association, campaign=campaign, title_vi="Lễ khai mạc", title_en="Opening")
     contact = ContactFactory(language="en")
-    services.add_campaign_invitees(campaign, services.Criteria(contact_ids=[contact.id]))
+    services.add_campaign_invitees(campaign, services.Criteria(contact_ids=[contact.id]), user=None)
     services.send_campaign_invitations(campaign.id)
     db.session.commit()
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == MessageKind.CAMPAIGN_INVITATION))

@@ -32,7 +32,7 @@ def test_association_with_and_without_branches_tags_country_language(db):
 
     def invited(criteria):
         event = EventFactory()
-        services.add_invitees(event, criteria)
+        services.add_invitees(event, criteria, user=None)
         return set(db.session.scalars(select(Invitation.contact_id).where(Invitation.event_id == event.id)))
 
     assert invited(services.Criteria(association_id=parent.id)) == {a.id, b.id, c.id}
@@ -52,14 +52,14 @@ def test_skipped_contacts_are_counted_and_honorees_flagged(db):
     db.session.add(Honoree(event=event, contact=honoured, award="Bằng khen"))
     db.session.commit()
     emails = [c.email for c in (already, opted_out, archived, honoured, plain)] + ["nobody@example.vn"]
-    result = services.add_invitees(event, services.Criteria(emails=services.parse_emails("\n".join(emails))))
+    result = services.add_invitees(event, services.Criteria(emails=services.parse_emails("\n".join(emails))), user=None)
     db.session.commit()
     assert result.as_dict() == {"added": 2, "already_invited": 1, "opted_out": 1, "archived": 1, "no_address": 0,
                                 "unknown_emails": ["nobody@example.vn"], "honorees": 1}
     flags = dict(db.session.execute(select(Invitation.contact_id, Invitation.is_honoree)
                                     .where(Invitation.event_id == event.id)).all())
     assert flags[honoured.id] is True and flags[plain.id] is False
-    again = services.add_invitees(event, services.Criteria(emails=emails))
+    again = services.add_invitees(event, services.Criteria(emails=emails), user=None)
     assert (again.added, again.already_invited) == (0, 3)
 
 
@@ -84,7 +84,7 @@ def test_ten_thousand_invitees_and_their_send_are_bulk_operations(db):
     sa_event.listen(db.engine, "before_cursor_execute", count)
     try:
         started = time.perf_counter()
-        result = services.add_invitees(event, services.Criteria(association_id=association.id))
+        result = services.add_invitees(event, services.Criteria(association_id=association.id), user=None)
         added_in = time.perf_counter() - started
         started = time.perf_counter()
         send_id, queued = services.send_invitations(event.id)

@@ -34,8 +34,8 @@ def test_an_organiser_of_another_association_is_refused(client, auth, api, db):
 
 def test_the_organiser_adds_by_email_sends_filters_and_exports(client, auth, db):
     association, event, organiser = setup_event(db)
-    huong = ContactFactory(full_name="Đỗ Thị Hương", email="huong@example.vn")
-    ContactFactory(full_name="Vũ Văn Nam", email="nam@example.vn")
+    huong = ContactFactory(full_name="Đỗ Thị Hương", email="huong@example.vn", associations=[association])
+    ContactFactory(full_name="Vũ Văn Nam", email="nam@example.vn", associations=[association])
     auth.login(organiser)
     url = f"/events/{event.id}/invitations"
     page = client.get(url)
@@ -82,8 +82,8 @@ def test_the_campaign_page_adds_to_every_event_and_sends_one_mail_per_contact(cl
 
 
 def test_the_api_adds_sends_reports_progress_and_lists(api, db):
-    _, event, organiser = setup_event(db)
-    contacts = [ContactFactory() for _ in range(3)]
+    association, event, organiser = setup_event(db)
+    contacts = [ContactFactory(associations=[association]) for _ in range(3)]
     caller = api(organiser)
     response = caller.post(f"/api/v1/events/{event.id}/invitations",
                            json={"contact_ids": [c.id for c in contacts[:2]], "emails": [contacts[2].email, "x@y.vn"]})

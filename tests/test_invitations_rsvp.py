@@ -285,7 +285,7 @@ def test_unsubscribe_one_click_post_without_csrf(client, db):
     other = InvitationFactory(contact=contact)
     _, queued = services.send_invitations(other.event_id)
     assert queued == 0
-    result = services.add_invitees(EventFactory(), services.Criteria(contact_ids=[contact.id]))
+    result = services.add_invitees(EventFactory(), services.Criteria(contact_ids=[contact.id]), user=None)
     assert (result.added, result.opted_out) == (0, 1)
     assert client.get("/unsubscribe/not-a-token").status_code == 404
 

@@ -92,6 +92,6 @@ def test_the_country_filter_finds_a_country_in_either_language(db):
     ContactFactory(country="Japan")
     ContactFactory(country="Cộng hòa Séc")
     for typed in ("Japan", "nhat ban", "Nhật Bản"):
-        assert count_invitees(event, Criteria(country=typed)).added == 2, typed
-    assert count_invitees(event, Criteria(country="Czechia")).added == 1
-    assert count_invitees(event, Criteria(country="Atlantis")).added == 0
+        assert count_invitees(event, Criteria(country=typed), user=None).added == 2, typed
+    assert count_invitees(event, Criteria(country="Czechia"), user=None).added == 1
+    assert count_invitees(event, Criteria(country="Atlantis"), user=None).added == 0

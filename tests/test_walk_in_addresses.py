@@ -46,7 +46,7 @@ def test_no_send_writes_a_message_to_a_placeholder(db):
     person = walk_in(db, event)
     contact = person.contact
     ContactFactory(associations=[association])
-    result = services.add_invitees(event, services.Criteria(contact_ids=[contact.id], association_id=association.id))
+    result = services.add_invitees(event, services.Criteria(contact_ids=[contact.id], association_id=association.id), user=None)
     assert result.added == 1 and result.no_address == 1
     services.send_invitations(event.id)
     queue_messages([{"kind": "invitation", "dedupe_key": "by-hand", "recipient": contact.email,

@@ -13,7 +13,7 @@ from ..events.access import load_event
 from ..extensions import db
 from ..i18n import gettext as _
 from ..invitations.models import Invitation
-from ..permissions import Action
+from ..permissions import Action, can
 from . import reports, services
 from .models import CheckIn
 
@@ -33,12 +33,16 @@ def _scanned_invitation(event, scanned):
 
 
 def check_in_json(row: CheckIn) -> dict:
+    """A check-in; the contact's e-mail, country and language only for callers who may read the event
+    (check-in staff get what the door needs: name, status, guests)."""
     invitation = row.invitation
+    contact = {"id": row.contact.id, "full_name": row.contact.full_name}
+    if can(current_user, Action.VIEW, row.event.association_id):
+        contact.update(email=row.contact.email, country=row.contact.country, language=row.contact.language)
     return {
         "id": row.id,
         "event_id": row.event_id,
-        "contact": {"id": row.contact.id, "full_name": row.contact.full_name, "email": row.contact.email,
-                    "country": row.contact.country, "language": row.contact.language},
+        "contact": contact,
         "invitation_id": invitation.id if invitation else None,
         "status": invitation.status.value if invitation else None,
         "is_honoree": bool(invitation and invitation.is_honoree),
@@ -68,7 +72,7 @@ def attendance_counts(event_id: int):
         403: {description: No role in the event's association}
         404: {description: Unknown event}
     """
-    event = load_event(event_id, Action.VIEW)
+    event = load_event(event_id, (Action.VIEW, Action.CHECKIN))  # figures only: the door may read them
     report = reports.build([event]).as_dict()
     return {"counts": services.counters(event), "totals": report["totals"],
             "by_country": report["by_country"], "by_language": report["by_language"]}

@@ -6,8 +6,6 @@ breakdowns by country and language always add up.
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -15,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
+from .. import spreadsheets
 from ..associations.models import Association
 from ..contacts.models import Contact
 from ..events.models import Event
@@ -216,11 +215,7 @@ def export_rows(event: Event) -> list[list]:
 
 def attendees_csv(event: Event) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens the Vietnamese names intact."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(export_headers(event))
-    writer.writerows(export_rows(event))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return spreadsheets.csv_bytes([export_headers(event), *export_rows(event)])
 
 
 def attendees_xlsx(event: Event) -> bytes:
@@ -230,19 +225,14 @@ def attendees_xlsx(event: Event) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Người tham dự"
-    sheet.append([event.title_vi])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(export_headers(event))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    spreadsheets.append_row(sheet, [event.title_vi], font=Font(bold=True, size=13))
+    spreadsheets.append_row(sheet, export_headers(event), font=Font(bold=True))
     for row in export_rows(event):
-        sheet.append(row)
+        spreadsheets.append_row(sheet, row)
     for column, width in zip("ABCDEFGHIJKL", (6, 28, 30, 16, 16, 9, 14, 10, 10, 10, 20, 22), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.save(workbook)
 
 
 def export_filename(event: Event, extension: str) -> str:

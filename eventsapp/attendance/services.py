@@ -118,7 +118,8 @@ def check_in(event: Event, contact: Contact, *, by=None, invitation: Invitation 
              guests: int | None = None, walk_in: bool = False) -> CheckIn:
     """Record that `contact` came to `event`; AlreadyCheckedIn when someone was quicker."""
     if invitation is not None and invitation.event_id != event.id:
-        raise CheckInError(str(_l("This invitation is for another event: %(title)s.", title=invitation.event.title_vi)))
+        # Said exactly as for an unknown code: the other event (maybe another association's) is not named.
+        raise CheckInError(str(_l("This code is not a valid invitation.")))
     guests = _valid_guests(invitation.guests if guests is None and invitation is not None else guests or 0)
     existing = active_check_in(event.id, contact.id)
     if existing is not None:
@@ -218,6 +219,12 @@ def search_scope_allows(event: Event, contact: Contact) -> bool:
         return True
     allowed = descendant_ids([event.association_id])
     return any(a.id in allowed for a in contact.associations)
+
+
+def door_associations(event: Event, contact: Contact) -> list[Association]:
+    """The contact's associations within the event's association tree: the door shows these, never the others."""
+    allowed = descendant_ids([event.association_id])
+    return [a for a in contact.associations if a.id in allowed]
 
 
 def _like_escape(term: str) -> str:

@@ -50,6 +50,11 @@ navigation.register("attendance.overview", _l("Attendance"), order=75, admin_onl
 navigation.register("attendance.doors", _l("Today's doors"), order=5, door=True)
 
 
+@bp.context_processor
+def _door_helpers() -> dict:
+    return {"door_associations": services.door_associations}
+
+
 # ---------------------------------------------------------------- the door
 
 @bp.get("/doors")
@@ -80,10 +85,11 @@ def _answer(event: Event, message: str, ok: bool, contact: Contact | None = None
     return redirect(url_for(".checkin", event_id=event.id, q=target or None))
 
 
-def _checked_in_message(row: CheckIn) -> str:
+def _checked_in_message(row: CheckIn, name: str | None = None) -> str:
+    name = name or row.contact.full_name
     if row.guests:
-        return _("Checked in: %(name)s (+%(guests)s guests).", name=row.contact.full_name, guests=row.guests)
-    return _("Checked in: %(name)s.", name=row.contact.full_name)
+        return _("Checked in: %(name)s (+%(guests)s guests).", name=name, guests=row.guests)
+    return _("Checked in: %(name)s.", name=name)
 
 
 @bp.get("/events/<int:event_id>/checkin")
@@ -210,7 +216,9 @@ def check_in_contact(event_id: int, contact_id: int):
     """Check in a person found by search: an invitee, or a known contact as a walk-in."""
     event = load_event(event_id, Action.CHECKIN)
     contact = db.session.get(Contact, contact_id)
-    if contact is None:
+    # Outside the door's scope (not invited, not on the association's rolls) a contact is unknown here,
+    # before anything about it (its card) can be answered.
+    if contact is None or not services.search_scope_allows(event, contact):
         abort(404)
     form = CheckInForm()
     if not form.validate_on_submit():
@@ -220,8 +228,6 @@ def check_in_contact(event_id: int, contact_id: int):
         if found.invitation is not None:
             row = services.check_in_invitation(found.invitation, by=current_user, guests=_guests_from(form))
         else:
-            if not services.search_scope_allows(event, contact):
-                abort(404)
             row = services.register_walk_in(event, contact=contact, by=current_user, guests=_guests_from(form, 0))
     except services.AlreadyCheckedIn as error:
         db.session.rollback()
@@ -241,9 +247,14 @@ def walk_in(event_id: int):
     form = WalkInForm()
     if not form.validate_on_submit():
         return _answer(event, _form_problem(form), False, status=422)
+    email = (form.email.data or "").strip().lower()
+    known = db.session.scalar(select(Contact).where(Contact.email == email)) if email else None
+    # An address of someone outside the door's scope is answered as a new person, with the name typed
+    # at the door: the stored name (another association's data) is not shown.
+    hidden = known is not None and not services.search_scope_allows(event, known)
     try:
         row = services.register_walk_in(event, by=current_user, full_name=form.full_name.data,
-                                        email=form.email.data or "", guests=form.guests.data or 0)
+                                        email=email, guests=form.guests.data or 0)
     except services.AlreadyCheckedIn as error:
         db.session.rollback()
         return _answer(event, str(error), False, error.existing.contact)
@@ -251,6 +262,8 @@ def walk_in(event_id: int):
         db.session.rollback()
         return _answer(event, str(error), False, status=422)
     db.session.commit()
+    if hidden:
+        return _answer(event, _checked_in_message(row, name=" ".join(form.full_name.data.split())), True)
     return _answer(event, _checked_in_message(row), True, row.contact)
 
 

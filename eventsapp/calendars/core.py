@@ -170,8 +170,11 @@ def event_component(event, *, locale: str = "vi", url: str | None = None, extra_
 
 
 def plain_description(event, locale: str) -> str:
-    """The event's description as plain text (Markdown markers left readable)."""
-    return nfc(event.description(locale)).strip()
+    """The event's description as plain text made from its Markdown: links as "text (url)", raw HTML and
+    unsafe links dropped (Google Calendar and Outlook.com render DESCRIPTION as HTML)."""
+    from ..events.rendering import markdown_to_text
+
+    return nfc(markdown_to_text(event.description(locale))).strip()
 
 
 def to_ics(cal: Calendar) -> bytes:

@@ -10,7 +10,7 @@ from ..api_helpers import Fields
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import gettext as _
-from ..permissions import Action, association_ids_for
+from ..permissions import Action, association_ids_for, require_some
 from . import importing, services
 from .forms import TEXT_LIMITS
 from .models import Contact
@@ -30,8 +30,8 @@ def contact_json(contact: Contact, visible: set[int] | None) -> dict:
 
 def _load(contact_id: int, action: Action) -> Contact:
     contact = db.session.get(Contact, contact_id)
-    if contact is None:
-        abort(api_error(404, "not_found", _("No such contact.")))
+    if contact is None or not services.can_access(current_user, contact, Action.VIEW):
+        abort(api_error(404, "not_found", _("No such contact.")))  # invisible ones too: existence is not revealed
     if not services.can_access(current_user, contact, action):
         abort(api_error(403, "forbidden", _("You have no role in this contact's associations.")))
     return contact
@@ -113,6 +113,7 @@ def list_contacts():
                   next_cursor: {type: string, nullable: true}
         404: {description: Unknown association}
     """
+    require_some(Action.VIEW)
     args = request.args.to_dict()
     if args.get("association"):
         association = db.session.query(Association).filter_by(slug=args["association"]).one_or_none()
@@ -175,6 +176,7 @@ def create_contact():
         201: {description: The new contact, schema: Contact}
         400: {description: "Invalid data (message says why)"}
     """
+    require_some(Action.MANAGE)
     return _save(None, 201)
 
 
@@ -223,6 +225,7 @@ def import_contacts():
         413: {description: "File too large"}
         422: {description: "Rows have errors and valid_only was not set: nothing imported"}
     """
+    require_some(Action.MANAGE)
     upload = request.files.get("file")
     if upload is None:
         return api_error(400, "missing_file", _("Send the spreadsheet in the multipart field 'file'."))

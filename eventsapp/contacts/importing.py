@@ -17,10 +17,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, insert, select, text, update
 
-from .. import signals
+from .. import signals, spreadsheets
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
+from ..spreadsheets import unguard_cell
 from ..text import fold, has_control_characters, nfc, sort_key
 from ..timeutils import is_valid_timezone, utcnow
 from . import services
@@ -57,6 +58,13 @@ ALIASES = {
 REQUIRED = ("full_name", "email")
 BATCH_LIFETIME = timedelta(hours=2)
 DEFAULT_MAX_ROWS = 50_000
+# Spreadsheet bombs: MAX_CONTENT_LENGTH counts compressed bytes, so an XLSX is also judged by what it
+# unpacks to (zip members' declared sizes; zipfile never inflates past them) and by its rows and columns.
+DEFAULT_MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_COLUMNS = 100
+# What the contacts table holds (full_name also bounded by its Vietnamese sort key, at most 400 characters).
+FIELD_MAX_LENGTHS = {"full_name": 130, "phone": 50, "country": 100, "place": 200, "notes": 10_000}
+MAX_ZIP_MEMBERS = 1000
 CHUNK = 5000
 
 
@@ -70,30 +78,82 @@ def max_rows() -> int:
     return int(current_app.config.get("CONTACTS_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
 
 
+def max_columns() -> int:
+    return int(current_app.config.get("CONTACTS_IMPORT_MAX_COLUMNS", DEFAULT_MAX_COLUMNS))
+
+
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(_l("The file has more than %(limit)s rows. Split it into smaller files.",
+                              limit=f"{max_rows():,}"))
+
+
+def _too_many_columns() -> ImportFileError:
+    return ImportFileError(_l("The file has more than %(limit)s columns. Keep only the contact columns.",
+                              limit=max_columns()))
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse an XLSX whose parts unpack to more than CONTACTS_IMPORT_MAX_UNPACKED_BYTES, before any is read."""
+    import zipfile
+
+    limit = int(current_app.config.get("CONTACTS_IMPORT_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED_BYTES))
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise ImportFileError(_l("This file is not a spreadsheet we can read (use CSV in UTF-8, or XLSX).")) from error
+    unpacked = sum(member.file_size for member in members)
+    if len(members) > MAX_ZIP_MEMBERS or unpacked > limit:
+        raise ImportFileError(_l("The spreadsheet is too large once unpacked (%(size)s MB; at most %(limit)s MB). "
+                                 "Split it into smaller files.",
+                                 size=f"{unpacked / 1048576:,.0f}", limit=f"{limit / 1048576:,.0f}"))
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return nfc(str(value)).strip()
+    # A cell our exports guarded against formulas ('=…) comes back as it was.
+    return unguard_cell(nfc(str(value)).strip())
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
+    """The non-blank rows of the first sheet, read within the limits whatever the file declares."""
     import openpyxl
 
+    _check_unpacked_size(data)
     rows: list[list[str]] = []
-    limit = max_rows() + 2  # the header, the allowed rows, and one more to notice the excess
+    limit, columns = max_rows() + 1, max_columns()  # data rows and the header
+    # Rows read at most, blank ones included (a sheet may jump to row 1,048,576 in a few bytes).
+    scanned_limit = 2 * limit + 1000
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            for row in workbook.worksheets[0].iter_rows(values_only=True):
-                rows.append([_cell(v) for v in row])
-                if len(rows) > limit:
-                    break
-        finally:
-            workbook.close()
     except Exception as error:  # a zip that is not a workbook, a damaged workbook: openpyxl raises many kinds
         raise ImportFileError(_l("This file is not a spreadsheet we can read (use CSV in UTF-8, or XLSX).")) from error
+    try:
+        sheet = workbook.worksheets[0]
+        if sheet.max_column is not None and sheet.max_column > columns:
+            raise _too_many_columns()
+        if sheet.max_row is not None and sheet.max_row > scanned_limit:
+            raise _too_many_rows()
+        scanned = 0
+        for row in sheet.iter_rows(max_row=scanned_limit + 1, max_col=columns + 1, values_only=True):
+            scanned += 1
+            if scanned > scanned_limit:
+                raise _too_many_rows()
+            if len(row) > columns and row[columns] not in (None, ""):
+                raise _too_many_columns()
+            values = [_cell(v) for v in row[:columns]]
+            if any(values):
+                rows.append(values)
+                if len(rows) > limit:
+                    raise _too_many_rows()
+    except ImportFileError:
+        raise
+    except Exception as error:  # a damaged sheet: openpyxl and zipfile raise many kinds
+        raise ImportFileError(_l("This file is not a spreadsheet we can read (use CSV in UTF-8, or XLSX).")) from error
+    finally:
+        workbook.close()
     return rows
 
 
@@ -109,8 +169,21 @@ def _read_csv(data: bytes) -> list[list[str]]:
         delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
     except csv.Error:
         delimiter = max(",;\t", key=first_line.count)
+    # Counted in C before any row is built: millions of blank lines or empty cells fit in the upload limit.
+    # Blank lines and delimiters inside quoted cells are allowed for generously.
+    if text.count("\n") > 2 * max_rows() + 1000:
+        raise _too_many_rows()
+    if max(line.count(delimiter) for line in text.split("\n")) > 10 * max_columns():
+        raise _too_many_columns()
     try:
-        return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        rows = []
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if len(row) > max_columns() and any(row[max_columns():]):
+                raise _too_many_columns()
+            values = [_cell(v) for v in row[:max_columns()]]
+            if any(values):
+                rows.append(values)
+        return rows
     except csv.Error as error:
         raise ImportFileError(_l("This file is not a spreadsheet we can read (use CSV in UTF-8, or XLSX).")) from error
 
@@ -134,8 +207,7 @@ def parse_file(filename: str, data: bytes) -> tuple[list[str], list[list[str]]]:
     if not headers:
         raise ImportFileError(_l("The first row must hold the column headers."))
     if len(body) > max_rows():
-        raise ImportFileError(_l("The file has more than %(limit)s rows. Split it into smaller files.",
-                                 limit=f"{max_rows():,}"))
+        raise _too_many_rows()
     width = len(headers)
     return headers, [(row + [""] * width)[:width] for row in body]
 
@@ -258,6 +330,12 @@ def preview(headers: list[str], rows: list[list[str]], mapping: dict[str, str], 
             first_row_of[email] = record.number
         if values.get("timezone") and not is_valid_timezone(values["timezone"]):
             errors.append((header_of["timezone"], str(_l("Unknown time zone: %(zone)s", zone=values["timezone"]))))
+        for name, limit in FIELD_MAX_LENGTHS.items():
+            if name in header_of and len(values.get(name) or "") > limit:
+                errors.append((header_of[name], str(_l("Too long: at most %(max)s characters.", max=limit))))
+        for name, value in values.items():
+            if "\x00" in (value or "") and name in header_of:  # the database cannot store it
+                errors.append((header_of[name], str(_l("This cell contains a NUL character."))))
         if values.get("language") and values["language"] not in services.LANGUAGES:
             errors.append((header_of["language"], str(_l("Unsupported language: %(language)s (use vi or en)",
                                                          language=values["language"]))))
@@ -473,14 +551,10 @@ def check_file(filename: str, data: bytes, user, association: Association | None
 
 def error_report_csv(result: Preview) -> str:
     """The errors as CSV (UTF-8 with BOM for Excel): row, column, message, then the row's name and e-mail."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(["Dòng / Row", "Cột / Column", "Lỗi / Error", "Họ và tên", "Email"])
-    for row in result.errors:
-        for column, message in row.errors:
-            writer.writerow([row.number, column, message, row.values.get("full_name", ""), row.values.get("email", "")])
-    return out.getvalue()
+    rows = [["Dòng / Row", "Cột / Column", "Lỗi / Error", "Họ và tên", "Email"]]
+    rows += [[row.number, column, message, row.values.get("full_name", ""), row.values.get("email", "")]
+             for row in result.errors for column, message in row.errors]
+    return spreadsheets.csv_text(rows)
 
 
 def export_rows(contacts: Iterable[Contact], visible_association_ids: set[int] | None) -> Iterable[list[str]]:
@@ -493,20 +567,8 @@ def export_rows(contacts: Iterable[Contact], visible_association_ids: set[int] |
 
 
 def export_csv(contacts: Iterable[Contact], visible_association_ids: set[int] | None) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in export_rows(contacts, visible_association_ids):
-        writer.writerow(row)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheets.csv_bytes(export_rows(contacts, visible_association_ids))
 
 
 def export_xlsx(contacts: Iterable[Contact], visible_association_ids: set[int] | None) -> bytes:
-    import openpyxl
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("Danh bạ")
-    for row in export_rows(contacts, visible_association_ids):
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_bytes("Danh bạ", export_rows(contacts, visible_association_ids))

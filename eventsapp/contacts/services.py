@@ -87,6 +87,13 @@ def zones_in_use(user, limit: int = 12) -> list[str]:
     return list(db.session.scalars(query))
 
 
+def find_visible_by_email(user, email: str) -> Contact | None:
+    """The contact with this address if `user` may see it; otherwise None, as for an address nobody has."""
+    query = select(Contact).where(Contact.email == normalise_email(email))
+    visible = visible_filter(user)
+    return db.session.scalar(query if visible is None else query.where(visible))
+
+
 def can_access(user, contact: Contact, action: Action = Action.VIEW) -> bool:
     ids = association_ids_for(user, action)
     if ids is None:
@@ -293,8 +300,12 @@ def directory_query(user, flt: DirectoryFilter):
         query = query.where(visible)
     if flt.association_id:
         branch_ids = descendant_ids([flt.association_id])
+        allowed = association_ids_for(user, Action.VIEW)
+        if allowed is not None:
+            # Memberships in an association the user may not see reveal nothing: they match no one.
+            branch_ids &= allowed
         query = query.where(exists().where(contact_associations.c.contact_id == Contact.id,
-                                           contact_associations.c.association_id.in_(branch_ids)))
+                                           contact_associations.c.association_id.in_(branch_ids or [-1])))
     if flt.q:
         words = fold(flt.q).split()
         for word in words:

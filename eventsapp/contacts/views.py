@@ -11,7 +11,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..permissions import Action, accessible_associations, association_ids_for, authorize
+from ..permissions import Action, accessible_associations, association_ids_for, authorize, require_some
 from ..timeutils import utcnow
 from ..web import save_or_flash
 from . import importing, services
@@ -27,7 +27,8 @@ PREVIEW_ROWS_SHOWN = 200
 
 def load_contact(contact_id: int, action: Action = Action.VIEW) -> Contact:
     contact = db.session.get(Contact, contact_id)
-    if contact is None:
+    # A contact the user may not see is answered as one that does not exist.
+    if contact is None or not services.can_access(current_user, contact, Action.VIEW):
         abort(404)
     if not services.can_access(current_user, contact, action):
         abort(403)
@@ -43,6 +44,7 @@ def _association_choices(action: Action = Action.MANAGE) -> list[tuple[int, str]
 @bp.get("/contacts/")
 @login_required
 def index():
+    require_some(Action.VIEW)
     flt = services.DirectoryFilter.from_args(request.args)
     contacts, next_cursor = services.page(current_user, flt, request.args.get("after"))
     return render_template(
@@ -58,6 +60,7 @@ def index():
 def export(fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
+    require_some(Action.VIEW)
     flt = services.DirectoryFilter.from_args(request.args)
     contacts = db.session.scalars(services.directory_query(current_user, flt)).all()
     visible = association_ids_for(current_user, Action.VIEW)

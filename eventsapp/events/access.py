@@ -8,8 +8,8 @@ from ..permissions import Action, authorize
 from .models import Event
 
 
-def load_event(event_id: int, action: Action | str = Action.VIEW) -> Event:
-    """The event, or 404; 403 unless the current user may do `action` in its association."""
+def load_event(event_id: int, action: Action | str | tuple = Action.VIEW) -> Event:
+    """The event, or 404; 403 unless the current user may do `action` (one of a tuple) in its association."""
     event = db.session.get(Event, event_id)
     if event is None:
         abort(404)

@@ -56,6 +56,9 @@ def _inline_text(children) -> str:
     for token in children:
         if token.type in ("text", "code_inline"):
             parts.append(token.content)
+        elif token.type == "html_inline":
+            # Kept for _strip_html, which drops the tags and what an inline <script>/<style> holds.
+            parts.append(token.content)
         elif token.type in ("softbreak", "hardbreak"):
             parts.append("\n")
         elif token.type == "image":
@@ -69,7 +72,6 @@ def _inline_text(children) -> str:
                 shown = href[len("mailto:"):] if href.lower().startswith("mailto:") else href
                 if label != shown:
                     parts.append(f" ({shown})")
-        # html_inline (a tag in the text) is dropped; the words between tags stay.
     return "".join(parts)
 
 

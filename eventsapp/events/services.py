@@ -6,13 +6,11 @@ invitees must hear about (time, place, online link, cancellation) was recorded.
 """
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
-from .. import signals
+from .. import signals, spreadsheets
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
@@ -271,14 +269,7 @@ def _mark_new_honoree_invitations(event, invitation_ids=(), **_):
 
 def honorees_csv(event: Event) -> str:
     """The honorees as CSV (UTF-8 with BOM, so Excel shows the diacritics)."""
-    from ..contacts.models import Contact
-
     rows = sorted(event.honorees, key=lambda h: (h.contact.sort_key, h.award))
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(["Họ và tên", "Email", "Quốc gia", "Danh hiệu", "Lý do khen thưởng"])
-    for h in rows:
-        contact: Contact = h.contact
-        writer.writerow([contact.full_name, contact.email, contact.country, h.award, h.citation])
-    return out.getvalue()
+    header = ["Họ và tên", "Email", "Quốc gia", "Danh hiệu", "Lý do khen thưởng"]
+    return spreadsheets.csv_text([header] + [[h.contact.full_name, h.contact.email, h.contact.country, h.award,
+                                              h.citation] for h in rows])

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from .. import navigation
 from ..associations import branding
 from ..campaigns.models import Campaign
-from ..contacts.models import Contact
+from ..contacts import services as contact_services
 from ..extensions import db
 from ..i18n import current_locale, select_timezone
 from ..i18n import gettext as _
@@ -262,7 +262,7 @@ def add_honoree(event_id: int):
     event = load_event(event_id, Action.MANAGE)
     form = HonoreeForm()
     if form.validate_on_submit():
-        contact = db.session.scalar(select(Contact).where(Contact.email == form.contact_email.data.strip().lower()))
+        contact = contact_services.find_visible_by_email(current_user, form.contact_email.data)
         if contact is None:
             flash(_("No contact has this e-mail."), "danger")
         else:

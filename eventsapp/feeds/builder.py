@@ -23,7 +23,7 @@ from sqlalchemy import and_, func, or_, select
 from .. import links
 from ..associations.models import Association
 from ..calendars import core
-from ..campaigns.models import Campaign
+from ..campaigns.models import Campaign, CampaignStatus
 from ..contacts.models import Contact
 from ..events.models import Event, EventStatus, Visibility
 from ..extensions import db
@@ -114,7 +114,7 @@ def _association(association: Association | None, private: bool, branches: bool)
 
 
 def _campaign(campaign: Campaign | None) -> Built | None:
-    if campaign is None:
+    if campaign is None or campaign.status == CampaignStatus.DRAFT:
         return None
     query = select(Event).where(Event.campaign_id == campaign.id, Event.visibility == Visibility.PUBLIC)
     events = db.session.scalars(_ordered(query)).all()

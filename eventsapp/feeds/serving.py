@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask import Flask, Response
-from sqlalchemy import Engine, and_, bindparam, select
+from sqlalchemy import Engine, and_, bindparam, literal_column, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES, is_resource_modified, quote_etag
 from werkzeug.wrappers import Request
 
 from ..associations.models import Association
 from ..auth.security import is_secure
-from ..campaigns.models import Campaign
+from ..campaigns.models import Campaign, CampaignStatus
 from ..contacts.models import Contact
 from ..fastread import PreparedRead, read, reader
 from .cache import Representation, lookups, representations
@@ -94,8 +94,11 @@ ROUTES = {
         _lookup(Association, and_(Association.slug == bindparam("slug"),
                                   Association.private_feed_token == bindparam("token"))),
         PRIVATE_CACHE, with_branches=True),
-    "feeds.campaign_feed": FeedRoute(
-        FeedKind.CAMPAIGN, _lookup(Campaign, Campaign.slug == bindparam("slug")), PUBLIC_CACHE),
+    "feeds.campaign_feed": FeedRoute(  # a draft campaign is not public: its feed (and title) answer 404
+        FeedKind.CAMPAIGN, _lookup(Campaign, and_(Campaign.slug == bindparam("slug"),
+                                                  # a literal: the prepared read binds only the URL's values
+                                                  Campaign.status != literal_column(f"'{CampaignStatus.DRAFT.value}'"))),
+        PUBLIC_CACHE),
     "feeds.personal_feed": FeedRoute(
         FeedKind.PERSONAL,
         _lookup(Contact, and_(Contact.feed_token == bindparam("token"), Contact.archived_at.is_(None))),

@@ -139,7 +139,7 @@ def add_invitations(event_id: int):
     if criteria.is_empty:
         return api_error(400, "no_criteria", _("Give at least one filter, contact id or e-mail address."))
     try:
-        result = services.add_invitees(event, criteria)
+        result = services.add_invitees(event, criteria, user=current_user)
     except services.InvitationError as error:
         db.session.rollback()
         return api_error(409, "not_allowed", str(error.message))

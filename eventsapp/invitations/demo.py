@@ -19,7 +19,7 @@ def seed():
     for event in events:
         if db.session.scalar(select(func.count(Invitation.id)).where(Invitation.event_id == event.id)):
             continue  # already seeded: leave the demo's answers alone
-        result = services.add_invitees(event, services.Criteria(association_id=event.association_id))
+        result = services.add_invitees(event, services.Criteria(association_id=event.association_id), user=None)
         invitations = db.session.scalars(select(Invitation).where(Invitation.event_id == event.id)
                                          .order_by(Invitation.id).limit(6)).all()
         for index, invitation in enumerate(invitations):

@@ -20,13 +20,14 @@ from sqlalchemy.orm import contains_eager, joinedload
 from .. import signals
 from ..campaigns.models import Campaign
 from ..contacts.models import Contact, ContactTag, contact_associations
+from ..contacts.services import visible_filter
 from ..dbtypes import UTCDateTime
 from ..events.models import Event, EventStatus, Honoree
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..mail.services import queue_from_select, queue_messages
-from ..permissions import descendant_ids
+from ..permissions import Action, association_ids_for, descendant_ids
 from ..timeutils import utcnow
 from .models import Invitation, InvitationStatus, new_token
 
@@ -93,14 +94,20 @@ class AddResult:
                 "honorees": self.honorees}
 
 
-def _matching(criteria: Criteria):
-    """The SQL condition selecting the contacts `criteria` names (None when it names nobody)."""
+def _matching(criteria: Criteria, user):
+    """The SQL condition selecting the contacts `criteria` names among those `user` may see
+    (contacts.services.visible_filter, as the directory; `user` None: every contact, for the
+    system itself); None when it names nobody."""
     conditions = []
     if criteria.has_filters:
         parts = []
         if criteria.association_id:
             ids = (descendant_ids([criteria.association_id]) if criteria.include_branches
                    else {criteria.association_id})
+            # Memberships of an association the user may not see are not theirs to filter on.
+            allowed = association_ids_for(user, Action.VIEW) if user is not None else None
+            if allowed is not None:
+                ids &= allowed
             parts.append(Contact.id.in_(select(contact_associations.c.contact_id)
                                         .where(contact_associations.c.association_id.in_(ids))))
         for tag in criteria.tags:
@@ -114,7 +121,10 @@ def _matching(criteria: Criteria):
         conditions.append(Contact.id.in_(criteria.contact_ids))
     if criteria.emails:
         conditions.append(Contact.email.in_([e.strip().lower() for e in criteria.emails if e.strip()]))
-    return or_(*conditions) if conditions else None
+    if not conditions:
+        return None
+    visible = visible_filter(user) if user is not None else None
+    return or_(*conditions) if visible is None else and_(visible, or_(*conditions))
 
 
 def _country_spellings(country: str) -> list[str]:
@@ -129,8 +139,9 @@ def _country_spellings(country: str) -> list[str]:
     return [wanted, *(spelling for spelling in stored if country_code(spelling) == code)]
 
 
-def _count_matching(condition, criteria: Criteria, result: AddResult) -> int:
-    """Count the skipped (aggregated in SQL) and list unknown e-mails; returns how many are mailable."""
+def _count_matching(condition, criteria: Criteria, result: AddResult, user) -> int:
+    """Count the skipped (aggregated in SQL) and list unknown e-mails; returns how many are mailable.
+    An address `user` may not see is unknown, exactly as one nobody has."""
     reachable = and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_(None))
     row = db.session.execute(select(
         func.count(Contact.id),
@@ -141,7 +152,9 @@ def _count_matching(condition, criteria: Criteria, result: AddResult) -> int:
     result.opted_out, result.archived, result.no_address = row[1], int(row[2] or 0), int(row[3] or 0)
     emails = [e.strip().lower() for e in criteria.emails if e.strip()]
     if emails:
-        known = set(db.session.scalars(select(Contact.email).where(Contact.email.in_(emails))))
+        query = select(Contact.email).where(Contact.email.in_(emails))
+        visible = visible_filter(user) if user is not None else None
+        known = set(db.session.scalars(query if visible is None else query.where(visible)))
         result.unknown_emails = [e for e in dict.fromkeys(emails) if e not in known]
     return row[0] - row[1] - result.archived - result.no_address
 
@@ -185,25 +198,26 @@ def _invite_to_event(event: Event, condition, mailable: int, result: AddResult) 
         signals.invitations_created.send(event, invitation_ids=ids)
 
 
-def add_invitees(event: Event, criteria: Criteria) -> AddResult:
-    """Invite the matching contacts to `event`; opted-out, archived and already invited are skipped and counted."""
+def add_invitees(event: Event, criteria: Criteria, *, user) -> AddResult:
+    """Invite the matching contacts `user` may see to `event`; opted-out, archived and already invited
+    are skipped and counted. `user` is required: None (every contact) only for the system itself."""
     if event.is_cancelled:
         raise InvitationError(_l("This event is cancelled."))
     result = AddResult()
-    condition = _matching(criteria)
+    condition = _matching(criteria, user)
     if condition is not None:
-        _invite_to_event(event, condition, _count_matching(condition, criteria, result), result)
+        _invite_to_event(event, condition, _count_matching(condition, criteria, result, user), result)
     return result
 
 
-def count_invitees(event: Event, criteria: Criteria) -> AddResult:
+def count_invitees(event: Event, criteria: Criteria, *, user) -> AddResult:
     """What `add_invitees` would do, without doing it: `added` is how many would be invited, the skipped
     are counted the same way (for the organiser to see before adding)."""
     result = AddResult()
-    condition = _matching(criteria)
+    condition = _matching(criteria, user)
     if condition is None:
         return result
-    mailable = _count_matching(condition, criteria, result)
+    mailable = _count_matching(condition, criteria, result, user)
     invited = exists().where(Invitation.event_id == event.id, Invitation.contact_id == Contact.id)
     result.already_invited = db.session.scalar(
         select(func.count(Contact.id)).where(condition, _mailable(), invited)) or 0
@@ -211,12 +225,12 @@ def count_invitees(event: Event, criteria: Criteria) -> AddResult:
     return result
 
 
-def add_campaign_invitees(campaign: Campaign, criteria: Criteria) -> AddResult:
-    """One invitation per event of the campaign for each matching contact (counts summed over events)."""
+def add_campaign_invitees(campaign: Campaign, criteria: Criteria, *, user) -> AddResult:
+    """One invitation per event of the campaign for each matching contact `user` may see (counts summed)."""
     result = AddResult()
-    condition = _matching(criteria)
+    condition = _matching(criteria, user)
     if condition is not None:
-        mailable = _count_matching(condition, criteria, result)
+        mailable = _count_matching(condition, criteria, result, user)
         for event in campaign.events:
             if not event.is_cancelled:
                 _invite_to_event(event, condition, mailable, result)
@@ -243,6 +257,8 @@ def send_invitations(event_id: int, not_before: datetime | None = None) -> tuple
     event = db.session.get(Event, event_id)
     if event is None or event.is_cancelled:
         raise InvitationError(_l("This event is cancelled."))
+    if event.status == EventStatus.DRAFT:  # a draft is never shown outside: publish it first
+        raise InvitationError(_l("Publish the event before sending its invitations."))
     now = utcnow()
     if event.ends_at <= now:
         raise InvitationError(_l("This event is over."))
@@ -304,7 +320,7 @@ def send_campaign_invitations(campaign_id: int) -> tuple[str, int]:
         select(Invitation.id, Invitation.contact_id, Contact.email)
         .join(Contact, Contact.id == Invitation.contact_id)
         .join(Event, Event.id == Invitation.event_id)
-        .where(Event.campaign_id == campaign_id, Event.status != EventStatus.CANCELLED, Event.ends_at > utcnow(),
+        .where(Event.campaign_id == campaign_id, Event.status == EventStatus.PUBLISHED, Event.ends_at > utcnow(),
                Invitation.status == InvitationStatus.PENDING, Invitation.revoked_at.is_(None), _mailable())
         .order_by(Event.starts_at, Invitation.id)
     ).all()

@@ -1,8 +1,6 @@
 """The public RSVP and unsubscribe pages, and the organiser's invitation pages of an event and a campaign."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -11,13 +9,14 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from .. import links, navigation
+from .. import links, navigation, spreadsheets
 from ..associations import branding
 from ..attendance.reports import STATUS_VI
 from ..auth.security import framed_by_self
 from ..calendars.core import single_event_calendar, to_ics
 from ..campaigns.models import Campaign
 from ..events.access import load_event
+from ..events.models import EventStatus
 from ..extensions import csrf, db
 from ..i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
 from ..i18n import gettext as _
@@ -52,6 +51,8 @@ def _not_found():
 def _as_invitee(token: str) -> InvitationView | None:
     """The active invitation of an RSVP URL; its pages speak the invitee's language and show their zone."""
     view = reading.by_token(token)
+    if view is not None and view.event.status == EventStatus.DRAFT:
+        return None  # a draft event is not public, even to someone holding a link
     if view is not None:
         g.locale_override = view.language
         g.timezone_override = view.timezone
@@ -138,7 +139,7 @@ def _event_header(event: reading.EventSnapshot, locale: str) -> Markup:
 def rsvp_ics(token: str):
     """The invitee's .ics of the event (METHOD:PUBLISH, with the organiser), for invite-only events too."""
     invitation = services.by_token(token)
-    if invitation is None:
+    if invitation is None or invitation.event.status == EventStatus.DRAFT:
         return _not_found()
     event = invitation.event
     locale = invitation.contact.language
@@ -231,7 +232,7 @@ def _count_from_form(form: AddInviteesForm, event) -> None:
     if criteria.is_empty:
         flash(_("Choose at least one filter or enter e-mail addresses."), "warning")
         return
-    result = services.count_invitees(event, criteria)
+    result = services.count_invitees(event, criteria, user=current_user)
     flash(_("These filters match %(n)s contacts who can be invited: %(new)s would be added, %(already)s are "
             "invited already. Not invitable: %(opted)s unsubscribed, %(archived)s archived, %(walk_ins)s "
             "without an e-mail address; %(unknown)s unknown addresses.",
@@ -267,7 +268,7 @@ def event_invitations(event_id: int):
     if request.method == "POST" and request.form.get("count"):
         _count_from_form(form, event)  # the page again, the form as filled, with the count
     elif request.method == "POST" and _add_from_form(form, event.association_id,
-                                                     lambda c: services.add_invitees(event, c)):
+                                                     lambda c: services.add_invitees(event, c, user=current_user)):
         return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
     filters = _filters()
     rows, total, page = _invitations_page([event.id], filters)
@@ -451,20 +452,15 @@ def invitation_action(event_id: int, invitation_id: int, action: str):
 
 
 def _csv_response(invitations, filename: str) -> Response:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads the file as UTF-8
-    writer = csv.writer(buffer)
-    writer.writerow(["Sự kiện", "Họ và tên", "Email", "Quốc gia", "Ngôn ngữ", "Trạng thái", "Số khách đi cùng",
-                     "Người được vinh danh", "Ghi chú", "Thời điểm trả lời (UTC)", "Đã thu hồi"])
-    for invitation in invitations:
-        contact = invitation.contact
-        writer.writerow([invitation.event.title_vi, contact.full_name, contact.email, contact.country,
-                         LANGUAGE_NAMES.get(contact.language, contact.language), STATUS_VI[invitation.status],
-                         invitation.guests,
-                         "có" if invitation.is_honoree else "", invitation.comment,
-                         invitation.answered_at.strftime("%Y-%m-%d %H:%M") if invitation.answered_at else "",
-                         "có" if invitation.revoked_at else ""])
-    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+    header = ["Sự kiện", "Họ và tên", "Email", "Quốc gia", "Ngôn ngữ", "Trạng thái", "Số khách đi cùng",
+              "Người được vinh danh", "Ghi chú", "Thời điểm trả lời (UTC)", "Đã thu hồi"]
+    rows = ([invitation.event.title_vi, invitation.contact.full_name, invitation.contact.email,
+             invitation.contact.country, LANGUAGE_NAMES.get(invitation.contact.language, invitation.contact.language),
+             STATUS_VI[invitation.status], invitation.guests,
+             "có" if invitation.is_honoree else "", invitation.comment,
+             invitation.answered_at.strftime("%Y-%m-%d %H:%M") if invitation.answered_at else "",
+             "có" if invitation.revoked_at else ""] for invitation in invitations)
+    return Response(spreadsheets.csv_text([header, *rows]), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -494,7 +490,7 @@ def campaign_invitations(campaign_id: int):
     campaign = _load_campaign(campaign_id, Action.VIEW)
     form = _add_form()
     if request.method == "POST" and _add_from_form(form, campaign.association_id,
-                                                   lambda c: services.add_campaign_invitees(campaign, c)):
+                                                   lambda c: services.add_campaign_invitees(campaign, c, user=current_user)):
         return redirect(url_for("invitations.campaign_invitations", campaign_id=campaign.id), code=303)
     event_ids = [e.id for e in campaign.events]
     per_event = [(event, services.status_counts([event.id])) for event in campaign.events]
