@@ -84,6 +84,9 @@ class Config:
     LOGIN_RATE_LIMIT_PER_ADDRESS = env("LOGIN_RATE_LIMIT_PER_ADDRESS", "20 per 10 minutes")
     LOGIN_RATE_LIMIT_PER_ACCOUNT = env("LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
 
+    # No invitee gets two reminders of one event within this long; the latest due rule wins.
+    REMINDER_WINDOW_MINUTES = env_int("REMINDER_WINDOW_MINUTES", 360)
+
     HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", 30)
     HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 120)
     SHOW_OUTBOX = False  # the in-app browser of the outbox folder (development only)
