@@ -1,4 +1,4 @@
-"""reminders-deploy: invitees a reminder left out (reminder_skips)
+"""reminders-deploy: invitees a reminder left out (reminder_skips); users.session_version
 
 Revision ID: 0011_reminders_deploy
 Revises: 0008_attendance
@@ -35,9 +35,13 @@ def upgrade():
     )
     with op.batch_alter_table('reminder_skips', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reminder_skips_invitation_id'), ['invitation_id'], unique=False)
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('session_version')
     with op.batch_alter_table('reminder_skips', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reminder_skips_invitation_id'))
     op.drop_table('reminder_skips')
