@@ -7,6 +7,7 @@
 #   scripts/deploy.sh status    # which processes run, and /healthz
 #   scripts/deploy.sh stop      # stop all three (TERM, then wait)
 #   scripts/deploy.sh all       # install, migrate, start
+#   scripts/deploy.sh flask …   # any `flask` command with the same settings (users create, reminders preview…)
 #
 # Settings come from the environment, or from the file named by EVENTSAPP_ENV_FILE (default: .env in
 # the checkout), exported to every process; see README "Configuration" for the variables production
@@ -168,5 +169,6 @@ case "$command" in
     restart) stop "$@"; start "$@" ;;
     status) status ;;
     all) install; migrate; start ;;
-    *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    flask) exec "$BIN/flask" "$@" ;;
+    *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
