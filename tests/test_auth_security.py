@@ -189,3 +189,10 @@ def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(app, client
     assert changed.status_code == 302
     assert replay(app, stolen).status_code == 302
     assert sign_in(app.test_client(), user.email, "a-brand-new-password").status_code == 302
+
+
+@pytest.mark.parametrize("session_id", ["1", "1:", ":0", "9223372036854775808:0", "1:99999999999999999999",
+                                        "١:٠", "1:0\r\n", "x" * 10_000, ""])
+def test_malformed_session_ids_sign_nobody_in(db, session_id):
+    UserFactory()
+    assert accounts.load_session_user(session_id) is None

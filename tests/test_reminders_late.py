@@ -61,6 +61,36 @@ def test_an_invitation_that_failed_to_send_counts_as_never_sent(db):
     assert reminders_to(event) == [] and skips_of(day) == {"bounced@example.vn": "not_invited"}
 
 
+def test_a_campaign_invitation_that_listed_the_event_counts_as_the_invitation(db):
+    from eventsapp.mail.models import MessageKind, MessageState, OutboxMessage
+    from tests.factories import CampaignFactory
+
+    campaign = CampaignFactory()
+    event = make_event(campaign=campaign, association=campaign.association)
+    for email, state in (("listed@example.vn", MessageState.SENT), ("bounced@example.vn", MessageState.FAILED)):
+        invitation = invite(event, InvitationStatus.PENDING, email=email, sent_at=None)
+        db.session.add(OutboxMessage(
+            kind=MessageKind.CAMPAIGN_INVITATION, dedupe_key=f"campaign:{campaign.id}:contact:{invitation.contact_id}",
+            recipient=email, contact_id=invitation.contact_id, campaign_id=campaign.id, state=state,
+            sent_at=START - 20 * DAY if state == MessageState.SENT else None, payload={"invitation_ids": [invitation.id]}))
+    db.session.commit()
+    day = rule(event, offset=-DAY)
+    services.fire_due(now=START - DAY)
+    assert reminders_to(event) == ["listed@example.vn"]
+    assert skips_of(day) == {"bounced@example.vn": "not_invited"}
+
+
+def test_the_api_lists_who_each_rule_left_out(api, db):
+    event = make_event()
+    invite(event, InvitationStatus.ACCEPTED, email="an@example.vn")
+    invite(event, InvitationStatus.PENDING, email="listed@example.vn", sent_at=None)
+    day = rule(event, offset=-DAY)
+    services.fire_due(now=START - DAY)
+    body = api(staff(event.association)).get(f"/api/v1/events/{event.id}/reminders").get_json()
+    (item,) = [i for i in body["items"] if i["id"] == day.id]
+    assert item["sent_count"] == 1 and item["left_out"] == {"not_invited": 1}
+
+
 # ---------------------------------------------------------------- item 1: late invitations, late publication, window
 
 def test_a_late_invitee_does_not_get_the_reminder_whose_moment_had_passed(db):

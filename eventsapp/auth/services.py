@@ -72,7 +72,9 @@ def load_session_user(session_id: str) -> User | None:
     """The user a session (or remember cookie) id "<id>:<version>" names, if that session has
     not been ended since (sign-out, new password); None otherwise, and then it is signed out."""
     user_id, _, version = (session_id or "").partition(":")
-    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18:
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    if int(user_id) > 2**31 - 1 or len(version) > 12:  # beyond the integer columns
         return None
     user = db.session.get(User, int(user_id))
     if user is None or (user.session_version or 0) != int(version):

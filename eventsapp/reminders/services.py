@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, null, or_, select, update
 
 from ..contacts.models import Contact
 from ..events.models import Event, EventChange, EventStatus
@@ -421,7 +421,8 @@ def plan_rule(rule: ReminderRule, event: Event, now: datetime) -> Plan:
     recent = _recently_reminded(event, [r.id for r in recipients], now - window) if window else set()
     told = told_sequences(event) if reminder else {}
     kind = MessageKind.REMINDER if reminder else MessageKind.THANK_YOU
-    for invitation_id, contact_id, email, status, invited_at in recipients:
+    for invitation_id, contact_id, email, status, own_sent_at, campaign_sent_at in recipients:
+        invited_at = min(filter(None, (own_sent_at, campaign_sent_at)), default=None)
         if invited_at is None:
             plan.skips[invitation_id] = SkipReason.NOT_INVITED
         elif reminder and invited_at > rule.fire_at:
@@ -531,34 +532,49 @@ def _attended_invitation_ids():
     return None
 
 
-def invited_at(event: Event):
-    """A correlated scalar: when the invitee was first sent the event's invitation (their own, or
-    the campaign's listing the event to that contact); NULL when it was never sent."""
-    sent = OutboxMessage.state == MessageState.SENT
-    when = func.min(func.coalesce(OutboxMessage.sent_at, OutboxMessage.updated_at))
-    own = (OutboxMessage.invitation_id == Invitation.id) & (OutboxMessage.kind == MessageKind.INVITATION)
-    if event.campaign_id is not None:
-        own = own | ((OutboxMessage.campaign_id == event.campaign_id)
-                     & (OutboxMessage.kind == MessageKind.CAMPAIGN_INVITATION)
-                     & (OutboxMessage.contact_id == Invitation.contact_id))
-    return select(when).where(sent, own).correlate(Invitation).scalar_subquery()
+def _first_sent(event: Event):
+    """A subquery (invitation_id, sent_at): when each invitee of `event` was first sent its own
+    invitation e-mail, read through the outbox's (event, kind) index in one grouped pass."""
+    return (select(OutboxMessage.invitation_id.label("invitation_id"),
+                   func.min(func.coalesce(OutboxMessage.sent_at, OutboxMessage.updated_at)).label("sent_at"))
+            .where(OutboxMessage.event_id == event.id, OutboxMessage.kind == MessageKind.INVITATION,
+                   OutboxMessage.state == MessageState.SENT)
+            .group_by(OutboxMessage.invitation_id).subquery("own_invitation"))
+
+
+def _first_campaign_sent(event: Event):
+    """A subquery (contact_id, sent_at): when each contact was first sent the campaign's invitation
+    listing its events; None when the event has no campaign."""
+    if event.campaign_id is None:
+        return None
+    return (select(OutboxMessage.contact_id.label("contact_id"),
+                   func.min(func.coalesce(OutboxMessage.sent_at, OutboxMessage.updated_at)).label("sent_at"))
+            .where(OutboxMessage.campaign_id == event.campaign_id,
+                   OutboxMessage.kind == MessageKind.CAMPAIGN_INVITATION, OutboxMessage.state == MessageState.SENT)
+            .group_by(OutboxMessage.contact_id).subquery("campaign_invitation"))
 
 
 def recipients_query(rule: ReminderRule, event: Event):
-    """(invitation id, contact id, e-mail, status, invited at) of those the rule's audience
-    covers: never declined, never opted out, never a revoked invitation."""
+    """(invitation id, contact id, e-mail, status, own invitation sent at, campaign invitation sent
+    at) of those the rule's audience covers: never declined, never opted out, never revoked. An
+    invitee was sent the invitation when either time is set (the earlier one counts)."""
     statuses = [STATUS_OF_AUDIENCE[a] for a in rule.audience if a in STATUS_OF_AUDIENCE]
     conditions = [Invitation.status.in_(statuses)] if statuses else []
     if rule.to_attended:
         attended = _attended_invitation_ids()
         conditions.append(Invitation.id.in_(attended) if attended is not None
                           else Invitation.status == InvitationStatus.ACCEPTED)
-    return (select(Invitation.id, Invitation.contact_id, Contact.email, Invitation.status,
-                   invited_at(event).label("invited_at"))
-            .join(Contact, Contact.id == Invitation.contact_id)
-            .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None),
-                   Invitation.status != InvitationStatus.DECLINED, Contact.opted_out_at.is_(None),
-                   or_(*conditions) if conditions else False)
+    own, campaign = _first_sent(event), _first_campaign_sent(event)
+    query = (select(Invitation.id, Invitation.contact_id, Contact.email, Invitation.status,
+                    own.c.sent_at.label("own_sent_at"),
+                    (campaign.c.sent_at if campaign is not None else null()).label("campaign_sent_at"))
+             .join(Contact, Contact.id == Invitation.contact_id)
+             .outerjoin(own, own.c.invitation_id == Invitation.id))
+    if campaign is not None:
+        query = query.outerjoin(campaign, campaign.c.contact_id == Invitation.contact_id)
+    return (query.where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None),
+                        Invitation.status != InvitationStatus.DECLINED, Contact.opted_out_at.is_(None),
+                        or_(*conditions) if conditions else False)
             .order_by(Invitation.id))
 
 
