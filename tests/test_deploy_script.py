@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -29,7 +30,14 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def deploy(database_url, redis_url, smtp_sink, tmp_path):
+def deploy(database_url, redis_url, smtp_sink):
+    # Not pytest's tmp_path: another pytest session on this machine may prune that folder while the
+    # daemons still write their pid files there.
+    with tempfile.TemporaryDirectory(prefix="eventsapp-deploy-") as folder:
+        yield from _deploy(database_url, redis_url, smtp_sink, Path(folder))
+
+
+def _deploy(database_url, redis_url, smtp_sink, tmp_path):
     port = free_port()
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("EVENTSAPP_", "MAIL_", "TEST_")) and key not in {"REDIS_URL", "DATABASE_URL"}}
