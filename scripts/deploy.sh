@@ -13,7 +13,8 @@
 # the checkout), exported to every process; see README "Configuration" for the variables production
 # requires. Script knobs (environment): VENV (default .venv), RUN_DIR (pid and log files, default
 # $EVENTSAPP_INSTANCE_DIR or instance/run), BIND (default 127.0.0.1:8000), WEB_WORKERS (4),
-# WORKER_QUEUES (default,mail,feeds), WORKER_CONCURRENCY (2), PYTHON (python3).
+# WORKER_QUEUES (default,mail,feeds), WORKER_CONCURRENCY (2), PYTHON (python3), START_TIMEOUT (seconds
+# a daemon may take to come up, 120).
 # On several machines run `start` with the parts each one needs: `start web`, `start worker`,
 # `start beat` (exactly one beat for the whole installation).
 set -euo pipefail
@@ -39,6 +40,7 @@ WEB_WORKERS="${WEB_WORKERS:-4}"
 WORKER_QUEUES="${WORKER_QUEUES:-default,mail,feeds}"
 WORKER_CONCURRENCY="${WORKER_CONCURRENCY:-2}"
 PYTHON="${PYTHON:-python3}"
+START_TIMEOUT="${START_TIMEOUT:-120}"
 PARTS=(web worker beat)
 
 say() { printf 'deploy: %s\n' "$*"; }
@@ -96,11 +98,11 @@ start_part() {
         *) die "unknown part $part (web, worker, beat)" ;;
     esac
     # The daemons write their pid file once they run; a bad setting makes them exit instead.
-    for _ in $(seq 1 60); do
+    for _ in $(seq 1 $((START_TIMEOUT * 2))); do
         running "$part" && { say "$part started (pid $(cat "$(pidfile "$part")"), log in $RUN_DIR)"; return; }
         sleep 0.5
     done
-    die "$part did not start: see $RUN_DIR/$part.log"
+    die "$part did not start within ${START_TIMEOUT} s: see $RUN_DIR/$part.log"
 }
 
 start() {
@@ -170,5 +172,5 @@ case "$command" in
     status) status ;;
     all) install; migrate; start ;;
     flask) exec "$BIN/flask" "$@" ;;
-    *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
