@@ -77,32 +77,48 @@ running() {
     [[ -f "$file" ]] && kill -0 "$(cat "$file")" 2>/dev/null
 }
 
+# What each part logs once it is up (Celery rewrites its pid file while it starts: the pid file
+# alone does not say the daemon is ready).
+ready_marker() {
+    case "$1" in
+        web) echo "Booting worker" ;;
+        worker) echo " ready." ;;
+        beat) echo "beat: Starting..." ;;
+    esac
+}
+
 start_part() {
-    local part="$1"
+    local part="$1" log offset
     if running "$part"; then
         say "$part already runs (pid $(cat "$(pidfile "$part")"))"
         return
     fi
+    log="$RUN_DIR/$part.log"
+    offset=$(stat -c %s "$log" 2>/dev/null || echo 0)
     case "$part" in
         web)
             "$BIN/gunicorn" --daemon --workers "$WEB_WORKERS" --bind "$BIND" \
                 --pid "$(pidfile web)" --access-logfile "$RUN_DIR/web-access.log" \
-                --error-logfile "$RUN_DIR/web.log" "eventsapp:create_app()" ;;
+                --error-logfile "$log" "eventsapp:create_app()" ;;
         worker)
             "$BIN/celery" -A celery_worker worker --detach --loglevel=INFO -Q "$WORKER_QUEUES" \
                 --concurrency "$WORKER_CONCURRENCY" --pidfile "$(pidfile worker)" \
-                --logfile "$RUN_DIR/worker.log" -n "eventsapp-worker@%h" ;;
+                --logfile "$log" -n "eventsapp-worker@%h" ;;
         beat)
             "$BIN/celery" -A celery_worker beat --detach --loglevel=INFO --pidfile "$(pidfile beat)" \
-                --logfile "$RUN_DIR/beat.log" --schedule "$RUN_DIR/celerybeat-schedule" ;;
+                --logfile "$log" --schedule "$RUN_DIR/celerybeat-schedule" ;;
         *) die "unknown part $part (web, worker, beat)" ;;
     esac
-    # The daemons write their pid file once they run; a bad setting makes them exit instead.
+    # Up when it has logged its ready line and its pid file names a live process; a bad setting
+    # makes it exit instead.
     for _ in $(seq 1 $((START_TIMEOUT * 2))); do
-        running "$part" && { say "$part started (pid $(cat "$(pidfile "$part")"), log in $RUN_DIR)"; return; }
+        if tail -c +"$((offset + 1))" "$log" 2>/dev/null | grep -qF -- "$(ready_marker "$part")" && running "$part"; then
+            say "$part started (pid $(cat "$(pidfile "$part")"), log in $RUN_DIR)"
+            return
+        fi
         sleep 0.5
     done
-    die "$part did not start within ${START_TIMEOUT} s: see $RUN_DIR/$part.log"
+    die "$part did not start within ${START_TIMEOUT} s: see $log"
 }
 
 start() {

@@ -116,8 +116,10 @@ def test_the_deploy_script_runs_web_worker_and_beat_in_production_and_stops_them
     assert deploy("migrate").returncode == 0
     started = deploy("start")
     assert started.returncode == 0, started.stdout + started.stderr
-    pids = {part: int((deploy.run_dir / f"{part}.pid").read_text()) for part in ("web", "worker", "beat")}
     diagnose = lambda: logs(deploy.run_dir)  # noqa: E731
+    pid_files = {part: deploy.run_dir / f"{part}.pid" for part in ("web", "worker", "beat")}
+    assert all(f.exists() for f in pid_files.values()), started.stdout + diagnose()
+    pids = {part: int(f.read_text()) for part, f in pid_files.items()}
 
     base = f"http://127.0.0.1:{deploy.port}"
     pages = []
