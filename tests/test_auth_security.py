@@ -3,6 +3,8 @@ attempts are limited per account and address, and (higher, slower) per account; 
 address is taken from trusted proxies only; signing out or a new password ends the session."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from flask import g
 from werkzeug.security import check_password_hash
@@ -101,13 +103,20 @@ def test_successful_sign_ins_do_not_count(client, db, limits):
 
 # ---------------------------------------------------------------- the client's address behind proxies
 
+@contextmanager
 def proxied_app(app, count):
-    """Another app on the same database, behind `count` trusted proxies."""
-    return create_app(TestingConfig, **{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "CELERY_BROKER_URL", "MAIL_SERVER",
-                                                    "MAIL_PORT", "MAIL_OUTBOX_DIR", "BASE_URL")},
-                      LOGIN_RATE_LIMIT_PER_ADDRESS="2 per 10 minutes",
-                      LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_ADDRESS="10000 per minute",
-                      LOGIN_RATE_LIMIT_PER_ACCOUNT="10000 per minute", TRUSTED_PROXY_COUNT=count)
+    """Another app on the same database, behind `count` trusted proxies; the suite's Celery app is
+    made current and default again afterwards (creating an app makes its own both)."""
+    try:
+        yield create_app(TestingConfig, **{k: app.config[k] for k in (
+                             "SQLALCHEMY_DATABASE_URI", "CELERY_BROKER_URL", "MAIL_SERVER", "MAIL_PORT",
+                             "MAIL_OUTBOX_DIR", "BASE_URL")},
+                         LOGIN_RATE_LIMIT_PER_ADDRESS="2 per 10 minutes",
+                         LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_ADDRESS="10000 per minute",
+                         LOGIN_RATE_LIMIT_PER_ACCOUNT="10000 per minute", TRUSTED_PROXY_COUNT=count)
+    finally:
+        app.extensions["celery"].set_current()
+        app.extensions["celery"].set_default()
 
 
 @pytest.mark.parametrize("count", [0, 1])
@@ -115,9 +124,8 @@ def test_the_client_address_comes_from_trusted_proxies_only(app, db, count):
     """Two clients behind one load balancer (its address 10.0.0.2), each failing twice: with one
     trusted proxy each has its own limit; with none, X-Forwarded-For is ignored (a client cannot
     choose its address), so they share the balancer's."""
-    other = proxied_app(app, count)
-    client = other.test_client()
-    with other.app_context():
+    with proxied_app(app, count) as other, other.app_context():
+        client = other.test_client()
         statuses = []
         for forwarded in ("198.51.100.1", "198.51.100.1", "198.51.100.2", "198.51.100.2"):
             response = sign_in(client, "nobody@example.vn", "guess", address="10.0.0.2",
@@ -130,8 +138,8 @@ def test_the_client_address_comes_from_trusted_proxies_only(app, db, count):
 
 
 def test_a_negative_proxy_count_is_refused(app):
-    with pytest.raises(ValueError, match="TRUSTED_PROXY_COUNT"):
-        proxied_app(app, -1)
+    with pytest.raises(ValueError, match="TRUSTED_PROXY_COUNT"), proxied_app(app, -1):
+        pass
 
 
 # ---------------------------------------------------------------- sessions end server-side
