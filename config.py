@@ -100,8 +100,17 @@ class Config:
 
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed sign-ins only. One address guessing one account is stopped after 5; the account's own
+    # limit (every address together) is higher and slower, so a guesser from one address cannot
+    # lock the owner out, and many addresses together still meet a ceiling.
     LOGIN_RATE_LIMIT_PER_ADDRESS = env("LOGIN_RATE_LIMIT_PER_ADDRESS", "20 per 10 minutes")
-    LOGIN_RATE_LIMIT_PER_ACCOUNT = env("LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
+    LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_ADDRESS = env("LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per 10 minutes")
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = env("LOGIN_RATE_LIMIT_PER_ACCOUNT", "30 per hour")
+    # Reverse proxies (load balancers) in front of the app whose X-Forwarded-For/-Proto are trusted.
+    TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+    # No invitee gets two reminders of one event within this long; the latest due rule wins.
+    REMINDER_WINDOW_MINUTES = env_int("REMINDER_WINDOW_MINUTES", 360)
 
     HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", 30)
     HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 120)

@@ -90,9 +90,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_middleware(app: Flask) -> None:
     """WSGI layers in front of Flask: stored calendar feeds are answered before Flask's request cycle."""
+    from .auth.security import init_proxies
     from .feeds import serving
 
     serving.init_app(app)
+    init_proxies(app)  # outermost
 
 
 def register_commands(app: Flask) -> None:

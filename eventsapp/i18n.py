@@ -48,6 +48,9 @@ def init_i18n(app: Flask, babel: Babel) -> None:
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(__file__), "translations")
     )
+    from .catalogues import ensure_compiled
+
+    ensure_compiled(app)  # the .mo files are not in git: a fresh install compiles them here
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     install_template_gettext(app)
     # Flask-Babel caches the locale on the app context; a request must choose afresh

@@ -78,6 +78,7 @@ def app(database_url, smtp_sink, tmp_path_factory):
         BASE_URL="http://eventsapp.test",
         LOGIN_RATE_LIMIT_PER_ADDRESS="10000 per minute",
         LOGIN_RATE_LIMIT_PER_ACCOUNT="10000 per minute",
+        LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_ADDRESS="10000 per minute",
     )
     with app.app_context():
         from flask_migrate import upgrade
@@ -169,7 +170,7 @@ class Auth:
         g.pop("_login_user", None)
         if password is None:
             with self.client.session_transaction() as session:
-                session["_user_id"] = str(user.id)
+                session["_user_id"] = user.get_id()
                 session["_fresh"] = True
             return None
         page = self.client.get("/login")

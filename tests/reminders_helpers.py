@@ -9,7 +9,7 @@ from sqlalchemy import select
 from eventsapp.events.models import ChangeKind, EventChange, EventStatus
 from eventsapp.extensions import db
 from eventsapp.invitations.models import InvitationStatus
-from eventsapp.mail.models import MessageKind, OutboxMessage
+from eventsapp.mail.models import MessageKind, MessageState, OutboxMessage
 from eventsapp.reminders import services
 from eventsapp.reminders.models import ReminderRule
 from eventsapp.signals import event_changed, event_saved
@@ -27,8 +27,22 @@ def make_event(**kwargs):
     return EventFactory(**kwargs)
 
 
-def invite(event, status=InvitationStatus.PENDING, **contact):
-    return InvitationFactory(event=event, contact=ContactFactory(**contact), status=status)
+def invite(event, status=InvitationStatus.PENDING, *, sent_at=START - 30 * DAY, **contact):
+    """An invitee of `event` who was sent the invitation at `sent_at` (None: never sent)."""
+    invitation = InvitationFactory(event=event, contact=ContactFactory(**contact), status=status)
+    if sent_at is not None:
+        mark_invitation_sent(invitation, sent_at)
+    return invitation
+
+
+def mark_invitation_sent(invitation, sent_at):
+    """The outbox row of a sent invitation e-mail, as the sender leaves it."""
+    db.session.add(OutboxMessage(
+        kind=MessageKind.INVITATION, dedupe_key=f"invitation:{invitation.id}:seq:{invitation.event.sequence}",
+        recipient=invitation.contact.email, contact_id=invitation.contact_id, invitation_id=invitation.id,
+        event_id=invitation.event_id, state=MessageState.SENT, sent_at=sent_at, created_at=sent_at,
+        next_attempt_at=sent_at, payload={"sequence": invitation.event.sequence}))
+    db.session.commit()
 
 
 def rule(event, *, offset=-DAY, audience=("accepted", "tentative", "pending"), **values):

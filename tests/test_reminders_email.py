@@ -18,7 +18,8 @@ from tests.reminders_helpers import DAY, HOUR, START, invite, make_event, move_e
 def fired_message(db, invitation) -> OutboxMessage:
     services.fire_due(now=START - DAY)
     db.session.expire_all()
-    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id))
+    return db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind.in_((MessageKind.REMINDER, MessageKind.THANK_YOU))))
 
 
 def parts(email):
@@ -114,7 +115,8 @@ def test_the_thank_you_is_in_the_invitees_language_with_the_message(db):
          message_vi="Hẹn gặp lại quý vị năm sau.", message_en="See you next year.")
     services.fire_due(now=event.ends_at + DAY)
     db.session.expire_all()
-    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id))
+    message = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind.in_((MessageKind.REMINDER, MessageKind.THANK_YOU))))
     parsed, text, html = parts(render(message))
     assert parsed["Subject"] == "Cảm ơn quý vị đã tham dự Lễ trao Bằng khen"
     assert "Hẹn gặp lại quý vị năm sau." in text and "See you next year." not in text

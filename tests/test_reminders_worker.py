@@ -12,9 +12,9 @@ from tests.reminders_helpers import DAY, HOUR, invite, make_event, rule
 
 def test_the_beat_task_run_by_the_worker_queues_one_reminder_per_invitee(app, db, celery_worker):
     event = make_event(starts_at=utcnow() + 12 * HOUR)  # its 1-day reminder is due (late, once)
-    invite(event, InvitationStatus.ACCEPTED, email="an@example.vn")
-    invite(event, InvitationStatus.PENDING, email="binh@example.vn")
-    invite(event, InvitationStatus.DECLINED, email="chi@example.vn")
+    invite(event, InvitationStatus.ACCEPTED, email="an@example.vn", sent_at=utcnow() - DAY)
+    invite(event, InvitationStatus.PENDING, email="binh@example.vn", sent_at=utcnow() - DAY)
+    invite(event, InvitationStatus.DECLINED, email="chi@example.vn", sent_at=utcnow() - DAY)
     day = rule(event, offset=-DAY)
     celery = app.extensions["celery"]
     entry = celery.conf.beat_schedule["reminders.fire_due"]

@@ -1,4 +1,5 @@
-"""HTTP security: the security headers of every response, HTTPS redirects, a CSP that needs no inline script.
+"""HTTP security: the security headers of every response, HTTPS redirects, a CSP that needs no inline script,
+and the client's address behind trusted proxies.
 
 `security_headers(app, secure)` is the one definition of the headers: Flask responses get them in an
 `after_request` hook, and the feed server (`feeds/serving.py`), which answers ahead of Flask, sends the
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 
 from flask import Flask, Request, current_app, make_response, redirect, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -87,3 +89,16 @@ def init_security(app: Flask) -> None:
     if app.config["FORCE_HTTPS"]:
         app.before_request(_redirect_to_https)
     app.after_request(_add_security_headers)
+
+
+def init_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT reverse proxies, take the client's address and scheme from the
+    X-Forwarded-For / X-Forwarded-Proto values those proxies added (Werkzeug's ProxyFix), so that
+    sign-in limits count per client, not per load balancer. With 0 (the default) the headers are
+    ignored: a client cannot pick its own address. The outermost WSGI layer, so that every layer
+    behind it (the feed server's HTTPS redirect too) sees the client's values."""
+    count = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if count < 0:
+        raise ValueError("TRUSTED_PROXY_COUNT must be 0 or more")
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)

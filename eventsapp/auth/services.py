@@ -1,9 +1,12 @@
 """Accounts: creation, authentication and API tokens (used by views, API and CLI)."""
 from __future__ import annotations
 
+import functools
 import logging
+import secrets
 
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
@@ -39,14 +42,49 @@ def create_user(email: str, password: str, *, name: str = "", is_admin: bool = F
     return user
 
 
+# The one password check of a sign-in (a seam: tests count its calls).
+verify_password = check_password_hash
+
+
+@functools.cache
+def dummy_password_hash() -> str:
+    """A hash of a random password, made like real ones (werkzeug's default scrypt), checked
+    for unknown accounts so that they cost the same time as a wrong password."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None (same answer for both mistakes)."""
+    """The active user with this e-mail and password, or None (same answer for both mistakes).
+
+    Exactly one password hash is verified whatever the account: an unknown or inactive
+    account checks the dummy hash, so the answer's timing does not tell whether it exists."""
     user = find_user(email)
-    if user is None or not user.is_active or not user.check_password(password):
+    stored = user.password_hash if user is not None else dummy_password_hash()
+    matches = verify_password(stored, password or "")
+    if user is None or not user.is_active or not matches:
         logger.info("failed sign-in for %s", normalise_email(email))
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user a session (or remember cookie) id "<id>:<version>" names, if that session has
+    not been ended since (sign-out, new password); None otherwise, and then it is signed out."""
+    user_id, _, version = (session_id or "").partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    if int(user_id) > 2**31 - 1 or len(version) > 12:  # beyond the integer columns
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or (user.session_version or 0) != int(version):
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Sign `user` out everywhere: every cookie issued so far stops working (the caller commits)."""
+    user.end_sessions()
 
 
 def issue_api_token(user: User, name: str = "") -> str:

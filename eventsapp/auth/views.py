@@ -1,9 +1,11 @@
-"""Sign in and out, with attempts limited per address and per account."""
+"""Sign in and out, with failed attempts limited per address, per account and address, and
+(higher, over a longer period) per account; signing out ends the session server-side."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
@@ -19,16 +21,25 @@ login_manager.login_message_category = "warning"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The session's user; none on API requests, which authenticate by bearer token only
-    (`api.user_from_bearer_token`, Flask-Login's request loader)."""
+def load_user(session_id: str) -> User | None:
+    """The session's user (its id and session version, see `services.load_session_user`); none on API
+    requests, which authenticate by bearer token only (`api.user_from_bearer_token`, Flask-Login's request loader)."""
     if request.blueprint == "api":
         return None
-    return db.session.get(User, int(user_id))
+    return services.load_session_user(session_id)
 
 
 def _account_key() -> str:
-    return "account:" + services.normalise_email(request.form.get("email", ""))
+    return "account:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _account_and_address_key() -> str:
+    return f"account-address:{get_remote_address()}:" + _account_key()
+
+
+def _failed(response) -> bool:
+    """Only refused sign-ins count towards the limits (a success redirects)."""
+    return response.status_code != 302
 
 
 def _safe_next(target: str | None) -> str:
@@ -39,8 +50,11 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_ADDRESS"], methods=["POST"],
+               key_func=_account_and_address_key, deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key,
+               deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -58,6 +72,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # Server-side: this session's cookie (and any copy of it) no longer signs anyone in.
+    services.end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -15,7 +15,7 @@ from . import services
 from .models import ReminderRule
 
 
-def rule_json(rule: ReminderRule, sent: dict | None = None) -> dict:
+def rule_json(rule: ReminderRule, sent: dict | None = None, left_out: dict | None = None) -> dict:
     return {
         "id": rule.id,
         "kind": rule.kind.value,
@@ -32,6 +32,7 @@ def rule_json(rule: ReminderRule, sent: dict | None = None) -> dict:
         "skip_reason": rule.skip_reason.value if rule.skip_reason else None,
         "sent_count": rule.sent_count,
         "messages": dict(sent or {}),
+        "left_out": {reason.value: count for reason, count in (left_out or {}).items()},
     }
 
 
@@ -70,13 +71,14 @@ def list_reminders(event_id: int):
           schema: [ReminderRule]
           description: "The rules; a rule has kind (reminder|thank_you), anchor (start|end|absolute),
             offset_minutes (negative = before), absolute_at, audience, message_vi, message_en, fire_at (UTC),
-            fired_at, skipped_at, skip_reason, sent_count and messages (outbox rows by state)"
+            fired_at, skipped_at, skip_reason, sent_count, messages (outbox rows by state) and left_out
+            (invitees the fired rule left out, by reason: not_invited, invited_late, superseded, recently_reminded)"
         403: {description: No role in the event's association}
         404: {description: Unknown event}
     """
     event = load_event(event_id, Action.VIEW)
-    sent = services.sent_by_rule(event)
-    return {"items": [rule_json(rule, sent.get(rule.id)) for rule in services.event_rules(event)]}
+    sent, skips = services.sent_by_rule(event), services.skips_by_rule(event)
+    return {"items": [rule_json(rule, sent.get(rule.id), skips.get(rule.id)) for rule in services.event_rules(event)]}
 
 
 @bp.post("/events/<int:event_id>/reminders")

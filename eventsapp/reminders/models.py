@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import EnumType, UTCDateTime
@@ -41,10 +41,28 @@ class SkipReason(str, enum.Enum):
     NOT_PUBLISHED = "not_published"  # due while the event was a draft (re-armed on publishing)
     REMOVED = "removed"              # the organiser removed the rule
     SUPERSEDED = "superseded"        # late, and a later reminder to the same people is due too
+    PUBLISHED_LATE = "published_late"  # its moment had passed when the event was published
+    # Only for single invitees (rows of ReminderSkip), never a whole rule:
+    NOT_INVITED = "not_invited"      # the invitation e-mail was never sent to this invitee
+    INVITED_LATE = "invited_late"    # its moment had passed when the invitation was sent
+    RECENTLY_REMINDED = "recently_reminded"  # reminded of this event within REMINDER_WINDOW_MINUTES
 
 
 AUDIENCES = ("accepted", "tentative", "pending", "attended")
 DUE_WHERE = "fired_at IS NULL AND skipped_at IS NULL"
+
+
+class ReminderSkip(db.Model):
+    """One invitee a rule left out when it fired, and why (shown on the event's reminders tab)."""
+
+    __tablename__ = "reminder_skips"
+    __table_args__ = (UniqueConstraint("rule_id", "invitation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("reminder_rules.id", ondelete="CASCADE"))
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[SkipReason] = mapped_column(EnumType(SkipReason))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ReminderRule(db.Model):

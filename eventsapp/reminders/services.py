@@ -18,7 +18,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from flask import current_app
+from sqlalchemy import func, insert, null, or_, select, update
 
 from ..contacts.models import Contact
 from ..events.models import Event, EventChange, EventStatus
@@ -28,7 +29,7 @@ from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..mail.services import queue_messages
 from ..timeutils import utcnow
-from .models import Anchor, ReminderRule, RuleKind, SkipReason
+from .models import Anchor, ReminderRule, ReminderSkip, RuleKind, SkipReason
 
 logger = logging.getLogger(__name__)
 
@@ -353,12 +354,16 @@ def fire_due(now: datetime | None = None, limit: int = FIRE_BATCH) -> FireResult
 
 
 def _skip_reason(rule: ReminderRule, event: Event, now: datetime) -> SkipReason | None:
+    """Why the whole rule is skipped at `now`, or None when it goes ahead."""
     if event.is_cancelled:
         return SkipReason.CANCELLED
     if event.status != EventStatus.PUBLISHED:
         return SkipReason.NOT_PUBLISHED
     if rule.kind == RuleKind.REMINDER and now >= event.starts_at:
         return SkipReason.STARTED
+    if rule.kind == RuleKind.REMINDER and event.published_at is not None and rule.fire_at < event.published_at:
+        # Published after the moment it stood for (a same-day event): not worth sending late.
+        return SkipReason.PUBLISHED_LATE
     if rule.kind == RuleKind.REMINDER and _superseded(rule, now):
         return SkipReason.SUPERSEDED
     if rule.kind == RuleKind.THANK_YOU and now - rule.fire_at > THANK_YOU_GRACE:
@@ -377,6 +382,89 @@ def _superseded(rule: ReminderRule, now: datetime) -> bool:
     return any(set(rule.audience) <= set(other.audience) for other in later)
 
 
+def reminder_window() -> timedelta:
+    """No invitee gets two reminders of one event within this long (REMINDER_WINDOW_MINUTES)."""
+    return timedelta(minutes=max(0, int(current_app.config.get("REMINDER_WINDOW_MINUTES", 360))))
+
+
+@dataclass
+class Plan:
+    """What a due rule does at a given moment: skip as a whole (`reason`), or send `rows`
+    and leave out `skips` (invitation id → reason). Computed without writing anything,
+    so the preview and the firing agree."""
+
+    rule: ReminderRule
+    at: datetime
+    reason: SkipReason | None = None
+    rows: list[dict] = field(default_factory=list)
+    skips: dict[int, SkipReason] = field(default_factory=dict)
+
+    @property
+    def skip_counts(self) -> Counter:
+        return Counter(self.skips.values())
+
+
+def plan_rule(rule: ReminderRule, event: Event, now: datetime) -> Plan:
+    """Who `rule` reaches if it fires at `now`, and who it leaves out and why.
+
+    Per invitee, in this order: never sent the invitation (`not_invited`); sent it after the
+    reminder's moment (`invited_late`: the invitation itself was the news); a later reminder of
+    the event due by now or within the window reaches them (`superseded`: the latest wins);
+    reminded of this event within the window already (`recently_reminded`)."""
+    plan = Plan(rule=rule, at=now, reason=_skip_reason(rule, event, now))
+    if plan.reason is not None:
+        return plan
+    recipients = db.session.execute(recipients_query(rule, event)).all()
+    reminder = rule.kind == RuleKind.REMINDER
+    window = reminder_window() if reminder else timedelta(0)
+    later = _later_audiences(rule, max(now, rule.fire_at + window)) if reminder else []
+    recent = _recently_reminded(event, [r.id for r in recipients], now - window) if window else set()
+    told = told_sequences(event) if reminder else {}
+    kind = MessageKind.REMINDER if reminder else MessageKind.THANK_YOU
+    for invitation_id, contact_id, email, status, own_sent_at, campaign_sent_at in recipients:
+        invited_at = min(filter(None, (own_sent_at, campaign_sent_at)), default=None)
+        if invited_at is None:
+            plan.skips[invitation_id] = SkipReason.NOT_INVITED
+        elif reminder and invited_at > rule.fire_at:
+            plan.skips[invitation_id] = SkipReason.INVITED_LATE
+        elif any(status.value in audience for audience in later):
+            plan.skips[invitation_id] = SkipReason.SUPERSEDED
+        elif invitation_id in recent:
+            plan.skips[invitation_id] = SkipReason.RECENTLY_REMINDED
+        else:
+            plan.rows.append({
+                "kind": kind, "dedupe_key": dedupe_key(rule.id, invitation_id), "recipient": email,
+                "contact_id": contact_id, "invitation_id": invitation_id, "event_id": event.id,
+                "payload": {"rule_id": rule.id, "sequence": event.sequence,
+                            "since_sequence": told.get(invitation_id), "status": status.value},
+            })
+    return plan
+
+
+def _later_audiences(rule: ReminderRule, until: datetime) -> list[set[str]]:
+    """The audiences of the event's other pending reminders due after `rule` and by `until`."""
+    later = db.session.scalars(select(ReminderRule).where(
+        ReminderRule.event_id == rule.event_id, ReminderRule.id != rule.id, ReminderRule.kind == RuleKind.REMINDER,
+        ReminderRule.removed_at.is_(None), ReminderRule.fired_at.is_(None), ReminderRule.skipped_at.is_(None),
+        ReminderRule.fire_at > rule.fire_at, ReminderRule.fire_at <= until))
+    return [set(other.audience) for other in later]
+
+
+def _recently_reminded(event: Event, invitation_ids: list[int], since: datetime) -> set[int]:
+    """Those of `invitation_ids` whom a reminder rule of `event` fired after `since` reached
+    (the rule's firing time is the beat's clock, like `since`)."""
+    if not invitation_ids:
+        return set()
+    recent = db.session.scalars(select(ReminderRule.id).where(
+        ReminderRule.event_id == event.id, ReminderRule.kind == RuleKind.REMINDER, ReminderRule.fired_at > since)).all()
+    if not recent:
+        return set()
+    return set(db.session.scalars(select(OutboxMessage.invitation_id).where(
+        OutboxMessage.event_id == event.id, OutboxMessage.kind == MessageKind.REMINDER,
+        OutboxMessage.invitation_id.in_(invitation_ids),
+        or_(*[OutboxMessage.dedupe_key.startswith(dedupe_prefix(rule_id)) for rule_id in recent]))))
+
+
 def _claim(rule_id: int, now: datetime, **values) -> bool:
     """Take the rule for this runner; False when another runner (or a move) got there first."""
     statement = (update(ReminderRule)
@@ -393,21 +481,38 @@ def fire_rule(rule_id: int, now: datetime) -> int | None:
     if rule is None or rule.event is None:
         return None
     event = rule.event
-    reason = _skip_reason(rule, event, now)
-    if reason is not None:
-        if not _claim(rule_id, now, skipped_at=now, skip_reason=reason):
+    plan = plan_rule(rule, event, now)
+    if plan.reason is not None:
+        if not _claim(rule_id, now, skipped_at=now, skip_reason=plan.reason):
             return None
         logger.warning("reminder rule %s of event %s (%s) skipped: %s; it was due at %s",
-                       rule.id, event.id, event.slug, reason.value, rule.fire_at.isoformat())
+                       rule.id, event.id, event.slug, plan.reason.value, rule.fire_at.isoformat())
         return -1
     if not _claim(rule_id, now, fired_at=now):
         return None
-    rows = recipient_rows(rule, event)
-    count = queue_messages(rows)
+    count = queue_messages(plan.rows)
+    if plan.skips:
+        db.session.execute(insert(ReminderSkip), [
+            {"rule_id": rule.id, "invitation_id": invitation_id, "reason": reason, "created_at": now}
+            for invitation_id, reason in plan.skips.items()])
     db.session.execute(update(ReminderRule).where(ReminderRule.id == rule_id).values(sent_count=count)
                        .execution_options(synchronize_session=False))
-    logger.info("reminder rule %s of event %s fired: %s messages", rule.id, event.id, count)
+    logger.info("reminder rule %s of event %s fired: %s messages, %s left out (%s)", rule.id, event.id, count,
+                len(plan.skips), ", ".join(f"{r.value}: {n}" for r, n in sorted(plan.skip_counts.items())) or "-")
     return count
+
+
+def preview(at: datetime | None = None) -> list[Plan]:
+    """What `fire_due(at)` would do, without writing: one Plan per pending rule due by `at`
+    (soonest first). Reminders queued between now and `at` are not foreseen."""
+    at = at or utcnow()
+    plans = []
+    for rule in db.session.scalars(select(ReminderRule).where(
+            ReminderRule.fired_at.is_(None), ReminderRule.skipped_at.is_(None), ReminderRule.fire_at <= at)
+            .order_by(ReminderRule.fire_at, ReminderRule.id)):
+        if rule.event is not None:
+            plans.append(plan_rule(rule, rule.event, at))
+    return plans
 
 
 def _attended_invitation_ids():
@@ -427,33 +532,50 @@ def _attended_invitation_ids():
     return None
 
 
+def _first_sent(event: Event):
+    """A subquery (invitation_id, sent_at): when each invitee of `event` was first sent its own
+    invitation e-mail, read through the outbox's (event, kind) index in one grouped pass."""
+    return (select(OutboxMessage.invitation_id.label("invitation_id"),
+                   func.min(func.coalesce(OutboxMessage.sent_at, OutboxMessage.updated_at)).label("sent_at"))
+            .where(OutboxMessage.event_id == event.id, OutboxMessage.kind == MessageKind.INVITATION,
+                   OutboxMessage.state == MessageState.SENT)
+            .group_by(OutboxMessage.invitation_id).subquery("own_invitation"))
+
+
+def _first_campaign_sent(event: Event):
+    """A subquery (contact_id, sent_at): when each contact was first sent the campaign's invitation
+    listing its events; None when the event has no campaign."""
+    if event.campaign_id is None:
+        return None
+    return (select(OutboxMessage.contact_id.label("contact_id"),
+                   func.min(func.coalesce(OutboxMessage.sent_at, OutboxMessage.updated_at)).label("sent_at"))
+            .where(OutboxMessage.campaign_id == event.campaign_id,
+                   OutboxMessage.kind == MessageKind.CAMPAIGN_INVITATION, OutboxMessage.state == MessageState.SENT)
+            .group_by(OutboxMessage.contact_id).subquery("campaign_invitation"))
+
+
 def recipients_query(rule: ReminderRule, event: Event):
-    """(invitation id, contact id, e-mail, status) of those the rule reaches: its audience,
-    never declined, never opted out, never a revoked invitation."""
+    """(invitation id, contact id, e-mail, status, own invitation sent at, campaign invitation sent
+    at) of those the rule's audience covers: never declined, never opted out, never revoked. An
+    invitee was sent the invitation when either time is set (the earlier one counts)."""
     statuses = [STATUS_OF_AUDIENCE[a] for a in rule.audience if a in STATUS_OF_AUDIENCE]
     conditions = [Invitation.status.in_(statuses)] if statuses else []
     if rule.to_attended:
         attended = _attended_invitation_ids()
         conditions.append(Invitation.id.in_(attended) if attended is not None
                           else Invitation.status == InvitationStatus.ACCEPTED)
-    return (select(Invitation.id, Invitation.contact_id, Contact.email, Invitation.status)
-            .join(Contact, Contact.id == Invitation.contact_id)
-            .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None),
-                   Invitation.status != InvitationStatus.DECLINED, Contact.opted_out_at.is_(None),
-                   or_(*conditions) if conditions else False)
+    own, campaign = _first_sent(event), _first_campaign_sent(event)
+    query = (select(Invitation.id, Invitation.contact_id, Contact.email, Invitation.status,
+                    own.c.sent_at.label("own_sent_at"),
+                    (campaign.c.sent_at if campaign is not None else null()).label("campaign_sent_at"))
+             .join(Contact, Contact.id == Invitation.contact_id)
+             .outerjoin(own, own.c.invitation_id == Invitation.id))
+    if campaign is not None:
+        query = query.outerjoin(campaign, campaign.c.contact_id == Invitation.contact_id)
+    return (query.where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None),
+                        Invitation.status != InvitationStatus.DECLINED, Contact.opted_out_at.is_(None),
+                        or_(*conditions) if conditions else False)
             .order_by(Invitation.id))
-
-
-def recipient_rows(rule: ReminderRule, event: Event) -> list[dict]:
-    recipients = db.session.execute(recipients_query(rule, event)).all()
-    told = told_sequences(event) if rule.kind == RuleKind.REMINDER else {}
-    kind = MessageKind.REMINDER if rule.kind == RuleKind.REMINDER else MessageKind.THANK_YOU
-    return [{
-        "kind": kind, "dedupe_key": dedupe_key(rule.id, invitation_id), "recipient": email,
-        "contact_id": contact_id, "invitation_id": invitation_id, "event_id": event.id,
-        "payload": {"rule_id": rule.id, "sequence": event.sequence, "since_sequence": told.get(invitation_id),
-                    "status": status.value},
-    } for invitation_id, contact_id, email, status in recipients]
 
 
 def told_sequences(event: Event) -> dict[int, int]:
@@ -497,6 +619,18 @@ def sent_by_rule(event: Event) -> dict[int, Counter]:
         parts = key.split(":")
         if len(parts) == 3 and parts[0] == "reminder" and parts[1].isdigit():
             counts[int(parts[1])][state.value] += 1
+    return counts
+
+
+def skips_by_rule(event: Event) -> dict[int, Counter]:
+    """For each fired rule of `event`: the invitees it left out, counted by reason."""
+    rows = db.session.execute(
+        select(ReminderSkip.rule_id, ReminderSkip.reason, func.count())
+        .join(ReminderRule, ReminderRule.id == ReminderSkip.rule_id)
+        .where(ReminderRule.event_id == event.id).group_by(ReminderSkip.rule_id, ReminderSkip.reason))
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for rule_id, reason, count in rows:
+        counts[rule_id][reason] = count
     return counts
 
 

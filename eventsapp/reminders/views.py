@@ -16,6 +16,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..i18n import ngettext
 from ..permissions import Action, authorize, can
+from ..timeutils import utcnow
 from ..web import save_or_flash
 from . import services
 from .forms import RuleForm
@@ -33,6 +34,14 @@ SKIP_LABELS = {
     SkipReason.NOT_PUBLISHED: _l("Held back: the event is not published"),
     SkipReason.REMOVED: _l("Removed"),
     SkipReason.SUPERSEDED: _l("Skipped: late, and a later reminder was due at the same time"),
+    SkipReason.PUBLISHED_LATE: _l("Skipped: its time had passed when the event was published"),
+}
+# Why single invitees were (or would be) left out of a rule that fires.
+INVITEE_SKIP_LABELS = {
+    SkipReason.NOT_INVITED: _l("invitation never sent"),
+    SkipReason.INVITED_LATE: _l("invited after this reminder's time"),
+    SkipReason.SUPERSEDED: _l("a later reminder reaches them"),
+    SkipReason.RECENTLY_REMINDED: _l("already reminded of this event shortly before"),
 }
 AUDIENCE_LABELS = {"accepted": _l("Accepted"), "tentative": _l("Maybe"), "pending": _l("Not yet answered"),
                    "attended": _l("Checked in at the door")}
@@ -65,6 +74,7 @@ def describe(rule: ReminderRule) -> str:
 @bp.app_context_processor
 def reminder_helpers():
     return {"describe_rule": describe, "skip_labels": SKIP_LABELS, "audience_labels": AUDIENCE_LABELS, "state_labels": STATE_LABELS,
+            "invitee_skip_labels": INVITEE_SKIP_LABELS,
             "inherited_labels": INHERITED_LABELS}
 
 
@@ -87,8 +97,13 @@ def event_rules(event_id: int):
         if form.validate_on_submit() and _save(form, event.timezone,
                                                lambda values: services.create_rule(values, event=event)):
             return redirect(url_for(".event_rules", event_id=event.id))
+    rules = services.event_rules(event)
+    now = utcnow()
+    # What each pending rule would do when its time comes (or now, if it is already due).
+    plans = {rule.id: services.plan_rule(rule, event, max(now, rule.fire_at))
+             for rule in rules if rule.is_pending and rule.fire_at is not None}
     return render_template(
-        "reminders/event.html", event=event, form=form, rules=services.event_rules(event),
+        "reminders/event.html", event=event, form=form, rules=rules, plans=plans, skips=services.skips_by_rule(event),
         sent=services.sent_by_rule(event), log=services.email_log(event, page=request.args.get("page", 1, type=int)),
         can_manage=can(current_user, Action.MANAGE, event.association_id),
     )
