@@ -3,6 +3,7 @@ database and Redis: it refuses incomplete settings, starts gunicorn + worker + b
 Vietnamese behind a trusted proxy, its worker delivers a Vietnamese e-mail, and `stop` ends them all."""
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import socket
@@ -145,7 +146,9 @@ def test_the_deploy_script_runs_web_worker_and_beat_in_production_and_stops_them
 
     stopped = deploy("stop")
     assert stopped.returncode == 0, stopped.stderr
-    for part, pid in pids.items():
-        wait_until(lambda: not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2],
-                   timeout=30)
+    def ended(pid) -> bool:
+        return not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+    for pid in pids.values():
+        wait_until(functools.partial(ended, pid), timeout=30)
     assert "web is stopped" in deploy("status").stdout
