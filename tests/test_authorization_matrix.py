@@ -19,7 +19,7 @@ from flask import g
 from itsdangerous import URLSafeTimedSerializer
 
 from eventsapp.associations.models import Membership, Role
-from eventsapp.attendance.models import CheckIn
+from eventsapp.attendance.models import CheckIn, Printable
 from eventsapp.campaigns.models import CampaignStatus
 from eventsapp.contacts.models import ImportBatch
 from eventsapp.events.models import EventKind, Honoree
@@ -106,7 +106,14 @@ ROUTES: dict[str, R] = {
     "api.create_reminder": r("manage"),
     "api.update_reminder": r("manage"),
     "api.delete_reminder": r("manage"),
+    "api.record_answer": r("manage"),
+    "api.event_messages": r("view"),
+    "api.send_messages": r("view"),
+    "api.association_feeds": r("view"),
+    "api.revoke_private_feed": r("manage"),
     "api.attendance_counts": r("counts"),
+    "api.create_walk_in": r("door"),
+    "api.look_up_code": r("door"),
     "api.list_check_ins": r("view"),
     "api.create_check_in": r("door"),
     "api.undo_check_in": r("door"),
@@ -132,7 +139,11 @@ ROUTES: dict[str, R] = {
     "campaigns.index": r("login"),
     "events.index": r("login"),
     "events.agenda": r("login"),
+    "associations.brand_css": r("public"),
+    "associations.logo": r("public"),
+    "attendance.door_service_worker": r("public"),
     "associations.show": r("view"),
+    "associations.identity": r("manage"),
     "associations.members": r("manage"),
     "associations.remove_member": r("manage"),
     "associations.create": r("admin"),
@@ -171,10 +182,15 @@ ROUTES: dict[str, R] = {
     "invitations.send": r("manage"),
     "invitations.send_campaign": r("manage"),
     "invitations.invitation_action": r("manage"),
+    "invitations.preview": r("manage"),
+    "invitations.preview_frame": r("manage"),
+    "invitations.send_test": r("manage"),
+    "invitations.cancel_send": r("manage"),
     "mail.event_log": r("view"),
     "mail.retry_failed": r("manage"),
     "mail.resend": r("manage"),
     "mail.send_progress": r("view"),
+    "inbound.index": r("admin"),
     "mail.outbox": r("development"),
     "mail.outbox_message": r("development"),
     "reminders.event_rules": r("view", post="manage"),
@@ -194,6 +210,19 @@ ROUTES: dict[str, R] = {
     "attendance.walk_in": r("door"),
     "attendance.undo": r("door"),
     "attendance.confirm": r("door", token="checkin"),
+    "attendance.doors": r("login"),
+    "attendance.door_data": r("door"),
+    "attendance.door_manifest": r("door"),
+    "attendance.door_sync": r("door"),
+    "attendance.board": r("manage"),
+    "attendance.board_data": r("manage"),
+    "attendance.printables_page": r("manage"),
+    "attendance.printable_start": r("manage"),
+    "attendance.printable_state": r("manage"),
+    "attendance.printable_download": r("manage"),
+    "attendance.certificate_pdf": r("manage"),
+    "attendance.certificate_template_save": r("manage"),
+    "attendance.certificate_template_preview": r("manage"),
     "attendance.event_report": r("view"),
     "attendance.export_csv": r("view"),
     "attendance.export_xlsx": r("view"),
@@ -203,6 +232,9 @@ ROUTES: dict[str, R] = {
 }
 
 SECRET_EMAIL = "rieng-tu-cua-a@example.vn"
+# A 1×1 PNG: association A has a logo, so its public logo route answers.
+TINY_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                         "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 NO_5XX_EXEMPT = {"health.healthz"}  # 503 while no worker heartbeat: that is its answer
 
 
@@ -212,7 +244,8 @@ class World:
     """Association A with one of everything, association B, and a user per role."""
 
     def __init__(self):
-        a, b = AssociationFactory(slug="hoi-a"), AssociationFactory(slug="hoi-b")
+        a, b = AssociationFactory(slug="hoi-a", logo_png=TINY_PNG, logo_version="v1", brand_color="#0a3d7a"), \
+            AssociationFactory(slug="hoi-b")
         self.association = a
         fast = {"password_hash": "unused: sessions are set directly"}  # hashing five passwords per world is slow
         self.users = {"admin": UserFactory(is_admin=True, **fast), "organiser_a": staff(a, Role.ORGANISER, **fast),
@@ -233,8 +266,9 @@ class World:
         self.batch = ImportBatch(user_id=self.users["organiser_a"].id, association_id=a.id, filename="a.csv",
                                  headers=["Họ và tên", "Email"], rows=[["Lan", "x"]], mapping={"0": "full_name", "1": "email"},
                                  expires_at=utcnow().replace(year=utcnow().year + 1))
+        self.printable = Printable(event_id=self.event.id, kind="door_list", state="done", content=b"%PDF-1.4\n%%EOF\n")
         db.session.add_all([self.honoree, self.check_in, self.message, self.event_rule, self.default_rule,
-                            self.batch])
+                            self.batch, self.printable])
         db.session.commit()
         self.membership = db.session.scalar(db.select(Membership).where(
             Membership.user_id == self.users["checkin_a"].id))
@@ -256,6 +290,7 @@ class World:
             "message_id": self.message.id, "membership_id": self.membership.id, "send_id": self.message.send_id,
             "user_id": self.users["organiser_a"].id, "name": "0" * 32 + ".eml", "action": "resend",
             "change": "archive", "fmt": "csv", "code": "vi", "filename": "favicon.svg",
+            "printable_id": self.printable.id, "kind": "door_list",
         }[name]
 
 
@@ -291,7 +326,7 @@ def _request(app, client, world: World, role: str, endpoint: str, rule, method: 
     with client.session_transaction() as session:
         session.clear()
         if role != "anonymous":
-            session["_user_id"], session["_fresh"] = str(world.users[role].id), True
+            session["_user_id"], session["_fresh"] = world.users[role].get_id(), True
         session["csrf_token"] = CSRF_RAW
     if method == "GET":
         return client.get(path)

@@ -340,9 +340,8 @@ def door_list(event: Event) -> list[dict]:
     return [{
         "contact_id": contact.id,
         "name": contact.full_name,
-        "folded": fold(f"{contact.full_name} {contact.email}"),
-        "email": "" if contact.email.endswith("@" + WALK_IN_DOMAIN) else contact.email,
-        "country": contact.country,
+        # What the door needs and no more (issue 13): no e-mail, phone or note leaves for the phones.
+        "folded": fold(contact.full_name),
         "association": ", ".join(a.name_vi for a in contact.associations if a.id in allowed),
         "status": invitation.status.value if invitation else None,
         "honoree": bool(invitation and invitation.is_honoree),

@@ -31,8 +31,11 @@ EVENT_CACHE_SIZE = 256
 @dataclass(frozen=True)
 class AssociationSnapshot:
     id: int
+    slug: str
     name_vi: str
     name_en: str
+    brand_color: str | None  # its identity on the page (associations.branding.brand)
+    logo_version: str | None
 
     def name(self, locale: str = "vi") -> str:
         return self.name_en if locale == "en" and self.name_en else self.name_vi
@@ -55,6 +58,7 @@ class EventSnapshot:
     timezone: str
     starts_at: datetime
     ends_at: datetime
+    all_day: bool
     rsvp_deadline: datetime | None
     venue_name: str
     venue_address: str
@@ -71,8 +75,9 @@ class EventSnapshot:
         a = event.association
         return cls(versions, event.id, event.slug, event.title_vi, event.title_en or "", event.description_vi or "",
                    event.description_en or "", EventStatus(event.status), event.timezone, event.starts_at,
-                   event.ends_at, event.rsvp_deadline, event.venue_name or "", event.venue_address or "",
-                   event.online_url or "", event.max_guests or 0, AssociationSnapshot(a.id, a.name_vi, a.name_en or ""))
+                   event.ends_at, bool(event.all_day), event.rsvp_deadline, event.venue_name or "",
+                   event.venue_address or "", event.online_url or "", event.max_guests or 0,
+                   AssociationSnapshot(a.id, a.slug, a.name_vi, a.name_en or "", a.brand_color, a.logo_version))
 
 
 @dataclass(frozen=True)

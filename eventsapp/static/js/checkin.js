@@ -153,7 +153,7 @@
     const state = checkInOf(person);
     card.dataset.contactId = String(person.contact_id);
     card.querySelector(".person-name").textContent = person.name;
-    card.querySelector(".person-details").textContent = [person.email, person.association, person.country]
+    card.querySelector(".person-details").textContent = [person.association]
       .filter(Boolean).join(" · ");
     const status = card.querySelector(".person-status");
     status.textContent = person.status ? statusLabels[person.status] : statusLabels.none;
