@@ -72,8 +72,12 @@ def _word_key(word: str) -> tuple[str, str]:
     return "".join(primary), "".join(tones)
 
 
+SORT_KEY_LENGTH = 400  # the column's length: a key is cut there (names alike for ~130 letters then tie)
+
+
 def sort_key(full_name: str | None) -> str:
-    """A key that sorts Vietnamese names by given name, then family and middle names."""
+    """A key that sorts Vietnamese names by given name, then family and middle names (at most
+    SORT_KEY_LENGTH characters, so a long name a form or the API accepts always fits its column)."""
     words = nfc(full_name).split()
     if not words:
         return ""
@@ -81,4 +85,4 @@ def sort_key(full_name: str | None) -> str:
     keys = [_word_key(word) for word in ordered]
     primary = _WORD_SEP.join(key[0] for key in keys)
     tones = "".join(key[1] for key in keys)
-    return primary + _END + tones
+    return (primary + _END + tones)[:SORT_KEY_LENGTH]

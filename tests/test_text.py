@@ -28,3 +28,19 @@ def test_contacts_keep_their_search_fields_in_step(db):
     contact.full_name = "Phạm Thị Ánh"
     db.session.commit()
     assert "pham thi anh" in contact.search_text
+
+
+def test_the_sort_key_of_the_longest_name_a_form_accepts_fits_its_column(db):
+    """A 200-character name (the contact form's and the API's limit) is saved: its sort key is cut to
+    the column's length instead of failing the insert."""
+    from eventsapp.contacts import services
+    from eventsapp.contacts.models import Contact
+    from eventsapp.text import SORT_KEY_LENGTH
+    from tests.factories import AssociationFactory
+
+    name = ("Nguyễn Thị Hoàng Anh " * 10)[:200]
+    contact = services.save_contact(None, services.ContactData(full_name=name, email="dai@example.vn",
+                                                               association_ids=[AssociationFactory().id]))
+    db.session.commit()
+    assert len(sort_key(name)) == SORT_KEY_LENGTH
+    assert db.session.get(Contact, contact.id).full_name == name.strip()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime
 from ..extensions import db
-from ..text import fold, nfc, sort_key
+from ..text import SORT_KEY_LENGTH, fold, nfc, sort_key
 from ..timeutils import utcnow
 
 contact_associations = Table(
@@ -49,7 +49,7 @@ class Contact(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     # Derived from full_name/email on every save: search without diacritics, Vietnamese order.
     search_text: Mapped[str] = mapped_column(Text, default="")
-    sort_key: Mapped[str] = mapped_column(String(400), default="")
+    sort_key: Mapped[str] = mapped_column(String(SORT_KEY_LENGTH), default="")
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by a permanent bounce (or several temporary ones in a row, counted in soft_bounces);

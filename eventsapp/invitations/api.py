@@ -165,7 +165,7 @@ def send_invitations(event_id: int):
       responses:
         202: {description: "The send's id, the messages queued and where to follow it", schema: SendQueued}
         400: {description: not_before is not a time with an offset}
-        409: {description: The event is cancelled or over, or not_before is past or after the start}
+        409: {description: "The event is cancelled or over, or not_before is past or after the start"}
     """
     event = load_event(event_id, Action.MANAGE)
     body = request.get_json(silent=True) if request.content_length else None
