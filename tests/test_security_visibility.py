@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from eventsapp.associations.models import Role
+from eventsapp.attendance.models import CheckIn
+from eventsapp.contacts.models import Contact
 from eventsapp.events.models import Honoree
 from eventsapp.invitations import services
 from eventsapp.invitations.models import Invitation
@@ -155,3 +157,9 @@ def test_a_walk_in_with_the_address_of_another_associations_contact_does_not_sho
                          form_url=page, headers={"Accept": "application/json"})
     assert response.status_code == 200 and "Khách Lạ" in response.json["message"]
     assert "Bí Mật" not in response.text
+    # The other association's contact is left as it was: not joined to A, not checked in; the walk-in
+    # is a new person under the typed name, so A's directory and reports show nothing of B's.
+    secret = db.session.scalar(select(Contact).where(Contact.email == SECRET))
+    assert [a.id for a in secret.associations] == [two["b"].id]
+    check_in = db.session.scalar(select(CheckIn).where(CheckIn.event_id == door.id))
+    assert check_in.contact_id != secret.id and check_in.contact.full_name == "Khách Lạ"

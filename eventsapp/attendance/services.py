@@ -174,12 +174,18 @@ def register_walk_in(event: Event, *, by=None, contact: Contact | None = None, f
     A new contact joins the event's association; without an e-mail it gets a
     unique placeholder address on the reserved `.invalid` domain (never mailed).
     If the person was invited after all, the invitation is used (not a walk-in).
+    An address that belongs to a contact outside the door's scope (another association's rolls)
+    is treated exactly as an unknown one would be at the door, without touching that contact:
+    the person is a new contact under the typed name, on a placeholder address (addresses are
+    unique), so neither the door nor this association's organisers see the other's data.
     """
     if contact is None:
         full_name = nfc(full_name).strip()
         email = (email or "").strip().lower()
         if email:
             contact = db.session.scalar(select(Contact).where(Contact.email == email))
+            if contact is not None and not search_scope_allows(event, contact):
+                contact, email = None, ""
         if contact is None:
             if not full_name:
                 raise CheckInError(str(_l("Enter the walk-in's name.")))
