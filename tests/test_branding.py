@@ -157,3 +157,28 @@ def test_public_pages_show_the_associations_identity(live_server, phone_page, db
         assert "eventsapp" not in page.locator("body").inner_text().lower()
         assert "eventsapp" not in page.title().lower()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_reminders_and_thank_yous_carry_the_associations_identity(db):
+    from eventsapp.invitations.models import InvitationStatus
+    from eventsapp.reminders import services as reminders
+    from eventsapp.reminders.models import Anchor, RuleKind
+    from tests.reminders_helpers import DAY, START, mark_invitation_sent, rule
+
+    association, event, invitation = _with_identity(db)
+    event.starts_at, event.ends_at = START, START + DAY / 10
+    invitation.status = InvitationStatus.ACCEPTED
+    mark_invitation_sent(invitation, START - 30 * DAY)
+    rule(event, offset=-2 * DAY, audience=("accepted",))
+    rule(event, kind=RuleKind.THANK_YOU, anchor=Anchor.END, offset=DAY, audience=("accepted",))
+    reminders.fire_due(now=START - DAY)
+    reminders.fire_due(now=event.ends_at + DAY)
+    db.session.commit()
+    for kind in (MessageKind.REMINDER, MessageKind.THANK_YOU):
+        message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id,
+                                                                OutboxMessage.kind == kind))
+        mail = email.message_from_bytes(bytes(render(message)), policy=policy.default)
+        html = next(p for p in mail.walk() if p.get_content_type() == "text/html").get_content()
+        assert "background:#1b5e20;color:#ffffff" in html, kind
+        assert f"/associations/{association.slug}/logo.png?v={association.logo_version}" in html, kind
+        assert html.count("Hội hữu nghị Việt Nam – Nhật Bản") >= 2, kind  # header and footer

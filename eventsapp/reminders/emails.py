@@ -107,6 +107,7 @@ def reminder_context(message: OutboxMessage, invitation, rule, locale: str) -> d
         "answer_urls": {answer: links.rsvp_url(invitation, answer) for answer in ("accepted", "tentative", "declined")},
         "rsvp_url": links.rsvp_url(invitation),
         "unsubscribe_url": links.unsubscribe_url(contact),
+        "feed_url": links.personal_feed_url(contact),
         "changes": change_lines(event, changes),
         "extra_message": extra_message(rule, locale),
     }
@@ -144,10 +145,11 @@ def render_thank_you(message: OutboxMessage) -> Mail:
     locale = language_of(invitation.contact)
     with force_locale(locale):
         context = {
-            "event": event, "contact": invitation.contact, "title": event.title(locale),
+            "event": event, "contact": invitation.contact, "title": event.title(locale), "locale": locale,
             "association_name": event.association.name(locale),
             "extra_message": extra_message(rule, locale),
             "unsubscribe_url": links.unsubscribe_url(invitation.contact),
+            "feed_url": links.personal_feed_url(invitation.contact),
         }
         subject = _("Thank you for joining %(title)s", title=context["title"])
         text = render_mail_template("emails/thank_you.txt", **context)
