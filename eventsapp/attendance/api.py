@@ -96,6 +96,21 @@ def list_check_ins(event_id: int):
     return {"items": [check_in_json(row) for row in services.check_ins(event)]}
 
 
+def _checked_in(check_in):
+    """Run a check-in service call and answer as the API does: 201 with the check-in, 409 with the
+    existing one when the person is already in, 422 with the reason otherwise (nothing committed)."""
+    try:
+        row = check_in()
+    except services.AlreadyCheckedIn as error:
+        db.session.rollback()
+        return api_error(409, "already_checked_in", str(error), check_in=check_in_json(error.existing))
+    except services.CheckInError as error:
+        db.session.rollback()
+        return api_error(422, "invalid", str(error))
+    db.session.commit()
+    return check_in_json(row), 201
+
+
 @bp.post("/events/<int:event_id>/attendance/checkins")
 def create_check_in(event_id: int):
     """Check in the invitee whose QR code was scanned (the /c/<token> link or the bare token).
@@ -128,16 +143,7 @@ def create_check_in(event_id: int):
     invitation = _scanned_invitation(event, data.get("token"))
     if not isinstance(invitation, Invitation):
         return invitation
-    try:
-        row = services.check_in_invitation(invitation, by=current_user, guests=data.get("guests"))
-    except services.AlreadyCheckedIn as error:
-        db.session.rollback()
-        return api_error(409, "already_checked_in", str(error), check_in=check_in_json(error.existing))
-    except services.CheckInError as error:
-        db.session.rollback()
-        return api_error(422, "invalid", str(error))
-    db.session.commit()
-    return check_in_json(row), 201
+    return _checked_in(lambda: services.check_in_invitation(invitation, by=current_user, guests=data.get("guests")))
 
 
 @bp.post("/events/<int:event_id>/attendance/checkins/<int:checkin_id>/undo")
@@ -220,17 +226,8 @@ def create_walk_in(event_id: int):
     fields.done()
     if data.get("contact_id") is not None and (contact is None or not services.search_scope_allows(event, contact)):
         return api_error(404, "not_found", _("No such contact."))
-    try:
-        row = services.register_walk_in(event, by=current_user, contact=contact, full_name=full_name, email=email,
-                                        guests=guests)
-    except services.AlreadyCheckedIn as error:
-        db.session.rollback()
-        return api_error(409, "already_checked_in", str(error), check_in=check_in_json(error.existing))
-    except services.CheckInError as error:
-        db.session.rollback()
-        return api_error(422, "invalid", str(error))
-    db.session.commit()
-    return check_in_json(row), 201
+    return _checked_in(lambda: services.register_walk_in(event, by=current_user, contact=contact, full_name=full_name,
+                                                         email=email, guests=guests))
 
 
 @bp.get("/events/<int:event_id>/attendance/scan")

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import links, validation
 from ..api import api_error, bp, json_body
@@ -14,6 +13,7 @@ from ..api_helpers import Fields
 from ..events.access import load_event
 from ..extensions import db
 from ..i18n import gettext as _
+from ..mail import services as mail_services
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..permissions import Action, authorize, can
 from . import services
@@ -203,9 +203,7 @@ def send_progress(event_id: int, send_id: str):
         404: {description: No such send for this event}
     """
     event = load_event(event_id, Action.VIEW)
-    found = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.send_id == send_id,
-                                                             OutboxMessage.event_id == event.id).limit(1))
-    if found is None:
+    if not mail_services.is_send_of_event(send_id, event.id):
         return api_error(404, "unknown_send", _("No such send for this event."))
     return services.send_progress(send_id)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import select
 
 from .. import validation
 from ..api import api_error, bp
@@ -90,8 +89,6 @@ def send_messages(event_id: int, send_id: str):
         404: {description: No such send for this event}
     """
     event = load_event(event_id, Action.VIEW)
-    found = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.send_id == send_id,
-                                                             OutboxMessage.event_id == event.id).limit(1))
-    if found is None:
+    if not services.is_send_of_event(send_id, event.id):
         return api_error(404, "unknown_send", _("No such send for this event."))
     return _page(services.log_query(send_id=send_id, **_filters()), services.progress(send_id))

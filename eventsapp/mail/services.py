@@ -138,6 +138,14 @@ def resend(message: OutboxMessage, *, send_id: str | None = None) -> OutboxMessa
     return copy
 
 
+def is_send_of_event(send_id: str, event_id: int) -> bool:
+    """Whether `send_id` names a send of the event (the API answers 404 for any other)."""
+    from sqlalchemy import select
+
+    return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.send_id == send_id,
+                                                            OutboxMessage.event_id == event_id).limit(1)) is not None
+
+
 def progress(send_id: str) -> dict:
     """Counts by state of one send, for progress bars: {queued, sending, sent, failed, total, done}."""
     return _counts(OutboxMessage.send_id == send_id)
