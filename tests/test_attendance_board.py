@@ -4,7 +4,8 @@ from __future__ import annotations
 from eventsapp.associations.models import Role
 from eventsapp.attendance import services
 from tests.attendance_factories import invite
-from tests.factories import PASSWORD, AssociationFactory, EventFactory, staff
+from tests.factories import AssociationFactory, EventFactory, staff
+from tests.support.browser import sign_in
 
 
 def test_board_counts_by_association_and_country(client, auth, db):
@@ -44,11 +45,7 @@ def test_a_check_in_appears_on_the_board_without_reloading(live_server, page, db
     invitation = invite(event, full_name="Đoàn Thị Quỳnh Hương", country="Pháp", guests=2)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", organiser.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, organiser.email)
     page.goto(f"{live_server}/events/{event.id}/board")
     assert page.locator("[data-board-count=checked_in_total]").inner_text() == "0"
     page.evaluate("window.boardLoadedOnce = true")  # gone if the page reloaded

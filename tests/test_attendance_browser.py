@@ -7,7 +7,8 @@ from sqlalchemy import select
 from eventsapp.associations.models import Role
 from eventsapp.attendance.models import CheckIn
 from tests.attendance_factories import invite
-from tests.factories import PASSWORD, AssociationFactory, EventFactory, staff
+from tests.factories import AssociationFactory, EventFactory, staff
+from tests.support.browser import sign_in
 
 ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 
@@ -23,11 +24,7 @@ def test_check_in_by_search_on_a_phone(live_server, phone_page, db):
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
 
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/doors")  # check-in staff land on the doors
+    sign_in(page, live_server, user.email, lands_on="/doors")  # check-in staff land on the doors
     page.goto(f"{live_server}/events/{event.id}/checkin")
     assert page.locator("[data-count=expected]").inner_text() == "2"
     assert page.locator("[data-count=checked_in]").inner_text() == "0"
@@ -99,11 +96,7 @@ def test_scanning_a_qr_code_with_the_camera_checks_in(live_server, browser, db, 
         page = context.new_page()
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=email]", user.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server}/doors")  # check-in staff land on the doors
+        sign_in(page, live_server, user.email, lands_on="/doors")  # check-in staff land on the doors
         page.goto(f"{live_server}/events/{event.id}/checkin")
         page.locator("#scan-start").tap()
         # Poll the database for the check-in rather than trusting one fixed wait: on a busy machine the

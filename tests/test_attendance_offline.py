@@ -12,6 +12,7 @@ from eventsapp.attendance.models import CheckIn
 from eventsapp.timeutils import utcnow
 from tests.attendance_factories import door, invite
 from tests.factories import AssociationFactory, EventFactory, staff
+from tests.support.browser import sign_in
 
 
 def active_rows(db, event_id: int) -> list[CheckIn]:
@@ -153,18 +154,13 @@ def test_the_page_is_an_installable_app_served_by_the_app(client, auth, db):
 # ---------------------------------------------------------------- two phones in Chromium, offline
 
 def _phone(browser, live_server, user):
-    from tests.factories import PASSWORD
 
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                   locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/doors")  # check-in staff land on today's doors
+    sign_in(page, live_server, user.email, lands_on="/doors")  # check-in staff land on today's doors
     return context, page, errors
 
 

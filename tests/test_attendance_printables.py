@@ -22,6 +22,7 @@ from eventsapp.invitations.models import InvitationStatus
 from tests.attendance_factories import invite
 from tests.conftest import csrf_token_from
 from tests.factories import AssociationFactory, EventFactory, staff
+from tests.support.browser import sign_in
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
@@ -215,17 +216,12 @@ def test_a_logo_that_is_not_an_image_is_refused(client, auth, db):
 def test_the_printing_page_shows_the_download_link_when_the_pdf_is_ready(live_server, page, db):
     """No worker runs here: the page shows the file waiting, the test renders it as the worker would,
     and the page's polling script turns the row into a download link without a reload."""
-    from tests.factories import PASSWORD
 
     event, organiser = ceremony()
     invite(event, full_name="Nguyễn Thị Ánh Tuyết")
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", organiser.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, organiser.email)
     page.goto(f"{live_server}/events/{event.id}/printables")
     page.fill("#columns", "3")
     page.click("form[action$='/printables/badges'] button[type=submit]")

@@ -1,7 +1,8 @@
 """Key pages in a real browser (Debian's Chromium through Playwright)."""
 from pathlib import Path
 
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
+from tests.support.browser import sign_in
 
 ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 
@@ -10,12 +11,7 @@ def test_login_and_dashboard_render_in_chromium(live_server, page, db):
     UserFactory(email="hoa@example.vn", name="Nguyễn Thị Hoa")
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.goto(f"{live_server}/login")
-    assert page.title().startswith("Đăng nhập")
-    page.fill("input[name=email]", "hoa@example.vn")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, "hoa@example.vn")
     assert page.locator("h1").inner_text() == "Xin chào, Nguyễn Thị Hoa"
     # Bootstrap is served by the app itself and applied (no CDN).
     assert page.evaluate("getComputedStyle(document.querySelector('.navbar')).display") == "flex"

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from eventsapp.associations.models import Role
 from eventsapp.contacts.models import Contact
 from tests.contacts_support import VI_HEADER, example_associations
-from tests.factories import PASSWORD, staff
+from tests.factories import staff
+from tests.support.browser import sign_in
 
 ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 
@@ -22,11 +23,7 @@ def test_upload_preview_confirm_in_chromium(live_server, page, db, tmp_path):
                      + "Ngô Quang Hải;hai@example.jp;;Nhật Bản;Osaka;Asia/Tokyo;en;;\n", encoding="utf-8")
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", organiser.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, organiser.email)
     page.click("text=Danh bạ")
     page.click("text=Nhập")
     page.set_input_files("input[name=file]", str(sheet))

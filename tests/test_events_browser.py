@@ -1,6 +1,7 @@
 """Creating an event through the form in Chromium, and its public page read from Prague."""
 from eventsapp.events.models import Event, EventStatus, Visibility
-from tests.factories import PASSWORD, AssociationFactory, staff
+from tests.factories import AssociationFactory, staff
+from tests.support.browser import sign_in
 
 
 def test_organiser_creates_an_event_and_a_reader_in_prague_sees_their_time(live_server, page, browser, db):
@@ -8,11 +9,7 @@ def test_organiser_creates_an_event_and_a_reader_in_prague_sees_their_time(live_
     organiser = staff(association, email="hoa@example.vn")
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", organiser.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, organiser.email)
 
     page.goto(f"{live_server}/events/new")
     page.fill("input[name=title_vi]", "Gặp mặt kiều bào tại Praha")

@@ -8,7 +8,6 @@ import re
 from eventsapp.associations.models import Role
 from eventsapp.invitations import services
 from tests.factories import (
-    PASSWORD,
     AssociationFactory,
     ContactFactory,
     EventFactory,
@@ -16,14 +15,7 @@ from tests.factories import (
     UserFactory,
     staff,
 )
-
-
-def sign_in(page, live_server, user):
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+from tests.support.browser import sign_in
 
 
 def test_the_invitee_table_names_the_last_email_and_its_state(db, page, live_server):
@@ -31,7 +23,7 @@ def test_the_invitee_table_names_the_last_email_and_its_state(db, page, live_ser
     InvitationFactory(event=event, contact=ContactFactory(full_name="Đỗ Thị Lan"))
     services.send_invitations(event.id)
     db.session.commit()
-    sign_in(page, live_server, staff(event.association))
+    sign_in(page, live_server, staff(event.association).email)
     page.goto(f"{live_server}/events/{event.id}/invitations")
     row = page.locator("#invitations tbody tr", has_text="Đỗ Thị Lan").inner_text()
     assert "Thư mời · Đang chờ gửi" in row
@@ -43,7 +35,7 @@ def test_the_invitee_table_names_the_last_email_and_its_state(db, page, live_ser
 def test_the_users_page_names_associations_and_roles(db, page, live_server):
     association = AssociationFactory(slug="viet-nhat", name_vi="Hội hữu nghị Việt Nam – Nhật Bản")
     staff(association, Role.CHECKIN, email="cua@example.vn")
-    sign_in(page, live_server, UserFactory(is_admin=True))
+    sign_in(page, live_server, UserFactory(is_admin=True).email)
     page.goto(f"{live_server}/admin/users")
     row = page.locator("tr", has_text="cua@example.vn").inner_text()
     assert "Hội hữu nghị Việt Nam – Nhật Bản: Nhân viên đón khách" in row
@@ -52,7 +44,7 @@ def test_the_users_page_names_associations_and_roles(db, page, live_server):
 
 def test_the_event_page_says_what_its_version_counts(db, page, live_server):
     event = EventFactory(sequence=2)
-    sign_in(page, live_server, staff(event.association))
+    sign_in(page, live_server, staff(event.association).email)
     page.goto(f"{live_server}/events/{event.id}")
     text = page.locator("main").inner_text()
     assert "sequence" not in text and "Số lần thay đổi đã báo khách mời" in text

@@ -3,8 +3,9 @@ from sqlalchemy import update
 
 from eventsapp.extensions import db as _db
 from eventsapp.mail.models import MessageState, OutboxMessage
-from tests.factories import PASSWORD, EventFactory, staff
+from tests.factories import EventFactory, staff
 from tests.mail_factories import queue_staff
+from tests.support.browser import sign_in
 
 
 def test_the_progress_bar_follows_a_send(live_server, page, db):
@@ -13,11 +14,7 @@ def test_the_progress_bar_follows_a_send(live_server, page, db):
     send = queue_staff(4, event_id=event.id)
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", organiser.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, organiser.email)
     page.goto(f"{live_server}/events/{event.id}/mail")
     label = page.locator("[data-progress-label]")
     label.filter(has_text="Đã gửi 0, lỗi 0, đang chờ 4 trên tổng số 4").wait_for()

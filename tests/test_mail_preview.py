@@ -9,16 +9,9 @@ from sqlalchemy import select
 
 from eventsapp.invitations.models import InvitationStatus
 from eventsapp.mail.models import MessageKind, OutboxMessage
-from tests.factories import PASSWORD, AssociationFactory, ContactFactory, EventFactory, InvitationFactory, staff
+from tests.factories import AssociationFactory, ContactFactory, EventFactory, InvitationFactory, staff
+from tests.support.browser import sign_in
 from tests.test_mail_content import DESCRIPTION_EN, DESCRIPTION_VI
-
-
-def sign_in(page, live_server, user):
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
 
 
 def setting(db):
@@ -35,7 +28,7 @@ def setting(db):
 
 def test_the_organiser_previews_the_email_as_each_invitee_gets_it(db, page, live_server):
     event, vi, en, organiser = setting(db)
-    sign_in(page, live_server, organiser)
+    sign_in(page, live_server, organiser.email)
     page.goto(f"{live_server}/events/{event.id}/invitations")
     page.click("#preview-link")
     assert page.locator("#preview-headers").inner_text().count("Thư mời: Gặp mặt đón Tết") == 1
@@ -62,7 +55,7 @@ def test_the_organiser_previews_the_email_as_each_invitee_gets_it(db, page, live
 def test_a_test_copy_goes_to_the_organiser_through_the_worker_and_answers_nothing(db, page, live_server,
                                                                                   celery_worker, smtp_sink, client):
     event, vi, en, organiser = setting(db)
-    sign_in(page, live_server, organiser)
+    sign_in(page, live_server, organiser.email)
     page.goto(f"{live_server}/events/{event.id}/invitations/preview?invitation={en.id}")
     page.click("#send-test button[type=submit]")
     assert "to-chuc@example.vn" in page.locator(".alert").first.inner_text()

@@ -10,7 +10,8 @@ from eventsapp.invitations import services
 from eventsapp.mail import sender
 from eventsapp.mail.models import OutboxMessage
 from eventsapp.timeutils import utcnow, zone
-from tests.factories import PASSWORD, ContactFactory, EventFactory, InvitationFactory, staff
+from tests.factories import ContactFactory, EventFactory, InvitationFactory, staff
+from tests.support.browser import sign_in
 
 
 def states(db) -> list[str]:
@@ -44,11 +45,7 @@ def test_the_organiser_schedules_then_cancels_a_send(db, page, live_server):
                          timezone="Asia/Ho_Chi_Minh")
     InvitationFactory(event=event, contact=ContactFactory(full_name="Ngô Thị Hoa"))
     organiser = staff(event.association, timezone="Asia/Ho_Chi_Minh")
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", organiser.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, organiser.email)
     page.goto(f"{live_server}/events/{event.id}/invitations")
     page.on("dialog", lambda dialog: dialog.accept())
     page.fill("#not_before", "2001-01-01T08:00")

@@ -5,17 +5,10 @@ from datetime import timedelta
 from eventsapp.campaigns.models import Campaign, CampaignKind, CampaignStatus
 from eventsapp.invitations.models import InvitationStatus
 from tests.attendance_factories import invite
-from tests.factories import PASSWORD, EventFactory, staff
+from tests.factories import EventFactory, staff
+from tests.support.browser import sign_in
 
 DONE = "Đã gửi {sent}, lỗi {failed}, đang chờ 0 trên tổng số {total}"
-
-
-def sign_in(page, base: str, user) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def bar_of(page, text: str):
@@ -39,7 +32,7 @@ def test_an_event_send_and_a_resend_fill_their_bars(live_server, page, db, celer
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("dialog", lambda dialog: dialog.accept())
-    sign_in(page, live_server, organiser)
+    sign_in(page, live_server, organiser.email)
     page.goto(f"{live_server}/events/{event.id}/invitations")
 
     page.get_by_role("button", name="Gửi thư mời").click()
@@ -68,7 +61,7 @@ def test_a_retry_of_failed_messages_fills_the_bar_again(live_server, page, db, c
     db.session.commit()
     smtp_sink.handler.reject["hong.tien.do@example.vn"] = "550 mailbox unavailable"
     page.on("dialog", lambda dialog: dialog.accept())
-    sign_in(page, live_server, organiser)
+    sign_in(page, live_server, organiser.email)
     page.goto(f"{live_server}/events/{event.id}/invitations")
     page.get_by_role("button", name="Gửi thư mời").click()
     box = bar_of(page, DONE.format(sent=1, failed=1, total=2))
@@ -97,7 +90,7 @@ def test_a_campaign_send_fills_its_bar(live_server, page, db, celery_worker, smt
         assert invitation
     db.session.commit()
     page.on("dialog", lambda dialog: dialog.accept())
-    sign_in(page, live_server, organiser)
+    sign_in(page, live_server, organiser.email)
     page.goto(f"{live_server}/campaigns/{campaign.id}/invitations")
     page.get_by_role("button", name="Gửi thư mời").click()
     box = bar_of(page, DONE.format(sent=4, failed=0, total=4))

@@ -7,6 +7,7 @@ import pytest
 
 from eventsapp import timefmt
 from tests.factories import ContactFactory, EventFactory, InvitationFactory
+from tests.support.browser import sign_in
 
 UTC = timezone.utc
 START, END = datetime(2027, 2, 5, 12, 0, tzinfo=UTC), datetime(2027, 2, 5, 14, 30, tzinfo=UTC)
@@ -75,18 +76,14 @@ def test_an_all_day_event_shows_its_date_not_midnight(db, page, live_server):
 
 
 def test_the_zone_picker_is_searchable_and_offers_the_associations_zones_first(db, page, live_server):
-    from tests.factories import PASSWORD, AssociationFactory, MembershipFactory
+    from tests.factories import AssociationFactory, MembershipFactory
 
     association = AssociationFactory()
     organiser = MembershipFactory(association=association).user
     for _ in range(2):
         ContactFactory(timezone="Asia/Seoul", associations=[association])
     ContactFactory(timezone="Europe/Prague", associations=[association])
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", organiser.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, organiser.email)
     page.goto(f"{live_server}/events/new")
     options = page.locator("select[name=timezone] option")
     assert options.nth(0).get_attribute("value") == "Asia/Seoul"

@@ -8,7 +8,8 @@ from eventsapp.invitations import services
 from eventsapp.invitations.models import Invitation
 from eventsapp.mail.models import OutboxMessage
 from eventsapp.mail.services import event_counts, queue_messages
-from tests.factories import PASSWORD, AssociationFactory, ContactFactory, EventFactory, staff
+from tests.factories import AssociationFactory, ContactFactory, EventFactory, staff
+from tests.support.browser import sign_in
 
 
 def walk_in(db, event):
@@ -24,11 +25,7 @@ def test_adding_by_association_leaves_walk_ins_out_and_says_so(db, live_server, 
     member = ContactFactory(full_name="Hội viên Một", associations=[association])
     event = EventFactory(association=association)
     organiser = staff(association)
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", organiser.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, organiser.email)
     page.goto(f"{live_server}/events/{event.id}/invitations")
     page.select_option("select[name=association_id]", str(association.id))
     page.click("#add-invitees button[type=submit]")
@@ -71,11 +68,7 @@ def test_the_organiser_sees_how_many_contacts_the_filters_match_before_adding(db
     from eventsapp.timeutils import utcnow
     ContactFactory(language="en", associations=[association], opted_out_at=utcnow())
     organiser = staff(association)
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", organiser.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, organiser.email)
     page.goto(f"{live_server}/events/{event.id}/invitations?lang=en")
     page.select_option("select[name=association_id]", str(association.id))
     page.select_option("#add-invitees select[name=language]", "en")
