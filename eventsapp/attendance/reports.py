@@ -21,6 +21,7 @@ from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
 from ..invitations.models import Invitation, InvitationStatus
 from ..permissions import descendant_ids
+from ..timefmt import zone_label
 from ..timeutils import in_zone, utcnow, zone
 from .models import CheckIn
 from .services import check_ins, staff_name
@@ -194,7 +195,7 @@ STATUS_VI = {
 
 def export_headers(event: Event) -> list[str]:
     return ["STT", "Họ và tên", "Email", "Điện thoại", "Quốc gia", "Ngôn ngữ", "Trả lời", "Khách đi kèm",
-            "Khách mời danh dự", "Khách vãng lai", f"Giờ check-in ({event.timezone})", "Người check-in"]
+            "Khách mời danh dự", "Khách vãng lai", f"Giờ check-in – {zone_label(event.timezone, 'vi', event.starts_at)}", "Người check-in"]
 
 
 def export_rows(event: Event) -> list[list]:
