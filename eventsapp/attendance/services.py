@@ -49,9 +49,10 @@ def clock(moment, zone_name: str) -> str:
     return in_zone(moment, zone_name).strftime("%H:%M")
 
 
-def doors_for(user, zone_name: str, days_ahead: int = 7) -> tuple[list[Event], list[Event]]:
+def doors_for(user, zone_name: str, days_ahead: int = 21) -> tuple[list[Event], list[Event]]:
     """The events `user` may check people in at: those under way or starting today (in `zone_name`),
-    then those of the next `days_ahead` days; cancelled events and drafts left out."""
+    then those of the next `days_ahead` days (three weeks: door phones are prepared ahead, while the
+    Wi-Fi works, so that the list is on them offline); cancelled events and drafts left out."""
     local_today = in_zone(utcnow(), zone_name).date()
     start_of_day = datetime.combine(local_today, time.min, tzinfo=zone(zone_name)).astimezone(UTC)
     end_of_day = start_of_day + timedelta(days=1)

@@ -60,7 +60,7 @@ def _door_helpers() -> dict:
 @bp.get("/doors")
 @login_required
 def doors():
-    """Where check-in staff land: the doors of today's events (the reader's day), then the coming week's."""
+    """Where check-in staff land: the doors of today's events (the reader's day), then the coming weeks'."""
     today, coming = services.doors_for(current_user, select_timezone())
     return render_template("attendance/doors.html", today=today, coming=coming)
 
