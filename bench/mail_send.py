@@ -4,18 +4,21 @@ the same sink — on two sinks in the same run: aiosmtpd (Python; it is the bott
 Postfix's C `smtp-sink` (apt-get install postfix), which takes what one connection can send.
 
 What is measured is the product's own path: the contacts of shared/data/contacts-10k.csv are
-added to one event's invitee list, the organiser's "send" queues them, the workers render the
-real invitation (text, HTML, QR code, iTIP calendar, invite.ics) and send it. The ceiling's
-messages are those same invitations, rendered beforehand by the same code.
+added to one event's invitee list, a worker makes their door QR codes (timed apart: the default
+worker does it as soon as invitees are added; --no-prepare sends before, and the send makes them),
+the organiser's "send" queues them, the workers render the real invitation (text, HTML, QR code,
+iTIP calendar, invite.ics) and send it. The ceiling's messages are those same invitations,
+rendered beforehand by the same code.
 
     .venv/bin/python bench/mail_send.py [--count 10000] [--redis-db 3] [--workers 2]
+        [--sink both|aiosmtpd|smtp-sink] [--no-prepare] [--profile]
 
 Needs PostgreSQL on 127.0.0.1:5432 (a temporary database is created and dropped) and
 Redis on 127.0.0.1:6379 (the given database is flushed). The sinks run in their own processes
 and only count. For each sink, eventsapp sends one event's invitations (workers started for
 that sink) and the time runs from the send button until every outbox row is recorded `sent`.
-Prints per sink: messages/s, worker peak RSS, the ceiling and the ratio, with the load average
-(the machine may be shared: compare ratios of one run, not figures of different runs).
+Prints per sink: messages/s, the workers' CPU time and peak RSS, the ceiling and the ratio, with the
+load average (the machine may be shared: compare ratios of one run, not figures of different runs).
 """
 from __future__ import annotations
 
@@ -103,6 +106,20 @@ def peak_rss_kb(pid: int) -> int:
     return total
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (a prefork worker and its pool)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [pid] + [int(p) for task in Path(f"/proc/{pid}/task").glob("*/children") for p in task.read_text().split()]
+    total = 0
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except FileNotFoundError:
+            pass
+    return total / ticks
+
+
 def start_workers(n: int, env: dict, log_dir: Path) -> list[subprocess.Popen]:
     workers = []
     for i in range(n):
@@ -187,6 +204,15 @@ def invite(event_id: int, contact_ids: list[int]) -> float:
     return time.monotonic() - started
 
 
+def prepare_codes(event_id: int) -> float:
+    """What the default worker does after invitees are added: their door QR codes, made and stored (seconds)."""
+    from eventsapp.invitations.checkin_codes import prepare_event
+
+    started = time.monotonic()
+    prepare_event(event_id)
+    return time.monotonic() - started
+
+
 def send(event_id: int) -> str:
     """What the organiser's "Send invitations" button does: queue every pending invitee (one commit)."""
     from eventsapp.extensions import db
@@ -204,8 +230,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis-db", type=int, default=int(os.environ.get("EVENTSAPP_TEST_REDIS_DB", "3")))
     parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--no-prepare", action="store_true",
+                        help="press send right after adding the invitees, before a worker made their door QR codes "
+                             "(the send makes them)")
+    parser.add_argument("--sink", choices=("both", "aiosmtpd", "smtp-sink"), default="both",
+                        help="which sink(s) to measure (default: both, in one run)")
     parser.add_argument("--profile", action="store_true",
-                        help="no workers: run the dispatcher in this process under cProfile and print the top")
+                        help="no workers: run the dispatcher in this process under cProfile against smtp-sink "
+                             "and print the top")
     args = parser.parse_args()
     if not args.contacts.exists():
         parser.error(f"no contacts file at {args.contacts} (shared/ beside the repository, or --contacts FILE)")
@@ -226,7 +258,7 @@ def main() -> None:
     sink.start()
     ready.wait(30)
     c_port = free_port()
-    c_sink = None if args.profile else start_smtp_sink(c_port)
+    c_sink = start_smtp_sink(c_port)
 
     settings = {"EVENTSAPP_CONFIG": "testing", "TEST_DATABASE_URL": database_url, "TEST_BROKER_URL": broker_url,
                 "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "MAIL_BATCH_SIZE": str(args.batch_size),
@@ -248,15 +280,18 @@ def main() -> None:
             upgrade()
             event_ids, contact_ids = seed(app, args.contacts, args.count)
             if args.profile:
+                app.config["MAIL_PORT"] = c_port  # the C sink: what is left is eventsapp's own time
                 report = profile(app, event_ids[0], contact_ids)
             else:
                 sinks = [("aiosmtpd (Python)", port, event_ids[0]), ("smtp-sink (Postfix, C)", c_port, event_ids[1])]
+                sinks = [s for s in sinks if args.sink == "both" or s[0].startswith(args.sink)]
                 lines = []
                 for label, sink_port, event_id in sinks:
                     workers = start_workers(args.workers, {**os.environ, **settings, "MAIL_PORT": str(sink_port)},
                                             log_dir)
                     wait_workers_ready(app, args.workers)
-                    lines += run(app, label, sink_port, event_id, contact_ids, count, sizes, workers)
+                    lines += run(app, label, sink_port, event_id, contact_ids, count, sizes, workers,
+                                 prepare=not args.no_prepare)
                     stop_workers(workers)
                     workers = []
                 load = f"load average {load_before[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
@@ -281,6 +316,7 @@ def profile(app, event_id: int, contact_ids: list[int]) -> str:
     from eventsapp.mail import sender
 
     invite(event_id, contact_ids)
+    prepare_codes(event_id)
     send(event_id)
     profiler = cProfile.Profile()
     started = time.monotonic()
@@ -289,7 +325,9 @@ def profile(app, event_id: int, contact_ids: list[int]) -> str:
     profiler.disable()
     seconds = time.monotonic() - started
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(30)
     return f"{totals} in {seconds:.2f} s ({totals['sent'] / seconds:.0f}/s, one process, profiled)\n{out.getvalue()}"
 
 
@@ -326,11 +364,12 @@ def wait_sent(event_id: int, n: int, timeout: float = 1800) -> float:
         db.session.rollback()
         if time.monotonic() > deadline:
             raise SystemExit(f"timed out: {db.session.scalar(query)} of {n} sent")
-        time.sleep(0.02)
+        time.sleep(0.1)  # the count reads every row of the event: a finer poll would take the workers' CPU
     return time.monotonic()
 
 
-def run(app, label: str, port: int, event_id: int, contact_ids: list[int], count, sizes, workers) -> list[str]:
+def run(app, label: str, port: int, event_id: int, contact_ids: list[int], count, sizes, workers,
+        prepare: bool = True) -> list[str]:
     """One sink: eventsapp's send of one event, then the ceiling's smtplib loop to the same sink."""
     from sqlalchemy import func, select
 
@@ -339,13 +378,16 @@ def run(app, label: str, port: int, event_id: int, contact_ids: list[int], count
 
     n = len(contact_ids)
     invite_seconds = invite(event_id, contact_ids)
+    prepare_seconds = prepare_codes(event_id) if prepare else None
     with count.get_lock():
         count.value, sizes.value = 0, 0
     # --- eventsapp: the send button (one transaction); the dispatcher is woken after commit
+    cpu_before = sum(cpu_seconds(w.pid) for w in workers)
     started = time.monotonic()
     send(event_id)
     queue_seconds = time.monotonic() - started
     app_seconds = wait_sent(event_id, n) - started
+    worker_cpu = sum(cpu_seconds(w.pid) for w in workers) - cpu_before
     rss = [peak_rss_kb(w.pid) for w in workers]
     states = dict(db.session.execute(select(OutboxMessage.state, func.count())
                                      .where(OutboxMessage.event_id == event_id).group_by(OutboxMessage.state)).all())
@@ -365,9 +407,13 @@ def run(app, label: str, port: int, event_id: int, contact_ids: list[int], count
         f"-- {label}",
         f"  message size           {size}; ceiling's {sum(len(d) for _, d in _prebuilt) / n / 1024:.1f} KB as sent",
         f"  invitee list           {invite_seconds:.2f} s to add {n} invitees",
+        (f"  door QR codes          {prepare_seconds:.2f} s on one process, before the send (as the default worker "
+         "makes them after invitees are added)" if prepare else
+         "  door QR codes          made by the send (it started before a worker had made them)"),
         f"  queue (send button)    {queue_seconds:.2f} s",
         f"  eventsapp, all sent    {app_seconds:.2f} s   {n / app_seconds:.0f} messages/s",
         "  outbox states          " + ", ".join(f"{getattr(k, 'value', k)}={v}" for k, v in states.items()),
+        f"  workers' CPU time      {worker_cpu:.2f} s   {worker_cpu / n * 1000:.2f} ms a message",
         f"  worker peak RSS        {', '.join(f'{kb / 1024:.0f} MB' for kb in rss)} (main + pool process each)",
         f"  ceiling (smtplib loop) {ceiling_seconds:.2f} s   {n / ceiling_seconds:.0f} messages/s",
         f"  ratio                  {app_seconds / ceiling_seconds:.2f}x the ceiling",

@@ -29,6 +29,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def dialect_insert(table):
+    """An INSERT for the session's database that takes ON CONFLICT (PostgreSQL's, or SQLite's in `make run`)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    builder = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return builder(table)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()

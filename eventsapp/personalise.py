@@ -1,7 +1,7 @@
 """Batch rendering by substitution: render once per kind of reader, then splice in what is personal.
 
-Within a send batch (`mail.renderers.rendering_batch`), a message part that thousands of readers share
-is rendered once and copied for each reader. The rule that makes a copy byte-identical to rendering
+Within a send (`mail.renderers.rendering_batch`, around a dispatcher's batches), a message part that
+thousands of readers share is rendered once and copied for each reader. The rule that makes a copy byte-identical to rendering
 that reader's message directly (tests/test_invitations_email.py and test_reminders_email.py check it):
 
 1. The shared render is keyed by everything it depends on besides the personal fields (language, zone,

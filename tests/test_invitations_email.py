@@ -276,7 +276,8 @@ def test_the_batch_calendar_template_gives_the_same_bytes_as_a_direct_serialisat
             templates = {}
             personal_event_ics(event, **{**options, "attendee": people[(n + 1) % 3]}, templates=templates)
             cached = personal_event_ics(event, **options, templates=templates)
-            assert len(templates) == 1 and None not in templates.values()  # the template was used
+            calendars = [value for key, value in templates.items() if key[0] == "ics"]
+            assert len(calendars) == 1 and None not in templates.values()  # the templates were used
             assert cached == direct
             assert b"7F3C" not in cached and b"placeholder" not in cached
     services.send_invitations(invitation.event_id)
@@ -334,6 +335,41 @@ def test_a_send_batch_gives_every_reader_the_parts_they_would_get_alone(db, invi
     assert readers[2].contact.unsubscribe_token in together[2][0] and readers[2].contact.feed_token in together[2][1]
     if kind != MessageKind.CANCELLATION:  # (a cancellation has no answer links)
         assert readers[2].token in together[2][0] and readers[2].token in together[2][1]
+
+
+def test_an_edit_made_while_a_send_runs_shows_in_its_next_messages(db, invitation):
+    """A dispatch keeps its shared renders across batches; an edit of the event or of its association
+    (name, in the body and the calendar's ORGANIZER) reaches every message rendered after it."""
+    from eventsapp.mail.renderers import rendering_batch
+    from eventsapp.mail.services import queue_messages
+
+    event = invitation.event
+    readers = [invitation] + [InvitationFactory(event=event, contact=ContactFactory(full_name=f"Khách {n}"))
+                              for n in range(2)]
+    db.session.flush()
+    queue_messages([{"kind": MessageKind.INVITATION, "dedupe_key": f"edit-test:{i.id}", "recipient": i.contact.email,
+                     "contact_id": i.contact_id, "invitation_id": i.id, "event_id": event.id} for i in readers],
+                   wake_sender=False)
+    first, second, third = db.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("edit-test:%"))
+                                              .order_by(OutboxMessage.id))
+
+    def shown(message):
+        mail = parsed(message)
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        return text, str(calendar_of(mail)[1].walk("VEVENT")[0]["ORGANIZER"].params["CN"])
+
+    with rendering_batch():
+        text, organizer = shown(first)
+        assert "Hội hữu nghị Việt – Nhật Bản" in text and organizer == "Hội hữu nghị Việt – Nhật Bản"
+        event.association.name_vi = "Hội hữu nghị Việt Nam – Nhật Bản tỉnh Bắc Giang"
+        db.session.commit()
+        with rendering_batch():  # the sender's batch inside the dispatch: the same memo
+            text, organizer = shown(second)
+        assert "Hội hữu nghị Việt Nam – Nhật Bản tỉnh Bắc Giang" in text
+        assert organizer == "Hội hữu nghị Việt Nam – Nhật Bản tỉnh Bắc Giang"
+        event.title_vi = "Gặp mặt đầu Xuân (giờ mới)"
+        db.session.commit()
+        assert "Gặp mặt đầu Xuân (giờ mới)" in shown(third)[0]
 
 
 def test_the_qr_code_in_the_invitation_opens_the_invitees_check_in(db, invitation):

@@ -7,9 +7,8 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ..extensions import db
+from ..extensions import db, dialect_insert
 from ..timeutils import utcnow
 from .models import WorkerHeartbeat
 
@@ -19,11 +18,9 @@ logger = logging.getLogger(__name__)
 def record_heartbeat(hostname: str | None = None) -> None:
     """Called by the worker's periodic task: 'I am alive'."""
     hostname = hostname or socket.gethostname()
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
     # An upsert: two worker processes on one host beat at the same moment.
-    statement = insert(WorkerHeartbeat).values(hostname=hostname, beat_at=now)
+    statement = dialect_insert(WorkerHeartbeat).values(hostname=hostname, beat_at=now)
     db.session.execute(statement.on_conflict_do_update(index_elements=["hostname"], set_={"beat_at": now}))
     db.session.commit()
 

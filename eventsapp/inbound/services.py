@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from flask import current_app
 from icalendar import Calendar
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..after_commit import enqueue_after_commit
 from ..contacts.models import Contact
 from ..events.models import Event
-from ..extensions import db
+from ..extensions import db, dialect_insert
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..timeutils import utcnow
@@ -70,8 +69,7 @@ def store(raw: bytes, source: str, envelope_recipient: str = "") -> tuple[int, b
         "truncated": truncated, "state": InboundState.NEW.value, "outcome": "", "body_text": "",
         "received_at": utcnow(),
     }
-    builder = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = builder(InboundMessage.__table__).on_conflict_do_nothing(index_elements=["message_key"])
+    statement = dialect_insert(InboundMessage.__table__).on_conflict_do_nothing(index_elements=["message_key"])
     new_id = db.session.execute(statement.returning(InboundMessage.__table__.c.id), values).scalar()
     if new_id is None:
         existing = db.session.scalar(select(InboundMessage.id).where(InboundMessage.message_key == values["message_key"]))

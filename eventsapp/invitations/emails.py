@@ -36,9 +36,9 @@ from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import batch_memo, renderer
 from ..mail.transport import PermanentFailure
 from ..personalise import render_mail_template, shared, stand_in
-from ..qr import checkin_qr_png
 from ..timefmt import event_span, moment_text
 from ..timeutils import UTC, zone
+from .checkin_codes import checkin_png
 from .models import Invitation, InvitationStatus
 
 PARTSTAT = {
@@ -245,7 +245,8 @@ def _bodies(message: OutboxMessage, kind: MessageKind, event: Event, invitation,
             qr_cid: str | None) -> tuple[str, str]:
     """The text and HTML parts; within a send batch, one shared render per kind of reader with the
     reader's name, tokens and Content-ID spliced in (the rule: eventsapp/personalise.py)."""
-    key = ("event_mail", kind, event.id, event.sequence, event.updated_at, locale, contact.timezone,
+    key = ("event_mail", kind, event.id, event.sequence, event.updated_at, event.association.updated_at, locale,
+           contact.timezone,
            invitation.status, invitation.guests, qr_cid is not None, tuple((message.payload or {}).get("change_ids") or ()))
 
     def render_shared() -> tuple[str, str]:
@@ -290,7 +291,7 @@ def render_event_mail(message: OutboxMessage) -> Mail:
     )
     # The MIME method equals the calendar's METHOD property.
     msg.body = calendar_mail_body(text, html, ics, method,
-                                  inline_qr=(checkin_qr_png(invitation), qr_cid) if qr_cid else None)
+                                  inline_qr=(checkin_png(invitation), qr_cid) if qr_cid else None)
     return msg
 
 

@@ -5,7 +5,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import EnumType, UTCDateTime
@@ -50,3 +50,20 @@ class Invitation(db.Model):
 
     event: Mapped["Event"] = relationship()  # noqa: F821
     contact: Mapped["Contact"] = relationship()  # noqa: F821
+    # Loaded only where asked for (the mail sender's batches): a PNG per row is no list page's business.
+    checkin_code: Mapped["CheckinCode | None"] = relationship(lazy="select", viewonly=True)
+
+
+class CheckinCode(db.Model):
+    """An invitation's door QR code as the PNG its e-mails carry, made once (eventsapp/invitations/checkin_codes.py).
+
+    `url` is what the PNG encodes: a code whose URL is no longer the invitation's check-in link (another
+    base URL, a new check-in token) is not used, and is made again.
+    """
+
+    __tablename__ = "checkin_codes"
+
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import signals
+from ..after_commit import enqueue_after_commit
 
 
 @signals.event_changed.connect
@@ -10,3 +11,12 @@ def notify_invitees(event, changes=(), **_):
     from .services import queue_change_notices
 
     queue_change_notices(event, list(changes))
+
+
+@signals.invitations_created.connect
+def prepare_checkin_codes(event, invitation_ids=(), **_):
+    """New invitees: their door QR codes are made on a worker now, not by the send (checkin_codes)."""
+    from .tasks import prepare_checkin_codes as task
+
+    if invitation_ids:
+        enqueue_after_commit(task, event.id)

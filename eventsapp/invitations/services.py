@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import JSON, Integer, String, and_, bindparam, case, cast, exists, func, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import signals
@@ -23,7 +22,7 @@ from ..contacts.models import Contact, ContactTag, contact_associations
 from ..contacts.services import visible_filter
 from ..dbtypes import UTCDateTime
 from ..events.models import Event, EventStatus, Honoree
-from ..extensions import db
+from ..extensions import db, dialect_insert
 from ..i18n import lazy_gettext as _l
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..mail.services import queue_from_select, queue_messages
@@ -159,11 +158,6 @@ def _count_matching(condition, criteria: Criteria, result: AddResult, user) -> i
     return row[0] - row[1] - result.archived - result.no_address
 
 
-def _dialect_insert(table):
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 def _random_token():
     """64 hex characters drawn by the database: on PostgreSQL two v4 UUIDs from its strong random source
     (244 random bits), on SQLite 256 bits of randomblob."""
@@ -185,7 +179,7 @@ def _invite_to_event(event: Event, condition, mailable: int, result: AddResult) 
     query = (select(*[value.label(name) for name, value in columns.items()])
              .where(condition, _mailable()).order_by(Contact.sort_key, Contact.id))
     table = Invitation.__table__
-    statement = (_dialect_insert(table).from_select(list(columns), query)
+    statement = (dialect_insert(table).from_select(list(columns), query)
                  .on_conflict_do_nothing(index_elements=["event_id", "contact_id"])
                  .returning(table.c.id, table.c.is_honoree))
     rows = db.session.execute(statement).all()

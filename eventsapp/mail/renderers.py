@@ -44,10 +44,28 @@ def render(message: OutboxMessage) -> Mail:
     return function(message)
 
 
+class BatchMemo(dict):
+    """What the messages of one dispatch share, at most MAX_ENTRIES of it (the oldest goes first)."""
+
+    MAX_ENTRIES = 256  # a shared render is a few tens of KB; a dispatch sees a few kinds of reader per event
+
+    def __setitem__(self, key, value) -> None:
+        if key not in self and len(self) >= self.MAX_ENTRIES:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
+
+
 @contextlib.contextmanager
 def rendering_batch():
-    """Around the rendering of one send batch: renderers may keep what all its messages share."""
-    token = _batch_memo.set({})
+    """Around the rendering of a dispatch's send batches: renderers may keep what their messages share.
+
+    Nested uses share the outer memo. Entries are keyed by every version they depend on (the event's,
+    its association's), so an edit made while a dispatch runs shows from the next batch on.
+    """
+    if _batch_memo.get() is not None:
+        yield
+        return
+    token = _batch_memo.set(BatchMemo())
     try:
         yield
     finally:

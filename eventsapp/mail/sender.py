@@ -8,8 +8,10 @@ The database is the source of truth and the only coordination between workers:
    `FOR UPDATE SKIP LOCKED`, so any number of workers claim disjoint batches;
    on SQLite (one embedded worker) a conditional `UPDATE … WHERE state='queued'`
    does the same.
-2. **render** each row (a renderer's error fails that row with the reason).
-3. **send** the batch over one SMTP connection, at most MAIL_RATE_LIMIT_PER_SECOND.
+2. **render** each row (a renderer's error fails that row with the reason); what the messages of a
+   dispatcher's batches share is rendered once (`rendering_batch`).
+3. **send** the batch over one SMTP connection (pipelined where the server allows), at most
+   MAIL_RATE_LIMIT_PER_SECOND.
 4. **record** the results in bulk — one statement per outcome group (sent, retry,
    failed), every MAIL_RECORD_EVERY messages so that a crash leaves only a few
    sent-but-unrecorded rows: those are the only possible duplicates, they keep
@@ -39,6 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..invitations.models import Invitation
 from ..timeutils import utcnow
 from . import ratelimit
 from .compose import Mail
@@ -236,7 +239,8 @@ def render_batch(ids: list[int], recorder: Recorder) -> list[Outgoing]:
     """Load the claimed rows (related rows in a few queries, not one per message) and render them."""
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
-        .options(selectinload(OutboxMessage.contact), selectinload(OutboxMessage.invitation),
+        .options(selectinload(OutboxMessage.contact),
+                 selectinload(OutboxMessage.invitation).selectinload(Invitation.checkin_code),  # the door QR codes
                  selectinload(OutboxMessage.event))
     ).all()
     outgoing = []
@@ -303,6 +307,11 @@ def dispatch(send_id: str | None = None) -> dict:
     When the first batch is full, one more dispatcher is woken, so a large send
     spreads over every free mail worker (each of those does the same).
     """
+    with rendering_batch():  # a send's batches share their renders (eventsapp/personalise.py)
+        return _dispatch(send_id)
+
+
+def _dispatch(send_id: str | None) -> dict:
     size = batch_size()
     recorder = Recorder(every=max(1, int(setting("MAIL_RECORD_EVERY"))))
     deadline = time.monotonic() + setting("MAIL_DISPATCH_MAX_SECONDS")

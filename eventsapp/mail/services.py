@@ -10,21 +10,14 @@ from collections.abc import Iterable
 
 from flask import current_app
 from sqlalchemy import Select, literal
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..contacts.models import is_placeholder_email
-from ..extensions import db
+from ..extensions import db, dialect_insert
 from ..timeutils import utcnow
 from .models import MessageState, OutboxMessage
 
 DISPATCH_TASK = "mail.dispatch"
 DISPATCH_WAKEUP = "mail-dispatch"  # the coalesced wake-up of a dispatcher for every due message
-
-
-def _insert():
-    dialect = db.session.get_bind().dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return builder(OutboxMessage.__table__)
 
 
 def new_row(now) -> dict:
@@ -51,7 +44,7 @@ def queue_messages(rows: Iterable[dict], *, wake_sender: bool = True) -> int:
     values = [{name: row.get(name) for name in columns} for row in values]
     # One cached statement executed for many rows: SQLAlchemy batches them into multi-row
     # INSERTs ("insertmanyvalues") without compiling a new statement for every chunk.
-    statement = _insert().on_conflict_do_nothing(index_elements=["dedupe_key"])
+    statement = dialect_insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
     inserted = len(db.session.execute(statement.returning(OutboxMessage.__table__.c.id), values).all())
     if wake_sender and inserted:
         wake_sender_after_commit()
@@ -66,7 +59,7 @@ def queue_from_select(columns: dict, query: Select) -> int:
     table = OutboxMessage.__table__
     columns = {**{name: literal(value, table.c[name].type) for name, value in new_row(utcnow()).items()}, **columns}
     rows = query.with_only_columns(*[value.label(name) for name, value in columns.items()])
-    statement = (_insert().from_select(list(columns), rows)
+    statement = (dialect_insert(OutboxMessage.__table__).from_select(list(columns), rows)
                  .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id))
     inserted = len(db.session.execute(statement).all())
     if inserted:

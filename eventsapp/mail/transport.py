@@ -3,11 +3,16 @@
 A transport is opened once per batch and sends many messages over one
 connection. `send` returns the Message-ID; it raises `TemporaryFailure`
 (retry later) or `PermanentFailure` (5xx: do not retry) with the server's reason.
+
+When the server offers PIPELINING (RFC 2920; Postfix, Exim and the big providers do), a message takes
+two round trips instead of four: MAIL, RCPT and DATA go in one write and their replies are read
+together, then the content. On a fast server the client's waits were a third of its time per message.
 """
 from __future__ import annotations
 
 import logging
 import os
+import re
 import smtplib
 import ssl
 import uuid
@@ -53,8 +58,10 @@ class SmtpTransport:
                 self._smtp.starttls(context=ssl.create_default_context())
             if self.username:
                 self._smtp.login(self.username, self.password or "")
+            self._smtp.ehlo_or_helo_if_needed()
         except (OSError, smtplib.SMTPException) as error:
             raise ConnectionLost(f"cannot connect to {self.host}:{self.port}: {error}") from error
+        self.pipelining = self._smtp.has_extn("pipelining")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -72,8 +79,12 @@ class SmtpTransport:
         recipients = message.addresses("To") + message.addresses("Cc")
         # Like smtplib.send_message: an address outside ASCII needs the server's SMTPUTF8.
         options = ["SMTPUTF8", "BODY=8BITMIME"] if not "".join([sender, *recipients]).isascii() else []
+        data = _final_bytes(message, self.sign)
         try:
-            refused = self._smtp.sendmail(sender, recipients, _final_bytes(message, self.sign), options)
+            if self.pipelining:
+                refused = _send_pipelined(self._smtp, sender, recipients, data, options)
+            else:
+                refused = self._smtp.sendmail(sender, recipients, data, options)
         except smtplib.SMTPRecipientsRefused as error:
             code, reason = next(iter(error.recipients.values()))
             raise _classify(code, reason) from error
@@ -91,6 +102,57 @@ class SmtpTransport:
             code, reason = next(iter(refused.values()))
             raise _classify(code, reason)
         return message_id
+
+
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+
+
+def _send_pipelined(smtp: smtplib.SMTP, sender: str, recipients: list[str], data: bytes,
+                    options: list[str]) -> dict:
+    """`smtp.sendmail(sender, recipients, data, options)` in two round trips (RFC 2920): the same
+    replies checked in the same order, the same exceptions, the same refused-recipients result.
+
+    `data` is ours (mail.compose): every line already ends in CRLF, so only dots are stuffed.
+    """
+    encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
+    mail_options = "".join(f" {option}" for option in options)
+    commands = [f"MAIL FROM:<{sender}>{mail_options}", *(f"RCPT TO:<{address}>" for address in recipients), "DATA"]
+    smtp.send(("".join(f"{command}\r\n" for command in commands)).encode(encoding))
+    code, reply = smtp.getreply()
+    replies = [smtp.getreply() for _ in recipients]
+    data_code, data_reply = smtp.getreply()
+    if code != 250:
+        _reset(smtp, data_code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused = {address: answer for address, answer in zip(recipients, replies, strict=True) if answer[0] not in (250, 251)}
+    if data_code == 354 and len(refused) == len(recipients):
+        data_code, data_reply = _end_data(smtp, b"")  # no recipient left: an empty transaction, then refuse
+    if len(refused) == len(recipients):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused(refused)
+    if data_code != 354:
+        smtp.rset()
+        raise smtplib.SMTPDataError(data_code, data_reply)
+    code, reply = _end_data(smtp, data)
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+    return refused
+
+
+def _end_data(smtp: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
+    """The content, dot-stuffed, and the final "." (as `smtplib.SMTP.data` sends them); the reply."""
+    stuffed = _LEADING_DOT.sub(b"..", data)
+    if stuffed and not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    smtp.send(stuffed + b".\r\n")
+    return smtp.getreply()
+
+
+def _reset(smtp: smtplib.SMTP, data_code: int) -> None:
+    """After a refused MAIL: end a DATA the server accepted anyway, then RSET."""
+    if data_code == 354:
+        _end_data(smtp, b"")
+    smtp.rset()
 
 
 def _classify(code: int, reason) -> Exception:

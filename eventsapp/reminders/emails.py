@@ -20,13 +20,13 @@ from ..extensions import db
 from ..i18n import format_in_zone
 from ..i18n import gettext as _
 from ..inbound.addresses import organizer_address
+from ..invitations.checkin_codes import checkin_png
 from ..invitations.emails import sender
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.compose import Mail, Multipart, calendar_mail_body, text_part
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import renderer
 from ..personalise import render_mail_template
-from ..qr import checkin_qr_png
 from . import services
 from .models import ReminderRule
 
@@ -134,7 +134,7 @@ def render_reminder(message: OutboxMessage) -> Mail:
             organizer_email=organizer_address(organizer[1]), organizer_name=event.association.name(locale),
             attendees=[(contact.email, contact.full_name, PARTSTAT.get(invitation.status, "NEEDS-ACTION"))],
         )
-    body = calendar_mail_body(text, html, to_ics(calendar), "REQUEST", inline_qr=(checkin_qr_png(invitation), qr_cid))
+    body = calendar_mail_body(text, html, to_ics(calendar), "REQUEST", inline_qr=(checkin_png(invitation), qr_cid))
     return _base_message(invitation, subject, locale, body)
 
 

@@ -1,7 +1,8 @@
 """A real SMTP server (aiosmtpd) that keeps what it receives.
 
 It can refuse chosen recipients with a permanent 5xx, and can be stopped and
-started again on the same port to simulate an outage.
+started again on the same port to simulate an outage. It offers PIPELINING (RFC 2920), as Postfix
+does, unless `handler.pipelining` is set to False.
 """
 from __future__ import annotations
 
@@ -37,6 +38,14 @@ class SinkHandler:
     messages: list[Received] = field(default_factory=list)
     reject: dict[str, str] = field(default_factory=dict)  # recipient -> "550 reason"
     lock: threading.Lock = field(default_factory=threading.Lock)
+    pipelining: bool = True
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # aiosmtpd answers commands in the order they arrive whether or not the client waited.
+        session.host_name = hostname
+        if self.pipelining:
+            return [responses[0], "250-PIPELINING", *responses[1:]]
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.reject:
@@ -76,6 +85,7 @@ class SmtpSink:
         with self.handler.lock:
             self.handler.messages.clear()
         self.handler.reject.clear()
+        self.handler.pipelining = True
 
     def wait_for(self, count: int, timeout: float = 30) -> list[Received]:
         """Wait until at least `count` messages have arrived; returns them."""
