@@ -114,7 +114,11 @@ def _send_pipelined(smtp: smtplib.SMTP, sender: str, recipients: list[str], data
 
     `data` is ours (mail.compose): every line already ends in CRLF, so only dots are stuffed.
     """
+    if "SMTPUTF8" in options and not smtp.has_extn("smtputf8"):
+        raise smtplib.SMTPNotSupportedError("SMTPUTF8 not supported by server")
     encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
+    if smtp.has_extn("size"):  # RFC 1870, as sendmail does: a server may refuse a message too large at once
+        options = [*options, f"SIZE={len(data)}"]
     mail_options = "".join(f" {option}" for option in options)
     commands = [f"MAIL FROM:<{sender}>{mail_options}", *(f"RCPT TO:<{address}>" for address in recipients), "DATA"]
     smtp.send(("".join(f"{command}\r\n" for command in commands)).encode(encoding))
