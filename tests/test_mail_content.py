@@ -37,13 +37,18 @@ def parts(raw: bytes):
     return message, message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
 
 
+def tet_gathering(association):
+    """The e-mail tests' event: a Tết gathering with the Markdown descriptions above."""
+    return EventFactory(association=association, title_vi="Gặp mặt đón Tết", title_en="Tết gathering",
+                        description_vi=DESCRIPTION_VI, description_en=DESCRIPTION_EN,
+                        starts_at=datetime(2027, 2, 5, 12, 0, tzinfo=timezone.utc),
+                        ends_at=datetime(2027, 2, 5, 14, 30, tzinfo=timezone.utc))
+
+
 @pytest.fixture
 def invitation(db):
     association = AssociationFactory(name_vi="Hội hữu nghị Việt – Nhật", sender_email="hoi@example.vn")
-    event = EventFactory(association=association, title_vi="Gặp mặt đón Tết", title_en="Tết gathering",
-                         description_vi=DESCRIPTION_VI, description_en=DESCRIPTION_EN,
-                         starts_at=datetime(2027, 2, 5, 12, 0, tzinfo=timezone.utc),
-                         ends_at=datetime(2027, 2, 5, 14, 30, tzinfo=timezone.utc))
+    event = tet_gathering(association)
     contact = ContactFactory(full_name="Trần Thị Mai", email="mai@example.vn", language="vi")
     return InvitationFactory(event=event, contact=contact)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import email
-from datetime import datetime, timezone
 from email import policy
 
 from sqlalchemy import select
@@ -11,15 +10,12 @@ from eventsapp.invitations.models import InvitationStatus
 from eventsapp.mail.models import MessageKind, OutboxMessage
 from tests.factories import AssociationFactory, ContactFactory, EventFactory, InvitationFactory, staff
 from tests.support.browser import sign_in
-from tests.test_mail_content import DESCRIPTION_EN, DESCRIPTION_VI
+from tests.test_mail_content import tet_gathering
 
 
 def setting(db):
     association = AssociationFactory(name_vi="Hội hữu nghị Việt – Nhật", name_en="Vietnam–Japan Friendship Association")
-    event = EventFactory(association=association, title_vi="Gặp mặt đón Tết", title_en="Tết gathering",
-                         description_vi=DESCRIPTION_VI, description_en=DESCRIPTION_EN,
-                         starts_at=datetime(2027, 2, 5, 12, 0, tzinfo=timezone.utc),
-                         ends_at=datetime(2027, 2, 5, 14, 30, tzinfo=timezone.utc))
+    event = tet_gathering(association)
     vi = InvitationFactory(event=event, contact=ContactFactory(full_name="An Văn Bình", language="vi"))
     en = InvitationFactory(event=event, contact=ContactFactory(full_name="Berta Klein", language="en",
                                                                timezone="Europe/Berlin"))

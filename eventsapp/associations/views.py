@@ -12,9 +12,10 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..permissions import Action, accessible_associations, authorize, can, require_admin
+from ..permissions import Action, accessible_associations, can, require_admin
 from ..web import save_or_flash
 from . import branding, services
+from .access import load_association
 from .forms import ROLE_LABELS, AssociationForm, ConfirmForm, IdentityForm, MembershipForm, UserForm
 from .models import Association, AssociationKind, Membership, Role
 
@@ -30,13 +31,6 @@ def mail_brand(association, locale: str) -> branding.Brand:
     return branding.brand(association, locale, default_color=branding.DEFAULT_MAIL_COLOR, external=True)
 
 
-def _get_or_404(slug: str) -> Association:
-    association = services.get_by_slug(slug)
-    if association is None:
-        abort(404)
-    return association
-
-
 @bp.get("/associations/")
 @login_required
 def index():
@@ -47,8 +41,7 @@ def index():
 @bp.get("/associations/<slug>")
 @login_required
 def show(slug: str):
-    association = _get_or_404(slug)
-    authorize(Action.VIEW, association)
+    association = load_association(slug, Action.VIEW)
     return render_template(
         "associations/show.html",
         association=association,
@@ -88,7 +81,7 @@ def create():
 @login_required
 def edit(slug: str):
     require_admin()
-    association = _get_or_404(slug)
+    association = load_association(slug, None)
     form = AssociationForm(obj=association)
     _fill_parent_choices(form, exclude=association)
     if request.method == "GET":
@@ -103,8 +96,7 @@ def edit(slug: str):
 @login_required
 def identity(slug: str):
     """The organisers set the logo and colour their public pages and e-mails show."""
-    association = _get_or_404(slug)
-    authorize(Action.MANAGE, association)
+    association = load_association(slug, Action.MANAGE)
     form = IdentityForm(brand_color=association.brand_color)
     if form.validate_on_submit():
         color = _checked(form.brand_color, branding.clean_color, form.brand_color.data)
@@ -137,7 +129,7 @@ def _checked(field, check, value):
 @bp.get("/associations/<slug>/logo.png")
 def logo(slug: str):
     """The association's logo (public: its pages and e-mails show it), as the app re-encoded it."""
-    association = _get_or_404(slug)
+    association = load_association(slug, None)
     if association.logo_version is None or association.logo_png is None:
         abort(404)
     response = Response(association.logo_png, mimetype="image/png")
@@ -150,7 +142,7 @@ def logo(slug: str):
 @bp.get("/associations/<slug>/brand.css")
 def brand_css(slug: str):
     """The association's colours as CSS custom properties (the CSP allows no inline style)."""
-    association = _get_or_404(slug)
+    association = load_association(slug, None)
     color = association.brand_color or branding.DEFAULT_PAGE_COLOR
     response = Response(branding.brand_css(color), mimetype="text/css")
     fresh = request.args.get("v") == color.lstrip("#")
@@ -161,8 +153,7 @@ def brand_css(slug: str):
 @bp.route("/associations/<slug>/members", methods=["GET", "POST"])
 @login_required
 def members(slug: str):
-    association = _get_or_404(slug)
-    authorize(Action.MANAGE, association)
+    association = load_association(slug, Action.MANAGE)
     form = MembershipForm()
     if form.validate_on_submit():
         user = accounts.find_user(form.email.data)
@@ -183,8 +174,7 @@ def members(slug: str):
 @bp.post("/associations/<slug>/members/<int:membership_id>/remove")
 @login_required
 def remove_member(slug: str, membership_id: int):
-    association = _get_or_404(slug)
-    authorize(Action.MANAGE, association)
+    association = load_association(slug, Action.MANAGE)
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.association_id != association.id:
         abort(404)

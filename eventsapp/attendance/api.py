@@ -2,14 +2,14 @@
 check-ins of an event."""
 from __future__ import annotations
 
-from flask import abort, request
+from flask import request
 from flask_login import current_user
 
 from .. import validation
 from ..api import api_error, bp, json_body
 from ..api_helpers import Fields
 from ..contacts.models import Contact
-from ..events.access import load_event
+from ..events.access import load_event, load_of_event
 from ..extensions import db
 from ..i18n import gettext as _
 from ..invitations.models import Invitation
@@ -163,9 +163,7 @@ def undo_check_in(event_id: int, checkin_id: int):
         409: {description: Already undone}
     """
     event = load_event(event_id, Action.CHECKIN)
-    row = db.session.get(CheckIn, checkin_id)
-    if row is None or row.event_id != event.id:
-        abort(404)
+    row = load_of_event(CheckIn, checkin_id, event)
     try:
         services.undo(row, by=current_user)
     except services.CheckInError as error:

@@ -23,10 +23,10 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from .. import navigation
-from ..associations.models import Association
+from ..associations.access import load_association
 from ..campaigns.models import Campaign
 from ..contacts.models import Contact
-from ..events.access import load_event
+from ..events.access import load_event, load_of_event
 from ..events.models import Event, Honoree
 from ..extensions import db
 from ..i18n import current_locale, select_timezone
@@ -271,9 +271,7 @@ def walk_in(event_id: int):
 @login_required
 def undo(event_id: int, checkin_id: int):
     event = load_event(event_id, Action.CHECKIN)
-    row = db.session.get(CheckIn, checkin_id)
-    if row is None or row.event_id != event.id:
-        abort(404)
+    row = load_of_event(CheckIn, checkin_id, event)
     if not CheckInForm().validate_on_submit():
         return _answer(event, _("The form has expired. Please reload the page."), False, row.contact, status=400)
     try:
@@ -364,10 +362,7 @@ def campaign_report(campaign_id: int):
 @bp.get("/associations/<slug>/attendance")
 @login_required
 def association_report(slug: str):
-    association = db.session.scalar(select(Association).where(Association.slug == slug))
-    if association is None:
-        abort(404)
-    authorize(Action.VIEW, association)
+    association = load_association(slug)
     form, start, end = _period()
     return render_template("attendance/association_report.html", association=association, form=form,
                            report=reports.build(reports.association_events(association, start, end)))
@@ -405,9 +400,7 @@ def board_data(event_id: int):
 # ---------------------------------------------------------------- printables (organisers)
 
 def _printable(event: Event, printable_id: int) -> Printable:
-    row = db.session.get(Printable, printable_id)
-    if row is None or row.event_id != event.id:
-        abort(404)
+    row = load_of_event(Printable, printable_id, event)
     return row
 
 
@@ -484,9 +477,7 @@ def printable_download(event_id: int, printable_id: int):
 def certificate_pdf(event_id: int, honoree_id: int):
     """One honoree's certificate, drawn at once."""
     event = load_event(event_id, Action.MANAGE)
-    honoree = db.session.get(Honoree, honoree_id)
-    if honoree is None or honoree.event_id != event.id:
-        abort(404)
+    honoree = load_of_event(Honoree, honoree_id, event)
     name = f"certificate-{honoree.id}.pdf"
     return _download(printables.certificates_pdf(event, only=honoree), "application/pdf", name)
 

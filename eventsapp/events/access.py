@@ -15,3 +15,12 @@ def load_event(event_id: int, action: Action | str | tuple = Action.VIEW) -> Eve
         abort(404)
     authorize(action, event.association_id)
     return event
+
+
+def load_of_event(model, row_id: int, event: Event):
+    """The `model` row `row_id` when it belongs to `event` (its `event_id`), or 404: a route under one
+    event never reaches another event's rows by id."""
+    row = db.session.get(model, row_id)
+    if row is None or row.event_id != event.id:
+        abort(404)
+    return row

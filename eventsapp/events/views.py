@@ -20,7 +20,7 @@ from ..permissions import Action, accessible_associations, association_ids_for, 
 from ..timefmt import event_span
 from ..timeutils import is_valid_timezone, utcnow, zone
 from . import services
-from .access import load_event
+from .access import load_event, load_of_event
 from .forms import KIND_LABELS, VISIBILITY_LABELS, CancelForm, EventForm, HonoreeForm
 from .models import ChangeKind, EventKind, EventStatus, Honoree
 from .rendering import render_markdown
@@ -285,9 +285,7 @@ def add_honoree(event_id: int):
 @login_required
 def remove_honoree(event_id: int, honoree_id: int):
     event = load_event(event_id, Action.MANAGE)
-    honoree = db.session.get(Honoree, honoree_id)
-    if honoree is None or honoree.event_id != event.id:
-        abort(404)
+    honoree = load_of_event(Honoree, honoree_id, event)
     if CancelForm().validate_on_submit():
         services.remove_honoree(honoree)
         db.session.commit()

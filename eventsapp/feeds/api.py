@@ -1,14 +1,12 @@
 """API: an association's calendar feed URLs, and revoking its private link (as the staff page does)."""
 from __future__ import annotations
 
-from flask import abort
-from sqlalchemy import select
-
 from .. import links
 from ..api import bp
+from ..associations.access import load_association
 from ..associations.models import Association
 from ..extensions import db
-from ..permissions import Action, authorize
+from ..permissions import Action
 from . import services
 
 
@@ -17,14 +15,6 @@ def feeds_json(association: Association) -> dict:
     return {"association": association.slug, "public_url": public, "public_with_branches_url": public + "?branches=1",
             "private_url": private, "private_with_branches_url": private + "?branches=1",
             "webcal_private_url": links.webcal(private)}
-
-
-def _association(slug: str, action: Action) -> Association:
-    association = db.session.scalar(select(Association).where(Association.slug == slug))
-    if association is None:
-        abort(404)
-    authorize(action, association)
-    return association
 
 
 @bp.get("/associations/<slug>/feeds")
@@ -41,7 +31,7 @@ def association_feeds(slug: str):
         403: {description: No role in this association}
         404: {description: Unknown association}
     """
-    return feeds_json(_association(slug, Action.VIEW))
+    return feeds_json(load_association(slug, Action.VIEW))
 
 
 @bp.post("/associations/<slug>/feeds/revoke")
@@ -58,7 +48,7 @@ def revoke_private_feed(slug: str):
         403: {description: The caller may not manage this association}
         404: {description: Unknown association}
     """
-    association = _association(slug, Action.MANAGE)
+    association = load_association(slug, Action.MANAGE)
     services.rotate_private_token(association)
     db.session.commit()
     return feeds_json(association)

@@ -16,13 +16,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import links
+from ..associations.access import load_association
 from ..associations.forms import ConfirmForm
-from ..associations.models import Association
 from ..events.models import Event, Visibility
 from ..extensions import db
 from ..fastread import reader
 from ..i18n import gettext as _
-from ..permissions import Action, authorize, can
+from ..permissions import Action, can
 from . import builder, services, serving
 from .cache import Representation, representations
 from .serving import CONTENT_TYPE, PUBLIC_CACHE
@@ -113,19 +113,10 @@ def instructions() -> dict[str, list[str]]:
     return result
 
 
-def _association_for(slug: str, action: Action) -> Association:
-    """The association, or 404; 403 unless the current user may do `action` there."""
-    association = db.session.scalar(select(Association).where(Association.slug == slug))
-    if association is None:
-        abort(404)
-    authorize(action, association)
-    return association
-
-
 @bp.get("/associations/<slug>/calendar-feeds")
 @login_required
 def association_feeds(slug: str):
-    association = _association_for(slug, Action.VIEW)
+    association = load_association(slug, Action.VIEW)
     public = links.association_feed_url(association)
     private = links.association_private_feed_url(association)
     rows = [("public", _("Public events"), subscribe_links(public))]
@@ -143,7 +134,7 @@ def association_feeds(slug: str):
 @bp.post("/associations/<slug>/calendar-feeds/revoke")
 @login_required
 def revoke_private(slug: str):
-    association = _association_for(slug, Action.MANAGE)
+    association = load_association(slug, Action.MANAGE)
     if ConfirmForm().validate_on_submit():
         services.rotate_private_token(association)
         db.session.commit()

@@ -13,7 +13,7 @@ from ..api_helpers import Fields
 from ..events.access import load_event
 from ..extensions import db
 from ..i18n import gettext as _
-from ..mail import services as mail_services
+from ..mail.api import check_send_of_event
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..permissions import Action, authorize, can
 from . import services
@@ -202,9 +202,7 @@ def send_progress(event_id: int, send_id: str):
         200: {description: "Messages by state: queued, sending, sent, failed, total", schema: SendProgress}
         404: {description: No such send for this event}
     """
-    event = load_event(event_id, Action.VIEW)
-    if not mail_services.is_send_of_event(send_id, event.id):
-        return api_error(404, "unknown_send", _("No such send for this event."))
+    check_send_of_event(event_id, send_id)
     return services.send_progress(send_id)
 
 

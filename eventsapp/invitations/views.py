@@ -15,7 +15,7 @@ from ..attendance.reports import STATUS_VI
 from ..auth.security import framed_by_self
 from ..calendars.core import single_event_calendar, to_ics
 from ..campaigns.models import Campaign
-from ..events.access import load_event
+from ..events.access import load_event, load_of_event
 from ..events.models import EventStatus
 from ..extensions import csrf, db
 from ..i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
@@ -354,9 +354,7 @@ def _preview_target(event):
     """The invitee (?invitation=<id>, default the first by name) and kind (?kind=) a preview is about."""
     invitation_id = request.args.get("invitation", type=int) or request.form.get("invitation", type=int)
     if invitation_id:
-        invitation = db.session.get(Invitation, invitation_id)
-        if invitation is None or invitation.event_id != event.id:
-            abort(404)
+        invitation = load_of_event(Invitation, invitation_id, event)
     else:
         invitation = db.session.scalars(services.invitation_query([event.id]).limit(1)).first()
     kind_value = request.args.get("kind") or request.form.get("kind") or MessageKind.INVITATION.value
@@ -388,9 +386,7 @@ def preview(event_id: int):
 def preview_frame(event_id: int, invitation_id: int):
     """The preview's HTML part alone, for the sandboxed frame of the preview page."""
     event = load_event(event_id, Action.MANAGE)
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.event_id != event.id:
-        abort(404)
+    invitation = load_of_event(Invitation, invitation_id, event)
     _invitation, kind = _preview_target(event)
     try:
         html = previews.preview(invitation, kind)["html"]
@@ -418,9 +414,7 @@ def send_test(event_id: int):
 
 def _event_invitation(event_id: int, invitation_id: int) -> Invitation:
     event = load_event(event_id, Action.MANAGE)
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.event_id != event.id:
-        abort(404)
+    invitation = load_of_event(Invitation, invitation_id, event)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return invitation

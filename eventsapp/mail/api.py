@@ -1,7 +1,7 @@
 """API: the state of each e-mail of an event or of one send (kind, recipient, state, attempts, last error)."""
 from __future__ import annotations
 
-from flask import request
+from flask import abort, request
 
 from .. import validation
 from ..api import api_error, bp
@@ -12,6 +12,14 @@ from ..i18n import gettext as _
 from ..permissions import Action
 from . import services
 from .models import OutboxMessage
+
+
+def check_send_of_event(event_id: int, send_id: str) -> None:
+    """404 (JSON) unless the caller may view the event and `send_id` is one of its sends."""
+    event = load_event(event_id, Action.VIEW)
+    if not services.is_send_of_event(send_id, event.id):
+        abort(api_error(404, "unknown_send", _("No such send for this event.")))
+
 
 PAGE_SIZE, PAGE_MAX = 100, 1000
 
@@ -88,7 +96,5 @@ def send_messages(event_id: int, send_id: str):
         200: {description: "The messages of the send, counts by state of all of them", schema: MessagePage}
         404: {description: No such send for this event}
     """
-    event = load_event(event_id, Action.VIEW)
-    if not services.is_send_of_event(send_id, event.id):
-        return api_error(404, "unknown_send", _("No such send for this event."))
+    check_send_of_event(event_id, send_id)
     return _page(services.log_query(send_id=send_id, **_filters()), services.progress(send_id))

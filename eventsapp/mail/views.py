@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import navigation
-from ..events.access import load_event
+from ..events.access import load_event, load_of_event
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -82,9 +82,7 @@ def retry_failed(event_id: int):
 @login_required
 def resend(event_id: int, message_id: int):
     event = load_event(event_id, Action.MANAGE)
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None or message.event_id != event.id:
-        abort(404)
+    message = load_of_event(OutboxMessage, message_id, event)
     copy = services.resend(message, send_id=uuid.uuid4().hex)  # a send of one, with its own bar
     db.session.commit()
     flash(_("The message to %(recipient)s is queued again.", recipient=copy.recipient), "success")
