@@ -203,3 +203,49 @@ def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(app, client
 def test_malformed_session_ids_sign_nobody_in(db, session_id):
     UserFactory()
     assert accounts.load_session_user(session_id) is None
+
+
+# ---------------------------------------------------------------- every `next` stays on this site (issue 22)
+
+def where_a_browser_goes(location: str) -> str:
+    """The host a browser opens for `location`: WHATWG URL parsing drops tabs and line breaks
+    and reads a backslash as a slash in http(s) URLs."""
+    from urllib.parse import urljoin, urlsplit
+
+    cleaned = location.replace("\t", "").replace("\r", "").replace("\n", "").replace("\\", "/")
+    return urlsplit(urljoin("http://localhost/", cleaned)).netloc
+
+
+HOSTILE_NEXT = [
+    "//evil.example", "///evil.example", "/%09/evil.example", "/%0d%0a/evil.example", "/%0a/evil.example",
+    "/%5Cevil.example", "/%5C%5Cevil.example", "%5C%5Cevil.example", "/%2f/evil.example", "%2f%2fevil.example",
+    "/%252f%252fevil.example", "/%09%5Cevil.example", "javascript:alert(1)", "https://evil.example",
+    "http:/evil.example", "%20//evil.example", "evil.example", "/%e2%80%8b/evil.example",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_NEXT)
+def test_the_language_switch_never_leaves_the_site(client, db, hostile):
+    response = client.get(f"/lang/en?next={hostile}")
+    assert response.status_code == 302
+    assert where_a_browser_goes(response.headers["Location"]) == "localhost", response.headers["Location"]
+    assert response.headers["Location"] == "/"  # the dashboard instead
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_NEXT)
+def test_signing_in_never_leaves_the_site(client, db, hostile):
+    owner = UserFactory()
+    forget_request_state()
+    page = client.get(f"/login?next={hostile}")
+    response = client.post(f"/login?next={hostile}", data={
+        "email": owner.email, "password": PASSWORD, "csrf_token": csrf_token_from(page.text)})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/", response.headers["Location"]
+
+
+@pytest.mark.parametrize("target", ["/contacts/?q=nguy%E1%BB%85n%20v%C4%83n&after=12", "/events/3", "/"])
+def test_a_path_on_this_site_is_followed(client, db, target):
+    from urllib.parse import quote
+
+    response = client.get(f"/lang/en?next={quote(target, safe='/')}")
+    assert response.headers["Location"] == target

@@ -12,6 +12,7 @@ from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation
 from ..mail.models import MessageState, OutboxMessage
 from ..permissions import Action, accessible_associations, filter_by_association
+from ..redirects import safe_next
 from ..timeutils import utcnow
 
 bp = Blueprint("main", __name__)
@@ -56,7 +57,4 @@ def set_language(code: str):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     session["lang"] = code
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.dashboard")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")))
