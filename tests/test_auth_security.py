@@ -103,16 +103,16 @@ def test_successful_sign_ins_do_not_count(client, db, limits):
 # ---------------------------------------------------------------- the client's address behind proxies
 
 @contextmanager
-def proxied_app(app, count):
-    """Another app on the same database, behind `count` trusted proxies; the suite's Celery app is
-    made current and default again afterwards (creating an app makes its own both)."""
+def proxied_app(app, count, **config):
+    """Another app on the same database, behind `count` trusted proxies (and with `config`); the suite's
+    Celery app is made current and default again afterwards (creating an app makes its own both)."""
     try:
         yield create_app(TestingConfig, **{k: app.config[k] for k in (
                              "SQLALCHEMY_DATABASE_URI", "CELERY_BROKER_URL", "MAIL_SERVER", "MAIL_PORT",
                              "MAIL_OUTBOX_DIR", "BASE_URL")},
                          LOGIN_RATE_LIMIT_PER_ADDRESS="2 per 10 minutes",
                          LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_ADDRESS="10000 per minute",
-                         LOGIN_RATE_LIMIT_PER_ACCOUNT="10000 per minute", TRUSTED_PROXY_COUNT=count)
+                         LOGIN_RATE_LIMIT_PER_ACCOUNT="10000 per minute", TRUSTED_PROXY_COUNT=count, **config)
     finally:
         app.extensions["celery"].set_current()
         app.extensions["celery"].set_default()
@@ -134,6 +134,24 @@ def test_the_client_address_comes_from_trusted_proxies_only(app, db, count):
         limiter.reset()
         db.session.remove()
     assert statuses == ([200, 200, 200, 200] if count == 1 else [200, 200, 429, 429])
+
+
+@pytest.mark.parametrize("count", [0, 1])
+@pytest.mark.parametrize("path", ["/login", "/feeds/associations/no-such-association.ics"])
+def test_only_trusted_proxies_say_the_request_came_over_https(app, db, count, path):
+    """A client sending X-Forwarded-Proto: https itself over plain HTTP is redirected to HTTPS and gets no
+    HSTS; only behind a trusted proxy (ProxyFix) does the header count, for pages and feeds alike."""
+    with proxied_app(app, count, FORCE_HTTPS=True) as other, other.app_context():
+        response = other.test_client().get(path, base_url="http://events.example.vn",
+                                           headers={"X-Forwarded-Proto": "https"})
+        db.session.remove()
+    if count:
+        assert response.status_code != 302
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    else:
+        assert response.status_code == 302
+        assert response.headers["Location"] == f"https://events.example.vn{path}"
+        assert "Strict-Transport-Security" not in response.headers
 
 
 def test_a_negative_proxy_count_is_refused(app):

@@ -321,6 +321,7 @@ def test_a_feed_rebuilt_between_lookup_and_body_is_served_in_its_new_version(cli
 def test_with_https_forced_a_plain_http_feed_request_is_left_to_flask(app, monkeypatch):
     """Ahead of Flask, only HTTPS requests are answered when HTTPS is forced, so the
     redirect to HTTPS still happens."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
     from werkzeug.test import EnvironBuilder
 
     from eventsapp.feeds.serving import FeedServer
@@ -342,8 +343,13 @@ def test_with_https_forced_a_plain_http_feed_request_is_left_to_flask(app, monke
     assert get("http://eventsapp.test") == ([], b"") and left_to_flask == ["http"]
     statuses, body = get("https://eventsapp.test")
     assert statuses == ["200 OK"] and body.startswith(b"BEGIN:VCALENDAR")
-    statuses, _ = get("http://eventsapp.test", headers={"X-Forwarded-Proto": "https"})  # behind a TLS proxy
-    assert statuses == ["200 OK"] and left_to_flask == ["http"]
+    # The client's own X-Forwarded-Proto is not believed (no trusted proxy): left to Flask's redirect.
+    assert get("http://eventsapp.test", headers={"X-Forwarded-Proto": "https"}) == ([], b"")
+    assert left_to_flask == ["http", "http"]
+    # Behind a trusted TLS proxy (ProxyFix, as `init_proxies` puts it in front) the feed is answered.
+    server = ProxyFix(server, x_proto=1)
+    statuses, _ = get("http://eventsapp.test", headers={"X-Forwarded-Proto": "https"})
+    assert statuses == ["200 OK"] and left_to_flask == ["http", "http"]
 
 
 def test_cached_representations_stay_within_their_byte_budget():

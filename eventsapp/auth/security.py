@@ -31,8 +31,9 @@ HSTS_MAX_AGE = 31_556_926  # one year
 
 
 def is_secure(request: Request) -> bool:
-    """Whether the request came over HTTPS (directly, or as the proxy in front says)."""
-    return request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"
+    """Whether the request came over HTTPS. Behind trusted proxies ProxyFix has already set the scheme
+    from their X-Forwarded-Proto (`init_proxies`); otherwise that header is the client's word and ignored."""
+    return request.is_secure
 
 
 def security_headers(app: Flask, secure: bool) -> list[tuple[str, str]]:
