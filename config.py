@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("EVENTSAPP_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -163,13 +164,18 @@ class ProductionConfig(Config):
     FORCE_HTTPS = env_bool("FORCE_HTTPS", True)
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", env("REDIS_URL", "memory://"))
 
-    REQUIRED = ("SECRET_KEY", "DATABASE_URL")
+    # EVENTSAPP_BASE_URL: unset, every e-mail and feed would link to the development address.
+    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "EVENTSAPP_BASE_URL")
 
     @classmethod
     def validate(cls) -> None:
         for name in cls.REQUIRED:
             if env(name) is None:
                 raise ConfigError(f"{name} is not set: production needs it (see README, Configuration).")
+        base_url = urlsplit(env("EVENTSAPP_BASE_URL"))
+        if base_url.scheme not in ("http", "https") or not base_url.hostname:
+            raise ConfigError("EVENTSAPP_BASE_URL must be an http:// or https:// address with a host name, "
+                              "e.g. https://events.example.vn: every e-mail and feed links to it.")
         if env("CELERY_BROKER_URL") is None and env("REDIS_URL") is None:
             raise ConfigError("CELERY_BROKER_URL (or REDIS_URL) is not set: production needs a broker.")
         if env("MAIL_SERVER") is None:

@@ -11,22 +11,32 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def start_production(**env_overrides):
     env = {k: v for k, v in os.environ.items()
-           if k not in {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "MAIL_SERVER"}}
+           if k not in {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "MAIL_SERVER",
+                        "EVENTSAPP_BASE_URL", "EVENTSAPP_PORT", "PORT"}}
     env.update(EVENTSAPP_CONFIG="production", **env_overrides)
     return subprocess.run([sys.executable, "-c", "from eventsapp import create_app; create_app()"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
 FULL = {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1/test",
-        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "MAIL_SERVER": "127.0.0.1"}
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "MAIL_SERVER": "127.0.0.1",
+        "EVENTSAPP_BASE_URL": "https://events.example.vn"}
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "MAIL_SERVER"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "MAIL_SERVER", "EVENTSAPP_BASE_URL"])
 def test_production_refuses_to_start_without_a_required_variable(missing):
     env = {k: v for k, v in FULL.items() if k != missing}
     result = start_production(**env)
     assert result.returncode != 0
     assert f"{missing} is not set" in result.stderr
+
+
+@pytest.mark.parametrize("base_url", ["events.example.vn", "ftp://events.example.vn", "https://"])
+def test_production_refuses_a_base_url_that_is_no_web_address(base_url):
+    """Every e-mail's and feed's links start with it: a typo would reach every invitee."""
+    result = start_production(**{**FULL, "EVENTSAPP_BASE_URL": base_url})
+    assert result.returncode != 0
+    assert "EVENTSAPP_BASE_URL must be an http:// or https:// address" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_broker():

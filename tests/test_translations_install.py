@@ -10,7 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {"EVENTSAPP_CONFIG": "production", "SECRET_KEY": "s3cret",
               "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1/unused",
-              "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9", "MAIL_SERVER": "127.0.0.1"}
+              "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9", "MAIL_SERVER": "127.0.0.1",
+              "EVENTSAPP_BASE_URL": "https://events.example.vn"}
 SERVE_LOGIN = """
 import sys
 from eventsapp import create_app
