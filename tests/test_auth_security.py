@@ -267,3 +267,24 @@ def test_a_path_on_this_site_is_followed(client, db, target):
 
     response = client.get(f"/lang/en?next={quote(target, safe='/')}")
     assert response.headers["Location"] == target
+
+
+# ---------------------------------------------------------------- one address rule for accounts (issue 22)
+
+@pytest.mark.parametrize("address", ["hoa@eventsapp.test", "hoa@localhost", "hoa@example", "hoa@@example.vn",
+                                     "hoa@example..vn", "nguyen hoa@example.vn", "hoa@example.invalid"])
+def test_the_command_line_refuses_the_addresses_the_sign_in_form_refuses(runner, client, db, address):
+    forget_request_state()
+    page = client.get("/login")
+    refused = client.post("/login", data={"email": address, "password": PASSWORD,
+                                          "csrf_token": csrf_token_from(page.text)})
+    assert refused.status_code == 200 and "Địa chỉ e-mail không hợp lệ." in refused.text
+    result = runner.invoke(args=["users", "create", address, "--password", "mat-khau-dai-1"])
+    assert result.exit_code != 0 and "Địa chỉ e-mail không hợp lệ." in result.output
+    assert accounts.find_user(address) is None
+
+
+def test_an_address_both_accept_makes_an_account_that_signs_in(runner, client, db):
+    result = runner.invoke(args=["users", "create", " Hoa.Nguyen@Example.VN ", "--password", "mat-khau-dai-1"])
+    assert result.exit_code == 0, result.output
+    assert sign_in(client, "hoa.nguyen@example.vn", "mat-khau-dai-1").status_code == 302

@@ -4,6 +4,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from ..auth.forms import AccountAddress
 from ..i18n import lazy_gettext as _l
 from ..timeutils import is_valid_timezone
 from .models import AssociationKind, Role
@@ -66,8 +67,7 @@ class AssociationForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
-                                                Email(_l("This is not a valid e-mail address."))])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")), AccountAddress()])
     name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
     password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, message=_l("The password must have at least 8 characters."))])
     is_admin = BooleanField(_l("Administrator"))

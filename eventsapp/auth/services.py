@@ -5,6 +5,7 @@ import functools
 import logging
 import secrets
 
+import email_validator
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,6 +25,19 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+def check_address(email: str) -> str:
+    """The one rule for an account's e-mail address, applied by the sign-in and account forms
+    (`forms.AccountAddress`) and by `create_user` (the CLI, the admin pages): a syntactically valid
+    address on a real domain (email-validator, which also refuses special-use names such as `.test`
+    and `localhost`), no DNS lookup. Returns the address normalised; raises AccountError."""
+    address = normalise_email(email)
+    try:
+        email_validator.validate_email(address, check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        raise AccountError(_l("This is not a valid e-mail address.")) from None
+    return address
+
+
 def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
@@ -31,7 +45,7 @@ def find_user(email: str) -> User | None:
 def create_user(email: str, password: str, *, name: str = "", is_admin: bool = False,
                 locale: str = "vi", timezone: str = "Asia/Ho_Chi_Minh") -> User:
     """Create a staff account; the caller commits."""
-    email = normalise_email(email)
+    email = check_address(email)
     if find_user(email) is not None:
         raise AccountError(_l("An account for %(email)s already exists.", email=email))
     if len(password or "") < 8:
