@@ -107,6 +107,11 @@ class Config:
     LOGIN_RATE_LIMIT_PER_ADDRESS = env("LOGIN_RATE_LIMIT_PER_ADDRESS", "20 per 10 minutes")
     LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_ADDRESS = env("LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per 10 minutes")
     LOGIN_RATE_LIMIT_PER_ACCOUNT = env("LOGIN_RATE_LIMIT_PER_ACCOUNT", "30 per hour")
+    # A browser that signed in to the account before (its device cookie, auth/devices.py) is not held
+    # by the account's limit above, so guessers elsewhere cannot lock the owner out; its own failures
+    # are limited on its cookie instead.
+    LOGIN_RATE_LIMIT_PER_DEVICE = env("LOGIN_RATE_LIMIT_PER_DEVICE", "5 per 10 minutes")
+    LOGIN_DEVICE_COOKIE_DAYS = env_int("LOGIN_DEVICE_COOKIE_DAYS", 365)
     # Reverse proxies (load balancers) in front of the app whose X-Forwarded-For/-Proto are trusted.
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

@@ -36,7 +36,7 @@ def sign_in(client, email, password, address="203.0.113.7", headers=None):
 def limits(app):
     """Set sign-in limits for one test, put back afterwards."""
     names = ("LOGIN_RATE_LIMIT_PER_ADDRESS", "LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_ADDRESS",
-             "LOGIN_RATE_LIMIT_PER_ACCOUNT")
+             "LOGIN_RATE_LIMIT_PER_ACCOUNT", "LOGIN_RATE_LIMIT_PER_DEVICE")
     saved = {name: app.config[name] for name in names}
 
     def set_limits(**values):
@@ -90,6 +90,75 @@ def test_many_addresses_meet_the_higher_per_account_limit(client, db, limits):
     assert statuses == [200] * 8 + [429]
     blocked = sign_in(client, owner.email, PASSWORD, address="192.0.2.44")
     assert blocked.status_code == 429 and "Bạn đã thử quá nhiều lần" in blocked.text
+
+
+# ---------------------------------------------------------------- the owner's browser is not locked out (issue 22)
+
+DEVICE_COOKIE = "eventsapp_device"
+
+
+def device_cookie(client) -> str:
+    cookie = client.get_cookie(DEVICE_COOKIE, path="/login")
+    assert cookie is not None, "a successful sign-in leaves a device cookie"
+    assert cookie.http_only
+    return cookie.value
+
+
+def browser(app, cookie: str | None = None):
+    """A fresh browser, carrying a device cookie if given."""
+    client = app.test_client()
+    if cookie is not None:
+        client.set_cookie(DEVICE_COOKIE, cookie, path="/login")
+    return client
+
+
+def exhaust_the_account_ceiling(client, email):
+    """Six addresses, five wrong guesses each: the account-wide ceiling (30 per hour) is reached."""
+    for address in range(6):
+        for guess in range(5):
+            assert sign_in(client, email, f"guess-{guess}", address=f"198.51.100.{address}").status_code == 200
+    assert sign_in(client, email, "guess", address="198.51.100.77").status_code == 429
+
+
+def test_the_owner_signs_in_from_a_known_browser_while_the_account_is_under_attack(app, client, db, limits):
+    limits(per_account_and_address="5 per 10 minutes", per_account="30 per hour", per_address="20 per 10 minutes",
+           per_device="5 per 10 minutes")
+    owner, colleague = UserFactory(), UserFactory()
+    owners_browser = browser(app)
+    assert sign_in(owners_browser, owner.email, PASSWORD, address="192.0.2.44").status_code == 302
+    known = device_cookie(owners_browser)
+    colleagues_browser = browser(app)
+    assert sign_in(colleagues_browser, colleague.email, PASSWORD, address="192.0.2.45").status_code == 302
+    colleagues_cookie = device_cookie(colleagues_browser)
+
+    exhaust_the_account_ceiling(browser(app), owner.email)
+
+    # Without the cookie the owner is limited like everyone else: the account's ceiling holds.
+    blocked = sign_in(browser(app), owner.email, PASSWORD, address="192.0.2.46")
+    assert blocked.status_code == 429 and "Bạn đã thử quá nhiều lần" in blocked.text
+    # A forged cookie, or one from a browser another account signed in with, does not help.
+    forged = known[:-4] + ("AAAA" if not known.endswith("AAAA") else "BBBB")
+    assert sign_in(browser(app, forged), owner.email, PASSWORD, address="192.0.2.47").status_code == 429
+    assert sign_in(browser(app, colleagues_cookie), owner.email, PASSWORD, address="192.0.2.48").status_code == 429
+    # The owner's own browser gets in.
+    signed_in = sign_in(browser(app, known), owner.email, PASSWORD, address="192.0.2.44")
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/"
+
+
+def test_guesses_through_a_device_cookie_are_limited_on_that_cookie(app, client, db, limits):
+    """A copied device cookie is no master key: its own failures are counted (5 per 10 minutes), and then
+    it is refused too, while the account's ceiling was never touched and other browsers still sign in."""
+    limits(per_account_and_address="100 per 10 minutes", per_account="30 per hour", per_address="100 per 10 minutes",
+           per_device="5 per 10 minutes")
+    owner = UserFactory()
+    owners_browser = browser(app)
+    assert sign_in(owners_browser, owner.email, PASSWORD, address="192.0.2.44").status_code == 302
+    copied = device_cookie(owners_browser)
+    thief = browser(app, copied)
+    statuses = [sign_in(thief, owner.email, f"guess-{n}", address=f"198.51.100.{n}").status_code for n in range(6)]
+    assert statuses == [200] * 5 + [429]
+    assert sign_in(thief, owner.email, PASSWORD, address="198.51.100.9").status_code == 429
+    assert sign_in(browser(app), owner.email, PASSWORD, address="192.0.2.50").status_code == 302
 
 
 def test_successful_sign_ins_do_not_count(client, db, limits):

@@ -1,5 +1,7 @@
 """Sign in and out, with failed attempts limited per address, per account and address, and
-(higher, over a longer period) per account; signing out ends the session server-side."""
+(higher, over a longer period) per account, except from a browser that signed in to the account
+before, whose attempts are counted on its device cookie instead (`devices`); signing out ends the
+session server-side."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -9,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db, limiter, login_manager
 from ..i18n import gettext as _
 from ..redirects import safe_next
-from . import services
+from . import devices, services
 from .forms import LoginForm
 from .models import User
 
@@ -36,6 +38,15 @@ def _account_and_address_key() -> str:
     return f"account-address:{get_remote_address()}:" + _account_key()
 
 
+def _device_nonce() -> str | None:
+    """The nonce of this browser's device cookie for the account being signed in to, if it has one."""
+    return devices.nonce_for(services.normalise_email(request.form.get("email", ""))[:254])
+
+
+def _device_key() -> str:
+    return f"device:{_device_nonce()}"
+
+
 def _failed(response) -> bool:
     """Only refused sign-ins count towards the limits (a success redirects)."""
     return response.status_code != 302
@@ -46,7 +57,9 @@ def _failed(response) -> bool:
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_ADDRESS"], methods=["POST"],
                key_func=_account_and_address_key, deduct_when=_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key,
-               deduct_when=_failed)
+               deduct_when=_failed, exempt_when=lambda: _device_nonce() is not None)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_DEVICE"], methods=["POST"], key_func=_device_key,
+               deduct_when=_failed, exempt_when=lambda: _device_nonce() is None)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -56,7 +69,7 @@ def login():
         if user is not None:
             db.session.commit()
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")))
+            return devices.remember(redirect(safe_next(request.args.get("next"))), user.email)
         flash(_("The e-mail or the password is wrong."), "danger")
     return render_template("auth/login.html", form=form)
 
