@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from eventsapp.contacts.models import Contact
-from eventsapp.inbound import addresses, services
+from eventsapp.inbound import services
 from eventsapp.inbound.models import InboundKind, InboundMessage, InboundState
 from eventsapp.invitations import services as invitations
 from eventsapp.invitations.models import Invitation, InvitationStatus
-from eventsapp.mail import sender
+from eventsapp.mail import addresses, sender
 from eventsapp.mail.models import MessageKind, MessageState, OutboxMessage
 from tests import inbound_support as mails
 from tests.factories import AssociationFactory, ContactFactory, EventFactory, InvitationFactory, staff

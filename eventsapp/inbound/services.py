@@ -30,9 +30,10 @@ from ..contacts.models import Contact
 from ..events.models import Event
 from ..extensions import db, dialect_insert
 from ..invitations.models import Invitation, InvitationStatus
+from ..mail import addresses
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..timeutils import utcnow
-from . import addresses, parsing
+from . import parsing
 from .models import InboundKind, InboundMessage, InboundState
 
 logger = logging.getLogger(__name__)

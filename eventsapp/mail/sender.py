@@ -44,6 +44,7 @@ from ..extensions import db
 from ..invitations.models import Invitation
 from ..timeutils import utcnow
 from . import ratelimit
+from .addresses import tagged_address
 from .compose import Mail
 from .models import MessageKind, MessageState, OutboxMessage
 from .renderers import render, rendering_batch
@@ -213,8 +214,6 @@ class AddressUndeliverable(PermanentFailure):
 
 
 def _prepare(message: OutboxMessage) -> Outgoing:
-    from ..inbound.addresses import tagged_address
-
     contact = message.contact
     if contact is not None and contact.undeliverable_at is not None and contact.email == message.recipient.lower():
         raise AddressUndeliverable(f"address undeliverable: {contact.undeliverable_reason}".strip()[:2000])
@@ -225,7 +224,7 @@ def _prepare(message: OutboxMessage) -> Outgoing:
         email["From"] = setting("MAIL_DEFAULT_SENDER")
     if not email.get("To"):
         email["To"] = message.recipient
-    # Replies and bounces come back to an address naming this row (eventsapp.inbound.addresses).
+    # Replies and bounces come back to an address naming this row (eventsapp.mail.addresses).
     tagged = tagged_address(message.id)
     if tagged and not email.get("Reply-To"):
         sender_name = parseaddr(email["From"])[0] if isinstance(email["From"], str) else email["From"][0]
