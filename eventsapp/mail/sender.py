@@ -29,7 +29,6 @@ carries on.
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -44,7 +43,7 @@ from ..extensions import db
 from ..invitations.models import Invitation
 from ..timeutils import utcnow
 from . import ratelimit
-from .addresses import tagged_address
+from .addresses import message_id_secret, tagged_address
 from .compose import Mail
 from .models import MessageKind, MessageState, OutboxMessage
 from .renderers import render, rendering_batch
@@ -81,12 +80,12 @@ def _due(now, send_id: str | None) -> list:
 def claim(limit: int, send_id: str | None = None) -> list[int]:
     """Move up to `limit` due rows to `sending` (one statement), commit, return their ids."""
     now = utcnow()
-    token = secrets.token_hex(4)
     # The Message-ID is fixed at the first claim and kept on retries: a copy sent
     # twice (crash between send and record) carries the same id, and the log shows it.
     message_id = case(
         (c.smtp_message_id == "",
-         literal("<outbox.") + cast(c.id, String) + literal(f".{token}@{_message_id_domain()}>")),
+         literal("<outbox.") + cast(c.id, String) + literal(".") + message_id_secret(db.session.get_bind())
+         + literal(f"@{_message_id_domain()}>")),
         else_=c.smtp_message_id,
     )
     values = {"state": SENDING, "attempts": c.attempts + 1, "updated_at": now, "smtp_message_id": message_id,
