@@ -22,15 +22,24 @@ from tests.factories import AssociationFactory, ContactFactory, EventFactory, In
 REPLY_ADDRESS = "rsvp@eventsapp.test"
 
 
+def configure(app, monkeypatch) -> None:
+    """The reply address, and our receiving server whose Authentication-Results vouch for a sender
+    (mails.as_received)."""
+    monkeypatch.setitem(app.config, "MAIL_REPLY_ADDRESS", REPLY_ADDRESS)
+    monkeypatch.setitem(app.config, "MAIL_TRUSTED_AUTHSERV_IDS", mails.TRUSTED_SERVER)
+
+
 @pytest.fixture(autouse=True)
 def reply_address(app, monkeypatch):
-    monkeypatch.setitem(app.config, "MAIL_REPLY_ADDRESS", REPLY_ADDRESS)
-    # Our receiving server, whose Authentication-Results vouch for a sender (mails.as_received).
-    monkeypatch.setitem(app.config, "MAIL_TRUSTED_AUTHSERV_IDS", mails.TRUSTED_SERVER)
+    configure(app, monkeypatch)
 
 
 @pytest.fixture
 def invitation(db):
+    return new_invitation()
+
+
+def new_invitation() -> Invitation:
     association = AssociationFactory(name_vi="Hội hữu nghị Việt – Nhật Bản", sender_email="hoi-viet-nhat@example.vn")
     event = EventFactory(association=association, title_vi="Gặp mặt kiều bào đón Tết", title_en="Tết gathering",
                          starts_at=datetime(2030, 2, 10, 11, 0, tzinfo=timezone.utc),
