@@ -75,6 +75,10 @@ class Config:
     MAIL_INBOUND_MAX_BYTES = env_int("MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024)
     MAIL_INBOUND_MAX_PARTS = env_int("MAIL_INBOUND_MAX_PARTS", 100)
     MAIL_SOFT_BOUNCE_LIMIT = env_int("MAIL_SOFT_BOUNCE_LIMIT", 3)  # temporary failures in a row → undeliverable
+    # The authserv-ids (comma-separated) of our own receiving servers, whose Authentication-Results
+    # `dmarc=pass` authenticates an answer by mail (eventsapp.inbound.authentication); unset: none trusted.
+    MAIL_TRUSTED_AUTHSERV_IDS = env("MAIL_TRUSTED_AUTHSERV_IDS", "")
+    MAIL_DKIM_DNSFUNC = None  # a resolver for checking DKIM keys (dkimpy's dnsfunc); None: DNS itself
     # DKIM signing of every outgoing message when all three are set (`flask mail dkim-keygen`).
     DKIM_DOMAIN = env("DKIM_DOMAIN")
     DKIM_SELECTOR = env("DKIM_SELECTOR")

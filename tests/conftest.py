@@ -212,6 +212,7 @@ def api(client):
 # ---------------------------------------------------------------- worker
 
 # The worker signs with DKIM and sends replies and bounces back to this address (eventsapp.inbound).
+TRUSTED_AUTHSERV_ID = "mx.eventsapp.test"  # the worker trusts this receiving server's Authentication-Results
 REPLY_ADDRESS = "rsvp@eventsapp.test"
 
 
@@ -254,6 +255,7 @@ def celery_worker(app, database_url, redis_url, smtp_sink, dkim_key, inbox_dir):
         "DKIM_SELECTOR": dkim_key["selector"],
         "DKIM_PRIVATE_KEY": dkim_key["path"],
         "MAIL_INBOX_DIR": str(inbox_dir),
+        "MAIL_TRUSTED_AUTHSERV_IDS": TRUSTED_AUTHSERV_ID,
     }
     worker = WorkerProcess(env, ARTIFACTS / "celery-worker.log")
     worker.start()

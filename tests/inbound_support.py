@@ -156,3 +156,54 @@ def plain_mail(sender: str, to: str, subject: str, body: str, *, headers: dict |
         message.add_alternative(html, subtype="html")
     return message.as_bytes()
 
+
+
+# ------------------------------------------------------------------ authentication (eventsapp.inbound.authentication)
+
+TRUSTED_SERVER = "mx.eventsapp.test"  # tests.conftest.TRUSTED_AUTHSERV_ID: the worker trusts it too
+
+
+def as_received(raw: bytes, dmarc: str = "pass", server: str = TRUSTED_SERVER) -> bytes:
+    """`raw` as our receiving server hands it on: with its Authentication-Results (RFC 8601) on top."""
+    sender = email.message_from_bytes(raw, policy=email.policy.default)["From"].addresses[0].domain
+    return (f"Authentication-Results: {server};\r\n\tspf=pass smtp.mailfrom={sender};\r\n"
+            f"\tdkim=pass header.d={sender};\r\n\tdmarc={dmarc} (p=quarantine) header.from={sender}\r\n").encode() + raw
+
+
+@dataclass
+class SigningKey:
+    """A DKIM key of a sender's domain and the stub resolver that publishes its record."""
+
+    domain: str
+    selector: str
+    pem: bytes
+    record: str
+
+    def sign(self, raw: bytes, headers=(b"from", b"to", b"subject", b"date", b"message-id")) -> bytes:
+        import dkim
+
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        return dkim.sign(raw, self.selector.encode(), self.domain.encode(), self.pem,
+                         include_headers=list(headers)) + raw
+
+
+def signing_key(domain: str, selector: str = "s2026") -> SigningKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from eventsapp.mail.signing import txt_record
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                            serialization.NoEncryption())
+    return SigningKey(domain, selector, pem, txt_record(pem))
+
+
+def stub_resolver(*keys: SigningKey):
+    """A dkimpy `dnsfunc` answering the TXT records of `keys`, and nothing else (no network)."""
+    records = {f"{k.selector}._domainkey.{k.domain}.".encode(): k.record.encode() for k in keys}
+
+    def dnsfunc(name: bytes, timeout: int = 5):
+        return records.get(name)
+
+    return dnsfunc

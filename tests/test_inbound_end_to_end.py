@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from eventsapp.contacts.models import Contact
-from eventsapp.inbound import addresses, receiving
+from eventsapp.inbound import receiving
 from eventsapp.inbound.models import InboundKind, InboundMessage
 from eventsapp.invitations import services as invitations
 from eventsapp.invitations.models import Invitation, InvitationStatus
+from eventsapp.mail import addresses
 from eventsapp.mail.models import OutboxMessage
 from tests import inbound_support as mails
 from tests.conftest import REPLY_ADDRESS

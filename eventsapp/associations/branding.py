@@ -1,25 +1,22 @@
 """An association's identity on its public pages and in its e-mails: name, logo, colour.
 
-A logo is accepted only as PNG, JPEG or WebP (recognised by Pillow from its content, never
-from the file name), at most `MAX_LOGO_BYTES` and `MAX_LOGO_PIXELS` before decoding, then
-re-encoded by Pillow as a PNG of at most `LOGO_SIZE` pixels a side — whatever else the upload
-carried (metadata, trailing bytes, scripts) is not kept. The app serves it itself.
+A logo goes through the app's one image guard (`eventsapp.images`: PNG, JPEG or WebP, bytes and
+pixels limited before decoding) and is kept as a PNG of at most `LOGO_SIZE` pixels a side. The app
+serves it itself.
 A colour is "#rrggbb"; text on it is black or white, whichever contrasts more (always ≥ 4.5:1).
 """
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 
-from .. import links
+from .. import images, links
 from ..i18n import lazy_gettext as _l
 
-MAX_LOGO_BYTES = 1024 * 1024
-MAX_LOGO_PIXELS = 25_000_000  # width × height read from the header, checked before decoding
+MAX_LOGO_BYTES = images.MAX_BYTES
+MAX_LOGO_PIXELS = images.MAX_PIXELS
 LOGO_SIZE = 512
-ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP"}
 COLOR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}")
 DEFAULT_PAGE_COLOR = "#0a3d7a"  # the app's own blue (the menu's)
 DEFAULT_MAIL_COLOR = "#b91c1c"
@@ -45,26 +42,10 @@ def clean_color(value: str | None) -> str | None:
 
 def process_logo(data: bytes) -> bytes:
     """The uploaded logo re-encoded as a PNG, or BrandingError."""
-    from PIL import Image, UnidentifiedImageError
-
-    if not data:
-        raise BrandingError(_l("The file is empty."))
-    if len(data) > MAX_LOGO_BYTES:
-        raise BrandingError(_l("The logo is too large: at most %(size)s KB.", size=MAX_LOGO_BYTES // 1024))
     try:
-        with Image.open(io.BytesIO(data), formats=sorted(ALLOWED_FORMATS)) as image:
-            if image.width * image.height > MAX_LOGO_PIXELS:
-                raise BrandingError(_l("The logo has too many pixels."))
-            image.load()
-            image = image.convert("RGBA")
-    except BrandingError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise BrandingError(_l("The logo must be a PNG, JPEG or WebP image.")) from None
-    image.thumbnail((LOGO_SIZE, LOGO_SIZE))
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
+        return images.reencoded_png(data, LOGO_SIZE)
+    except images.ImageRejected as error:
+        raise BrandingError(error.message) from None
 
 
 def set_logo(association, png: bytes | None) -> None:

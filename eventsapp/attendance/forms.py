@@ -56,4 +56,4 @@ class CertificateTemplateForm(FlaskForm):
                         description=_l("e.g. Bắc Giang: “Bắc Giang, ngày 5 tháng 2 năm 2027”"))
     signer_title = StringField(_l("Signer's title"), validators=[Length(max=200)])
     signer_name = StringField(_l("Signer's name"), validators=[Length(max=200)])
-    logo = FileField(_l("Logo (PNG or JPEG, up to 1 MB)"))
+    logo = FileField(_l("Logo (PNG, JPEG or WebP, at most 1 MB)"))

@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import images
 from ..after_commit import enqueue_after_commit
 from ..contacts.models import Contact
 from ..events.models import Event, Honoree
@@ -223,25 +224,13 @@ def render(printable_id: int) -> None:
     db.session.commit()
 
 
-LOGO_MAX_BYTES = 1024 * 1024
+LOGO_MAX_BYTES = images.MAX_BYTES
+LOGO_SIDE = 600
 
 
 def logo_png(data: bytes) -> bytes:
-    """An uploaded logo (PNG or JPEG, at most 1 MB) as a PNG at most 600 px wide; anything else refused."""
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
-    if len(data) > LOGO_MAX_BYTES:
-        raise PrintableError(_("The logo must be at most 1 MB."))
+    """An uploaded logo as a PNG at most 600 px a side, through the app's one image guard (eventsapp.images)."""
     try:
-        image = Image.open(io.BytesIO(data))
-        if image.format not in ("PNG", "JPEG"):
-            raise PrintableError(_("The logo must be a PNG or JPEG image."))
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise PrintableError(_("The logo must be a PNG or JPEG image.")) from None
-    image.thumbnail((600, 600))
-    out = io.BytesIO()
-    image.convert("RGBA").save(out, "PNG", optimize=True)
-    return out.getvalue()
+        return images.reencoded_png(data, LOGO_SIDE)
+    except images.ImageRejected as error:
+        raise PrintableError(str(error.message)) from None

@@ -220,13 +220,18 @@ def edit(event_id: int):
 @bp.get("/events/<int:event_id>")
 @login_required
 def show(event_id: int):
-    from ..inbound.services import human_replies
+    from ..inbound import services as inbound  # inbound sits above events (it reads their replies' events)
+    from ..inbound.labels import CLAIM_LABELS
 
     event = load_event(event_id, Action.VIEW)
     can_manage = can(current_user, Action.MANAGE, event.association_id)
+    replies_page = request.args.get("replies", 1, type=int) or 1
+    mail_replies, more_replies = inbound.human_replies(event.id, replies_page) if can_manage else ([], False)
+    unverified = inbound.unverified_answers(event.id)[0] if can_manage else []
     return render_template("events/show.html", event=event, can_manage=can_manage,
-                           honoree_form=HonoreeForm(), cancel_form=CancelForm(),
-                           mail_replies=human_replies(event.id) if can_manage else [])
+                           honoree_form=HonoreeForm(), cancel_form=CancelForm(), mail_replies=mail_replies,
+                           replies_page=max(1, min(replies_page, 10_000)), more_replies=more_replies,
+                           unverified_answers=unverified, claim_labels=CLAIM_LABELS)
 
 
 @bp.post("/events/<int:event_id>/publish")

@@ -22,6 +22,7 @@ class InboundState(str, enum.Enum):
     DONE = "done"  # acted upon (an answer recorded, an address marked, a reply forwarded…)
     IGNORED = "ignored"  # read and deliberately left alone (the reason is in `outcome`)
     FAILED = "failed"  # could not be read (malformed, too large): stored and logged, never retried
+    UNVERIFIED = "unverified"  # an answer or opt-out whose sender is not authenticated: kept, not applied
 
 
 class InboundKind(str, enum.Enum):
@@ -45,12 +46,15 @@ class InboundMessage(db.Model):
     from_address: Mapped[str] = mapped_column(String(254), default="")
     subject: Mapped[str] = mapped_column(String(500), default="")
     size: Mapped[int] = mapped_column(default=0)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)  # the whole message, or its first MAIL_INBOUND_MAX_BYTES
+    # The whole message, or its first MAIL_INBOUND_MAX_BYTES: deferred, so that lists never load it.
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     truncated: Mapped[bool] = mapped_column(default=False)
     state: Mapped[InboundState] = mapped_column(EnumType(InboundState), default=InboundState.NEW, index=True)
     kind: Mapped[InboundKind | None] = mapped_column(EnumType(InboundKind))
     outcome: Mapped[str] = mapped_column(Text, default="")  # what was done, or why nothing was
     body_text: Mapped[str] = mapped_column(Text, default="")  # a human reply as plain text, quotes removed
+    # What an unverified message asked for ("accepted", "declined", "tentative", "unsubscribe"): not applied.
+    claim: Mapped[str] = mapped_column(String(32), default="", server_default="")
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)

@@ -7,11 +7,14 @@ never raises for a bad message: it records what it did, or why it did nothing, i
 (`state`, `kind`, `outcome`) and logs it, so a malformed message cannot become a crash loop.
 
 What an inbound message may change is what its sender could change on the RSVP page, for the one
-invitation it identifies:
-- a calendar REPLY: the invitation whose event has the REPLY's UID and whose invitee is its ATTENDEE
-  (sent from that address), or the invitation of the signed `Reply-To` address it came to;
-- a bounce: the contact of the one outbox message its signed (VERP) address names;
-- an unsubscribe request: the contact it came from (or that its signed address names).
+invitation it identifies, and only when it is authenticated (README "Who may answer for whom"):
+- a calendar REPLY: the invitation of the signed (tagged) address of a message sent to that invitee;
+  else the invitation whose event has the REPLY's UID and whose invitee is its ATTENDEE, when the
+  message comes From that address and the sender is authenticated (`authentication.verify_sender`);
+- an unsubscribe request: the contact its tagged address names, else its authenticated sender;
+- a bounce: the contact of the one outbox message its signed (VERP) address names.
+An answer or opt-out that is not authenticated is kept as `unverified` with what it asked for (shown to
+the organisers), and the invitee, at the address we hold, is asked once a day at most to confirm it.
 Callers commit; `process` commits itself (it is the task's unit of work).
 """
 from __future__ import annotations
@@ -30,9 +33,10 @@ from ..contacts.models import Contact
 from ..events.models import Event
 from ..extensions import db, dialect_insert
 from ..invitations.models import Invitation, InvitationStatus
+from ..mail import addresses
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..timeutils import utcnow
-from . import addresses, parsing
+from . import authentication, parsing
 from .models import InboundKind, InboundMessage, InboundState
 
 logger = logging.getLogger(__name__)
@@ -101,6 +105,7 @@ class Context:
 
     row: InboundMessage
     message: object  # email.message.EmailMessage
+    raw: bytes  # as received (DKIM signatures are checked over these bytes)
     recipients: list[str]
     tagged: OutboxMessage | None  # the message a verified tagged (signed) address names: a capability
     linked: OutboxMessage | None  # the message it answers (tagged, else by In-Reply-To): a hint only
@@ -110,6 +115,10 @@ class Context:
 
 class Ignore(Exception):
     """Nothing to do; the reason is logged and kept."""
+
+
+class Unverified(Exception):
+    """An answer or opt-out whose sender is not authenticated: kept with its claim, not applied."""
 
 
 def _finish(row: InboundMessage, state: InboundState, kind: InboundKind | None, outcome: str) -> None:
@@ -131,16 +140,21 @@ def process(inbound_id: int) -> InboundMessage | None:
     try:
         if row.truncated:
             raise parsing.Malformed(f"larger than MAIL_INBOUND_MAX_BYTES ({row.size} bytes)")
-        message = parsing.parse(bytes(row.raw))
-        parts = parsing.count_parts(message)
-        if parts > int(setting("MAIL_INBOUND_MAX_PARTS", 100)):
-            raise parsing.Malformed(f"{parts} MIME parts, more than MAIL_INBOUND_MAX_PARTS")
-        context = _context(row, message)
+        raw = bytes(row.raw)
+        limit = int(setting("MAIL_INBOUND_MAX_PARTS", 100))
+        if parsing.has_more_parts_than(raw, limit):
+            raise parsing.Malformed(f"more than MAIL_INBOUND_MAX_PARTS ({limit}) MIME parts")
+        message = parsing.parse(raw)
+        if parsing.count_parts(message) > limit:  # what the scan above cannot see (parts inside odd types)
+            raise parsing.Malformed(f"more than MAIL_INBOUND_MAX_PARTS ({limit}) MIME parts")
+        context = _context(row, message, raw)
         kind, handler = classify(context)
         outcome = handler(context)
         _finish(row, InboundState.DONE, kind, outcome)
     except Ignore as reason:
         _finish(row, InboundState.IGNORED, kind, str(reason))
+    except Unverified as reason:
+        _finish(row, InboundState.UNVERIFIED, kind, str(reason))
     except Exception as error:  # a bad message is kept and skipped, never retried
         db.session.rollback()
         row = db.session.get(InboundMessage, inbound_id)
@@ -155,7 +169,7 @@ def process(inbound_id: int) -> InboundMessage | None:
     return row
 
 
-def _context(row: InboundMessage, message) -> Context:
+def _context(row: InboundMessage, message, raw: bytes) -> Context:
     recipients = parsing.addresses(message, *RECIPIENT_HEADERS)
     if row.envelope_recipient:
         recipients.insert(0, row.envelope_recipient.lower())
@@ -165,18 +179,25 @@ def _context(row: InboundMessage, message) -> Context:
     if linked is not None:
         row.outbox_message_id = linked.id
         row.event_id = row.event_id or linked.event_id
-    return Context(row, message, recipients, tagged, linked, forged)
+    return Context(row, message, raw, recipients, tagged, linked, forged)
 
 
 def _outbox_by_references(message) -> OutboxMessage | None:
     """The message a reply answers, by In-Reply-To/References (our Message-IDs are unguessable): a hint
     for linking a person's reply to its event, never a licence to change anything."""
+    rows = _referenced(message)
+    return rows[0] if rows else None
+
+
+def _referenced(message) -> list[OutboxMessage]:
+    """Our messages named by In-Reply-To/References, newest first: only ids carrying their own secret count."""
     ids = re.findall(r"<[^<>\s]{1,300}>", " ".join(str(v) for v in
                                                   (message.get_all("In-Reply-To") or []) + (message.get_all("References") or [])))
+    ids = [value for value in ids[-20:] if addresses.has_secret(value)]
     if not ids:
-        return None
-    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.smtp_message_id.in_(ids[-20:]))
-                             .order_by(OutboxMessage.id.desc()).limit(1))
+        return []
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.smtp_message_id.in_(ids))
+                                   .order_by(OutboxMessage.id.desc())))
 
 
 def classify(context: Context):
@@ -203,17 +224,6 @@ def classify(context: Context):
 def _mailto(value) -> str:
     text = str(value or "").strip()
     return text[7:].strip().lower() if text.lower().startswith("mailto:") else text.lower()
-
-
-def _authentication_failed(message) -> str | None:
-    """A receiving MTA's verdict (RFC 8601) that the sender's domain did not send this message."""
-    for value in message.get_all("Authentication-Results") or []:
-        text = str(value).lower()
-        if re.search(r"\bdmarc=fail\b", text):
-            return "DMARC failed"
-        if re.search(r"\bdkim=fail\b", text) and re.search(r"\bspf=(fail|softfail)\b", text):
-            return "DKIM and SPF failed"
-    return None
 
 
 def handle_calendar_reply(context: Context) -> str:
@@ -249,13 +259,20 @@ def handle_calendar_reply(context: Context) -> str:
 
     invitation = _invitation_answered(context, event, attendee_address)
     context.row.invitation_id, context.row.contact_id = invitation.id, invitation.contact_id
-    _address_works(invitation.contact_id, attendee_address)
     status = PARTSTATS.get(partstat)
     if status is None:
         raise Ignore(f"PARTSTAT {partstat[:40] or '(none)'} is not an answer")
     if invitation.status == status or (status == InvitationStatus.ACCEPTED
                                        and invitation.status == InvitationStatus.WAITLISTED):
         return f"{attendee_address} already answered {invitation.status.value}"
+    if not _tagged_for(context, invitation):
+        verdict = authentication.verify_sender(context.message, context.raw)
+        if verdict.sender != attendee_address:
+            context.row.claim = status.value
+            senders = ", ".join(parsing.addresses(context.message, "From"))[:254]
+            raise Unverified(f"{attendee_address} answered {partstat}, not applied: {verdict.reason} (From: {senders}); "
+                             + ask_to_confirm(context.row, invitation.contact))
+    _address_works(invitation.contact_id, attendee_address)
     comment = " ".join(str(vevent.get("COMMENT") or "").split())[:2000] or invitation.comment
     guests = invitation.guests if status == InvitationStatus.ACCEPTED else 0
     try:
@@ -265,27 +282,42 @@ def handle_calendar_reply(context: Context) -> str:
     return f"{attendee_address} answered {partstat} → {answered.status.value} (invitation {answered.id})"
 
 
+def _tagged_for(context: Context, invitation: Invitation) -> bool:
+    """Whether the message reached the signed address of a message we sent to this invitation: the same
+    capability as the RSVP link, whatever address the invitee answers from (a forwarded work address)."""
+    tagged = context.tagged
+    return tagged is not None and tagged.invitation_id == invitation.id
+
+
 def _invitation_answered(context: Context, event: Event, attendee_address: str) -> Invitation:
-    """The one invitation this REPLY may change, or Ignore with the reason."""
+    """The one invitation this REPLY speaks for (the tagged one, else the ATTENDEE's), or Ignore."""
     tagged = context.tagged
     if tagged is not None and tagged.invitation_id is not None and tagged.event_id == event.id:
-        # Sent to the signed address of a message to this invitee: the same capability as the RSVP link,
-        # whatever address the invitee answers from (a forwarded work address, say).
         invitation = db.session.get(Invitation, tagged.invitation_id)
         if invitation is not None:
             return invitation
-    failed = _authentication_failed(context.message)
-    if failed:
-        raise Ignore(f"{failed} for the sender: not trusted to answer for {attendee_address}")
     invitation = db.session.scalar(
         select(Invitation).join(Contact, Contact.id == Invitation.contact_id)
         .where(Invitation.event_id == event.id, func.lower(Contact.email) == attendee_address))
     if invitation is None:
         raise Ignore(f"ATTENDEE {attendee_address[:254]} is not an invitee of event {event.id}")
-    senders = parsing.addresses(context.message, "From", "Sender")
-    if attendee_address not in senders:
-        raise Ignore(f"ATTENDEE {attendee_address[:254]} did not send it (From: {', '.join(senders)[:254]})")
     return invitation
+
+
+def ask_to_confirm(row: InboundMessage, contact: Contact) -> str:
+    """Queue the mail asking `contact`, at the address we hold, to confirm what `row` asked in their name
+    (at most one a day per contact, whatever arrives); returns what was done, for the outcome."""
+    from ..mail.services import queue_messages  # inbound sits above mail; a function-level import like the others
+
+    if contact.opted_out_at is not None or contact.archived_at is not None or contact.undeliverable_at is not None:
+        return "the contact receives no mail: not asked to confirm"
+    day = utcnow().date().isoformat()
+    queued = queue_messages([{
+        "kind": MessageKind.ANSWER_CHECK, "dedupe_key": f"answer-check:{contact.id}:{day}",
+        "recipient": contact.email, "contact_id": contact.id, "event_id": row.event_id,
+        "invitation_id": row.invitation_id, "payload": {"inbound_id": row.id}}])
+    return (f"{contact.email} asked to confirm" if queued
+            else f"{contact.email} was already asked to confirm today: not asked again")
 
 
 def _address_works(contact_id: int, address: str) -> None:
@@ -387,11 +419,17 @@ def handle_unsubscribe(context: Context) -> str:
         contact = db.session.get(Contact, context.tagged.contact_id)
     if contact is None:
         senders = parsing.addresses(context.message, "From")
-        if _authentication_failed(context.message):
-            raise Ignore("unsubscribe request whose sender failed authentication")
         contact = db.session.scalar(select(Contact).where(Contact.email == senders[0])) if senders else None
-    if contact is None:
-        raise Ignore("unsubscribe request from an address that is not a contact")
+        if contact is None:
+            raise Ignore("unsubscribe request from an address that is not a contact")
+        context.row.contact_id = contact.id
+        if contact.opted_out_at is not None:
+            return f"{contact.email} had already opted out"
+        verdict = authentication.verify_sender(context.message, context.raw)
+        if verdict.sender != contact.email:
+            context.row.claim = "unsubscribe"
+            raise Unverified(f"unsubscribe request for {contact.email}, not applied: {verdict.reason}; "
+                             + ask_to_confirm(context.row, contact))
     context.row.contact_id = contact.id
     invitations.unsubscribe(contact)
     return f"{contact.email} opted out by mail"
@@ -415,15 +453,28 @@ def handle_human(context: Context) -> str:
         # Not an answer to anything we sent: kept for the administrators (/mail/inbound), not forwarded,
         # so the reply address cannot relay spam to the staff.
         return "reply kept; not linked to a message we sent, so not forwarded"
+    if _answers_a_forward(context):
+        # Whatever answers a forward (an organiser's auto-responder, with or without Auto-Submitted) goes
+        # no further: forwarding it would start a loop between their mailbox and ours.
+        return "reply kept; it answers a reply we forwarded, so it is not forwarded again"
     recipients = forward_recipients(row)
     if not recipients:
         return "reply kept; no organiser address to forward it to"
+    if set(senders) & {address.lower() for address in recipients}:
+        return "reply kept; it comes from an address we forward to, so it is not forwarded back to it"
     from ..mail.services import queue_messages
 
     queue_messages([{"kind": FORWARD_KIND, "dedupe_key": f"inbound-forward:{row.id}:{n}", "recipient": address,
                      "event_id": row.event_id, "payload": {"inbound_id": row.id}}
                     for n, address in enumerate(recipients)])
     return f"reply kept and forwarded to {', '.join(recipients)}"
+
+
+def _answers_a_forward(context: Context) -> bool:
+    """Whether the message came back to a forward's tagged address or names a forward it answers."""
+    if context.tagged is not None and context.tagged.kind == FORWARD_KIND:
+        return True
+    return any(row.kind == FORWARD_KIND for row in _referenced(context.message))
 
 
 def forward_recipients(row: InboundMessage) -> list[str]:
@@ -445,8 +496,43 @@ def forward_recipients(row: InboundMessage) -> list[str]:
     return []
 
 
-def human_replies(event_id: int, limit: int = 50) -> list[InboundMessage]:
-    """People's replies about an event, newest first (for its organisers' page)."""
-    return list(db.session.scalars(
-        select(InboundMessage).where(InboundMessage.event_id == event_id, InboundMessage.kind == InboundKind.HUMAN)
-        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()).limit(limit)))
+REPLIES_PER_PAGE = 20
+EXCERPT_CHARS = 2000  # of the text kept at intake; the forward carries the whole message
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """What the event page shows of one received message (never its raw bytes)."""
+
+    id: int
+    sender: str  # the contact's name, else the From address
+    from_address: str
+    subject: str
+    received_at: object
+    text: str
+    claim: str
+    outcome: str
+
+
+def _excerpts(conditions: list, page: int, per_page: int) -> tuple[list[Excerpt], bool]:
+    """One page of received messages matching `conditions`, newest first, and whether more follow."""
+    page = min(max(page, 1), 10_000)
+    columns = (InboundMessage.id, func.coalesce(Contact.full_name, InboundMessage.from_address),
+               InboundMessage.from_address, InboundMessage.subject, InboundMessage.received_at,
+               func.substr(InboundMessage.body_text, 1, EXCERPT_CHARS), InboundMessage.claim, InboundMessage.outcome)
+    rows = db.session.execute(
+        select(*columns).outerjoin(Contact, Contact.id == InboundMessage.contact_id).where(*conditions)
+        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+        .limit(per_page + 1).offset((page - 1) * per_page)).all()
+    return [Excerpt(*row) for row in rows[:per_page]], len(rows) > per_page
+
+
+def human_replies(event_id: int, page: int = 1, per_page: int = REPLIES_PER_PAGE) -> tuple[list[Excerpt], bool]:
+    """People's replies about an event, newest first, one page (for its organisers' page)."""
+    return _excerpts([InboundMessage.event_id == event_id, InboundMessage.kind == InboundKind.HUMAN], page, per_page)
+
+
+def unverified_answers(event_id: int, page: int = 1, per_page: int = REPLIES_PER_PAGE) -> tuple[list[Excerpt], bool]:
+    """Answers by mail about an event that were not applied because their sender is not authenticated."""
+    return _excerpts([InboundMessage.event_id == event_id, InboundMessage.state == InboundState.UNVERIFIED],
+                     page, per_page)

@@ -23,7 +23,8 @@ KIND_LABELS = {
     InboundKind.MALFORMED.value: _l("Unreadable"),
 }
 STATE_LABELS = {InboundState.NEW.value: _l("Waiting"), InboundState.DONE.value: _l("Done"),
-                InboundState.IGNORED.value: _l("Ignored"), InboundState.FAILED.value: _l("Failed")}
+                InboundState.IGNORED.value: _l("Ignored"), InboundState.FAILED.value: _l("Failed"),
+                InboundState.UNVERIFIED.value: _l("Sender not verified: not applied")}
 
 
 @bp.get("/mail/inbound")

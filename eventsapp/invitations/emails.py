@@ -30,7 +30,7 @@ from ..events.rendering import markdown_to_text, render_markdown_email
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..inbound.addresses import organizer_address, reply_address
+from ..mail.addresses import organizer_address, reply_address
 from ..mail.compose import Mail, Multipart, attachment, calendar_mail_body, text_part
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import batch_memo, renderer

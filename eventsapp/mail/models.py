@@ -28,6 +28,8 @@ class MessageKind(str, enum.Enum):
     THANK_YOU = "thank_you"
     STAFF = "staff"  # messages to staff accounts (e.g. tests of the mail setup)
     INBOUND_FORWARD = "inbound_forward"  # a person's reply, forwarded to the organisers (eventsapp.inbound)
+    # An answer or opt-out by mail whose sender is not authenticated: the invitee is asked to confirm it.
+    ANSWER_CHECK = "answer_check"
     TEST = "test"  # an organiser's test of an invitee's e-mail, sent to the organiser (invitations.previews)
 
 

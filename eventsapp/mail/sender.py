@@ -29,7 +29,6 @@ carries on.
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -44,6 +43,7 @@ from ..extensions import db
 from ..invitations.models import Invitation
 from ..timeutils import utcnow
 from . import ratelimit
+from .addresses import message_id_secret, tagged_address
 from .compose import Mail
 from .models import MessageKind, MessageState, OutboxMessage
 from .renderers import render, rendering_batch
@@ -80,12 +80,12 @@ def _due(now, send_id: str | None) -> list:
 def claim(limit: int, send_id: str | None = None) -> list[int]:
     """Move up to `limit` due rows to `sending` (one statement), commit, return their ids."""
     now = utcnow()
-    token = secrets.token_hex(4)
     # The Message-ID is fixed at the first claim and kept on retries: a copy sent
     # twice (crash between send and record) carries the same id, and the log shows it.
     message_id = case(
         (c.smtp_message_id == "",
-         literal("<outbox.") + cast(c.id, String) + literal(f".{token}@{_message_id_domain()}>")),
+         literal("<outbox.") + cast(c.id, String) + literal(".") + message_id_secret(db.session.get_bind())
+         + literal(f"@{_message_id_domain()}>")),
         else_=c.smtp_message_id,
     )
     values = {"state": SENDING, "attempts": c.attempts + 1, "updated_at": now, "smtp_message_id": message_id,
@@ -213,8 +213,6 @@ class AddressUndeliverable(PermanentFailure):
 
 
 def _prepare(message: OutboxMessage) -> Outgoing:
-    from ..inbound.addresses import tagged_address
-
     contact = message.contact
     if contact is not None and contact.undeliverable_at is not None and contact.email == message.recipient.lower():
         raise AddressUndeliverable(f"address undeliverable: {contact.undeliverable_reason}".strip()[:2000])
@@ -225,7 +223,7 @@ def _prepare(message: OutboxMessage) -> Outgoing:
         email["From"] = setting("MAIL_DEFAULT_SENDER")
     if not email.get("To"):
         email["To"] = message.recipient
-    # Replies and bounces come back to an address naming this row (eventsapp.inbound.addresses).
+    # Replies and bounces come back to an address naming this row (eventsapp.mail.addresses).
     tagged = tagged_address(message.id)
     if tagged and not email.get("Reply-To"):
         sender_name = parseaddr(email["From"])[0] if isinstance(email["From"], str) else email["From"][0]

@@ -43,6 +43,7 @@ KIND_LABELS = {kind.value: label for kind, label in (
     (MessageKind.CONFIRMATION, _l("Confirmation")), (MessageKind.PROMOTION, _l("Off the waitlist")),
     (MessageKind.REMINDER, _l("Reminder")), (MessageKind.THANK_YOU, _l("Thank you")), (MessageKind.STAFF, _l("Staff")),
     (MessageKind.INBOUND_FORWARD, _l("Reply forwarded")),
+    (MessageKind.ANSWER_CHECK, _l("Answer by e-mail to confirm")),
     (MessageKind.TEST, _l("Test")),
 )}
 

@@ -19,10 +19,10 @@ from ..events.models import ChangeKind
 from ..extensions import db
 from ..i18n import format_in_zone
 from ..i18n import gettext as _
-from ..inbound.addresses import organizer_address
 from ..invitations.checkin_codes import checkin_png
 from ..invitations.emails import sender
 from ..invitations.models import Invitation, InvitationStatus
+from ..mail.addresses import organizer_address
 from ..mail.compose import Mail, Multipart, calendar_mail_body, text_part
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import renderer

@@ -1,4 +1,5 @@
-"""The addresses mail comes back to, and the signed tags that tie a returning message to one we sent.
+"""The addresses mail comes back to, the signed tags that tie a returning message to one we sent, and
+the secret in every Message-ID.
 
 `MAIL_REPLY_ADDRESS` (say `rsvp@events.example.vn`) is the ORGANIZER of every invitation, the
 `Reply-To` of every message and the base of the envelope sender. Each outbox message is sent with
@@ -7,6 +8,10 @@ its `Reply-To` (a person's answer goes there), the mac an HMAC of the id with SE
 or reply to that address maps to exactly that message, and nobody can forge one for another message.
 The mailbox behind the base address receives the tagged ones too (plus-addressing, `+` as
 Postfix's `recipient_delimiter`).
+
+A reply without a tag is linked to the message it answers only through `In-Reply-To`/`References`,
+so every Message-ID carries a secret of its own (`<outbox.<id>.<32 hex>@domain>`, drawn per row by
+the database when the sender claims it): knowing your own message's id tells nothing about another's.
 """
 from __future__ import annotations
 
@@ -15,8 +20,10 @@ import hmac
 import re
 
 from flask import current_app
+from sqlalchemy import String, cast, func
 
 _TAG = re.compile(r"^m(\d{1,18})\.([0-9a-f]{16})$")
+_MESSAGE_ID = re.compile(r"^<outbox\.\d{1,18}\.[0-9a-f]{32}@[^<>\s]{1,250}>$")
 
 
 def reply_address() -> str | None:
@@ -83,3 +90,15 @@ def tagged_recipient(addresses: list[str]) -> tuple[int | None, bool]:
             forged = True
     return None, forged
 
+
+
+def message_id_secret(bind):
+    """A SQL expression drawing 32 random hex digits per row (the Message-ID's secret), for `bind`'s database."""
+    if bind.dialect.name == "postgresql":
+        return func.replace(cast(func.gen_random_uuid(), String), "-", "")  # 122 bits from the OS's random source
+    return func.lower(func.hex(func.randomblob(16)))
+
+
+def has_secret(message_id: str) -> bool:
+    """Whether `message_id` is one of ours with its own secret (older ids shared one token per batch)."""
+    return bool(_MESSAGE_ID.match(message_id.strip()))
