@@ -351,10 +351,11 @@ def preview(headers: list[str], rows: list[list[str]], mapping: dict[str, str], 
         record.association_ids = association_ids
         record.tags = services.clean_tags(values.get("tags", ""))
         current = existing.get(email)
-        if current is not None and not errors and allowed is not None and not association_ids \
-                and not current["association_ids"] & allowed:
-            errors.append((header_of["email"], str(_l("This contact belongs to another association; name one of "
-                                                      "yours in the Associations column."))))
+        if current is not None and allowed is not None and not current["association_ids"] & allowed:
+            # Held by no association of the importer: refused in words that name no one, and nothing of the
+            # contact shapes this row's answer (README, "Contact sharing").
+            errors.append((header_of["email"], str(services.NOT_YOURS)))
+            current = None
         if not association_ids and current is None and allowed is not None and not errors:
             errors.append((header_of.get("associations", header_of["email"]),
                            str(_l("Name at least one association you manage."))))

@@ -175,10 +175,15 @@ def merge(contact_id: int):
         elif other.id == contact.id:
             flash(_("Choose two different contacts."), "danger")
         else:
-            services.merge(contact, other)
-            db.session.commit()
-            flash(_("The two contacts were merged."), "success")
-            return redirect(url_for(".show", contact_id=contact.id))
+            try:
+                services.merge(contact, other, current_user)
+            except services.ContactError as error:
+                db.session.rollback()
+                flash(str(error), "danger")
+            else:
+                db.session.commit()
+                flash(_("The two contacts were merged."), "success")
+                return redirect(url_for(".show", contact_id=contact.id))
     return render_template("contacts/merge.html", form=form, contact=contact)
 
 
