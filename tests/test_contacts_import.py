@@ -130,12 +130,12 @@ def test_refuses_files_that_are_not_spreadsheets_or_too_big(app, auth, db):
     assert huge_field.status_code == 200 and "không phải là bảng tính" in huge_field.text
     latin1 = upload(auth, "Họ và tên,Email\nLê,le@example.vn\n".encode("cp1258", errors="replace").replace(b"?", b"\xe9"))
     assert "UTF-8" in latin1.text
-    app.config["CONTACTS_IMPORT_MAX_ROWS"] = 5
+    limit, app.config["CONTACTS_IMPORT_MAX_ROWS"] = app.config["CONTACTS_IMPORT_MAX_ROWS"], 5
     try:
         many = upload(auth, (VI_HEADER + "".join(f"A {i},a{i}@example.vn,,,,,,,\n" for i in range(6))).encode())
         assert "nhiều hơn 5 dòng" in many.text
     finally:
-        app.config.pop("CONTACTS_IMPORT_MAX_ROWS")
+        app.config["CONTACTS_IMPORT_MAX_ROWS"] = limit
     app.config["MAX_CONTENT_LENGTH"] = 1000
     try:
         huge = upload(auth, b"x" * 5000)
@@ -207,3 +207,25 @@ def test_a_name_with_a_control_character_is_a_row_error(auth, db):
     assert "<td>2</td>" in preview.text
     assert "Tên không được chứa dấu xuống dòng hay ký tự điều khiển." in preview.text
     assert contact_count(db) == 0
+
+
+def test_the_row_limit_is_set_from_the_environment(tmp_path):
+    """CONTACTS_IMPORT_MAX_ROWS, like every other setting, comes from the environment."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = ("from config import TestingConfig\nfrom eventsapp import create_app\n"
+             "app = create_app(TestingConfig)\n"
+             "with app.app_context():\n"
+             "    from eventsapp.contacts import importing\n"
+             "    try:\n"
+             "        importing.parse_file('a.csv', ('Họ và tên,Email\\n' + 'An,a@example.vn\\n' * 4).encode())\n"
+             "    except importing.ImportFileError as error:\n"
+             "        print(error)\n")
+    env = {**os.environ, "CONTACTS_IMPORT_MAX_ROWS": "3", "EVENTSAPP_INSTANCE_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "nhiều hơn 3 dòng" in result.stdout  # the default locale: Vietnamese

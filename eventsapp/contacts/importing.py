@@ -57,11 +57,9 @@ ALIASES = {
 }
 REQUIRED = ("full_name", "email")
 BATCH_LIFETIME = timedelta(hours=2)
-DEFAULT_MAX_ROWS = 50_000
+# Limits (config.py, from the environment): CONTACTS_IMPORT_MAX_ROWS, _MAX_COLUMNS, _MAX_UNPACKED_BYTES.
 # Spreadsheet bombs: MAX_CONTENT_LENGTH counts compressed bytes, so an XLSX is also judged by what it
 # unpacks to (zip members' declared sizes; zipfile never inflates past them) and by its rows and columns.
-DEFAULT_MAX_UNPACKED_BYTES = 64 * 1024 * 1024
-DEFAULT_MAX_COLUMNS = 100
 # What the contacts table holds (full_name also bounded by its Vietnamese sort key, at most 400 characters).
 FIELD_MAX_LENGTHS = {"full_name": 130, "phone": 50, "country": 100, "place": 200, "notes": 10_000}
 MAX_ZIP_MEMBERS = 1000
@@ -75,11 +73,11 @@ class ImportFileError(ValueError):
 # ---------------------------------------------------------------- reading files
 
 def max_rows() -> int:
-    return int(current_app.config.get("CONTACTS_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
+    return int(current_app.config["CONTACTS_IMPORT_MAX_ROWS"])
 
 
 def max_columns() -> int:
-    return int(current_app.config.get("CONTACTS_IMPORT_MAX_COLUMNS", DEFAULT_MAX_COLUMNS))
+    return int(current_app.config["CONTACTS_IMPORT_MAX_COLUMNS"])
 
 
 def _too_many_rows() -> ImportFileError:
@@ -96,7 +94,7 @@ def _check_unpacked_size(data: bytes) -> None:
     """Refuse an XLSX whose parts unpack to more than CONTACTS_IMPORT_MAX_UNPACKED_BYTES, before any is read."""
     import zipfile
 
-    limit = int(current_app.config.get("CONTACTS_IMPORT_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED_BYTES))
+    limit = int(current_app.config["CONTACTS_IMPORT_MAX_UNPACKED_BYTES"])
     try:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as error:
