@@ -172,6 +172,7 @@ ROUTES: dict[str, R] = {
     "contacts.change_state": r("contact:manage"),
     "contacts.delete": r("contact:manage"),
     "contacts.import_upload": r("manager"),
+    "contacts.import_example": r("manager"),
     "contacts.import_mapping": r("owner", token="import"),
     "contacts.import_preview": r("owner", token="import"),
     "contacts.import_errors": r("owner", token="import"),

@@ -152,7 +152,7 @@ def test_organiser_may_only_import_into_associations_they_manage(auth, db):
     data = (VI_HEADER + "Lý Thu,thu@example.jp,,Nhật Bản,Tokyo,Asia/Tokyo,vi,viet-nhat-yen-the,\n"
             + "Mạc Quang,quang@example.ru,,Nga,,Europe/Moscow,vi,viet-nga,\n").encode()
     preview = upload(auth, data)
-    assert "Bạn không quản lý hội viet-nga" in preview.text
+    assert f"Bạn không quản lý: {tree['viet-nga'].name_vi}" in preview.text and "viet-nga" not in preview.text
     auth.post(f"/contacts/import/{preview_token(preview)}", {})
     assert contact_count(db) == 0
     # A batch belongs to its uploader.
@@ -229,3 +229,46 @@ def test_the_row_limit_is_set_from_the_environment(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "nhiều hơn 3 dòng" in result.stdout  # the default locale: Vietnamese
+
+
+def test_a_changed_roll_updates_as_before_and_marks_only_the_feeds_that_show_the_change(auth, db):
+    """The set-based update path: non-empty cells replace, empty cells keep, associations and tags are added,
+    the search and sort keys follow a new name, and only the personal feeds of contacts whose name, language
+    or zone changed are marked for rebuilding (one statement, not one per contact)."""
+    from eventsapp.feeds import services as feeds
+    from eventsapp.feeds.models import Feed, FeedKind
+    from eventsapp.text import fold, sort_key
+
+    example_associations()
+    auth.login(UserFactory(is_admin=True))
+    auth.post(f"/contacts/import/{preview_token(upload(auth, GOOD.encode()))}", {})
+    by_email = {c.email: c for c in db.session.scalars(select(Contact))}
+    an, bich, le = by_email["an.nguyen@example.vn"], by_email["bich.tran@example.de"], by_email["le.hoang@example.vn"]
+    for contact in (an, bich, le):
+        feeds.ensure_built(FeedKind.PERSONAL, contact.id)
+    db.session.commit()
+    before = {c.email: c.updated_at for c in (an, bich, le)}
+    changed = (VI_HEADER
+               + "Nguyễn Văn Ân,an.nguyen@example.vn,,,,,en,viet-duc,\n"                # renamed, English, +viet-duc
+               + "Trần Thị Bích,bich.tran@example.de,+49 30 000,,,,,,Ghi chú mới\n"      # phone and notes only
+               + "Lê Hoàng,le.hoang@example.vn,,,,Asia/Tokyo,,,\n")                       # zone only
+    preview = upload(auth, (changed.rstrip("\n") + "\n").encode())
+    assert 'data-count="update">3<' in preview.text
+    done = auth.post(f"/contacts/import/{preview_token(preview)}", {}, follow_redirects=True)
+    assert 'data-count="updated">3<' in done.text
+    db.session.expire_all()
+    an, bich, le = (db.session.scalar(select(Contact).where(Contact.email == e))
+                    for e in ("an.nguyen@example.vn", "bich.tran@example.de", "le.hoang@example.vn"))
+    assert (an.full_name, an.language, an.phone, an.timezone, an.notes) == \
+        ("Nguyễn Văn Ân", "en", "+84 912 000 001", "Europe/Moscow", "Hội viên lâu năm")
+    assert sorted(a.slug for a in an.associations) == ["viet-duc", "viet-nga"]
+    assert (an.search_text, an.sort_key) == (f"{fold('Nguyễn Văn Ân')} an.nguyen@example.vn", sort_key("Nguyễn Văn Ân"))
+    assert (bich.phone, bich.notes, bich.language, bich.timezone) == ("+49 30 000", "Ghi chú mới", "en", "Europe/Berlin")
+    assert sorted(a.slug for a in bich.associations) == ["viet-duc", "viet-nhat-yen-the"]
+    assert (le.timezone, le.phone) == ("Asia/Tokyo", "0912 345 678")
+    assert all(c.updated_at > before[c.email] for c in (an, bich, le))
+    dirty = {f.subject_id: f.dirty for f in db.session.scalars(select(Feed).where(Feed.kind == FeedKind.PERSONAL))}
+    assert dirty == {an.id: True, bich.id: False, le.id: True}
+    # The same file again changes nothing.
+    again = upload(auth, (changed.rstrip("\n") + "\n").encode())
+    assert 'data-count="skip">3<' in again.text
