@@ -119,6 +119,11 @@ class Config:
     # Reverse proxies (load balancers) in front of the app whose X-Forwarded-For/-Proto are trusted.
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
+    # Contact imports: data rows in one file (a larger roll is split); columns; what an XLSX may unpack to.
+    CONTACTS_IMPORT_MAX_ROWS = env_int("CONTACTS_IMPORT_MAX_ROWS", 50_000)
+    CONTACTS_IMPORT_MAX_COLUMNS = env_int("CONTACTS_IMPORT_MAX_COLUMNS", 100)
+    CONTACTS_IMPORT_MAX_UNPACKED_BYTES = env_int("CONTACTS_IMPORT_MAX_UNPACKED_BYTES", 64 * 1024 * 1024)
+
     # No invitee gets two reminders of one event within this long; the latest due rule wins.
     REMINDER_WINDOW_MINUTES = env_int("REMINDER_WINDOW_MINUTES", 360)
 

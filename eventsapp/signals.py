@@ -11,6 +11,8 @@ Receivers must not commit.
 - `invitations_created(event, invitation_ids=[…])`: new invitees on an event.
 - `association_saved(association)`: name, tree or feed token changed.
 - `contact_saved(contact)`: a contact's name, language, zone or opt-out changed.
+- `contacts_imported(None, contact_ids=[…])`: an import changed these contacts' name, language or zone
+  (one signal for the whole import, so that receivers can act with set-based statements).
 """
 from blinker import Namespace
 
@@ -22,3 +24,4 @@ invitation_answered = _signals.signal("invitation-answered")
 invitations_created = _signals.signal("invitations-created")
 association_saved = _signals.signal("association-saved")
 contact_saved = _signals.signal("contact-saved")
+contacts_imported = _signals.signal("contacts-imported")

@@ -172,6 +172,7 @@ ROUTES: dict[str, R] = {
     "contacts.change_state": r("contact:manage"),
     "contacts.delete": r("contact:manage"),
     "contacts.import_upload": r("manager"),
+    "contacts.import_example": r("manager"),
     "contacts.import_mapping": r("owner", token="import"),
     "contacts.import_preview": r("owner", token="import"),
     "contacts.import_errors": r("owner", token="import"),
@@ -437,3 +438,138 @@ def test_writes_follow_the_matrix(app, client, world):
             # A refused (403/404, sign-in redirect) or invalid (4xx) request changed nothing.
             dirty = policy[ROLES.index(role)] == OK and status < 400
     assert problems == [], "\n".join(problems)
+
+
+# ---------------------------------------------------------------- the boundary through import, create and merge
+# Association B's organiser knows an address that only association A holds. Whatever B sends — an import
+# on the page or the API, a new contact, an e-mail change, a merge — B learns nothing of A's values, the
+# answer does not say the address exists elsewhere, and A's contact stays exactly as A left it.
+
+A_PHONE, A_NOTES, A_PLACE = "+84 900 111 222", "Ghi chú riêng của hội A", "Lục Ngạn"
+B_ROW = "Tên do hội B ghi,{email},+84 988 000 999,hoi-b,Ghi chú của hội B\n"
+IMPORT_HEADER = "Họ và tên,Email,Số điện thoại,Hội,Ghi chú\n"
+# Words an answer to B must not hold: A's values, and any sign that the address is known.
+REVEALING = (A_PHONE, A_NOTES, A_PLACE, "Hoàng Thị Riêng", "hoi-a", "đã có", "already", "hội khác",
+             "another association", "cập nhật", "update")
+
+
+def _a_keeps_private_details(world: World) -> None:
+    world.contact.phone, world.contact.notes, world.contact.place = A_PHONE, A_NOTES, A_PLACE
+    db.session.commit()
+
+
+def _assert_a_contact_untouched(world: World) -> None:
+    from eventsapp.contacts.models import Contact
+
+    db.session.expire_all()
+    contact = db.session.get(Contact, world.contact.id)
+    assert (contact.full_name, contact.email, contact.phone, contact.notes, contact.place) == \
+        ("Hoàng Thị Riêng", SECRET_EMAIL, A_PHONE, A_NOTES, A_PLACE)
+    assert [a.slug for a in contact.associations] == ["hoi-a"]
+    assert sorted(t.tag for t in contact.tags) == []
+
+
+def _assert_reveals_nothing(text: str, *, allow: tuple = ()) -> None:
+    lowered = text.lower()
+    found = [word for word in REVEALING if word.lower() in lowered and word not in allow]
+    assert found == [], f"the answer to B reveals {found}"
+
+
+def _csv(*emails: str) -> bytes:
+    return (IMPORT_HEADER + "".join(B_ROW.format(email=email) for email in emails)).encode()
+
+
+def test_import_page_by_b_of_a_address_reveals_and_changes_nothing(auth, world, _quick_commits):
+    import io
+
+    _a_keeps_private_details(world)
+    auth.login(world.users["organiser_b"])
+    preview = auth.post("/contacts/import", {"file": (io.BytesIO(_csv(SECRET_EMAIL)), "b.csv"), "association_id": "0"},
+                        content_type="multipart/form-data", follow_redirects=True)
+    assert preview.status_code == 200
+    rows = re.search(r'<table[^>]*id="import-rows".*?</table>', preview.text, re.S).group(0)
+    _assert_reveals_nothing(rows)
+    _assert_reveals_nothing(re.sub(r"<[^>]+>", " ", preview.text), allow=("cập nhật", "update"))
+    assert 'data-count="update">0<' in preview.text
+    token = re.search(r"/contacts/import/([\w-]+)/", preview.text).group(1)
+    done = auth.post(f"/contacts/import/{token}", {"valid_only": "y"}, follow_redirects=True)
+    assert done.status_code == 200
+    _assert_reveals_nothing(re.sub(r"<[^>]+>", " ", done.text), allow=("cập nhật", "update"))
+    _assert_a_contact_untouched(world)
+    directory = auth.client.get("/contacts/?q=rieng")
+    assert SECRET_EMAIL not in directory.text
+
+
+def test_api_import_and_create_by_b_of_a_address_reveal_and_change_nothing(api, world, _quick_commits):
+    import io
+
+    _a_keeps_private_details(world)
+    client = api(world.users["organiser_b"])
+    files = lambda: {"file": (io.BytesIO(_csv(SECRET_EMAIL, "moi-hoan-toan@example.vn")), "b.csv")}  # noqa: E731
+    dry = client.post("/api/v1/contacts/import", data={**files(), "dry_run": "true"}, content_type="multipart/form-data")
+    assert dry.status_code == 200 and dry.json["counts"]["update"] == 0
+    _assert_reveals_nothing(dry.get_data(as_text=True), allow=("update",))
+    done = client.post("/api/v1/contacts/import", data={**files(), "valid_only": "true"},
+                       content_type="multipart/form-data")
+    assert done.status_code == 200 and done.json["imported"]["updated"] == 0 and done.json["imported"]["created"] == 1
+    _assert_reveals_nothing(done.get_data(as_text=True), allow=("update",))
+    _assert_a_contact_untouched(world)
+    assert client.get(f"/api/v1/contacts/{world.contact.id}").status_code == 404
+
+    created = client.post("/api/v1/contacts", json={"full_name": "Tên do hội B ghi", "email": SECRET_EMAIL,
+                                                    "phone": "+84 988 000 999", "associations": ["hoi-b"]})
+    assert created.status_code == 400 and created.json["error"]["code"] == "invalid"
+    _assert_reveals_nothing(created.get_data(as_text=True))
+    # B's own contact cannot take the address either (PATCH e-mail).
+    own = client.post("/api/v1/contacts", json={"full_name": "Người của B", "email": "nguoi-cua-b@example.vn",
+                                                "associations": ["hoi-b"]})
+    assert own.status_code == 201, own.json
+    renamed = client.patch(f"/api/v1/contacts/{own.json['id']}", json={"email": SECRET_EMAIL})
+    assert renamed.status_code == 400
+    _assert_reveals_nothing(renamed.get_data(as_text=True))
+    _assert_a_contact_untouched(world)
+
+
+def test_new_contact_page_by_b_with_a_address_reveals_and_changes_nothing(auth, world, _quick_commits):
+    b = db.session.scalar(db.select(Membership).where(Membership.user_id == world.users["organiser_b"].id))
+    _a_keeps_private_details(world)
+    auth.login(world.users["organiser_b"])
+    response = auth.post("/contacts/new", {"full_name": "Tên do hội B ghi", "email": SECRET_EMAIL,
+                                           "timezone": "Asia/Ho_Chi_Minh", "language": "vi",
+                                           "association_ids": str(b.association_id)}, follow_redirects=True)
+    assert response.status_code == 200
+    _assert_reveals_nothing(re.sub(r"<[^>]+>", " ", response.text).replace(SECRET_EMAIL, ""))
+    _assert_a_contact_untouched(world)
+
+
+def test_merge_by_b_never_reaches_or_removes_a_contact(auth, world, _quick_commits):
+    from eventsapp.contacts.models import Contact
+
+    _a_keeps_private_details(world)
+    hoi_b = db.session.scalar(db.select(Membership).where(
+        Membership.user_id == world.users["organiser_b"].id)).association
+    own = ContactFactory(full_name="Người của B", email="nguoi-cua-b@example.vn", associations=[hoi_b])
+    db.session.commit()
+    auth.login(world.users["organiser_b"])
+    # A's own contact: answered as an address nobody has.
+    response = auth.post(f"/contacts/{own.id}/merge", {"other_email": SECRET_EMAIL}, follow_redirects=True)
+    assert "Không có liên hệ nào bạn quản lý có email này" in response.text
+    _assert_reveals_nothing(re.sub(r"<[^>]+>", " ", response.text).replace(SECRET_EMAIL, ""))
+    _assert_a_contact_untouched(world)
+    # A contact that A and B both hold: B may not fold it into B's own (A would lose its record).
+    shared = ContactFactory(full_name="Người chung", email="nguoi-chung@example.vn", phone="+84 911",
+                            associations=[world.association, hoi_b])
+    db.session.commit()
+    auth.login(world.users["organiser_b"])
+    refused = auth.post(f"/contacts/{own.id}/merge", {"other_email": "nguoi-chung@example.vn"}, follow_redirects=True)
+    assert "quản trị viên" in refused.text
+    db.session.expire_all()
+    assert db.session.get(Contact, shared.id) is not None
+    assert {a.slug for a in db.session.get(Contact, shared.id).associations} == {"hoi-a", hoi_b.slug}
+    assert {a.slug for a in db.session.get(Contact, own.id).associations} == {hoi_b.slug}
+    # Nor fold B's own into the shared one (A's record would take B's contact's links and history).
+    refused = auth.post(f"/contacts/{shared.id}/merge", {"other_email": "nguoi-cua-b@example.vn"},
+                        follow_redirects=True)
+    assert "quản trị viên" in refused.text
+    db.session.expire_all()
+    assert db.session.get(Contact, own.id) is not None

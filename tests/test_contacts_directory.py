@@ -172,7 +172,7 @@ def test_xlsx_round_trip_changes_nothing(auth, db):
     before = snapshot(db)
     exported = auth.client.get("/contacts/export.xlsx").data
     result = importing.check_file("danh-ba.xlsx", exported, None)
-    assert result.counts == {"create": 0, "update": 0, "skip": 2, "error": 0}
+    assert result.counts == {"create": 0, "update": 0, "skip": 2, "ignore": 0, "error": 0}
     # Through the import page too: the workbook is read, previewed as unchanged, and confirming changes nothing.
     preview = upload(auth, exported, "danh-ba.xlsx")
     assert 'data-count="skip">2<' in preview.text

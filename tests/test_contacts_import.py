@@ -130,12 +130,12 @@ def test_refuses_files_that_are_not_spreadsheets_or_too_big(app, auth, db):
     assert huge_field.status_code == 200 and "không phải là bảng tính" in huge_field.text
     latin1 = upload(auth, "Họ và tên,Email\nLê,le@example.vn\n".encode("cp1258", errors="replace").replace(b"?", b"\xe9"))
     assert "UTF-8" in latin1.text
-    app.config["CONTACTS_IMPORT_MAX_ROWS"] = 5
+    limit, app.config["CONTACTS_IMPORT_MAX_ROWS"] = app.config["CONTACTS_IMPORT_MAX_ROWS"], 5
     try:
         many = upload(auth, (VI_HEADER + "".join(f"A {i},a{i}@example.vn,,,,,,,\n" for i in range(6))).encode())
         assert "nhiều hơn 5 dòng" in many.text
     finally:
-        app.config.pop("CONTACTS_IMPORT_MAX_ROWS")
+        app.config["CONTACTS_IMPORT_MAX_ROWS"] = limit
     app.config["MAX_CONTENT_LENGTH"] = 1000
     try:
         huge = upload(auth, b"x" * 5000)
@@ -152,7 +152,7 @@ def test_organiser_may_only_import_into_associations_they_manage(auth, db):
     data = (VI_HEADER + "Lý Thu,thu@example.jp,,Nhật Bản,Tokyo,Asia/Tokyo,vi,viet-nhat-yen-the,\n"
             + "Mạc Quang,quang@example.ru,,Nga,,Europe/Moscow,vi,viet-nga,\n").encode()
     preview = upload(auth, data)
-    assert "Bạn không quản lý hội viet-nga" in preview.text
+    assert f"Bạn không quản lý: {tree['viet-nga'].name_vi}" in preview.text and "viet-nga" not in preview.text
     auth.post(f"/contacts/import/{preview_token(preview)}", {})
     assert contact_count(db) == 0
     # A batch belongs to its uploader.
@@ -207,3 +207,68 @@ def test_a_name_with_a_control_character_is_a_row_error(auth, db):
     assert "<td>2</td>" in preview.text
     assert "Tên không được chứa dấu xuống dòng hay ký tự điều khiển." in preview.text
     assert contact_count(db) == 0
+
+
+def test_the_row_limit_is_set_from_the_environment(tmp_path):
+    """CONTACTS_IMPORT_MAX_ROWS, like every other setting, comes from the environment."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = ("from config import TestingConfig\nfrom eventsapp import create_app\n"
+             "app = create_app(TestingConfig)\n"
+             "with app.app_context():\n"
+             "    from eventsapp.contacts import importing\n"
+             "    try:\n"
+             "        importing.parse_file('a.csv', ('Họ và tên,Email\\n' + 'An,a@example.vn\\n' * 4).encode())\n"
+             "    except importing.ImportFileError as error:\n"
+             "        print(error)\n")
+    env = {**os.environ, "CONTACTS_IMPORT_MAX_ROWS": "3", "EVENTSAPP_INSTANCE_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "nhiều hơn 3 dòng" in result.stdout  # the default locale: Vietnamese
+
+
+def test_a_changed_roll_updates_as_before_and_marks_only_the_feeds_that_show_the_change(auth, db):
+    """The set-based update path: non-empty cells replace, empty cells keep, associations and tags are added,
+    the search and sort keys follow a new name, and only the personal feeds of contacts whose name, language
+    or zone changed are marked for rebuilding (one statement, not one per contact)."""
+    from eventsapp.feeds import services as feeds
+    from eventsapp.feeds.models import Feed, FeedKind
+    from eventsapp.text import fold, sort_key
+
+    example_associations()
+    auth.login(UserFactory(is_admin=True))
+    auth.post(f"/contacts/import/{preview_token(upload(auth, GOOD.encode()))}", {})
+    by_email = {c.email: c for c in db.session.scalars(select(Contact))}
+    an, bich, le = by_email["an.nguyen@example.vn"], by_email["bich.tran@example.de"], by_email["le.hoang@example.vn"]
+    for contact in (an, bich, le):
+        feeds.ensure_built(FeedKind.PERSONAL, contact.id)
+    db.session.commit()
+    before = {c.email: c.updated_at for c in (an, bich, le)}
+    changed = (VI_HEADER
+               + "Nguyễn Văn Ân,an.nguyen@example.vn,,,,,en,viet-duc,\n"                # renamed, English, +viet-duc
+               + "Trần Thị Bích,bich.tran@example.de,+49 30 000,,,,,,Ghi chú mới\n"      # phone and notes only
+               + "Lê Hoàng,le.hoang@example.vn,,,,Asia/Tokyo,,,\n")                       # zone only
+    preview = upload(auth, (changed.rstrip("\n") + "\n").encode())
+    assert 'data-count="update">3<' in preview.text
+    done = auth.post(f"/contacts/import/{preview_token(preview)}", {}, follow_redirects=True)
+    assert 'data-count="updated">3<' in done.text
+    db.session.expire_all()
+    an, bich, le = (db.session.scalar(select(Contact).where(Contact.email == e))
+                    for e in ("an.nguyen@example.vn", "bich.tran@example.de", "le.hoang@example.vn"))
+    assert (an.full_name, an.language, an.phone, an.timezone, an.notes) == \
+        ("Nguyễn Văn Ân", "en", "+84 912 000 001", "Europe/Moscow", "Hội viên lâu năm")
+    assert sorted(a.slug for a in an.associations) == ["viet-duc", "viet-nga"]
+    assert (an.search_text, an.sort_key) == (f"{fold('Nguyễn Văn Ân')} an.nguyen@example.vn", sort_key("Nguyễn Văn Ân"))
+    assert (bich.phone, bich.notes, bich.language, bich.timezone) == ("+49 30 000", "Ghi chú mới", "en", "Europe/Berlin")
+    assert sorted(a.slug for a in bich.associations) == ["viet-duc", "viet-nhat-yen-the"]
+    assert (le.timezone, le.phone) == ("Asia/Tokyo", "0912 345 678")
+    assert all(c.updated_at > before[c.email] for c in (an, bich, le))
+    dirty = {f.subject_id: f.dirty for f in db.session.scalars(select(Feed).where(Feed.kind == FeedKind.PERSONAL))}
+    assert dirty == {an.id: True, bich.id: False, le.id: True}
+    # The same file again changes nothing.
+    again = upload(auth, (changed.rstrip("\n") + "\n").encode())
+    assert 'data-count="skip">3<' in again.text

@@ -219,6 +219,7 @@ def import_contacts():
                 association: {type: string, description: "Slug added to every row"}
                 dry_run: {type: boolean, description: "Check only; write nothing"}
                 valid_only: {type: boolean, description: "Import the valid rows even if others have errors"}
+                only_mine: {type: boolean, description: "Leave out the associations the caller does not manage"}
       responses:
         200: {description: "dry_run, counts, imported, errors (each: row, column, message)", schema: ContactImport}
         400: {description: "Not a readable spreadsheet"}
@@ -238,7 +239,8 @@ def import_contacts():
             return api_error(403, "forbidden", _("You do not manage this association."))
     flag = lambda name: request.form.get(name, "").lower() in ("1", "true", "yes", "on")  # noqa: E731
     try:
-        result = importing.check_file(upload.filename or "", upload.read(), current_user, association)
+        result = importing.check_file(upload.filename or "", upload.read(), current_user, association,
+                                      only_mine=flag("only_mine"))
     except importing.ImportFileError as error:
         db.session.rollback()
         return api_error(400, "unreadable_file", str(error))

@@ -11,20 +11,20 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import bindparam, case, delete, insert, select, text, update
 
 from .. import signals, spreadsheets
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..spreadsheets import unguard_cell
-from ..text import fold, has_control_characters, nfc, sort_key
-from ..timeutils import is_valid_timezone, utcnow
-from . import services
+from ..text import fold, nfc, sort_key
+from ..timeutils import utcnow
+from .checking import TEXT_FIELDS, Preview, preview
+from .checking import chunks as _chunks
 from .models import Contact, ContactTag, ImportBatch, contact_associations, new_contact_token
 
 # The fields an import fills, in export order, with their Vietnamese (export) headers.
@@ -57,15 +57,10 @@ ALIASES = {
 }
 REQUIRED = ("full_name", "email")
 BATCH_LIFETIME = timedelta(hours=2)
-DEFAULT_MAX_ROWS = 50_000
+# Limits (config.py, from the environment): CONTACTS_IMPORT_MAX_ROWS, _MAX_COLUMNS, _MAX_UNPACKED_BYTES.
 # Spreadsheet bombs: MAX_CONTENT_LENGTH counts compressed bytes, so an XLSX is also judged by what it
 # unpacks to (zip members' declared sizes; zipfile never inflates past them) and by its rows and columns.
-DEFAULT_MAX_UNPACKED_BYTES = 64 * 1024 * 1024
-DEFAULT_MAX_COLUMNS = 100
-# What the contacts table holds (full_name also bounded by its Vietnamese sort key, at most 400 characters).
-FIELD_MAX_LENGTHS = {"full_name": 130, "phone": 50, "country": 100, "place": 200, "notes": 10_000}
 MAX_ZIP_MEMBERS = 1000
-CHUNK = 5000
 
 
 class ImportFileError(ValueError):
@@ -75,11 +70,11 @@ class ImportFileError(ValueError):
 # ---------------------------------------------------------------- reading files
 
 def max_rows() -> int:
-    return int(current_app.config.get("CONTACTS_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
+    return int(current_app.config["CONTACTS_IMPORT_MAX_ROWS"])
 
 
 def max_columns() -> int:
-    return int(current_app.config.get("CONTACTS_IMPORT_MAX_COLUMNS", DEFAULT_MAX_COLUMNS))
+    return int(current_app.config["CONTACTS_IMPORT_MAX_COLUMNS"])
 
 
 def _too_many_rows() -> ImportFileError:
@@ -96,7 +91,7 @@ def _check_unpacked_size(data: bytes) -> None:
     """Refuse an XLSX whose parts unpack to more than CONTACTS_IMPORT_MAX_UNPACKED_BYTES, before any is read."""
     import zipfile
 
-    limit = int(current_app.config.get("CONTACTS_IMPORT_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED_BYTES))
+    limit = int(current_app.config["CONTACTS_IMPORT_MAX_UNPACKED_BYTES"])
     try:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as error:
@@ -232,144 +227,6 @@ def unknown_headers(headers: list[str], mapping: dict[str, str]) -> list[str]:
     return [h for i, h in enumerate(headers) if str(i) not in mapping and h]
 
 
-# ---------------------------------------------------------------- checking rows
-
-@dataclass
-class RowResult:
-    number: int  # the row number in the spreadsheet (the header is row 1)
-    action: str  # "create" | "update" | "skip" | "error"
-    values: dict
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (column header, message)
-    contact_id: int | None = None
-    association_ids: list[int] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Preview:
-    headers: list[str]
-    rows: list[RowResult]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counts = {"create": 0, "update": 0, "skip": 0, "error": 0}
-        for row in self.rows:
-            counts[row.action] += 1
-        return counts
-
-    @property
-    def errors(self) -> list[RowResult]:
-        return [row for row in self.rows if row.errors]
-
-    @property
-    def has_errors(self) -> bool:
-        return any(row.errors for row in self.rows)
-
-
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _existing(emails: list[str]) -> dict[str, dict]:
-    """Existing contacts by e-mail with their fields, association ids and tags: three SELECTs per 5,000."""
-    found: dict[str, dict] = {}
-    columns = [Contact.id, Contact.email, Contact.full_name, Contact.phone, Contact.country, Contact.place,
-               Contact.timezone, Contact.language, Contact.notes, Contact.search_text, Contact.sort_key]
-    for chunk in _chunks(emails):
-        for row in db.session.execute(select(*columns).where(Contact.email.in_(chunk))):
-            found[row.email] = {**row._asdict(), "association_ids": set(), "tags": set()}
-    by_id = {c["id"]: c for c in found.values()}
-    for chunk in _chunks(list(by_id)):
-        for contact_id, association_id in db.session.execute(
-                select(contact_associations.c.contact_id, contact_associations.c.association_id)
-                .where(contact_associations.c.contact_id.in_(chunk))):
-            by_id[contact_id]["association_ids"].add(association_id)
-        for contact_id, tag in db.session.execute(
-                select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(chunk))):
-            by_id[contact_id]["tags"].add(tag)
-    return found
-
-
-TEXT_FIELDS = ("full_name", "phone", "country", "place", "timezone", "language", "notes")
-
-
-def preview(headers: list[str], rows: list[list[str]], mapping: dict[str, str], user,
-            extra_association: Association | None = None) -> Preview:
-    """What importing `rows` would do, row by row, without writing anything."""
-    column_of = {name: int(index) for index, name in mapping.items()}
-    header_of = {name: headers[index] for name, index in column_of.items()}
-    slugs = {slug: id_ for id_, slug in db.session.execute(select(Association.id, Association.slug))}
-    allowed = services.manageable_association_ids(user) if user is not None else None
-    records = []
-    for offset, row in enumerate(rows):
-        values = {name: row[index] if index < len(row) else "" for name, index in column_of.items()}
-        values["email"] = services.normalise_email(values.get("email"))
-        values["full_name"] = " ".join(values.get("full_name", "").split())
-        if values.get("language"):
-            values["language"] = values["language"].strip().lower()
-        records.append(RowResult(number=offset + 2, action="create", values=values))
-    existing = _existing(sorted({r.values["email"] for r in records if r.values["email"]}))
-
-    first_row_of: dict[str, int] = {}
-    for record in records:
-        values, errors = record.values, record.errors
-        if not values["full_name"]:
-            errors.append((header_of["full_name"], str(_l("The full name is missing."))))
-        elif has_control_characters(values["full_name"]):
-            errors.append((header_of["full_name"], str(_l("The name cannot contain line breaks or control characters."))))
-        email = values["email"]
-        if not email:
-            errors.append((header_of["email"], str(_l("The e-mail address is missing."))))
-        elif not services.is_valid_email(email):
-            errors.append((header_of["email"], str(_l("Not a valid e-mail address: %(email)s", email=email))))
-        elif email in first_row_of:
-            errors.append((header_of["email"], str(_l("The same e-mail is already on row %(row)s.",
-                                                      row=first_row_of[email]))))
-        else:
-            first_row_of[email] = record.number
-        if values.get("timezone") and not is_valid_timezone(values["timezone"]):
-            errors.append((header_of["timezone"], str(_l("Unknown time zone: %(zone)s", zone=values["timezone"]))))
-        for name, limit in FIELD_MAX_LENGTHS.items():
-            if name in header_of and len(values.get(name) or "") > limit:
-                errors.append((header_of[name], str(_l("Too long: at most %(max)s characters.", max=limit))))
-        for name, value in values.items():
-            if "\x00" in (value or "") and name in header_of:  # the database cannot store it
-                errors.append((header_of[name], str(_l("This cell contains a NUL character."))))
-        if values.get("language") and values["language"] not in services.LANGUAGES:
-            errors.append((header_of["language"], str(_l("Unsupported language: %(language)s (use vi or en)",
-                                                         language=values["language"]))))
-        association_ids = [extra_association.id] if extra_association is not None else []
-        for slug in [s.strip() for s in values.get("associations", "").replace(",", ";").split(";") if s.strip()]:
-            if slug not in slugs:
-                errors.append((header_of["associations"], str(_l("Unknown association: %(slug)s", slug=slug))))
-            elif allowed is not None and slugs[slug] not in allowed:
-                errors.append((header_of["associations"], str(_l("You do not manage the association %(slug)s.",
-                                                                 slug=slug))))
-            elif slugs[slug] not in association_ids:
-                association_ids.append(slugs[slug])
-        record.association_ids = association_ids
-        record.tags = services.clean_tags(values.get("tags", ""))
-        current = existing.get(email)
-        if current is not None and not errors and allowed is not None and not association_ids \
-                and not current["association_ids"] & allowed:
-            errors.append((header_of["email"], str(_l("This contact belongs to another association; name one of "
-                                                      "yours in the Associations column."))))
-        if not association_ids and current is None and allowed is not None and not errors:
-            errors.append((header_of.get("associations", header_of["email"]),
-                           str(_l("Name at least one association you manage."))))
-        if errors:
-            record.action = "error"
-        elif current is None:
-            record.action = "create"
-        else:
-            record.contact_id = current["id"]
-            changed = any(values.get(name) and nfc(values[name]) != current[name] for name in TEXT_FIELDS) \
-                or not set(association_ids) <= current["association_ids"] or not set(record.tags) <= current["tags"]
-            record.action = "update" if changed else "skip"
-    return Preview(headers=headers, rows=records)
-
-
 # ---------------------------------------------------------------- writing
 
 class ImportRefused(ValueError):
@@ -377,69 +234,65 @@ class ImportRefused(ValueError):
 
 
 def apply(result: Preview, *, valid_only: bool = False, user=None) -> dict[str, int]:
-    """Write the rows of `result` with bulk statements; returns the counts. The caller commits."""
+    """Write the rows of `result` with bulk statements; returns the counts. The caller commits.
+
+    Creates are INSERTed from arrays; updates are one UPDATE per 5,000 rows in which an empty cell keeps
+    the stored value (so no stored contact is read back); links and tags are INSERTed, the ones a contact
+    already has skipped by the database; the feeds of contacts whose name, language or zone changed
+    are marked by one bulk signal. `user` is not needed: `result` was checked for that user (the preview
+    refuses the rows she may not write).
+    """
     if result.has_errors and not valid_only:
         raise ImportRefused(_l("The file has errors: nothing was imported. Correct them, or choose "
                                "“import valid rows only”."))
     now = utcnow()
     creates = [r for r in result.rows if r.action == "create"]
     updates = [r for r in result.rows if r.action == "update"]
-    allowed = services.manageable_association_ids(user) if user is not None else None
 
-    new_ids: dict[str, int] = {}
     for chunk in _chunks(creates, 2000):
-        values = []
+        inserted = _bulk_insert(Contact.__table__, [_new_contact(record, now) for record in chunk],
+                                returning=("id", "email"))
+        ids = {email: contact_id for contact_id, email in inserted}
         for record in chunk:
-            v = record.values
-            name = nfc(v["full_name"])
-            values.append({
-                "full_name": name, "email": v["email"], "phone": v.get("phone", ""), "country": v.get("country", ""),
-                "place": v.get("place", ""), "timezone": v.get("timezone") or "Asia/Ho_Chi_Minh",
-                "language": v.get("language") or "vi", "notes": v.get("notes", ""),
-                "search_text": f"{fold(name)} {v['email']}", "sort_key": sort_key(name),
-                "feed_token": new_contact_token(), "unsubscribe_token": new_contact_token(),
-                "created_at": now, "updated_at": now,
-            })
-        for contact_id, email in _bulk_insert(Contact.__table__, values, returning=("id", "email")):
-            new_ids[email] = contact_id
-    for record in creates:
-        record.contact_id = new_ids[record.values["email"]]
+            record.contact_id = ids[record.values["email"]]
+    for chunk in _chunks(updates):
+        _bulk_update([_changed_cells(record) for record in chunk], now)
 
-    # Contacts outside the user's associations get the new links only, never other changes.
-    existing = _existing([r.values["email"] for r in updates]) if updates else {}
-    signalled: list[int] = []
-    update_values = []
-    for record in updates:
-        current = existing[record.values["email"]]
-        if allowed is not None and not current["association_ids"] & allowed:
-            continue
-        changes = {name: nfc(record.values[name]) for name in TEXT_FIELDS if record.values.get(name)}
-        if any(changes.get(name, current[name]) != current[name] for name in services.SIGNALLED_FIELDS):
-            signalled.append(record.contact_id)
-        row = {**{name: current[name] for name in TEXT_FIELDS}, **changes, "id": record.contact_id}
-        renamed = row["full_name"] != current["full_name"]
-        row["search_text"] = f"{fold(row['full_name'])} {current['email']}" if renamed else current["search_text"]
-        row["sort_key"] = sort_key(row["full_name"]) if renamed else current["sort_key"]
-        update_values.append(row)
-    _bulk_update(update_values, now)
-
-    links, tags = [], []
-    for record in creates + updates:
-        had = existing.get(record.values["email"], {"association_ids": set(), "tags": set()})
-        links += [{"contact_id": record.contact_id, "association_id": a}
-                  for a in record.association_ids if a not in had["association_ids"]]
-        tags += [{"contact_id": record.contact_id, "tag": t} for t in record.tags if t not in had["tags"]]
-    _bulk_insert(contact_associations, links)
-    _bulk_insert(ContactTag.__table__, tags)
-    db.session.expire_all()
-    for chunk in _chunks(signalled, 1000):
-        for contact in db.session.scalars(select(Contact).where(Contact.id.in_(chunk))):
-            signals.contact_saved.send(contact)
+    written = creates + updates
+    for chunk in _chunks(written):
+        _bulk_insert(contact_associations, [{"contact_id": record.contact_id, "association_id": a}
+                                            for record in chunk for a in record.association_ids],
+                     skip_existing=True)
+        _bulk_insert(ContactTag.__table__, [{"contact_id": record.contact_id, "tag": t}
+                                            for record in chunk for t in record.tags], skip_existing=True)
+    db.session.expire_all()  # contacts already in the session must not keep the old values
+    signals.contacts_imported.send(None, contact_ids=[r.contact_id for r in updates if r.signalled])
     counts = result.counts
-    return {"created": len(creates), "updated": len(updates), "skipped": counts["skip"], "errors": counts["error"]}
+    return {"created": len(creates), "updated": len(updates), "skipped": counts["skip"], "errors": counts["error"],
+            "ignored": counts["ignore"]}
 
 
-UPDATED_COLUMNS = (*TEXT_FIELDS, "search_text", "sort_key")
+def _new_contact(record, now) -> dict:
+    v = record.values
+    name = nfc(v["full_name"])
+    return {
+        "full_name": name, "email": v["email"], "phone": v.get("phone", ""), "country": v.get("country", ""),
+        "place": v.get("place", ""), "timezone": v.get("timezone") or "Asia/Ho_Chi_Minh",
+        "language": v.get("language") or "vi", "notes": v.get("notes", ""),
+        "search_text": f"{fold(name)} {v['email']}", "sort_key": sort_key(name),
+        "feed_token": new_contact_token(), "unsubscribe_token": new_contact_token(),
+        "created_at": now, "updated_at": now,
+    }
+
+
+def _changed_cells(record) -> dict:
+    """The row's non-empty cells for an update ("" = keep the stored value), with the name's derived keys."""
+    row = {name: nfc(record.values.get(name) or "") for name in TEXT_FIELDS}
+    name = row["full_name"]
+    row["search_text"] = f"{fold(name)} {record.values['email']}" if name else ""
+    row["sort_key"] = sort_key(name) if name else ""
+    row["id"] = record.contact_id
+    return row
 
 
 def _postgresql() -> bool:
@@ -462,12 +315,15 @@ def _arrays(table, columns, rows) -> tuple[str, dict]:
     return f"unnest({', '.join(casts)}) AS incoming({', '.join(columns)})", params
 
 
-def _bulk_insert(table, rows: list[dict], returning: tuple[str, ...] = ()) -> list:
-    """INSERT many rows (all with the same keys): on PostgreSQL one INSERT … SELECT FROM unnest per 5,000."""
+def _bulk_insert(table, rows: list[dict], returning: tuple[str, ...] = (), skip_existing: bool = False) -> list:
+    """INSERT many rows (all with the same keys): on PostgreSQL one INSERT … SELECT FROM unnest per 5,000.
+    `skip_existing`: rows whose key is already there are left out (ON CONFLICT DO NOTHING)."""
     result = []
     for chunk in _chunks(rows):
         if not _postgresql():
             statement = insert(table)
+            if skip_existing:
+                statement = statement.prefix_with("OR IGNORE", dialect="sqlite")
             if returning:
                 statement = statement.returning(*(table.c[name] for name in returning))
             executed = db.session.execute(statement, chunk)
@@ -476,6 +332,8 @@ def _bulk_insert(table, rows: list[dict], returning: tuple[str, ...] = ()) -> li
         columns = list(chunk[0])
         source, params = _arrays(table, columns, chunk)
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM {source}"
+        if skip_existing:
+            sql += " ON CONFLICT DO NOTHING"
         if returning:
             sql += f" RETURNING {', '.join(returning)}"
         executed = db.session.execute(text(sql), params)
@@ -487,14 +345,21 @@ UPDATED_COLUMNS = ("id", *TEXT_FIELDS, "search_text", "sort_key")
 
 
 def _bulk_update(rows: list[dict], now) -> None:
-    """UPDATE contacts from complete rows: on PostgreSQL one UPDATE … FROM unnest per 5,000 rows."""
+    """UPDATE contacts by id from rows of cells, an empty cell keeping the stored value: on PostgreSQL
+    one UPDATE … FROM unnest per 5,000 rows, elsewhere one statement run for every row."""
+    if not rows:
+        return
     if not _postgresql():
-        for chunk in _chunks(rows, 2000):
-            db.session.execute(update(Contact), [{**row, "updated_at": now} for row in chunk])
+        table = Contact.__table__
+        keep = {name: case((bindparam(f"new_{name}") != "", bindparam(f"new_{name}")), else_=table.c[name])
+                for name in UPDATED_COLUMNS if name != "id"}
+        statement = update(table).where(table.c.id == bindparam("new_id")).values(**keep, updated_at=now)
+        db.session.connection().execute(statement, [{f"new_{k}": v for k, v in row.items()} for row in rows])
         return
     for chunk in _chunks(rows):
         source, params = _arrays(Contact.__table__, UPDATED_COLUMNS, chunk)
-        assignments = ", ".join(f"{name} = incoming.{name}" for name in UPDATED_COLUMNS if name != "id")
+        assignments = ", ".join(f"{name} = COALESCE(NULLIF(incoming.{name}, ''), contacts.{name})"
+                                for name in UPDATED_COLUMNS if name != "id")
         db.session.execute(text(f"UPDATE contacts SET {assignments}, updated_at = :now FROM {source} "
                                 "WHERE contacts.id = incoming.id"), {**params, "now": now})
 
@@ -521,15 +386,15 @@ def get_batch(token: str, user) -> ImportBatch | None:
     return batch
 
 
-def batch_preview(batch: ImportBatch, user) -> Preview:
-    return preview(batch.headers, batch.rows, batch.mapping, user, batch.association)
+def batch_preview(batch: ImportBatch, user, *, only_mine: bool = False) -> Preview:
+    return preview(batch.headers, batch.rows, batch.mapping, user, batch.association, only_mine=only_mine)
 
 
-def confirm_batch(batch: ImportBatch, user, *, valid_only: bool) -> dict[str, int]:
+def confirm_batch(batch: ImportBatch, user, *, valid_only: bool, only_mine: bool = False) -> dict[str, int]:
     """Check the rows again and write them; the caller commits."""
     if batch.imported_at is not None:
         raise ImportRefused(_l("This file has already been imported."))
-    result = batch_preview(batch, user)
+    result = batch_preview(batch, user, only_mine=only_mine)
     counts = apply(result, valid_only=valid_only, user=user)
     batch.summary = {**counts, "error_report": error_report_csv(result) if result.has_errors else ""}
     batch.imported_at = utcnow()
@@ -537,14 +402,15 @@ def confirm_batch(batch: ImportBatch, user, *, valid_only: bool) -> dict[str, in
     return counts
 
 
-def check_file(filename: str, data: bytes, user, association: Association | None = None) -> Preview:
+def check_file(filename: str, data: bytes, user, association: Association | None = None, *,
+               only_mine: bool = False) -> Preview:
     """Parse and check a file with the automatic header mapping (the API and CLI path); writes nothing."""
     headers, rows = parse_file(filename, data)
     mapping = guess_mapping(headers)
     problems = mapping_problems(headers, mapping)
     if problems:
         raise ImportFileError(" ".join(problems))
-    return preview(headers, rows, mapping, user, association)
+    return preview(headers, rows, mapping, user, association, only_mine=only_mine)
 
 
 # ---------------------------------------------------------------- reports and export

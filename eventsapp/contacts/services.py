@@ -36,6 +36,12 @@ class ContactError(ValueError):
     """A rule about contacts was broken; the message is shown to the user."""
 
 
+# Said when an address belongs to a contact the user's associations do not hold: the same words whether or not
+# anyone holds it, naming no one (README, "Contact sharing").
+NOT_YOURS = _l("This address cannot be added from here. If this person belongs in your association, ask the "
+               "union's administrator to add them to it.")
+
+
 def normalise_email(email: str | None) -> str:
     return (email or "").strip().lower()
 
@@ -132,6 +138,8 @@ def _validate(data: ContactData, contact: Contact | None, user) -> None:
         raise ContactError(_l("Unsupported language: %(language)s (use vi or en)", language=data.language))
     existing = find_by_email(data.email)
     if existing is not None and existing is not contact:
+        if user is not None and not can_access(user, existing, Action.VIEW):
+            raise ContactError(NOT_YOURS)
         raise ContactError(_l("A contact with the e-mail %(email)s already exists.", email=data.email))
     allowed = manageable_association_ids(user) if user is not None else None
     if allowed is not None:
@@ -211,15 +219,26 @@ _ANSWERED_FIRST = {InvitationStatus.ACCEPTED: 0, InvitationStatus.TENTATIVE: 1, 
                    InvitationStatus.WAITLISTED: 3, InvitationStatus.PENDING: 4}
 
 
-def merge(keep: Contact, other: Contact) -> Contact:
+def holds_only_managed(user, contact: Contact) -> bool:
+    """Every association holding `contact` is one `user` manages (no other association's record is touched)."""
+    allowed = manageable_association_ids(user)
+    return allowed is None or all(a.id in allowed for a in contact.associations)
+
+
+def merge(keep: Contact, other: Contact, user=None) -> Contact:
     """Fold the duplicate `other` into `keep`, then delete `other`.
 
     Associations and tags are united; invitations, honours and outbox rows move to
     `keep` (one invitation per event is kept: the more definite answer, else `keep`'s);
     empty fields of `keep` are filled from `other`; an opt-out of either wins.
+    `user` (None: no limit) must manage every association holding either contact:
+    a merge deletes one record and re-links the other, which no other association may suffer.
     """
     if keep.id == other.id:
         raise ContactError(_l("Choose two different contacts."))
+    if user is not None and not (holds_only_managed(user, keep) and holds_only_managed(user, other)):
+        raise ContactError(_l("One of these contacts is also kept by an association you do not manage, so they "
+                              "cannot be merged here. Ask the union's administrator to merge them."))
     for name in ("phone", "country", "place", "notes"):
         if not getattr(keep, name) and getattr(other, name):
             setattr(keep, name, getattr(other, name))

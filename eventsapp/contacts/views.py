@@ -14,7 +14,7 @@ from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, association_ids_for, authorize, require_some
 from ..timeutils import utcnow
 from ..web import save_or_flash
-from . import importing, services
+from . import import_help, importing, services
 from .forms import ConfirmForm, ConfirmImportForm, ContactForm, ImportForm, MergeForm
 from .models import Contact
 
@@ -175,10 +175,15 @@ def merge(contact_id: int):
         elif other.id == contact.id:
             flash(_("Choose two different contacts."), "danger")
         else:
-            services.merge(contact, other)
-            db.session.commit()
-            flash(_("The two contacts were merged."), "success")
-            return redirect(url_for(".show", contact_id=contact.id))
+            try:
+                services.merge(contact, other, current_user)
+            except services.ContactError as error:
+                db.session.rollback()
+                flash(str(error), "danger")
+            else:
+                db.session.commit()
+                flash(_("The two contacts were merged."), "success")
+                return redirect(url_for(".show", contact_id=contact.id))
     return render_template("contacts/merge.html", form=form, contact=contact)
 
 
@@ -208,8 +213,23 @@ def import_upload():
                     importing.unknown_headers(batch.headers, batch.mapping):
                 return redirect(url_for(".import_mapping", token=batch.token))
             return redirect(url_for(".import_preview", token=batch.token))
-    return render_template("contacts/import.html", form=form,
-                           headers=[importing.EXPORT_HEADERS[name] for name in importing.FIELDS])
+    return render_template("contacts/import.html", form=form, columns=import_help.column_help(_managed_names()))
+
+
+def _managed_names() -> list[str]:
+    """The names, in the reader's language, of the associations the user manages (tree order)."""
+    return [name.lstrip("— ") for _id, name in _association_choices()]
+
+
+@bp.get("/contacts/import-example.csv")
+@login_required
+def import_example():
+    """A small roll to start from, naming the user's first association: it imports as it is."""
+    names = _managed_names()
+    if not names:
+        abort(403)
+    return Response(import_help.example_csv(names[0]), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="danh-ba-mau.csv"'})
 
 
 def _load_batch(token: str):
@@ -243,6 +263,11 @@ def import_mapping(token: str):
                            samples=batch.rows[:3])
 
 
+def _only_mine() -> bool:
+    """She chose to import only the associations she manages (`?mine=1`, kept by the confirm form's URL)."""
+    return request.args.get("mine") == "1"
+
+
 @bp.route("/contacts/import/<token>", methods=["GET", "POST"])
 @login_required
 def import_preview(token: str):
@@ -252,18 +277,22 @@ def import_preview(token: str):
     if importing.mapping_problems(batch.headers, batch.mapping):
         return redirect(url_for(".import_mapping", token=batch.token))
     form = ConfirmImportForm()
+    only_mine = _only_mine()
     if form.validate_on_submit():
         try:
-            importing.confirm_batch(batch, current_user, valid_only=form.valid_only.data)
+            importing.confirm_batch(batch, current_user, valid_only=form.valid_only.data, only_mine=only_mine)
         except importing.ImportRefused as error:
             db.session.rollback()
             flash(str(error), "danger")
         else:
             db.session.commit()
             return redirect(url_for(".import_done", token=batch.token))
-    result = importing.batch_preview(batch, current_user)
+    result = importing.batch_preview(batch, current_user, only_mine=only_mine)
+    groups = result.error_groups()
+    not_managed = next((g.count for g in groups if g.kind == "association_not_managed"), 0)
     return render_template("contacts/import_preview.html", batch=batch, result=result, form=form,
-                           shown=result.rows[:PREVIEW_ROWS_SHOWN], limit=PREVIEW_ROWS_SHOWN,
+                           shown=result.rows[:PREVIEW_ROWS_SHOWN], limit=PREVIEW_ROWS_SHOWN, groups=groups,
+                           only_mine=only_mine, not_managed=not_managed,
                            mapped={int(i): importing.FIELD_LABELS[name] for i, name in batch.mapping.items()})
 
 
@@ -274,7 +303,7 @@ def import_errors(token: str):
     if batch.imported_at is not None:  # the rows left out by a "valid rows only" import
         report = (batch.summary or {}).get("error_report", "\ufeff")
     else:
-        report = importing.error_report_csv(importing.batch_preview(batch, current_user))
+        report = importing.error_report_csv(importing.batch_preview(batch, current_user, only_mine=_only_mine()))
     return Response(report.encode("utf-8"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="loi-nhap-danh-ba.csv"'})
 

@@ -51,6 +51,14 @@ def on_contact_saved(contact, **extra) -> None:
         services.mark(services.personal_conditions([contact.id]))
 
 
+@signals.contacts_imported.connect
+def on_contacts_imported(sender, contact_ids=(), **extra) -> None:
+    """One UPDATE for the personal feeds among `contact_ids` (few contacts have one), not one per contact."""
+    with_feeds = services.personal_feed_subjects(contact_ids)
+    for start in range(0, len(with_feeds), 10_000):  # bound the statement's parameters
+        services.mark(services.personal_conditions(with_feeds[start:start + 10_000]))
+
+
 @orm_event.listens_for(Campaign, "after_update")
 def on_campaign_updated(mapper, connection, campaign) -> None:
     """No campaign signal exists: a renamed campaign's feed name changes too."""

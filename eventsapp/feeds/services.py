@@ -73,6 +73,15 @@ def personal_conditions(contact_ids) -> list:
     return [and_(feeds.c.kind == FeedKind.PERSONAL, feeds.c.subject_id.in_(contact_ids))]
 
 
+def personal_feed_subjects(contact_ids) -> list[int]:
+    """Those of `contact_ids` that have a personal feed (one SELECT of the personal feeds' subjects)."""
+    wanted = set(contact_ids)
+    if not wanted:
+        return []
+    subjects = db.session.scalars(select(feeds.c.subject_id).where(feeds.c.kind == FeedKind.PERSONAL))
+    return sorted(wanted.intersection(subjects))
+
+
 def campaign_conditions(campaign_id: int) -> list:
     return [and_(feeds.c.kind == FeedKind.CAMPAIGN, feeds.c.subject_id == campaign_id)]
 
