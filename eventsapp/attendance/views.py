@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from .. import navigation
 from ..associations.access import load_association
@@ -134,6 +135,9 @@ def door_data(event_id: int):
     return response
 
 
+SYNC_ATTEMPTS = 5
+
+
 @bp.post("/events/<int:event_id>/checkin/sync")
 @login_required
 def door_sync(event_id: int):
@@ -142,12 +146,20 @@ def door_sync(event_id: int):
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("ops"), list):
         return jsonify({"ok": False, "message": _("Send the queued check-ins as JSON.")}), 400
-    try:
-        results = services.apply_offline(event, data["ops"], by=current_user)
-    except services.CheckInError as error:
-        db.session.rollback()
-        return jsonify({"ok": False, "message": str(error)}), 422
-    db.session.commit()
+    for attempt in range(1, SYNC_ATTEMPTS + 1):
+        try:
+            results = services.apply_offline(event, data["ops"], by=current_user)
+            db.session.commit()
+            break
+        except services.CheckInError as error:
+            db.session.rollback()
+            return jsonify({"ok": False, "message": str(error)}), 422
+        except DBAPIError as error:
+            # Two phones' batches locked the same people crosswise: the database let one through and
+            # refused the other, which applies its whole batch again (each operation applies once).
+            db.session.rollback()
+            if attempt == SYNC_ATTEMPTS or not services.is_lock_conflict(error):
+                raise
     return jsonify({"ok": True, "results": results, "counts": services.counters(event)})
 
 
