@@ -270,14 +270,16 @@ def search(event: Event, query: str, limit: int = 20) -> list[Person]:
     return sorted(people, key=lambda p: p.invitation is None)
 
 
-def counters(event: Event) -> dict:
-    """Live figures for the door: expected (accepted, with guests), checked in, walk-ins."""
-    accepted = db.session.execute(
+def counters(event: Event, connection=None) -> dict:
+    """Live figures for the door: expected (accepted, with guests), checked in, walk-ins (read through
+    `connection` when given: the door list reads them in its own snapshot)."""
+    execute = (connection or db.session).execute
+    accepted = execute(
         select(func.count(Invitation.id), func.coalesce(func.sum(Invitation.guests), 0))
         .where(Invitation.event_id == event.id, Invitation.status == InvitationStatus.ACCEPTED,
                Invitation.revoked_at.is_(None))
     ).one()
-    came = db.session.execute(
+    came = execute(
         select(func.count(CheckIn.id), func.coalesce(func.sum(CheckIn.guests), 0),
                func.count(CheckIn.id).filter(CheckIn.walk_in.is_(True)))
         .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))
@@ -322,43 +324,6 @@ def _check_in_state(row: CheckIn | None, zone: str) -> dict | None:
     return {"id": row.id, "client_id": row.client_id, "at": row.checked_in_at.isoformat(),
             "time": clock(row.checked_in_at, zone), "by": staff_name(row.checked_in_by),
             "guests": row.guests, "walk_in": row.walk_in}
-
-
-def door_list(event: Event) -> list[dict]:
-    """Everyone the door expects or has let in: invitees, and walk-ins already checked in.
-
-    Names, association, answer, guests and a hash of the check-in code (never
-    the code itself), in Vietnamese order, for the phone to keep offline.
-    """
-    invitations = db.session.execute(
-        select(Invitation, Contact).join(Contact, Contact.id == Invitation.contact_id)
-        .options(selectinload(Contact.associations))
-        .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None))
-    ).all()
-    active = {row.contact_id: row for row in db.session.scalars(
-        select(CheckIn).options(selectinload(CheckIn.checked_in_by), selectinload(CheckIn.contact)
-                                .selectinload(Contact.associations))
-        .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None)))}
-    people = []
-    seen = set()
-    for invitation, contact in invitations:
-        seen.add(contact.id)
-        people.append((contact, invitation))
-    people.extend((row.contact, None) for contact_id, row in active.items() if contact_id not in seen)
-    people.sort(key=lambda pair: (pair[0].sort_key, pair[0].id))
-    allowed = descendant_ids([event.association_id])
-    return [{
-        "contact_id": contact.id,
-        "name": contact.full_name,
-        # What the door needs and no more (issue 13): no e-mail, phone or note leaves for the phones.
-        "folded": fold(contact.full_name),
-        "association": ", ".join(a.name_vi for a in contact.associations if a.id in allowed),
-        "status": invitation.status.value if invitation else None,
-        "honoree": bool(invitation and invitation.is_honoree),
-        "guests": invitation.guests if invitation else 0,
-        "code_hash": code_hash(event.id, invitation.checkin_token) if invitation else None,
-        "check_in": _check_in_state(active.get(contact.id), event.timezone),
-    } for contact, invitation in people]
 
 
 def _offline_time(value, event: Event) -> datetime:
