@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from eventsapp.associations.models import Role
 from eventsapp.attendance import doorlist, services
-from eventsapp.extensions import db
 from eventsapp.invitations.models import InvitationStatus
 from eventsapp.timeutils import utcnow
 from tests.attendance_factories import door, invite

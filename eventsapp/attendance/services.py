@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -64,6 +64,19 @@ def doors_for(user, zone_name: str, days_ahead: int = 21) -> tuple[list[Event], 
     ).all()
     today = [event for event in events if event.starts_at < end_of_day]
     return today, [event for event in events if event.starts_at >= end_of_day]
+
+
+def event_days(event: Event) -> tuple[date, date]:
+    """The first and last day of `event` in its own zone (an end at midnight belongs to the day before)."""
+    first = in_zone(event.starts_at, event.timezone).date()
+    last = in_zone(event.ends_at - timedelta(microseconds=1), event.timezone).date()
+    return first, max(first, last)
+
+
+def is_event_day(event: Event) -> bool:
+    """Whether today, in the event's zone, is one of its days: the door warns and asks otherwise."""
+    first, last = event_days(event)
+    return first <= in_zone(utcnow(), event.timezone).date() <= last
 
 
 def staff_name(user) -> str:

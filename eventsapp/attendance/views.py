@@ -102,8 +102,10 @@ def _checked_in_message(row: CheckIn, name: str | None = None) -> str:
 def checkin(event_id: int):
     event = load_event(event_id, Action.CHECKIN)
     query = (request.args.get("q") or "").strip()
+    first_day, last_day = services.event_days(event)
     return render_template(
-        "attendance/checkin.html", event=event, query=query,
+        "attendance/checkin.html", event=event, query=query, first_day=first_day, last_day=last_day,
+        event_day=services.is_event_day(event),
         can_manage=can(current_user, Action.MANAGE, event.association_id),
         people=services.search(event, query) if query else None,
         counts=services.counters(event), walk_in_form=WalkInForm(formdata=None),
