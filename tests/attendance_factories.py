@@ -22,8 +22,11 @@ class CheckInFactory(BaseFactory):
 
 
 def door(role: Role = Role.CHECKIN, **event_kwargs):
-    """An event, its association, and a staff member with `role` there."""
+    """An event under way (unless `starts_at` says otherwise), its association, and a staff member with
+    `role` there."""
     association = AssociationFactory()
+    if "starts_at" not in event_kwargs:
+        event_kwargs["starts_at"] = utcnow().replace(microsecond=0) - timedelta(hours=1)
     event = EventFactory(association=association, **event_kwargs)
     user = staff(association, role, name="Trần Văn Nam")
     return event, user

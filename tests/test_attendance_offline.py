@@ -21,9 +21,10 @@ def active_rows(db, event_id: int) -> list[CheckIn]:
 
 
 def door_data(client, event):
+    """The kept list as a new phone gets it, with the CSRF token for the sync (sent in a header)."""
     response = client.get(f"/events/{event.id}/checkin/door.json")
     assert response.status_code == 200, response.status_code
-    return response.get_json()
+    return {**response.get_json(), "csrf_token": response.headers["X-CSRF-Token"]}
 
 
 def sync(client, event, ops, token):

@@ -75,7 +75,7 @@ def test_organisers_reach_the_door_from_the_event_and_back(live_server, page, db
     db.session.commit()
     sign_in(page, live_server, user)
     page.goto(f"{live_server}/events/{event.id}")
-    page.locator(".nav-tabs").get_by_role("link", name="Check-in", exact=True).click()
+    page.locator(".nav-tabs").get_by_role("link", name="Điểm danh", exact=True).click()
     page.wait_for_url(f"{live_server}/events/{event.id}/checkin")
     assert page.locator(".nav-tabs").count() == 0
     page.get_by_role("link", name="Trang sự kiện").click()

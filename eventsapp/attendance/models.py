@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime
@@ -40,6 +40,9 @@ class CheckIn(db.Model):
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The id an offline door phone gave the check-in: a queued check-in sent twice is applied once.
     client_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Any change (undo, a time moved earlier by another phone's sync) dates the row: the door list's version.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow,
+                                                 server_default=func.current_timestamp())
 
     event: Mapped["Event"] = relationship()  # noqa: F821
     invitation: Mapped["Invitation | None"] = relationship()  # noqa: F821

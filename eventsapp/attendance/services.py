@@ -11,10 +11,10 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..associations.models import Association
@@ -64,6 +64,19 @@ def doors_for(user, zone_name: str, days_ahead: int = 21) -> tuple[list[Event], 
     ).all()
     today = [event for event in events if event.starts_at < end_of_day]
     return today, [event for event in events if event.starts_at >= end_of_day]
+
+
+def event_days(event: Event) -> tuple[date, date]:
+    """The first and last day of `event` in its own zone (an end at midnight belongs to the day before)."""
+    first = in_zone(event.starts_at, event.timezone).date()
+    last = in_zone(event.ends_at - timedelta(microseconds=1), event.timezone).date()
+    return first, max(first, last)
+
+
+def is_event_day(event: Event) -> bool:
+    """Whether today, in the event's zone, is one of its days: the door warns and asks otherwise."""
+    first, last = event_days(event)
+    return first <= in_zone(utcnow(), event.timezone).date() <= last
 
 
 def staff_name(user) -> str:
@@ -116,8 +129,10 @@ def _valid_guests(guests) -> int:
 
 
 def check_in(event: Event, contact: Contact, *, by=None, invitation: Invitation | None = None,
-             guests: int | None = None, walk_in: bool = False) -> CheckIn:
-    """Record that `contact` came to `event`; AlreadyCheckedIn when someone was quicker."""
+             guests: int | None = None, walk_in: bool = False, at: datetime | None = None,
+             client_id: str | None = None) -> CheckIn:
+    """Record that `contact` came to `event` (now, or `at` for a phone's queued check-in, under the phone's
+    `client_id`); AlreadyCheckedIn when someone was quicker."""
     if invitation is not None and invitation.event_id != event.id:
         # Said exactly as for an unknown code: the other event (maybe another association's) is not named.
         raise CheckInError(str(_l("This code is not a valid invitation.")))
@@ -126,17 +141,18 @@ def check_in(event: Event, contact: Contact, *, by=None, invitation: Invitation 
     if existing is not None:
         raise AlreadyCheckedIn(existing)
     row = CheckIn(event=event, contact=contact, invitation=invitation, guests=guests, walk_in=walk_in,
-                  checked_in_at=utcnow(), checked_in_by=by)
+                  checked_in_at=at or utcnow(), checked_in_by=by, client_id=client_id)
     savepoint = db.session.begin_nested()
     try:
         db.session.add(row)
         db.session.flush()
     except IntegrityError:
-        # Another device inserted the active row between our look-up and our insert.
+        # Another device inserted the active row between our look-up and our insert (PostgreSQL made
+        # this insert wait for that device's commit), or the same queued check-in arrived twice at once.
         savepoint.rollback()
         existing = active_check_in(event.id, contact.id)
-        if existing is None:  # pragma: no cover - the index only refuses when a row exists
-            raise
+        if existing is None:  # the phone's id is already another person's check-in: a forged or garbled id
+            raise CheckInError(str(_l("This check-in has no valid id."))) from None
         raise AlreadyCheckedIn(existing) from None
     savepoint.commit()
     return row
@@ -267,14 +283,16 @@ def search(event: Event, query: str, limit: int = 20) -> list[Person]:
     return sorted(people, key=lambda p: p.invitation is None)
 
 
-def counters(event: Event) -> dict:
-    """Live figures for the door: expected (accepted, with guests), checked in, walk-ins."""
-    accepted = db.session.execute(
+def counters(event: Event, connection=None) -> dict:
+    """Live figures for the door: expected (accepted, with guests), checked in, walk-ins (read through
+    `connection` when given: the door list reads them in its own snapshot)."""
+    execute = (connection or db.session).execute
+    accepted = execute(
         select(func.count(Invitation.id), func.coalesce(func.sum(Invitation.guests), 0))
         .where(Invitation.event_id == event.id, Invitation.status == InvitationStatus.ACCEPTED,
                Invitation.revoked_at.is_(None))
     ).one()
-    came = db.session.execute(
+    came = execute(
         select(func.count(CheckIn.id), func.coalesce(func.sum(CheckIn.guests), 0),
                func.count(CheckIn.id).filter(CheckIn.walk_in.is_(True)))
         .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))
@@ -321,43 +339,6 @@ def _check_in_state(row: CheckIn | None, zone: str) -> dict | None:
             "guests": row.guests, "walk_in": row.walk_in}
 
 
-def door_list(event: Event) -> list[dict]:
-    """Everyone the door expects or has let in: invitees, and walk-ins already checked in.
-
-    Names, association, answer, guests and a hash of the check-in code (never
-    the code itself), in Vietnamese order, for the phone to keep offline.
-    """
-    invitations = db.session.execute(
-        select(Invitation, Contact).join(Contact, Contact.id == Invitation.contact_id)
-        .options(selectinload(Contact.associations))
-        .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None))
-    ).all()
-    active = {row.contact_id: row for row in db.session.scalars(
-        select(CheckIn).options(selectinload(CheckIn.checked_in_by), selectinload(CheckIn.contact)
-                                .selectinload(Contact.associations))
-        .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None)))}
-    people = []
-    seen = set()
-    for invitation, contact in invitations:
-        seen.add(contact.id)
-        people.append((contact, invitation))
-    people.extend((row.contact, None) for contact_id, row in active.items() if contact_id not in seen)
-    people.sort(key=lambda pair: (pair[0].sort_key, pair[0].id))
-    allowed = descendant_ids([event.association_id])
-    return [{
-        "contact_id": contact.id,
-        "name": contact.full_name,
-        # What the door needs and no more (issue 13): no e-mail, phone or note leaves for the phones.
-        "folded": fold(contact.full_name),
-        "association": ", ".join(a.name_vi for a in contact.associations if a.id in allowed),
-        "status": invitation.status.value if invitation else None,
-        "honoree": bool(invitation and invitation.is_honoree),
-        "guests": invitation.guests if invitation else 0,
-        "code_hash": code_hash(event.id, invitation.checkin_token) if invitation else None,
-        "check_in": _check_in_state(active.get(contact.id), event.timezone),
-    } for contact, invitation in people]
-
-
 def _offline_time(value, event: Event) -> datetime:
     """When the phone says it checked someone in: aware ISO 8601, not in the future, not days early."""
     try:
@@ -399,20 +380,42 @@ def _apply_check_in(event: Event, op: dict, by) -> dict:
     at = _offline_time(op.get("at"), event)
     guests = _valid_guests(op.get("guests", 0))
     existing = found.check_in
-    if existing is not None:
-        # Two phones let the same person in while offline: one check-in stays, with the earliest time.
-        if at < existing.checked_in_at:
-            existing.checked_in_at = at
-            existing.checked_in_by = by
-            db.session.flush()
-        return {"status": "conflict", "message": already_message(existing),
-                "check_in": _check_in_state(existing, event.timezone)}
-    row = check_in(event, contact, by=by, invitation=found.invitation, guests=guests,
-                   walk_in=found.invitation is None)
-    row.checked_in_at = at
-    row.client_id = client_id
-    db.session.flush()
-    return {"status": "applied", "check_in": _check_in_state(row, event.timezone)}
+    if existing is None:
+        try:
+            row = check_in(event, contact, by=by, invitation=found.invitation, guests=guests,
+                           walk_in=found.invitation is None, at=at, client_id=client_id)
+        except AlreadyCheckedIn as error:  # another phone's sync of the same person won the insert
+            existing = error.existing
+        else:
+            return {"status": "applied", "check_in": _check_in_state(row, event.timezone)}
+    if existing.client_id == client_id:  # this very check-in, sent twice at the same moment
+        return {"status": "applied", "check_in": _check_in_state(existing, event.timezone)}
+    # Two phones let the same person in while offline: one check-in stays, with the earliest time.
+    existing = keep_earliest(existing, at, by)
+    return {"status": "conflict", "message": already_message(existing),
+            "check_in": _check_in_state(existing, event.timezone)}
+
+
+def keep_earliest(existing: CheckIn, at: datetime, by) -> CheckIn:
+    """Date `existing` at `at` and credit it to `by` (whose phone saw the person first) when `at` is earlier;
+    otherwise change nothing. The time and the person credited move together or not at all.
+
+    One conditional UPDATE: PostgreSQL locks the row and re-checks the condition after any concurrent
+    change, so of phones syncing the same person at once the earliest time wins whatever the order.
+    """
+    db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == existing.id, CheckIn.undone_at.is_(None), CheckIn.checked_in_at > at)
+        .values(checked_in_at=at, checked_in_by_id=by.id if by is not None else None)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(existing)
+    return existing
+
+
+def is_lock_conflict(error: DBAPIError) -> bool:
+    """Whether a database error is a deadlock or serialization failure, which a retry of the whole
+    transaction resolves (two phones' batches taking the same people's rows in opposite orders)."""
+    return getattr(error.orig, "sqlstate", None) in ("40P01", "40001")
 
 
 def _apply_undo(event: Event, op: dict, by) -> dict:

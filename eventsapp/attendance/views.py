@@ -1,6 +1,7 @@
 """Check-in at the door (phone-first), the /c/<token> link of the QR codes, reports and exports."""
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import date
 
@@ -21,6 +22,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from .. import navigation
 from ..associations.access import load_association
@@ -36,7 +38,7 @@ from ..invitations.models import Invitation, InvitationStatus
 from ..permissions import Action, authorize, can, require_admin
 from ..text import nfc
 from ..timeutils import utcnow
-from . import printables, reports, services
+from . import doorlist, printables, reports, services
 from .forms import BadgesForm, CertificateTemplateForm, CheckInForm, DoorListForm, PeriodForm, WalkInForm
 from .models import CertificateTemplate, CheckIn, Printable
 
@@ -48,6 +50,9 @@ navigation.register_tab("event", "attendance.printables_page", _l("Printing"), o
 navigation.register_tab("campaign", "attendance.campaign_report", _l("Attendance"), order=70)
 navigation.register("attendance.overview", _l("Attendance"), order=75, admin_only=True)
 navigation.register("attendance.doors", _l("Today's doors"), order=5, door=True)
+
+
+GZIP_FROM_BYTES = 1024  # below this gzip saves less than it costs
 
 
 @bp.context_processor
@@ -97,8 +102,10 @@ def _checked_in_message(row: CheckIn, name: str | None = None) -> str:
 def checkin(event_id: int):
     event = load_event(event_id, Action.CHECKIN)
     query = (request.args.get("q") or "").strip()
+    first_day, last_day = services.event_days(event)
     return render_template(
-        "attendance/checkin.html", event=event, query=query,
+        "attendance/checkin.html", event=event, query=query, first_day=first_day, last_day=last_day,
+        event_day=services.is_event_day(event),
         can_manage=can(current_user, Action.MANAGE, event.association_id),
         people=services.search(event, query) if query else None,
         counts=services.counters(event), walk_in_form=WalkInForm(formdata=None),
@@ -124,14 +131,37 @@ def counts(event_id: int):
 @bp.get("/events/<int:event_id>/checkin/door.json")
 @login_required
 def door_data(event_id: int):
-    """The event's check-in list for the phone to keep offline (codes only as hashes)."""
+    """The event's check-in list for the phone to keep offline (codes only as hashes).
+
+    The phone sends the version it holds as `If-None-Match`: unchanged, 304 and no body; changed, only
+    the lines changed since (when this process made that version), else the whole list; gzipped when
+    the phone accepts it. The CSRF token for the sync rides in a header, so the body is the same for
+    every phone.
+    """
     event = load_event(event_id, Action.CHECKIN)
-    response = jsonify({
-        "event_id": event.id, "generated_at": utcnow().isoformat(), "timezone": event.timezone,
-        "people": services.door_list(event), "counts": services.counters(event), "csrf_token": generate_csrf(),
-    })
-    response.headers["Cache-Control"] = "no-store"
+    now_period = doorlist.period()
+    version = doorlist.fingerprint(event, now_period)
+    held = next(iter(request.if_none_match.as_set()), None) if request.if_none_match else None
+    if held == version:
+        response = Response(status=304)
+    else:
+        lineage = doorlist.lineage(event.id)
+        snapshot = lineage.current(event, version, now_period)
+        since = lineage.generation_of(held)
+        body = snapshot.delta(since) if since is not None else snapshot.body
+        response = Response(body, mimetype="application/json")
+        if "gzip" in request.accept_encodings and len(body) > GZIP_FROM_BYTES:
+            response.set_data(snapshot.gzipped if since is None else gzip.compress(body, compresslevel=1))
+            response.headers["Content-Encoding"] = "gzip"
+        version = snapshot.version
+    response.set_etag(version)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Vary"] = "Accept-Encoding, Cookie"
+    response.headers["X-CSRF-Token"] = generate_csrf()
     return response
+
+
+SYNC_ATTEMPTS = 5
 
 
 @bp.post("/events/<int:event_id>/checkin/sync")
@@ -142,12 +172,20 @@ def door_sync(event_id: int):
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("ops"), list):
         return jsonify({"ok": False, "message": _("Send the queued check-ins as JSON.")}), 400
-    try:
-        results = services.apply_offline(event, data["ops"], by=current_user)
-    except services.CheckInError as error:
-        db.session.rollback()
-        return jsonify({"ok": False, "message": str(error)}), 422
-    db.session.commit()
+    for attempt in range(1, SYNC_ATTEMPTS + 1):
+        try:
+            results = services.apply_offline(event, data["ops"], by=current_user)
+            db.session.commit()
+            break
+        except services.CheckInError as error:
+            db.session.rollback()
+            return jsonify({"ok": False, "message": str(error)}), 422
+        except DBAPIError as error:
+            # Two phones' batches locked the same people crosswise: the database let one through and
+            # refused the other, which applies its whole batch again (each operation applies once).
+            db.session.rollback()
+            if attempt == SYNC_ATTEMPTS or not services.is_lock_conflict(error):
+                raise
     return jsonify({"ok": True, "results": results, "counts": services.counters(event)})
 
 

@@ -2,10 +2,13 @@
    check-in / undo / walk-in without reloading, live counters. Works without JS too (plain forms).
 
    Offline: the event's check-in list (names, association, answer, guests, a SHA-256 of each check-in
-   code, never the code) is kept in IndexedDB and refreshed while online. Without network, scans and
-   name search use that list; check-ins and undos are queued in IndexedDB under a unique id made here and
-   sent to /checkin/sync when the network returns (the server applies each id once). The service worker
-   (/door-sw.js) serves the page and its assets when the network is gone. */
+   code, never the code) is kept in IndexedDB and refreshed while online: the page sends the version it
+   holds (If-None-Match) and gets 304 when nothing changed, or only the changed lines. Without network,
+   scans and name search use that list; check-ins and undos are queued in IndexedDB under a unique id
+   made here and sent to /checkin/sync when the network returns (the server applies each id once).
+   While the page believes it is offline it sends nothing that changes anything: it only reads the
+   counters every few seconds to learn that the network is back. The service worker (/door-sw.js)
+   serves the page and its assets when the network is gone. */
 (() => {
   const door = document.getElementById("door");
   if (!door) return;
@@ -21,7 +24,7 @@
   const TOKEN_IN_URL = /\/c\/([A-Za-z0-9_-]{16,64})\/?(?:[?#].*)?$/;
   const BARE_TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
 
-  let list = null;            // {event_id, generated_at, people: [...], counts}
+  let list = null;            // {event_id, version, checked_at, people: [...], counts}
   let queue = [];             // this event's queued operations, oldest first
   let serverCounts = null;    // the last counters the server gave
   let flushing = null;        // the promise of the send under way, if any
@@ -72,6 +75,7 @@
   // ------------------------------------------------------------ the phone's view of each person
 
   const personById = (contactId) => (list ? list.people.find((p) => p.contact_id === contactId) : null);
+  const foldedName = (person) => person.folded || (person.folded = fold(person.name));
 
   /* A person's check-in as this phone sees it: the server's, changed by the queued operations. */
   function checkInOf(person) {
@@ -125,8 +129,22 @@
     pendingBadge.textContent = fill(pendingBadge.dataset.label, { n: queue.length });
     pendingBadge.className = `badge ${queue.length ? "text-bg-warning" : "text-bg-light border"}`;
     pendingBadge.dataset.pending = String(queue.length);
-    if (list) refreshedNote.textContent = fill(refreshedNote.dataset.label, { time: hhmm(list.generated_at) });
+    if (list) refreshedNote.textContent = fill(refreshedNote.dataset.label, { time: hhmm(list.checked_at || list.generated_at) });
     door.dataset.listReady = list ? "true" : "false";
+    showWalkIn();
+  }
+
+  // Walk-ins not on the list need the server (a new contact): offline the form says so instead of failing.
+  const walkInForm = document.getElementById("walkin-form");
+  const walkInOffline = document.getElementById("walkin-offline");
+  function showWalkIn() {
+    if (!walkInForm) return;
+    walkInForm.querySelector("fieldset").disabled = !online;
+    walkInOffline.classList.toggle("d-none", online);
+    if (online && messageBox.textContent === door.dataset.msgNetworkError) {
+      messageBox.textContent = "";
+      messageBox.className = "alert d-none";
+    }
   }
 
   let rerunSearch = null; // set by the search box: results found offline are looked up again online
@@ -203,7 +221,7 @@
     const terms = fold(query).split(" ").filter(Boolean);
     results.replaceChildren();
     if (!list || terms.join("").length < 2) return;
-    const found = list.people.filter((p) => terms.every((t) => p.folded.includes(t))).slice(0, 20);
+    const found = list.people.filter((p) => terms.every((t) => foldedName(p).includes(t))).slice(0, 20);
     const note = document.createElement("p");
     note.className = "small text-muted offline-search-note";
     note.textContent = door.dataset.msgOfflineSearch;
@@ -213,6 +231,27 @@
     }
     results.append(note);
     found.forEach((person) => results.append(offlineCard(person)));
+  }
+
+  // ------------------------------------------------------------ a door opened on another day than the event's
+
+  /* The event's days and today, as dates in the event's zone (YYYY-MM-DD); this page may have been
+     kept by the phone since another day, so the server's warning is decided again here. */
+  const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+  const dayWarning = document.getElementById("door-day-warning");
+  let dayConfirmed = false;
+  function offDay() {
+    const today = dayFormat.format(new Date());
+    return today < door.dataset.firstDay || today > door.dataset.lastDay;
+  }
+  function showDayWarning() {
+    if (dayWarning) dayWarning.classList.toggle("d-none", !offDay());
+  }
+  /* Asked once per page before the first check-in on another day than the event's. */
+  function confirmDay() {
+    if (dayConfirmed || !offDay()) return true;
+    dayConfirmed = window.confirm(door.dataset.msgConfirmDay);
+    return dayConfirmed;
   }
 
   // ------------------------------------------------------------ queueing check-ins and undos
@@ -236,6 +275,7 @@
 
   async function checkInOffline(person, guests) {
     const state = checkInOf(person);
+    if (!state && !confirmDay()) return;
     if (state) {
       say(fill(door.dataset.msgAlready, { time: state.time || hhmm(state.at), by: state.by }), false);
       showCard(person);
@@ -270,16 +310,36 @@
 
   // ------------------------------------------------------------ talking to the server
 
+  /* The list as the server has it: the whole list, or the lines changed since the version kept here. */
+  function applyDoorList(data) {
+    let people = data.people;
+    if (!data.full) {
+      const byId = new Map(list.people.map((p) => [p.contact_id, p]));
+      for (const gone of data.removed) byId.delete(gone);
+      for (const line of data.changed) byId.set(line.contact_id, line);
+      const order = data.order || [...byId.keys()];
+      people = order.filter((id) => byId.has(id)).map((id) => byId.get(id));
+    }
+    list = { event_id: eventId, version: data.version, generated_at: data.generated_at,
+             checked_at: new Date().toISOString(), people, counts: data.counts };
+  }
+
   async function refreshList() {
     try {
-      const response = await fetch(door.dataset.doorUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (!response.ok) return;
-      const data = await response.json();
-      list = { event_id: eventId, generated_at: data.generated_at, people: data.people, counts: data.counts };
-      csrf = data.csrf_token || csrf;
+      const headers = { Accept: "application/json" };
+      if (list && list.version) headers["If-None-Match"] = `"${list.version}"`;
+      const response = await fetch(door.dataset.doorUrl, { headers, cache: "no-store", credentials: "same-origin" });
+      csrf = response.headers.get("X-CSRF-Token") || csrf;
+      if (response.status === 304) {
+        list.checked_at = new Date().toISOString();
+      } else if (response.ok) {
+        applyDoorList(await response.json());
+        showCounts(list.counts);
+      } else {
+        return;
+      }
       setOnline(true);
       await saveList();
-      showCounts(data.counts);
       showStatus();
     } catch (error) {
       setOnline(false);
@@ -287,7 +347,8 @@
   }
 
   function flush() {
-    if (flushing || !queue.length) return flushing;
+    // Never while this page believes it is offline: a door does not send what it says it keeps.
+    if (!online || flushing || !queue.length) return flushing;
     flushing = send(queue.slice()).finally(() => { flushing = null; });
     return flushing;
   }
@@ -375,6 +436,12 @@
     const form = event.target;
     if (!form.classList.contains("js-door")) return;
     event.preventDefault();
+    const undoing = /\/undo$/.test(form.action);
+    if (!undoing && !confirmDay()) return;
+    if (!online) {
+      if (form.id !== "walkin-form") await formOffline(form);
+      return;
+    }
     const button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
     let data = null;
@@ -422,6 +489,7 @@
   }
 
   async function scanned(text) {
+    if (!confirmDay()) return;
     if (online) {
       try {
         await post(door.dataset.scanUrl, new URLSearchParams({ code: text }));
@@ -536,6 +604,7 @@
 
   (async () => {
     serverCounts = null;
+    showDayWarning();
     const kept = await loadList();
     if (kept) list = kept;
     queue = await loadQueue();
@@ -546,7 +615,7 @@
     await refreshList();
     await flush();
     keepPageOffline();
-    setInterval(() => { refreshCounts(); flush(); }, POLL_MS);
+    setInterval(() => { refreshCounts(); flush(); }, POLL_MS); // offline, reading the counters tells when it is back
     setInterval(() => { if (online) refreshList(); }, REFRESH_MS);
     document.addEventListener("visibilitychange", () => { if (!document.hidden) { refreshCounts(); flush(); } });
   })();
