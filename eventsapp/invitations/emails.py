@@ -367,7 +367,7 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
 
 # ------------------------------------------------------------------ an organiser's test copy
 
-TEST_TOKEN = "test-copy"
+TEST_TOKEN = links.TEST_COPY_TOKEN
 
 
 @renderer(MessageKind.TEST)
