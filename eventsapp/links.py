@@ -9,6 +9,10 @@ from urllib.parse import urlencode
 
 from flask import current_app
 
+# The token in every acting link of an organiser's test copy (invitations.emails.render_test_mail): the
+# pages behind those links say it is a test and what the invitee would see (invitations.views.test_copy).
+TEST_COPY_TOKEN = "test-copy"
+
 
 def absolute(path: str, **query) -> str:
     base = current_app.config["BASE_URL"].rstrip("/")

@@ -150,6 +150,19 @@ def event_span(event, zone_name: str | None = None, locale: str | None = None, w
                      with_zone=with_zone)
 
 
+def event_start_text(event, locale: str | None = None, zone_name: str | None = None) -> str:
+    """When `event` starts, as every list shows it: "8 thg 2, 2027 · cả ngày" for an all-day event (a day
+    is a day in every zone), else "9 thg 2, 2027, 19:00 · giờ Việt Nam (UTC+7)" in `zone_name`
+    (default: the event's zone)."""
+    locale = _locale(locale)
+    if event.all_day:
+        from .i18n import gettext  # i18n reads the request's language; imported here like `_locale` does
+
+        day = event.starts_at.astimezone(zone(event.timezone)).date()
+        return f"{date_text(day, locale, 'medium')} · {gettext('all day')}"
+    return moment_text(event.starts_at, zone_name or event.timezone, locale, "short")
+
+
 def zone_choices(preferred: list[str] | tuple[str, ...] = (), locale: str | None = None,
                  moment: datetime | None = None) -> list[tuple[str, str]]:
     """(IANA id, label) for a time-zone picker: `preferred` first (e.g. the zones of the association's

@@ -8,7 +8,7 @@ from . import navigation
 from .countries import country_name
 from .events.rendering import markdown_to_text, render_markdown_email
 from .i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
-from .timefmt import date_text, days_text, event_span, time_text, zone_label
+from .timefmt import date_text, days_text, event_span, event_start_text, time_text, zone_label
 from .timeutils import zone
 
 
@@ -21,6 +21,7 @@ def local_time(moment, zone_name: str | None = None, fmt: str = "short") -> str:
 
 def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["event_start"] = event_start_text
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt) if value else ""
     # E-mails: Markdown as inline-styled HTML for the HTML part, as plain text for the text part.
     app.jinja_env.filters["markdown_email"] = render_markdown_email

@@ -131,6 +131,7 @@ ROUTES: dict[str, R] = {
     "invitations.rsvp": r("public"),
     "invitations.rsvp_answer": r("public"),
     "invitations.rsvp_ics": r("public"),
+    "invitations.test_copy_link": r("public"),
     "invitations.unsubscribe": r("public", token="unsubscribe"),
     # signed in
     "auth.logout": r("login"),
@@ -291,7 +292,7 @@ class World:
             "message_id": self.message.id, "membership_id": self.membership.id, "send_id": self.message.send_id,
             "user_id": self.users["organiser_a"].id, "name": "0" * 32 + ".eml", "action": "resend",
             "change": "archive", "fmt": "csv", "code": "vi", "filename": "favicon.svg",
-            "printable_id": self.printable.id, "kind": "door_list",
+            "printable_id": self.printable.id, "kind": "door_list", "link": "rsvp",
         }[name]
 
 

@@ -99,3 +99,19 @@ def test_campaign_api(api, db):
                                                   "starts_on": "2027-13-01"})
     assert bad.status_code == 400
     assert CampaignKind.TET_WEEK.value == "tet_week"
+
+
+def test_changed_year_then_propose_replaces_dates_and_the_proposed_title(auth, db):
+    """The form already shows 2027's proposal; the organiser types 2028 and presses "propose":
+    the date fields and the title she did not write herself follow 2028, and saving keeps them."""
+    association = AssociationFactory()
+    auth.login(staff(association))
+    data = {"association_id": association.id, "kind": "tet_week", "year": "2028",
+            "title_vi": "Tuần lễ Tết Việt 2027", "title_en": "Tết Việt Week 2027",
+            "starts_on": "2027-02-03", "ends_on": "2027-02-09", "propose": "1"}
+    page = auth.post("/campaigns/new", data).text
+    assert "26/01/2028" in page
+    assert 'value="2028-01-23"' in page and 'value="2028-01-29"' in page
+    assert "2027-02-03" not in page and 'value="Tuần lễ Tết Việt 2028"' in page
+    own = auth.post("/campaigns/new", {**data, "title_vi": "Tết của hội"}).text
+    assert 'value="Tết của hội"' in own and 'value="2028-01-23"' in own

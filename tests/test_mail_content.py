@@ -144,3 +144,28 @@ def test_the_organisers_message_in_a_reminder_and_a_thank_you_is_formatted(db, p
     seen = visible_text(page, html)
     assert "##" not in seen and "**" not in seen and page.locator("h2").inner_text() == "Cảm ơn"
     assert "Cảm ơn\r\n\r\nHẹn gặp lại năm sau." in text
+
+
+def test_the_invitation_says_until_when_to_answer_and_how_many_guests_in_the_readers_zone(
+        db, celery_worker, smtp_sink, page):
+    """The RSVP page shows the answer-by time and the guests allowed; the e-mail says both too, in
+    the reader's zone (a reader in Berlin reads the deadline in German time)."""
+    association = AssociationFactory(name_vi="Hội hữu nghị Việt – Đức", sender_email="hoi@example.vn")
+    event = tet_gathering(association)
+    event.max_guests = 2
+    event.rsvp_deadline = datetime(2027, 1, 31, 10, 0, tzinfo=timezone.utc)  # 17:00 in Hà Nội, 11:00 in Berlin
+    vi = InvitationFactory(event=event, contact=ContactFactory(full_name="Trần Thị Mai", email="mai@example.vn",
+                                                               language="vi", timezone="Asia/Ho_Chi_Minh"))
+    en = InvitationFactory(event=event, contact=ContactFactory(full_name="Anna Weber", email="anna@example.de",
+                                                               language="en", timezone="Europe/Berlin"))
+    services.send_invitations(event.id)
+    db.session.commit()
+    received = {r.recipients[0]: parts(r.data) for r in smtp_sink.wait_for(2, timeout=60)}
+    _m, text, html = received[vi.contact.email]
+    for body in (text, visible_text(page, html)):
+        assert "Xin quý vị vui lòng trả lời trước Chủ Nhật, 31 tháng 1, 2027, 17:00 · giờ Việt Nam (UTC+7)." in body, body
+        assert "Quý vị có thể đưa tối đa 2 khách đi cùng." in body
+    _m, text, html = received[en.contact.email]
+    for body in (text, visible_text(page, html)):
+        assert "Please answer by Sunday, January 31, 2027, 11:00 AM · Germany (Berlin) Time (UTC+1)." in body, body
+        assert "You may bring up to 2 guests." in body

@@ -65,8 +65,20 @@ def test_a_test_copy_goes_to_the_organiser_through_the_worker_and_answers_nothin
     assert "Dear Berta Klein" in page.inner_text("body")
     assert en.token not in received.data.decode("ascii", "replace")
     assert en.contact.unsubscribe_token not in received.data.decode("ascii", "replace")
-    answer = page.locator("a", has_text="Accept").get_attribute("href").replace("http://eventsapp.test", "")
-    assert client.get(answer).status_code == 404
+    # Each stand-in link opens a page that says it is a test copy and what the invitee would see there.
+    # The organiser reads that page in her own language (Vietnamese), whatever the copy's.
+    stand_ins = {"Accept": "mở trang trả lời của họ, chọn sẵn “Tôi sẽ tham dự”",
+                 ".ics file": "tải sự kiện về để thêm vào lịch của họ",
+                 "personal calendar": "lịch riêng của họ, gồm các sự kiện họ được mời",
+                 "Unsubscribe": "thôi nhận thư của hội"}
+    for text, expected in stand_ins.items():
+        link = page.locator("a", has_text=text).first.get_attribute("href").replace("http://eventsapp.test", "")
+        response = client.get(link, follow_redirects=True)
+        seen = response.text
+        assert response.status_code == 200, link
+        assert "Đây là thư gửi thử" in seen and expected in seen and "Không tìm thấy" not in seen, link
+        assert "Không có gì được ghi nhận" in seen
+    assert client.get("/unsubscribe/test-copy").status_code == 200
     db.session.expire_all()
     assert en.status == InvitationStatus.PENDING
     row = db.session.scalar(select(OutboxMessage))

@@ -95,3 +95,27 @@ def test_a_campaign_send_fills_its_bar(live_server, page, db, celery_worker, smt
     page.get_by_role("button", name="Gửi thư mời").click()
     box = bar_of(page, DONE.format(sent=4, failed=0, total=4))
     assert widths(box)["sent"] == "100%"
+
+
+def test_a_scheduled_send_turns_into_a_bar_when_its_time_comes(live_server, page, db, celery_worker, smtp_sink, app):
+    """The page opened before the time says when the send starts; at that time the line becomes the
+    live bar by itself, which then fills as the worker sends (no reload)."""
+    from eventsapp.invitations import services
+    from eventsapp.timeutils import utcnow
+
+    event = EventFactory(starts_at=utcnow() + timedelta(days=30), ends_at=utcnow() + timedelta(days=30, hours=2))
+    organiser = staff(event.association)
+    for n in range(2):
+        invite(event, status=InvitationStatus.PENDING, email=f"hen.gio.{n}@example.vn")
+    at = utcnow() + timedelta(seconds=6)
+    services.send_invitations(event.id, not_before=at)
+    db.session.commit()
+    sign_in(page, live_server, organiser.email)
+    page.goto(f"{live_server}/events/{event.id}/invitations")
+    scheduled = page.locator(".scheduled-send")
+    assert "Đã hẹn giờ: 2 thư" in scheduled.inner_text()
+    assert page.locator("[data-progress-label]:visible").count() == 0
+    scheduled.wait_for(state="hidden", timeout=30_000)  # its time has come: the line gives way to the bar
+    app.extensions["celery"].send_task("mail.sweep")  # what beat does every minute
+    box = bar_of(page, DONE.format(sent=2, failed=0, total=2))
+    assert box.is_visible() and widths(box)["sent"] == "100%"

@@ -30,7 +30,9 @@ def items_of(name: str, **more) -> dict:
 
 
 PROGRESS = obj({"queued": INT, "sending": INT, "sent": INT, "failed": INT, "total": INT,
-                "done": {"type": "boolean", "description": "nothing left queued or sending"}},
+                "done": {"type": "boolean", "description": "nothing left queued or sending"},
+                "scheduled_for": {"type": "string", "format": "date-time", "nullable": True,
+                                  "description": "when a send that waits for its time starts; null once started"}},
                required=["queued", "sending", "sent", "failed", "total"])
 MAIL_STATE = obj({"kind": STR, "recipient": STR, "state": {"type": "string", "enum": [
     "queued", "sending", "sent", "failed"]}, "attempts": INT, "last_error": STR, "sent_at": TIME,

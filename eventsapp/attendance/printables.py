@@ -7,7 +7,7 @@ import logging
 import tempfile
 
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import images
@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 KINDS = {"badges": _l("Name badges"), "door_list": _l("Door list"), "certificates": _l("Certificates")}
 AUDIENCES = ("accepted", "all")
+AUDIENCE_WORDS = {"accepted": _l("invitees who accepted"), "all": _l("every invitee")}
 CHUNK = 200  # rows read per query while drawing: memory stays flat however long the list
 
 
@@ -63,8 +64,39 @@ def clean_options(event: Event, kind: str, options: dict) -> dict:
         cleaned["audience"] = audience
     if kind == "certificates" and not event.honorees:
         raise PrintableError(_("This event has no honorees."))
+    if kind in ("badges", "door_list") and not _count(event, cleaned["audience"]):
+        raise PrintableError(_("Nobody has accepted yet, so there are no badges to print.")
+                             if cleaned["audience"] == "accepted" and kind == "badges" else
+                             _("Nobody has accepted yet, so there is nothing to print.")
+                             if cleaned["audience"] == "accepted" else
+                             _("The event has no invitees yet, so there is nothing to print."))
     cleaned["locale"] = options.get("locale") if options.get("locale") in ("vi", "en") else "vi"
     return cleaned
+
+
+def describe(row: Printable) -> str:
+    """What a file in the list holds, in words: "Name badges · invitees who accepted · A4, 2 × 5 per page"."""
+    options = row.options or {}
+    parts = [str(KINDS.get(row.kind, row.kind))]
+    if row.kind in ("badges", "door_list"):
+        parts.append(str(AUDIENCE_WORDS.get(options.get("audience"), "")))
+    if row.kind == "badges":
+        parts.append(_("%(paper)s paper, %(columns)s × %(rows)s badges a page", paper=options.get("paper", "A4"),
+                       columns=options.get("columns", 2), rows=options.get("rows", 5)))
+    elif row.kind == "door_list":
+        parts.append(_("%(paper)s paper", paper="A4"))
+    else:
+        parts += [_("every honoree"), _("%(paper)s paper, landscape", paper="A4")]
+    return " · ".join(part for part in parts if part)
+
+
+def _count(event: Event, audience: str) -> int:
+    """How many people a badge sheet or door list for `audience` would hold."""
+    statement = select(func.count(Invitation.id)).where(Invitation.event_id == event.id,
+                                                         Invitation.revoked_at.is_(None))
+    if audience == "accepted":
+        statement = statement.where(Invitation.status == InvitationStatus.ACCEPTED)
+    return db.session.scalar(statement) or 0
 
 
 def request_printable(event: Event, kind: str, options: dict, *, by=None) -> Printable:

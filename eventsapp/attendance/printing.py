@@ -66,6 +66,27 @@ def fit(text: str, font: str, size: float, width: float, smallest: float = 6) ->
     return text + "…", size
 
 
+def wrap(text: str, font: str, size: float, width: float, lines: int = 2, smallest: float = 6) -> tuple[list[str], float]:
+    """`text` broken at spaces into at most `lines` lines that fit `width`, shrunk down to `smallest` if
+    needed (then the last line is cut with an ellipsis by `fit`)."""
+    words = nfc(text).split()
+    while True:
+        rows: list[str] = []
+        for word in words:
+            candidate = f"{rows[-1]} {word}" if rows else word
+            if rows and pdfmetrics.stringWidth(candidate, font, size) <= width:
+                rows[-1] = candidate
+            else:
+                rows.append(word)
+        widest = max((pdfmetrics.stringWidth(row, font, size) for row in rows), default=0)
+        if (len(rows) <= lines and widest <= width) or size <= smallest:
+            break
+        size -= 0.5
+    if len(rows) > lines:
+        rows = rows[:lines - 1] + [" ".join(rows[lines - 1:])]
+    return [fit(row, font, size, width, smallest=size)[0] for row in rows], size
+
+
 def draw_qr(canvas: Canvas, text: str, x: float, y: float, side: float) -> None:
     """The QR code of `text` (error correction M, quiet zone included) in a `side`-wide square at (x, y)."""
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
@@ -168,8 +189,8 @@ def door_list_pdf(lines: Iterable[DoorLine], out, *, title: str, subtitle: str, 
     canvas.setTitle(title)
     margin = 14 * mm
     line_h = 7.5 * mm
-    columns = [("box", 8 * mm), ("no", 10 * mm), ("name", 62 * mm), ("association", 48 * mm),
-               ("status", 24 * mm), ("guests", 14 * mm), ("checked_in", 16 * mm)]
+    columns = [("box", 8 * mm), ("no", 10 * mm), ("name", 58 * mm), ("association", 46 * mm),
+               ("status", 26 * mm), ("guests", 18 * mm), ("checked_in", 16 * mm)]
     page = 0
 
     def header() -> float:
@@ -183,9 +204,11 @@ def door_list_pdf(lines: Iterable[DoorLine], out, *, title: str, subtitle: str, 
         canvas.drawRightString(width - margin, margin / 2, page_label.replace("{n}", str(page)))
         y = top - 44
         x = margin
-        canvas.setFont("EA-Sans-Bold", 8.5)
-        for key, w in columns:
-            canvas.drawString(x + 1.5, y + 2, headers.get(key, ""))
+        for key, w in columns:  # a long label takes two lines in its own column, never its neighbour's
+            rows, size = wrap(headers.get(key, ""), "EA-Sans-Bold", 8.5, w - 3)
+            canvas.setFont("EA-Sans-Bold", size)
+            for n, row in enumerate(rows):
+                canvas.drawString(x + 1.5, y + 2 + (len(rows) - 1 - n) * (size + 1), row)
             x += w
         canvas.line(margin, y - 1.5, width - margin, y - 1.5)
         return y - line_h

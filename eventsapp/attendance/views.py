@@ -458,7 +458,7 @@ def printables_page(event_id: int):
                               .order_by(Printable.created_at.desc(), Printable.id.desc()).limit(20)).all()
     template = printables.certificate_template(event)
     return render_template(
-        "attendance/printables.html", event=event, rows=rows, kinds=printables.KINDS,
+        "attendance/printables.html", event=event, rows=rows, describe=printables.describe,
         badges_form=BadgesForm(formdata=None), door_list_form=DoorListForm(formdata=None),
         template_form=CertificateTemplateForm(formdata=None, obj=template), template=template,
         honorees=printables.honorees(event),

@@ -1,6 +1,7 @@
 """Campaigns: create, update, publish, archive; dates proposed from the lunar calendar. The caller commits."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -43,6 +44,18 @@ def propose(kind: CampaignKind | str, year: int) -> dict:
     title_vi, title_en = DEFAULT_TITLES[kind]
     return {"starts_on": starts_on, "ends_on": ends_on, "tet": lunar.tet(year),
             "title_vi": title_vi.format(year=year), "title_en": title_en.format(year=year)}
+
+
+def is_proposed_title(kind: CampaignKind | str, title: str) -> bool:
+    """True when `title` is empty or one this module proposed (for any year), so a new proposal may replace it."""
+    title = (title or "").strip()
+    if not title:
+        return True
+    try:
+        templates = DEFAULT_TITLES.get(CampaignKind(kind), ())
+    except ValueError:
+        return False
+    return any(re.fullmatch(re.escape(t).replace(re.escape("{year}"), r"\d{4}"), title) for t in templates)
 
 
 def _normalise(values: dict) -> dict:

@@ -46,6 +46,13 @@ def index():
                            can_create=bool(accessible_associations(current_user, Action.MANAGE)))
 
 
+def _redraw(field, value) -> None:
+    """Set a field's value so the page shows it: WTForms redraws what was posted (raw_data), not .data."""
+    field.data = value
+    field.raw_data = None
+    field.errors = []
+
+
 def _apply_proposal(form: CampaignForm, force: bool) -> bool:
     """Fill dates (and an empty title) from the lunar calendar; True when something was proposed."""
     year = form.year.data
@@ -57,11 +64,12 @@ def _apply_proposal(form: CampaignForm, force: bool) -> bool:
             flash(_("Dates are proposed for Tết Việt week and Xuân Quê hương campaigns."), "info")
         return False
     if force or not form.starts_on.data:
-        form.starts_on.data, form.ends_on.data = proposal["starts_on"], proposal["ends_on"]
-    if not form.title_vi.data:
-        form.title_vi.data = proposal["title_vi"]
-    if not form.title_en.data:
-        form.title_en.data = proposal["title_en"]
+        _redraw(form.starts_on, proposal["starts_on"])
+        _redraw(form.ends_on, proposal["ends_on"])
+    for name in ("title_vi", "title_en"):
+        field = getattr(form, name)
+        if services.is_proposed_title(form.kind.data, field.data):
+            _redraw(field, proposal[name])
     if force:
         flash(_("Tết %(year)s (Vietnamese lunar calendar) falls on %(date)s.", year=year,
                 date=proposal["tet"].strftime("%d/%m/%Y")), "info")

@@ -30,6 +30,7 @@ from ..events.rendering import markdown_to_text, render_markdown_email
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..i18n import ngettext
 from ..mail.addresses import organizer_address, reply_address
 from ..mail.compose import Mail, Multipart, attachment, calendar_mail_body, text_part
 from ..mail.models import MessageKind, OutboxMessage
@@ -69,6 +70,18 @@ def sender(association) -> tuple[str, str]:
     """(display name, address) of the association's mail: its sending address, else the app's."""
     name, address = _parsed_address(current_app.config["MAIL_DEFAULT_SENDER"])
     return name, (association.sender_email or address)
+
+
+def answer_terms(event: Event, contact, locale: str) -> list[str]:
+    """What the RSVP page states beside the answer buttons: until when to answer (in the reader's zone)
+    and how many guests the invitee may bring."""
+    terms = []
+    if event.rsvp_deadline:
+        when = moment_text(event.rsvp_deadline, contact.timezone or event.timezone, locale, fmt="full")
+        terms.append(_("Please answer by %(when)s.", when=when))
+    if event.max_guests:
+        terms.append(ngettext("You may bring one guest.", "You may bring up to %(num)s guests.", event.max_guests))
+    return terms
 
 
 def times_for(event: Event, contact, locale: str) -> list[str]:
@@ -232,6 +245,7 @@ def _render_bodies(message: OutboxMessage, kind: MessageKind, event: Event, invi
         "answers": None if cancel else {a: links.rsvp_url(invitation, a) for a in ("accepted", "tentative", "declined")},
         "rsvp_url": links.rsvp_url(invitation), "calendar_links": None if cancel else calendar_links(event, invitation, locale),
         "status_label": status_label(invitation.status), "guests": invitation.guests,
+        "terms": [] if cancel else answer_terms(event, contact, locale),
         "changes": _changes(message, event, locale) if kind == MessageKind.UPDATE else [],
         "qr_cid": qr_cid[1:-1] if qr_cid else None,
         "unsubscribe_url": links.unsubscribe_url(contact), "feed_url": links.personal_feed_url(contact),
@@ -331,7 +345,7 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
             "title": inv.event.title(locale), "times": times_for(inv.event, contact, locale),
             "location": location_text(inv.event), "map_url": map_url(inv.event), "online_url": inv.event.online_url,
             "answers": {a: links.rsvp_url(inv, a) for a in ("accepted", "tentative", "declined")},
-            "calendar_links": calendar_links(inv.event, inv, locale),
+            "calendar_links": calendar_links(inv.event, inv, locale), "terms": answer_terms(inv.event, contact, locale),
         } for inv in invitations]
         context = {"title": title, "items": items, "contact": contact, "association": association,
                    "association_name": association.name(locale), "locale": locale,
@@ -353,7 +367,7 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
 
 # ------------------------------------------------------------------ an organiser's test copy
 
-TEST_TOKEN = "test-copy"
+TEST_TOKEN = links.TEST_COPY_TOKEN
 
 
 @renderer(MessageKind.TEST)

@@ -69,8 +69,38 @@ class _Answer:
     comment: str
 
 
+# What each stand-in link of a test copy does in the invitee's own e-mail.
+TEST_COPY_LINKS = {
+    "rsvp": _l("In the invitee's e-mail, this link opens their answer page: the event, and the choice to "
+               "attend, to say maybe or to decline, with the number of guests."),
+    "ics": _l("In the invitee's e-mail, this link gives the event as a file for their calendar "
+              "(Outlook, Apple Calendar, Google Calendar)."),
+    "feed": _l("In the invitee's e-mail, this link is their own calendar of the events they are invited to, "
+               "which their calendar app keeps up to date."),
+    "unsubscribe": _l("In the invitee's e-mail, this link lets them stop receiving e-mails from the association."),
+}
+
+
+def test_copy(link: str, answer: str | None = None):
+    """The page behind a link of an organiser's test copy: a test, nothing recorded, what the invitee would see."""
+    chosen = dict(ANSWER_CHOICES).get(answer) if answer else None
+    what = _("In the invitee's e-mail, this button opens their answer page with “%(answer)s” chosen; "
+             "they confirm it there.", answer=chosen) if chosen else TEST_COPY_LINKS[link]
+    return render_template("invitations/test_copy.html", what=what)
+
+
+@bp.get("/test-copy/<link>")
+def test_copy_link(link: str):
+    """A stand-in link that is not on the RSVP page's own paths (the personal calendar feed)."""
+    if link not in TEST_COPY_LINKS:
+        abort(404)
+    return test_copy(link)
+
+
 @bp.get("/rsvp/<token>")
 def rsvp(token: str):
+    if token == links.TEST_COPY_TOKEN:
+        return test_copy("rsvp", request.args.get("answer"))
     view = _as_invitee(token)
     if view is None:
         return _not_found()
@@ -138,6 +168,8 @@ def _event_header(event: reading.EventSnapshot, locale: str) -> Markup:
 @bp.get("/rsvp/<token>/event.ics")
 def rsvp_ics(token: str):
     """The invitee's .ics of the event (METHOD:PUBLISH, with the organiser), for invite-only events too."""
+    if token == links.TEST_COPY_TOKEN:
+        return test_copy("ics")
     invitation = services.by_token(token)
     if invitation is None or invitation.event.status == EventStatus.DRAFT:
         return _not_found()
@@ -154,6 +186,8 @@ def rsvp_ics(token: str):
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" without a form token
 def unsubscribe(token: str):
+    if token == links.TEST_COPY_TOKEN:
+        return test_copy("unsubscribe")  # a POST (one-click) from a test copy records nothing either
     contact = services.contact_by_unsubscribe_token(token)
     if contact is None:
         return _not_found()

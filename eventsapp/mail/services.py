@@ -140,22 +140,37 @@ def is_send_of_event(send_id: str, event_id: int) -> bool:
 
 
 def progress(send_id: str) -> dict:
-    """Counts by state of one send, for progress bars: {queued, sending, sent, failed, total, done}."""
-    return _counts(OutboxMessage.send_id == send_id)
+    """Counts by state of one send, for progress bars: {queued, sending, sent, failed, total, done,
+    scheduled_for}; `scheduled_for` (ISO 8601) while the whole send still waits for its time, else None."""
+    from sqlalchemy import func, select
+
+    counts = _counts(OutboxMessage.send_id == send_id)
+    waiting, first_due = db.session.execute(
+        select(func.count(OutboxMessage.id), func.min(OutboxMessage.next_attempt_at))
+        .where(OutboxMessage.send_id == send_id, _still_scheduled())).one()
+    scheduled = counts["total"] and waiting == counts["total"]
+    return {**counts, "scheduled_for": first_due.isoformat() if scheduled else None}
+
+
+def _still_scheduled():
+    """A row of a scheduled send: it waits for its first attempt at a time to come."""
+    from sqlalchemy import and_
+
+    return and_(OutboxMessage.state == MessageState.QUEUED, OutboxMessage.attempts == 0,
+                OutboxMessage.next_attempt_at > utcnow())
 
 
 def recent_sends(condition, limit: int = 5) -> list[dict]:
     """The latest sends among the messages matching `condition`, newest first:
     [{send_id, started, scheduled_for, queued, sending, sent, failed, total, done}], one query;
     `scheduled_for` is when a send that waits for its time starts (None once it has started)."""
-    from sqlalchemy import and_, case, func, select
+    from sqlalchemy import case, func, select
 
     def count(state: MessageState):
         return func.sum(case((OutboxMessage.state == state, 1), else_=0))
 
     # A scheduled send: every row still waits for its first attempt at a time to come.
-    waiting = and_(OutboxMessage.state == MessageState.QUEUED, OutboxMessage.attempts == 0,
-                   OutboxMessage.next_attempt_at > utcnow())
+    waiting = _still_scheduled()
     rows = db.session.execute(
         select(OutboxMessage.send_id, func.min(OutboxMessage.created_at),
                func.sum(case((waiting, 1), else_=0)), func.min(OutboxMessage.next_attempt_at),

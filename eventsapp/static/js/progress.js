@@ -1,6 +1,8 @@
 /* Live progress of sends: every element with data-progress-url (templates/mail/_progress.html) shows the
    counts it was rendered with at once, then polls the URL until the send is done.
-   The endpoint answers {queued, sending, sent, failed, total, done}. */
+   The endpoint answers {queued, sending, sent, failed, total, done, scheduled_for}.
+   A scheduled send (data-scheduled-url) is asked again at its time; once it has started, its line
+   gives way to its bar (rendered hidden right after it), which then polls as any other. */
 (() => {
   const INTERVAL_MS = 1500;
 
@@ -31,10 +33,33 @@
       .catch(() => window.setTimeout(() => poll(box), INTERVAL_MS * 4));
   }
 
+  function start(box) {
+    if (box.dataset.progressInitial) render(box, JSON.parse(box.dataset.progressInitial));
+    poll(box);
+  }
+
+  function waitForStart(line) {
+    const box = line.nextElementSibling;
+    const due = Date.parse(line.dataset.scheduledFor);
+    // Ask at the send's time (the clocks may differ a little: then every few seconds), at most a minute apart.
+    const delay = Math.min(Math.max(due - Date.now(), INTERVAL_MS), 60_000);
+    window.setTimeout(() => {
+      fetch(line.dataset.scheduledUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+        .then((counts) => {
+          if (counts.scheduled_for) { waitForStart(line); return; }
+          if (!counts.total) { line.remove(); box.remove(); return; } // cancelled meanwhile
+          line.remove();
+          box.hidden = false;
+          render(box, counts);
+          if (!counts.done) poll(box);
+        })
+        .catch(() => waitForStart(line));
+    }, delay);
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
-    document.querySelectorAll("[data-progress-url]").forEach((box) => {
-      if (box.dataset.progressInitial) render(box, JSON.parse(box.dataset.progressInitial));
-      poll(box);
-    });
+    document.querySelectorAll("[data-progress-url]:not([hidden])").forEach(start);
+    document.querySelectorAll("[data-scheduled-url]").forEach(waitForStart);
   });
 })();
