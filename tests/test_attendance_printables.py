@@ -6,6 +6,7 @@ import glob
 import io
 import subprocess
 import time
+import tracemalloc
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from eventsapp.associations.models import Role
-from eventsapp.attendance import printables
+from eventsapp.attendance import printables, printing
 from eventsapp.attendance.models import CertificateTemplate, CheckIn, Printable
 from eventsapp.events.services import add_honoree
 from eventsapp.invitations.models import InvitationStatus
@@ -237,3 +238,27 @@ def test_the_printing_page_shows_the_download_link_when_the_pdf_is_ready(live_se
     db.session.expire_all()
     assert db.session.scalar(select(Printable)).options["columns"] == 3
     assert errors == []
+
+
+def test_a_thousand_badges_keep_the_worker_within_a_few_times_their_pdfs_size(app, tmp_path):
+    """What the drawing keeps until the document is saved stays within a few times the PDF it makes (a QR code is a
+    small image, not a vector path kept uncompressed): a congress's batch fits a worker. Python's own
+    allocation count (tracemalloc), not the process's RSS, so that the figure does not depend on the machine."""
+    badges = (printing.Badge(f"Nguyễn Thị Ánh Tuyết {n}", "Hội hữu nghị Việt Nam – Nhật Bản tỉnh Bắc Giang",
+                             f"https://events.example.vn/c/{n:08d}{'x' * 35}") for n in range(1000))
+    with app.app_context(), (tmp_path / "badges.pdf").open("wb") as out:
+        printing.register_fonts()
+        tracemalloc.start()
+        try:
+            count = printing.badges_pdf(badges, printing.BadgeLayout("A4", 2, 5), out)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        size = out.tell()
+    assert count == 1000
+    assert peak < 8 * size, f"{peak / 1e6:.1f} MB kept for a {size / 1e6:.1f} MB PDF"
+    # The last sheet still scans: ten codes, each its own person's link.
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", "-f", "100", "-l", "100", str(tmp_path / "badges.pdf"),
+                    str(tmp_path / "last")], check=True)
+    codes = {barcode.text for barcode in zxingcpp.read_barcodes(Image.open(glob.glob(str(tmp_path / "last*.png"))[0]))}
+    assert codes == {f"https://events.example.vn/c/{n:08d}{'x' * 35}" for n in range(990, 1000)}

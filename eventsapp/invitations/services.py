@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import JSON, Integer, String, and_, bindparam, case, cast, exists, func, literal, or_, select, update
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from .. import signals
 from ..campaigns.models import Campaign
@@ -467,17 +467,58 @@ def _answering_query():
             .execution_options(populate_existing=True))
 
 
+@functools.cache
+def _answering_seated_query():
+    """`_answering_query` with the seats the event's other accepted invitees take, in the same statement
+    (read once the event's lock is held, so the count stays true until commit)."""
+    other = aliased(Invitation)
+    others = (select(func.coalesce(func.sum(1 + other.guests), 0))
+              .where(other.event_id == Invitation.event_id, other.status == InvitationStatus.ACCEPTED,
+                     other.revoked_at.is_(None), other.id != Invitation.id)
+              .scalar_subquery())
+    return _answering_query().add_columns(others)
+
+
+@functools.cache
+def _answering_seatless_query():
+    """`_answering_query` locking the invitation's row, unless it holds a seat. PostgreSQL checks the
+    condition again on the row a concurrent answer committed, so no row comes back (and none is
+    locked) when it was accepted meanwhile."""
+    return (_answering_query().where(Invitation.status != InvitationStatus.ACCEPTED)
+            .with_for_update(of=Invitation.__table__))
+
+
+def _locked_for_answer(invitation_id: int, event_id: int, seats_at_stake: bool) -> tuple[Invitation | None, int]:
+    """The invitation read afresh under the lock its answer needs, and the seats the event's other
+    invitees take (0 when it holds none and asks for none: not counted).
+
+    An answer that takes or gives back seats (an acceptance, or a change from one) locks the event's row:
+    those answers are serialised, so the seats each one counts stay true until it commits. Any other
+    answer only locks the invitation's row, which is enough while the invitation holds no seat: those
+    answers do not wait for each other. The event is always locked before an invitation, as everywhere.
+    """
+    if not seats_at_stake:
+        invitation = db.session.scalar(_answering_seatless_query(), {"id": invitation_id})
+        if invitation is not None:
+            return invitation, 0
+        # Accepted meanwhile (or gone): its seat is at stake after all. Nothing is locked yet.
+    db.session.execute(_lock_event_statement(), {"event_id": event_id})
+    row = db.session.execute(_answering_seated_query(), {"id": invitation_id}).first()
+    return (row[0], row[1]) if row else (None, 0)
+
+
 def answer(invitation, status: InvitationStatus | str, guests: int = 0, comment: str = "") -> Invitation:
     """Record an answer to `invitation` (an Invitation, or the RSVP page's InvitationView: only its
-    `id` and `event_id` are read). Capacity is checked under a lock on the event row, so that
-    simultaneous acceptances never overbook: those that do not fit are waitlisted."""
+    `id`, `event_id` and `status` are read, the last as a hint). Capacity is checked under a lock on
+    the event row, taken by the answers that take or give back seats, so that simultaneous acceptances
+    never overbook (those that do not fit are waitlisted) while other answers do not queue behind them."""
     status = InvitationStatus(status)
     if status not in ANSWERS:
         raise InvitationError(_l("Please choose an answer."))
-    # The lock serialises every answer to this event; everything below reads fresh rows
-    # (the invitation, its contact and its event, in one statement once the lock is held).
-    db.session.execute(_lock_event_statement(), {"event_id": invitation.event_id})
-    invitation = db.session.scalar(_answering_query(), {"id": invitation.id})
+    # Everything below reads fresh rows (the invitation, its contact and its event, in one statement
+    # once the lock is held); the caller's status only tells which lock to ask for first.
+    seats_at_stake = InvitationStatus.ACCEPTED in (status, invitation.status)
+    invitation, others_seats = _locked_for_answer(invitation.id, invitation.event_id, seats_at_stake)
     if invitation is None or invitation.revoked_at is not None:  # (None: deleted with its event meanwhile)
         raise InvitationError(_l("This invitation is revoked."))
     event = invitation.event
@@ -492,7 +533,7 @@ def answer(invitation, status: InvitationStatus | str, guests: int = 0, comment:
     previous, previous_guests = invitation.status, invitation.guests
     now = utcnow()
     if status == InvitationStatus.ACCEPTED:
-        status = _place(event, invitation, previous, guests, now)
+        status = _place(event, invitation, previous, guests, now, others_seats)
     else:
         invitation.waitlisted_at = None
     invitation.status = status
@@ -508,15 +549,12 @@ def answer(invitation, status: InvitationStatus | str, guests: int = 0, comment:
     return invitation
 
 
-def _place(event: Event, invitation: Invitation, previous: InvitationStatus, guests: int, now) -> InvitationStatus:
+def _place(event: Event, invitation: Invitation, previous: InvitationStatus, guests: int, now,
+           others: int) -> InvitationStatus:
+    """Accepted when the party fits beside the `others` seats taken (counted under the event's lock)."""
     if event.capacity is None:
         invitation.waitlisted_at = None
         return InvitationStatus.ACCEPTED
-    others = db.session.scalar(
-        select(func.coalesce(func.sum(1 + Invitation.guests), 0))
-        .where(Invitation.event_id == event.id, Invitation.status == InvitationStatus.ACCEPTED,
-               Invitation.revoked_at.is_(None), Invitation.id != invitation.id)
-    )
     free = event.capacity - others
     if 1 + guests <= free:
         invitation.waitlisted_at = None
