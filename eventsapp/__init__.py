@@ -52,6 +52,8 @@ def _finish_celery_settings(app: Flask) -> None:
     celery.setdefault("beat_schedule", schedule.beat_schedule(app.config))
 
 
+# Each register_* imports what it sets up only when an app is built: any `import eventsapp.…` runs this
+# file first, and a worker or a migration must not load every domain for it.
 def register_extensions(app: Flask) -> None:
     from . import after_commit, models  # noqa: F401  (every model known to Alembic; commit hooks)
     from .auth.security import init_security

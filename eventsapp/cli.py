@@ -43,6 +43,7 @@ def create_token(email: str, name: str) -> None:
 
 def _account_role_association(email: str, role: str, slug: str):
     """The account, role and association named on the command line, or a ClickException saying which is unknown."""
+    # The CLI is built with every app: a command loads the domains it needs only when it runs.
     from .associations import services as associations
     from .associations.models import Role
 
@@ -64,6 +65,7 @@ def _account_role_association(email: str, role: str, slug: str):
 def grant_role(email: str, role: str, association: str) -> None:
     """Give EMAIL the ROLE (organiser, checkin, viewer) in ASSOCIATION (a slug) and its branches;
     an earlier role there is replaced."""
+    # The CLI is built with every app: a command loads the domains it needs only when it runs.
     from .associations import services as associations
 
     user, role_, association_ = _account_role_association(email, role, association)
@@ -80,6 +82,7 @@ def revoke_role(email: str, role: str, association: str) -> None:
     """Take the ROLE in ASSOCIATION (a slug) away from EMAIL."""
     from sqlalchemy import select
 
+    # The CLI is built with every app: a command loads the domains it needs only when it runs.
     from .associations import services as associations
     from .associations.models import Membership
 
@@ -97,6 +100,7 @@ def revoke_role(email: str, role: str, association: str) -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Create (or bring up to date) the demo data; safe to run again."""
+    # The CLI is built with every app: the demo data loads only when it is seeded.
     from .demo import seed_all
 
     for line in seed_all():

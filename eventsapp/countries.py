@@ -10,6 +10,7 @@ import functools
 
 from babel import Locale
 
+from .i18n import current_locale
 from .text import fold
 
 # Names people write that are not CLDR's own (folded).
@@ -47,7 +48,5 @@ def country_name(text: str | None, locale: str | None = None) -> str:
     if code is None:
         return text
     if locale is None:
-        from .i18n import current_locale
-
         locale = current_locale()
     return Locale.parse(locale).territories.get(code, text)

@@ -48,6 +48,7 @@ def init_i18n(app: Flask, babel: Babel) -> None:
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(__file__), "translations")
     )
+    # Compiling catalogues needs Babel's writer and the project's config: loaded only when an app is built.
     from .catalogues import ensure_compiled
 
     ensure_compiled(app)  # the .mo files are not in git: a fresh install compiles them here
@@ -99,11 +100,3 @@ def install_template_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
-
-
-def format_in_zone(moment, zone_name: str, fmt: str = "medium") -> str:
-    """A moment as wall time in `zone_name` in the current language, with the zone named
-    (`timefmt.moment_text`: "5 thg 2, 2027, 19:00 · giờ Việt Nam (UTC+7)")."""
-    from .timefmt import moment_text
-
-    return moment_text(moment, zone_name, current_locale(), fmt)

@@ -31,6 +31,7 @@ def is_door_staff(user) -> bool:
     """Whether `user`'s only roles are check-in staff: their work is the door, not the organisers' pages."""
     from sqlalchemy import select
 
+    # Navigation is ground (every domain registers its tabs here); door staff are known by their memberships.
     from .associations.models import Membership, Role
     from .extensions import db
 

@@ -17,6 +17,7 @@ from babel.dates import (
     get_timezone_location,
 )
 
+from .i18n import current_locale
 from .timeutils import UTC, is_valid_timezone, timezone_choices, zone
 
 # The zones people pick: the continents' and oceans' cities, and UTC. Left out: "Factory", "localtime",
@@ -36,11 +37,7 @@ def _plain(text: str) -> str:
 
 
 def _locale(locale: str | None) -> str:
-    if locale:
-        return locale
-    from .i18n import current_locale
-
-    return current_locale()
+    return locale or current_locale()
 
 
 def offset_text(moment: datetime | None, zone_name: str) -> str:
@@ -179,3 +176,9 @@ def zone_choices(preferred: list[str] | tuple[str, ...] = (), locale: str | None
     rest = sorted((name for name in pickable if name not in first),
                   key=lambda name: (moment.astimezone(zone(name)).utcoffset(), name))
     return [(name, label(name)) for name in first + rest]
+
+
+def format_in_zone(moment, zone_name: str, fmt: str = "medium") -> str:
+    """A moment as wall time in `zone_name` in the current language, with the zone named
+    (`moment_text`: "5 thg 2, 2027, 19:00 · giờ Việt Nam (UTC+7)")."""
+    return moment_text(moment, zone_name, current_locale(), fmt)

@@ -17,6 +17,7 @@ from flask import Flask, request
 from werkzeug.routing import IntegerConverter
 from wtforms.validators import ValidationError
 
+from .errors import render_error
 from .i18n import gettext as _
 from .text import has_control_characters
 
@@ -190,8 +191,6 @@ def init_app(app: Flask) -> None:
     def refuse_control_characters():
         problem = request_problem()
         if problem is not None:
-            from .errors import render_error
-
             return render_error(400, problem, code="invalid_characters")
         return None
 

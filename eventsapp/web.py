@@ -1,14 +1,16 @@
 """What every template can use: the menu, the language, times in the reader's zone."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, flash
 from flask_babel import format_datetime
 
 from . import navigation
 from .countries import country_name
-from .events.rendering import markdown_to_text, render_markdown_email
-from .i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
-from .timefmt import date_text, days_text, event_span, event_start_text, time_text, zone_label
+from .extensions import db
+from .i18n import LANGUAGE_NAMES, current_locale, select_timezone
+from .i18n import gettext as _
+from .markdown import markdown_to_text, render_markdown_email
+from .timefmt import date_text, days_text, event_span, event_start_text, format_in_zone, time_text, zone_label
 from .timeutils import zone
 
 
@@ -45,14 +47,10 @@ def init_template_helpers(app: Flask) -> None:
         }
 
 
-def save_or_flash(refusal: type[Exception], action, *args, **kwargs):
-    """Run a service `action` and commit, flashing "Saved."; when the service refuses
-    (raises `refusal`), roll back and flash its reason. Returns the result, or None if refused."""
-    from flask import flash
-
-    from .extensions import db
-    from .i18n import gettext as _
-
+def save_or_flash(refusal: type[Exception], action, *args, saved=None, **kwargs):
+    """Run a service `action` and commit, flashing `saved` (default "Saved."; a function of the
+    result may choose it); when the service refuses (raises `refusal`), roll back and flash its
+    reason. Returns the result, or None if refused."""
     try:
         result = action(*args, **kwargs)
     except refusal as error:
@@ -60,5 +58,5 @@ def save_or_flash(refusal: type[Exception], action, *args, **kwargs):
         flash(_("Could not save: %(reason)s", reason=str(error)), "danger")
         return None
     db.session.commit()
-    flash(_("Saved."), "success")
+    flash(saved(result) if callable(saved) else saved or _("Saved."), "success")
     return result

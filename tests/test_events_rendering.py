@@ -1,7 +1,7 @@
 """Markdown descriptions are rendered, and nothing executable survives."""
 from html.parser import HTMLParser
 
-from eventsapp.events.rendering import render_markdown
+from eventsapp.markdown import render_markdown
 
 
 class _Collect(HTMLParser):
@@ -57,7 +57,7 @@ def test_markdown_filter_is_available_in_templates(app):
 
 
 def test_markdown_as_plain_text_reads_like_the_page():
-    from eventsapp.events.rendering import markdown_to_text
+    from eventsapp.markdown import markdown_to_text
 
     text = markdown_to_text(
         "## Chương trình\n\n**Gói bánh chưng** tại [Nhà văn hóa](https://example.vn/nvh).\n\n"
@@ -70,7 +70,7 @@ def test_markdown_as_plain_text_reads_like_the_page():
 
 
 def test_markdown_as_plain_text_drops_raw_html_and_unsafe_links():
-    from eventsapp.events.rendering import markdown_to_text
+    from eventsapp.markdown import markdown_to_text
 
     text = markdown_to_text(
         "Ảnh <img src=x onerror=alert(1)> đây.\n\n<script>alert('x')</script>\n\n"

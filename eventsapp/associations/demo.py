@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..auth import services as accounts
 from ..demo import DEMO_PASSWORDS
 from ..extensions import db
-from . import services
+from . import branding, services
 from .models import Association, AssociationKind, Role
 
 UNION = ("lhhn-bac-giang", "Liên hiệp các tổ chức hữu nghị tỉnh Bắc Giang",
@@ -58,8 +58,6 @@ def _identity(association: Association, color: str) -> None:
     import io
 
     from PIL import Image, ImageDraw
-
-    from . import branding
 
     if association.logo_version is None:
         image = Image.new("RGBA", (256, 256), (255, 255, 255, 0))

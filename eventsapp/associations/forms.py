@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 
 from ..auth.forms import AccountAddress
 from ..i18n import lazy_gettext as _l
+from ..timefmt import zone_choices
 from ..timeutils import is_valid_timezone
 from .models import AssociationKind, Role
 
@@ -41,8 +42,8 @@ class TimezoneField(SelectField):
     def iter_choices(self):
         from flask_login import current_user
 
+        # Contacts sit above associations (their forms use this field): their zones are read when a form is built.
         from ..contacts.services import zones_in_use
-        from ..timefmt import zone_choices
 
         preferred = zones_in_use(current_user) if current_user and current_user.is_authenticated else []
         choices = zone_choices(preferred)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import tempfile
 
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -20,6 +21,7 @@ from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..links import checkin_url
 from ..permissions import descendant_ids
+from ..slugs import slugify
 from ..timeutils import in_zone, utcnow
 from . import printing
 from .models import CertificateTemplate, CheckIn, Printable
@@ -30,6 +32,8 @@ KINDS = {"badges": _l("Name badges"), "door_list": _l("Door list"), "certificate
 AUDIENCES = ("accepted", "all")
 AUDIENCE_WORDS = {"accepted": _l("invitees who accepted"), "all": _l("every invitee")}
 CHUNK = 200  # rows read per query while drawing: memory stays flat however long the list
+# Named, not imported: the task module imports this one (as mail.services names its dispatch task).
+RENDER_TASK = "attendance.render_printable"
 
 
 class PrintableError(ValueError):
@@ -101,12 +105,10 @@ def _count(event: Event, audience: str) -> int:
 
 def request_printable(event: Event, kind: str, options: dict, *, by=None) -> Printable:
     """Queue a PDF for a worker: the row now, `attendance.render_printable` after commit."""
-    from .tasks import render_printable
-
     row = Printable(event=event, kind=kind, options=clean_options(event, kind, options), requested_by=by)
     db.session.add(row)
     db.session.flush()
-    enqueue_after_commit(render_printable, row.id)
+    enqueue_after_commit(current_app.extensions["celery"].signature(RENDER_TASK), row.id)
     return row
 
 
@@ -216,8 +218,6 @@ def preview_certificate(event: Event, template: CertificateTemplate) -> bytes:
 # ---------------------------------------------------------------- the worker's part
 
 def filename(row: Printable) -> str:
-    from ..slugs import slugify
-
     return f"{row.kind.replace('_', '-')}-{slugify(row.event.title_vi)[:60] or row.event_id}-{row.id}.pdf"
 
 

@@ -19,7 +19,7 @@ from ..contacts.models import Contact
 from ..events.models import Event
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
-from ..invitations.models import Invitation, InvitationStatus
+from ..invitations.models import STATUS_VI, Invitation, InvitationStatus
 from ..permissions import descendant_ids
 from ..timefmt import zone_label
 from ..timeutils import in_zone, utcnow, zone
@@ -183,15 +183,6 @@ def overview(start: date | None, end: date | None, zone_name: str) -> list[tuple
 
 
 # ---------------------------------------------------------------- exports
-
-STATUS_VI = {
-    InvitationStatus.PENDING: "Chưa trả lời",
-    InvitationStatus.ACCEPTED: "Nhận lời",
-    InvitationStatus.TENTATIVE: "Có thể",
-    InvitationStatus.DECLINED: "Từ chối",
-    InvitationStatus.WAITLISTED: "Danh sách chờ",
-}
-
 
 def export_headers(event: Event) -> list[str]:
     return ["STT", "Họ và tên", "Email", "Điện thoại", "Quốc gia", "Ngôn ngữ", "Trả lời", "Khách đi kèm",

@@ -22,6 +22,7 @@ from icalendar import Calendar, Timezone, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 from icalendar.parser import Parameters
 
+from ..markdown import markdown_to_text
 from ..personalise import stand_in
 from ..timeutils import UTC, zone
 
@@ -191,8 +192,6 @@ def event_component(event, *, locale: str = "vi", url: str | None = None, extra_
 def plain_description(event, locale: str) -> str:
     """The event's description as plain text made from its Markdown: links as "text (url)", raw HTML and
     unsafe links dropped (Google Calendar and Outlook.com render DESCRIPTION as HTML)."""
-    from ..events.rendering import markdown_to_text
-
     return nfc(markdown_to_text(event.description(locale))).strip()
 
 

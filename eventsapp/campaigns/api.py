@@ -9,8 +9,8 @@ from flask_login import current_user
 from .. import validation
 from ..api import api_error, bp, json_body
 from ..api_helpers import Fields, commit_or_400, managed_association
-from ..events.forms import DESCRIPTION_MAX
 from ..extensions import db
+from ..fields import DESCRIPTION_MAX
 from ..i18n import gettext as _
 from ..permissions import Action, association_ids_for, authorize
 from . import lunar, services

@@ -6,7 +6,7 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import Optional, ValidationError
 
 from .. import validation
-from ..events.forms import DESCRIPTION_MAX, WholeNumberField
+from ..fields import DESCRIPTION_MAX, WholeNumberField
 from ..i18n import lazy_gettext as _l
 from ..validation import Check
 from .models import CampaignKind

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from .. import navigation, validation
+from ..associations.forms import ConfirmForm
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import current_locale
@@ -13,6 +14,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, association_ids_for, authorize, can
 from ..timeutils import utcnow
+from ..web import save_or_flash
 from . import services
 from .forms import KIND_LABELS, CampaignForm
 from .models import Campaign, CampaignKind
@@ -105,7 +107,7 @@ def create():
         _apply_proposal(form, force=False)
         association = db.session.get(Association, form.association_id.data)
         authorize(Action.MANAGE, association)
-        campaign = _run(services.create_campaign, _("Saved."), association, **_values(form))
+        campaign = save_or_flash(services.CampaignError, services.create_campaign, association, **_values(form))
         if campaign is not None:
             return redirect(url_for(".show", campaign_id=campaign.id))
     return render_template("campaigns/form.html", form=form, campaign=None)
@@ -124,7 +126,7 @@ def edit(campaign_id: int):
         form.validate()
         _apply_proposal(form, force=True)
     elif form.validate_on_submit():
-        if _run(services.update_campaign, _("Saved."), campaign, **_values(form)) is not None:
+        if save_or_flash(services.CampaignError, services.update_campaign, campaign, **_values(form)) is not None:
             return redirect(url_for(".show", campaign_id=campaign.id))
     return render_template("campaigns/form.html", form=form, campaign=campaign)
 
@@ -153,22 +155,7 @@ def archive(campaign_id: int):
     return redirect(url_for(".show", campaign_id=campaign.id))
 
 
-def _run(action, message: str, *args, **kwargs):
-    """Call a service, commit and say `message`; on a rule error roll back, say why and return None."""
-    try:
-        result = action(*args, **kwargs)
-    except services.CampaignError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return None
-    db.session.commit()
-    flash(message, "success")
-    return result
-
-
 def _transition(action, campaign: Campaign, message: str) -> None:
-    from ..associations.forms import ConfirmForm
-
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    _run(action, message, campaign)
+    save_or_flash(services.CampaignError, action, campaign, saved=message)

@@ -14,6 +14,7 @@ from .. import validation
 from ..api import bp, json_body
 from ..api_helpers import Fields, bad_request, commit_or_400, managed_association
 from ..associations.models import Association
+from ..campaigns.models import Campaign
 from ..extensions import db
 from ..i18n import gettext as _
 from ..permissions import Action, association_ids_for, authorize
@@ -111,8 +112,6 @@ def _values(data: dict, event: Event | None) -> dict:
 
 
 def _check_campaign(values: dict, association_id: int) -> None:
-    from ..campaigns.models import Campaign
-
     campaign_id = values.get("campaign_id")
     if campaign_id is not None:
         campaign = db.session.get(Campaign, campaign_id)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField, URLField
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from .. import validation
 from ..associations.forms import TimezoneField
+from ..fields import DESCRIPTION_MAX, WholeNumberField
 from ..i18n import lazy_gettext as _l
 from ..validation import Check
 from .models import EventKind, Visibility
@@ -23,17 +24,6 @@ KIND_LABELS = {
 }
 VISIBILITY_LABELS = {Visibility.PUBLIC: _l("Public"), Visibility.INVITE_ONLY: _l("Invite only")}
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-DESCRIPTION_MAX = 100_000  # characters of Markdown; the API's bound too
-
-
-class WholeNumberField(IntegerField):
-    """An integer field whose parse error is in the reader's language."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_l("Enter a whole number.")) from error
 
 
 class LocalTimeField(DateTimeLocalField):

@@ -16,14 +16,15 @@ from ..extensions import db
 from ..i18n import current_locale, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..markdown import render_markdown
 from ..permissions import Action, accessible_associations, association_ids_for, authorize, can
 from ..timefmt import event_span
 from ..timeutils import is_valid_timezone, utcnow, zone
+from ..web import save_or_flash
 from . import services
 from .access import load_event, load_of_event
 from .forms import KIND_LABELS, VISIBILITY_LABELS, CancelForm, EventForm, HonoreeForm
 from .models import ChangeKind, EventKind, EventStatus, Honoree
-from .rendering import render_markdown
 
 bp = Blueprint("events", __name__)
 
@@ -171,14 +172,9 @@ def create():
     if form.validate_on_submit():
         association = db.session.get(services.Association, form.association_id.data)
         authorize(Action.MANAGE, association)
-        try:
-            event = services.create_event(association, user=current_user, **_values_from_form(form))
-        except services.EventError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
+        event = save_or_flash(services.EventError, services.create_event, association, user=current_user,
+                              **_values_from_form(form))
+        if event is not None:
             return redirect(url_for(".show", event_id=event.id))
     return render_template("events/form.html", form=form, event=None)
 
@@ -202,25 +198,22 @@ def edit(event_id: int):
         if event.rsvp_deadline:
             form.rsvp_deadline_local.data = event.rsvp_deadline.astimezone(tz).replace(tzinfo=None)
     if form.validate_on_submit():
-        try:
-            changes = services.update_event(event, user=current_user, **_values_from_form(form))
-        except services.EventError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            if changes:
-                flash(_("Saved. Invitees will be told about the change."), "success")
-            else:
-                flash(_("Saved."), "success")
+        changes = save_or_flash(services.EventError, services.update_event, event, user=current_user,
+                                saved=_saved_message, **_values_from_form(form))
+        if changes is not None:  # a list, empty when nothing invitees must hear about changed
             return redirect(url_for(".show", event_id=event.id))
     return render_template("events/form.html", form=form, event=event)
+
+
+def _saved_message(changes: list) -> str:
+    return _("Saved. Invitees will be told about the change.") if changes else _("Saved.")
 
 
 @bp.get("/events/<int:event_id>")
 @login_required
 def show(event_id: int):
-    from ..inbound import services as inbound  # inbound sits above events (it reads their replies' events)
+    # Inbound sits above events (it reads their invitations and outbox); this page shows the replies it kept.
+    from ..inbound import services as inbound
     from ..inbound.labels import CLAIM_LABELS
 
     event = load_event(event_id, Action.VIEW)
@@ -238,14 +231,7 @@ def show(event_id: int):
 @login_required
 def publish(event_id: int):
     event = load_event(event_id, Action.MANAGE)
-    try:
-        services.publish(event, user=current_user)
-    except services.EventError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash(_("The event is published."), "success")
+    save_or_flash(services.EventError, services.publish, event, user=current_user, saved=_("The event is published."))
     return redirect(url_for(".show", event_id=event.id))
 
 

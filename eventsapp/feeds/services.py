@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import and_, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +31,8 @@ from .models import Feed, FeedKind
 DEBOUNCE_SECONDS = 2
 STALE_QUEUE = timedelta(minutes=5)  # a claim older than this (worker died) may be taken again
 BATCH = 100
+BUILD_TASK = "feeds.build"
+BUILD_MANY_TASK = "feeds.build_many"
 ASSOCIATION_KINDS = (FeedKind.ASSOCIATION, FeedKind.ASSOCIATION_PRIVATE)
 feeds = Feed.__table__
 
@@ -113,14 +116,15 @@ def mark(conditions: Iterable, connection=None) -> list[int]:
 
 
 def enqueue_builds(feed_ids: list[int]) -> None:
-    from . import tasks
-
+    """Ask the `feeds` workers to rebuild these feeds after commit (by task name: feeds.tasks imports this module)."""
+    celery = current_app.extensions["celery"]
     if len(feed_ids) <= 10:
         for feed_id in feed_ids:
-            enqueue_after_commit(tasks.build, feed_id, countdown=DEBOUNCE_SECONDS)
+            enqueue_after_commit(celery.signature(BUILD_TASK), feed_id, countdown=DEBOUNCE_SECONDS)
     else:
         for start in range(0, len(feed_ids), BATCH):
-            enqueue_after_commit(tasks.build_many, feed_ids[start:start + BATCH], countdown=DEBOUNCE_SECONDS)
+            enqueue_after_commit(celery.signature(BUILD_MANY_TASK), feed_ids[start:start + BATCH],
+                                 countdown=DEBOUNCE_SECONDS)
 
 
 # ---------------------------------------------------------------- building

@@ -28,6 +28,7 @@ def receive(source: str, recipient: str) -> None:
 
     Exit 0 when stored (or already stored), 75 when it could not be stored now (the MTA retries).
     """
+    # The mailbox machinery loads only when a command that takes mail in runs.
     from .receiving import receive as store
 
     limit = int(current_app.config.get("MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024))
@@ -54,6 +55,7 @@ def receive(source: str, recipient: str) -> None:
 @click.command("poll")
 def poll() -> None:
     """Take in the IMAP mailbox (MAIL_INBOX_URL) and the inbox folder now, in this process."""
+    # The mailbox machinery (IMAP, TLS) loads only when a command that takes mail in runs.
     from .receiving import poll_all
 
     click.echo(poll_all())
@@ -66,6 +68,7 @@ def poll() -> None:
 @click.option("--bits", default=2048, show_default=True, type=click.IntRange(1024, 4096))
 def dkim_keygen(path: str | None, selector: str | None, domain: str | None, bits: int) -> None:
     """Write a new RSA key and print the DNS TXT record to publish."""
+    # The key tools load only when a key is made.
     from ..mail import signing
 
     config = current_app.config

@@ -26,7 +26,6 @@ from sqlalchemy.orm import joinedload
 from .. import links
 from ..calendars.core import add_timezones, event_component, new_calendar, personal_event_ics, to_ics
 from ..events.models import Event, EventChange
-from ..events.rendering import markdown_to_text, render_markdown_email
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -36,6 +35,7 @@ from ..mail.compose import Mail, Multipart, attachment, calendar_mail_body, text
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import batch_memo, renderer
 from ..mail.transport import PermanentFailure
+from ..markdown import markdown_to_text, render_markdown_email
 from ..personalise import render_mail_template, shared, stand_in
 from ..timefmt import event_span, moment_text
 from ..timeutils import UTC, zone

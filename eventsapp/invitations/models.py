@@ -21,6 +21,16 @@ class InvitationStatus(str, enum.Enum):
     WAITLISTED = "waitlisted"
 
 
+# The answers in Vietnamese, as the exported spreadsheets write them (invitee lists, attendance).
+STATUS_VI = {
+    InvitationStatus.PENDING: "Chưa trả lời",
+    InvitationStatus.ACCEPTED: "Nhận lời",
+    InvitationStatus.TENTATIVE: "Có thể",
+    InvitationStatus.DECLINED: "Từ chối",
+    InvitationStatus.WAITLISTED: "Danh sách chờ",
+}
+
+
 def new_token() -> str:
     """256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)

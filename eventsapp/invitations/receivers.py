@@ -8,6 +8,7 @@ from ..after_commit import enqueue_after_commit
 @signals.event_changed.connect
 def notify_invitees(event, changes=(), **_):
     """Time, place, link or cancellation: an UPDATE or CANCELLATION for every invitee who has not declined."""
+    # Receivers connect when the package is imported; the services (and the domains they import) load on the first signal.
     from .services import queue_change_notices
 
     queue_change_notices(event, list(changes))
@@ -16,6 +17,7 @@ def notify_invitees(event, changes=(), **_):
 @signals.invitations_created.connect
 def prepare_checkin_codes(event, invitation_ids=(), **_):
     """New invitees: their door QR codes are made on a worker now, not by the send (checkin_codes)."""
+    # As above: the task module loads on the first signal, not with the package.
     from .tasks import prepare_checkin_codes as task
 
     if invitation_ids:

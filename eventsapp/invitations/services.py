@@ -17,16 +17,20 @@ from sqlalchemy import JSON, Integer, String, and_, bindparam, case, cast, exist
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from .. import signals
+from ..associations.models import Association
 from ..campaigns.models import Campaign
 from ..contacts.models import Contact, ContactTag, contact_associations
 from ..contacts.services import visible_filter
+from ..countries import country_code
 from ..dbtypes import UTCDateTime
 from ..events.models import Event, EventStatus, Honoree
 from ..extensions import db, dialect_insert
 from ..i18n import lazy_gettext as _l
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..mail.services import queue_from_select, queue_messages
+from ..mail.services import recent_sends as mail_recent_sends
 from ..permissions import Action, association_ids_for, descendant_ids
+from ..text import fold
 from ..timeutils import utcnow
 from .models import Invitation, InvitationStatus, new_token
 
@@ -128,8 +132,6 @@ def _matching(criteria: Criteria, user):
 
 def _country_spellings(country: str) -> list[str]:
     """The stored spellings (lower case) of the country `country` names: "Japan" finds "Nhật Bản" too."""
-    from ..countries import country_code
-
     wanted = country.strip().lower()
     code = country_code(wanted)
     if code is None:
@@ -348,8 +350,6 @@ def resend(invitation: Invitation) -> int:
 
 def inviting_association(contact: Contact):
     """The association of the contact's latest invitation, else the first of their associations; or None."""
-    from ..associations.models import Association
-
     latest = db.session.scalar(select(Event.association_id).join(Invitation, Invitation.event_id == Event.id)
                                .where(Invitation.contact_id == contact.id).order_by(Invitation.id.desc()).limit(1))
     if latest is None:
@@ -644,8 +644,6 @@ def queue_change_notices(event: Event, changes) -> int:
 # ------------------------------------------------------------------ listing
 
 def invitation_query(event_ids: list[int], *, status: str = "", honoree: str = "", search: str = ""):
-    from ..text import fold
-
     query = (select(Invitation).join(Contact, Contact.id == Invitation.contact_id)
              .options(joinedload(Invitation.contact))
              .where(Invitation.event_id.in_(event_ids)))
@@ -679,7 +677,5 @@ def last_messages(invitation_ids: list[int], kinds: tuple[MessageKind, ...] = ()
 
 def recent_sends(event_ids: list[int] | None = None, campaign_id: int | None = None, limit: int = 5) -> list[dict]:
     """The latest sends of these events (or this campaign) with their counts, for the progress bars."""
-    from ..mail.services import recent_sends as mail_recent_sends
-
     condition = OutboxMessage.campaign_id == campaign_id if campaign_id else OutboxMessage.event_id.in_(event_ids or [-1])
     return mail_recent_sends(condition, limit=limit)

@@ -11,25 +11,25 @@ from sqlalchemy import func, select
 
 from .. import links, navigation, spreadsheets
 from ..associations import branding
-from ..attendance.reports import STATUS_VI
 from ..auth.security import framed_by_self
 from ..calendars.core import single_event_calendar, to_ics
 from ..campaigns.models import Campaign
 from ..events.access import load_event, load_of_event
 from ..events.models import EventStatus
 from ..extensions import csrf, db
-from ..i18n import LANGUAGE_NAMES, current_locale, format_in_zone, select_timezone
+from ..i18n import LANGUAGE_NAMES, current_locale, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..mail.models import MessageKind
 from ..mail.transport import PermanentFailure
-from ..permissions import Action, accessible_associations, authorize
+from ..permissions import Action, accessible_associations, authorize, can
+from ..timefmt import format_in_zone
 from ..timeutils import zone
 from ..versioned_cache import VersionedCache
 from . import previews, reading, services
 from .emails import map_url, sender, status_label
 from .forms import ANSWER_CHOICES, ANSWER_VALUES, AddInviteesForm, AnswerForm, ConfirmForm
-from .models import Invitation, InvitationStatus
+from .models import STATUS_VI, Invitation, InvitationStatus
 from .reading import InvitationView
 
 bp = Blueprint("invitations", __name__)
@@ -316,8 +316,6 @@ def event_invitations(event_id: int):
 
 
 def _can_manage(association_id: int) -> bool:
-    from ..permissions import can
-
     return can(current_user, Action.MANAGE, association_id)
 
 

@@ -27,6 +27,7 @@ def renderer(kind: MessageKind):
 
 def load_all() -> None:
     """Import every domain's `emails` module, where renderers register."""
+    # The domains sit above mail and register their renderers here: they are found by name when loaded.
     from ..blueprints import DOMAINS, optional_module
 
     for domain in DOMAINS:

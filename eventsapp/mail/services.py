@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from flask import current_app
 from sqlalchemy import Select, literal
 
+from ..after_commit import enqueue_after_commit
 from ..contacts.models import is_placeholder_email
 from ..extensions import db, dialect_insert
 from ..timeutils import utcnow
-from .models import MessageState, OutboxMessage
+from .models import MessageKind, MessageState, OutboxMessage
 
 DISPATCH_TASK = "mail.dispatch"
 DISPATCH_WAKEUP = "mail-dispatch"  # the coalesced wake-up of a dispatcher for every due message
@@ -69,8 +70,6 @@ def queue_from_select(columns: dict, query: Select) -> int:
 
 def wake_sender_after_commit() -> None:
     """Ask a mail worker to dispatch due messages once this transaction commits."""
-    from ..after_commit import enqueue_after_commit
-
     enqueue_after_commit(current_app.extensions["celery"].signature(DISPATCH_TASK), coalesce=DISPATCH_WAKEUP)
 
 
@@ -210,8 +209,6 @@ def log_query(*, event_id: int | None = None, send_id: str | None = None, state:
     """The e-mail log: messages newest first, filtered; a select() for pagination."""
     from sqlalchemy import select
 
-    from .models import MessageKind
-
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     if event_id is not None:
         query = query.where(OutboxMessage.event_id == event_id)
@@ -228,6 +225,7 @@ def send_owner_association_id(send_id: str) -> int | None:
     """The association a send belongs to (through its event or campaign), for permission checks."""
     from sqlalchemy import select
 
+    # Events and campaigns sit above the outbox (they queue their mail through it): read here only for a send's owner.
     from ..campaigns.models import Campaign
     from ..events.models import Event
 

@@ -195,6 +195,7 @@ def _final_bytes(message: Mail, sign) -> bytes:
 
 def open_transport():
     """The transport configured for this app (SMTP when MAIL_SERVER is set)."""
+    # DKIM's key handling loads only when a transport is opened (the web process rarely opens one).
     from .signing import signer
 
     config = current_app.config

@@ -17,7 +17,6 @@ from .. import links
 from ..calendars.core import single_event_calendar, to_ics
 from ..events.models import ChangeKind
 from ..extensions import db
-from ..i18n import format_in_zone
 from ..i18n import gettext as _
 from ..invitations.checkin_codes import checkin_png
 from ..invitations.emails import sender
@@ -27,6 +26,7 @@ from ..mail.compose import Mail, Multipart, calendar_mail_body, text_part
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import renderer
 from ..personalise import render_mail_template
+from ..timefmt import format_in_zone
 from . import services
 from .models import ReminderRule
 

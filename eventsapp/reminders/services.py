@@ -519,6 +519,7 @@ def _attended_invitation_ids():
     """A subquery of the invitation ids checked in at the door, if the attendance domain
     records them (a model in eventsapp.attendance.models with an `invitation_id` column);
     None otherwise, and then a thank-you "to attended invitees" goes to those who accepted."""
+    # Attendance sits above reminders and is optional: looked up by name.
     from ..blueprints import optional_module
 
     attendance = optional_module("eventsapp.attendance.models")

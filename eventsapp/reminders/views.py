@@ -12,9 +12,9 @@ from ..associations.services import get_by_slug
 from ..campaigns.models import Campaign
 from ..events.access import load_event
 from ..extensions import db
+from ..i18n import current_locale, ngettext
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..i18n import ngettext
 from ..permissions import Action, authorize, can
 from ..timeutils import utcnow
 from ..web import save_or_flash
@@ -159,8 +159,6 @@ class Owner:
 
     @property
     def locale(self) -> str:
-        from ..i18n import current_locale
-
         return current_locale()
 
     @property
