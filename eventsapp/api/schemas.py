@@ -1,8 +1,10 @@
-"""The response schemas of the OpenAPI document (components/schemas), and the errors every operation lists.
+"""The named schemas of the OpenAPI document (components/schemas), and the errors every operation lists.
 
-A docstring names a schema in a response with the shorthand `schema: Event` (or `schema: [Event]`
-for `{items: [Event]}`); `eventsapp.api.views.build_spec` turns it into JSON content and adds the
-error responses every operation can give (400, 401, 403, 404; 413 when it takes a body).
+A resource's marshmallow schema (see `eventsapp.api.resources`) is named here with `@component("Event")`
+in its domain's `schemas.py`. The plain JSON Schema dicts below describe the answers of the views not yet
+written with one: their docstrings name a schema with the shorthand `schema: Event` (or `schema: [Event]`
+for `{items: [Event]}`). `eventsapp.api.views.build_spec` adds the error responses every operation can
+give (400, 401, 403, 404; 413 when it takes a body).
 """
 from __future__ import annotations
 
@@ -13,6 +15,14 @@ NSTR = {"type": "string", "nullable": True}
 NINT = {"type": "integer", "nullable": True}
 TIME = {"type": "string", "nullable": True, "description": "ISO 8601 with offset"}
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+
+
+def component(name: str):
+    """Class decorator: the marshmallow schema is `#/components/schemas/<name>` in the document."""
+    def register(schema_class):
+        SCHEMAS[name] = schema_class
+        return schema_class
+    return register
 
 
 def obj(properties: dict, required: list[str] | None = None, **extra) -> dict:
@@ -44,23 +54,6 @@ SCHEMAS: dict[str, dict] = {
                                 "fields": {"type": "object", "additionalProperties": STR}})}),
     "Association": obj({"id": INT, "slug": STR, "kind": STR, "name_vi": STR, "name_en": STR, "parent": NSTR,
                         "founded_on": NSTR, "timezone": STR}),
-    "Honoree": obj({"contact_id": INT, "full_name": STR, "award": STR, "citation": STR}),
-    "Event": obj({
-        "id": INT, "slug": STR, "uid": STR, "sequence": INT, "association": STR, "campaign_id": NINT,
-        "title_vi": STR, "title_en": STR, "description_vi": STR, "description_en": STR, "kind": STR,
-        "timezone": STR, "starts_at": TIME, "ends_at": TIME, "all_day": BOOL, "venue_name": STR,
-        "venue_address": STR, "online_url": STR, "capacity": NINT, "max_guests": INT, "rsvp_deadline": TIME,
-        "visibility": {"type": "string", "enum": ["public", "invite_only"]},
-        "status": {"type": "string", "enum": ["draft", "published", "cancelled"]},
-        "published_at": TIME, "cancelled_at": TIME, "honorees": {"type": "array", "items": ref("Honoree")},
-        "changes": {"type": "array", "items": STR, "description": "PATCH only: the kinds of change recorded"}},
-        required=["id", "slug", "uid", "sequence", "association", "title_vi", "timezone", "starts_at", "ends_at",
-                  "visibility", "status"]),
-    "Campaign": obj({
-        "id": INT, "slug": STR, "association": STR, "title_vi": STR, "title_en": STR, "kind": STR,
-        "description_vi": STR, "description_en": STR, "starts_on": NSTR, "ends_on": NSTR,
-        "tet": {"type": "string", "nullable": True, "description": "Tết Nguyên đán of a Tết campaign's year"},
-        "status": STR, "event_ids": {"type": "array", "items": INT}}),
     "Contact": obj({
         "id": INT, "full_name": STR, "email": STR, "phone": STR, "country": STR, "place": STR, "timezone": STR,
         "language": STR, "notes": STR, "tags": {"type": "array", "items": STR},
