@@ -68,6 +68,8 @@ def test_a_forged_calendar_answer_changes_nothing_and_asks_the_invitee_once(db, 
     message = built(check)
     assert [a.addr_spec for a in message["To"].addresses] == ["giang@example.vn"]
     assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Subject"] == "Xin Quý vị xác nhận câu trả lời: Gặp mặt kiều bào đón Tết"
+    assert "“Tôi sẽ tham dự”" in message.get_body(("plain",)).get_content()
     assert links.rsvp_url(fresh(db, invitation), answer="accepted") in message.get_body(("plain",)).get_content()
     # The same forgery again the same day: kept, and the invitee is not mailed a second time.
     again = receive(db, another_copy(forged, 1))
@@ -121,6 +123,7 @@ def test_a_forged_unsubscribe_opts_nobody_out_and_asks_the_contact(db, invitatio
     assert db.session.get(Contact, other.id).opted_out_at is None
     [check] = answer_checks(db)
     assert check.recipient == "an@example.vn"
+    assert built(check)["Subject"] == "Xin Quý vị xác nhận: thôi không nhận thư của chúng tôi"
     assert links.unsubscribe_url(other) in built(check).get_body(("plain",)).get_content()
     # To the tagged address of a message sent to her: the same capability as the unsubscribe link.
     row, _ = sent_invitation(db, invitation)

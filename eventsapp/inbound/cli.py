@@ -8,6 +8,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from ..mail import signing
+from .receiving import poll_all
+from .receiving import receive as store
+
 EX_TEMPFAIL = 75  # sysexits.h: the MTA keeps the message and tries again later
 
 
@@ -28,9 +32,6 @@ def receive(source: str, recipient: str) -> None:
 
     Exit 0 when stored (or already stored), 75 when it could not be stored now (the MTA retries).
     """
-    # The mailbox machinery loads only when a command that takes mail in runs.
-    from .receiving import receive as store
-
     limit = int(current_app.config.get("MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024))
     try:
         stream = sys.stdin.buffer if source == "-" else open(source, "rb")
@@ -55,8 +56,6 @@ def receive(source: str, recipient: str) -> None:
 @click.command("poll")
 def poll() -> None:
     """Take in the IMAP mailbox (MAIL_INBOX_URL) and the inbox folder now, in this process."""
-    # The mailbox machinery (IMAP, TLS) loads only when a command that takes mail in runs.
-    from .receiving import poll_all
 
     click.echo(poll_all())
 
@@ -68,8 +67,6 @@ def poll() -> None:
 @click.option("--bits", default=2048, show_default=True, type=click.IntRange(1024, 4096))
 def dkim_keygen(path: str | None, selector: str | None, domain: str | None, bits: int) -> None:
     """Write a new RSA key and print the DNS TXT record to publish."""
-    # The key tools load only when a key is made.
-    from ..mail import signing
 
     config = current_app.config
     selector = selector or config.get("DKIM_SELECTOR") or "eventsapp"

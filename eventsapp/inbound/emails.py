@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from .. import links
 from ..extensions import db
 from ..i18n import gettext as _
+from ..invitations.emails import mail_locale, sender
 from ..mail.compose import Mail, Multipart, Part, text_part
 from ..mail.models import MessageKind, OutboxMessage
 from ..mail.renderers import renderer
@@ -52,8 +53,6 @@ def render_forward(message: OutboxMessage) -> Mail:
 def render_answer_check(message: OutboxMessage) -> Mail:
     """To the invitee's address we hold: an answer (or opt-out) arrived by mail in their name without
     proof that they sent it; nothing was changed, the link does it if it was them."""
-    from ..invitations.emails import mail_locale, sender  # the invitations' language and From rules
-
     inbound = db.session.get(InboundMessage, (message.payload or {}).get("inbound_id"))
     contact = inbound.contact if inbound is not None else None
     if contact is None or contact.email != message.recipient:

@@ -23,18 +23,23 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from icalendar import Calendar
 from sqlalchemy import func, select
 
 from ..after_commit import enqueue_after_commit
+from ..associations.models import Association, Membership, Role
+from ..auth.models import User
 from ..contacts.models import Contact
 from ..events.models import Event
 from ..extensions import db, dialect_insert
+from ..invitations import services as invitations
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail import addresses
 from ..mail.models import MessageKind, MessageState, OutboxMessage
+from ..mail.services import queue_messages
 from ..timeutils import utcnow
 from . import authentication, parsing
 from .models import InboundKind, InboundMessage, InboundState
@@ -86,8 +91,6 @@ def store(raw: bytes, source: str, envelope_recipient: str = "") -> tuple[int, b
 def requeue_stale(older_than_seconds: int = 60) -> int:
     """Have the worker process stored messages still waiting after a while (a lost task, a broker
     that was down at commit time); run by every poll."""
-    from datetime import timedelta
-
     ids = db.session.scalars(select(InboundMessage.id).where(
         InboundMessage.state == InboundState.NEW,
         InboundMessage.received_at < utcnow() - timedelta(seconds=older_than_seconds)).limit(500)).all()
@@ -227,8 +230,6 @@ def _mailto(value) -> str:
 
 
 def handle_calendar_reply(context: Context) -> str:
-    from ..invitations import services as invitations
-
     part = next(part for part in context.calendars if part.method == "REPLY")
     try:
         calendar = Calendar.from_ical(part.data)
@@ -307,8 +308,6 @@ def _invitation_answered(context: Context, event: Event, attendee_address: str) 
 def ask_to_confirm(row: InboundMessage, contact: Contact) -> str:
     """Queue the mail asking `contact`, at the address we hold, to confirm what `row` asked in their name
     (at most one a day per contact, whatever arrives); returns what was done, for the outcome."""
-    from ..mail.services import queue_messages  # inbound sits above mail; a function-level import like the others
-
     if contact.opted_out_at is not None or contact.archived_at is not None or contact.undeliverable_at is not None:
         return "the contact receives no mail: not asked to confirm"
     day = utcnow().date().isoformat()
@@ -412,8 +411,6 @@ def _is_unsubscribe(message) -> bool:
 
 
 def handle_unsubscribe(context: Context) -> str:
-    from ..invitations import services as invitations
-
     contact = None
     if context.tagged is not None and context.tagged.contact_id:
         contact = db.session.get(Contact, context.tagged.contact_id)
@@ -462,8 +459,6 @@ def handle_human(context: Context) -> str:
         return "reply kept; no organiser address to forward it to"
     if set(senders) & {address.lower() for address in recipients}:
         return "reply kept; it comes from an address we forward to, so it is not forwarded back to it"
-    from ..mail.services import queue_messages
-
     queue_messages([{"kind": FORWARD_KIND, "dedupe_key": f"inbound-forward:{row.id}:{n}", "recipient": address,
                      "event_id": row.event_id, "payload": {"inbound_id": row.id}}
                     for n, address in enumerate(recipients)])
@@ -479,9 +474,6 @@ def _answers_a_forward(context: Context) -> bool:
 
 def forward_recipients(row: InboundMessage) -> list[str]:
     """The association's contact address, else its organisers (and its parents' when it has none)."""
-    from ..associations.models import Association, Membership, Role
-    from ..auth.models import User
-
     event = db.session.get(Event, row.event_id)
     association = db.session.get(Association, event.association_id)
     for candidate in [association, *association.ancestors()]:
