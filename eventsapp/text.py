@@ -9,6 +9,7 @@ the letters a–z, so it sorts the same under any database collation.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -58,6 +59,8 @@ def _token(rank: int) -> str:
     return chr(ord("a") + rank // 26) + chr(ord("a") + rank % 26)
 
 
+# Names are made of a few hundred syllables: an import of 100,000 names works each one out once.
+@functools.lru_cache(maxsize=8192)
 def _word_key(word: str) -> tuple[str, str]:
     primary, tones = [], []
     for char in nfc(word).lower():
