@@ -30,7 +30,7 @@ from eventsapp.timeutils import utcnow  # noqa: E402
 def main(count: int) -> None:
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, CELERY_BROKER_URL="memory://",
-                     MAIL_REPLY_ADDRESS="rsvp@bench.example.vn")
+                     MAIL_REPLY_ADDRESS="rsvp@bench.example.vn", MAIL_TRUSTED_AUTHSERV_IDS="mx.eventsapp.test")
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -56,7 +56,8 @@ def main(count: int) -> None:
         db.session.commit()
         request = mails.Request(event.uid, event.sequence, "Gặp mặt kiều bào đón Tết", "mailto:rsvp@bench.example.vn",
                                 event.starts_at.strftime("%Y%m%dT%H%M%SZ"), "", "<bench@x>")
-        replies = [mails.gmail_reply(request, c.email) for c in contacts]
+        # As our receiving server hands them on: its Authentication-Results authenticate each sender.
+        replies = [mails.as_received(mails.gmail_reply(request, c.email)) for c in contacts]
 
         store_times, ids = [], []
         for raw in replies:

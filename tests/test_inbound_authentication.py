@@ -115,15 +115,18 @@ def test_our_receiving_servers_dmarc_pass_is_trusted(db, invitation):
     assert answer_checks(db) == []
 
 
-def test_a_forged_unsubscribe_opts_nobody_out_and_asks_the_contact(db, invitation):
+def test_a_forged_unsubscribe_opts_nobody_out_and_asks_the_contact(db, invitation, client, auth):
     contact_id = invitation.contact_id
     other = ContactFactory(email="an@example.vn")  # a contact of any association
+    other.associations.append(invitation.event.association)
     inbound = receive(db, mails.plain_mail("an@example.vn", REPLY_ADDRESS, "unsubscribe", ""))
     assert inbound.state == InboundState.UNVERIFIED and inbound.claim == "unsubscribe", inbound.outcome
     assert db.session.get(Contact, other.id).opted_out_at is None
     [check] = answer_checks(db)
     assert check.recipient == "an@example.vn"
     assert built(check)["Subject"] == "Xin Quý vị xác nhận: thôi không nhận thư của chúng tôi"
+    auth.login(staff(invitation.event.association, email="to-chuc@example.vn"))
+    assert "Thôi nhận thư qua e-mail, chờ xác nhận" in client.get(f"/contacts/{other.id}").text
     assert links.unsubscribe_url(other) in built(check).get_body(("plain",)).get_content()
     # To the tagged address of a message sent to her: the same capability as the unsubscribe link.
     row, _ = sent_invitation(db, invitation)

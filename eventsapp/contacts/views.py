@@ -101,13 +101,16 @@ def create():
 @bp.get("/contacts/<int:contact_id>")
 @login_required
 def show(contact_id: int):
+    from ..inbound.services import unverified_opt_out  # inbound sits above contacts (it reads their mail)
+
     contact = load_contact(contact_id)
     visible = association_ids_for(current_user, Action.VIEW)
+    can_manage = services.can_access(current_user, contact, Action.MANAGE)
     return render_template(
         "contacts/show.html", contact=contact, confirm=ConfirmForm(),
         associations=[a for a in contact.associations if visible is None or a.id in visible],
-        can_manage=services.can_access(current_user, contact, Action.MANAGE),
-        has_history=services.has_history(contact),
+        can_manage=can_manage, has_history=services.has_history(contact),
+        unverified_opt_out=unverified_opt_out(contact.id) if can_manage and not contact.opted_out_at else None,
     )
 
 

@@ -57,7 +57,8 @@ def has_more_parts_than(raw: bytes, limit: int) -> bool:
 
     An upper bound first (every part but the first starts after a `--boundary` line, or is a message
     inside a message/* part); only when it exceeds the limit are the boundaries followed, line by line."""
-    if raw.count(b"\n--") + raw.lower().count(b"message/") + 1 <= limit:
+    # Lines may end in LF, CRLF or a bare CR (the parser accepts all three): a CRLF line counts twice here.
+    if raw.count(b"\n--") + raw.count(b"\r--") + raw.lower().count(b"message/") + 1 <= limit:
         return False
     boundaries: set[bytes] = set()
     count, header, in_header = 1, [], True

@@ -528,3 +528,10 @@ def unverified_answers(event_id: int, page: int = 1, per_page: int = REPLIES_PER
     """Answers by mail about an event that were not applied because their sender is not authenticated."""
     return _excerpts([InboundMessage.event_id == event_id, InboundMessage.state == InboundState.UNVERIFIED],
                      page, per_page)
+
+
+def unverified_opt_out(contact_id: int):
+    """When the latest opt-out by mail in this contact's name, not applied (sender not verified), arrived; or None."""
+    return db.session.scalar(select(func.max(InboundMessage.received_at)).where(
+        InboundMessage.contact_id == contact_id, InboundMessage.state == InboundState.UNVERIFIED,
+        InboundMessage.claim == "unsubscribe"))
