@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -49,17 +49,18 @@ class RowResult:
     number: int  # the row number in the spreadsheet (the header is row 1)
     action: str  # one of ACTIONS
     values: dict
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (column header, message)
-    kinds: list[str] = field(default_factory=list)  # each error's kind (ERROR_KINDS), in step with `errors`
+    # Empty tuples until something is added: a roll of 100,000 rows holds 100,000 of these.
+    errors: list[tuple[str, str]] | tuple = ()  # (column header, message)
+    kinds: list[str] | tuple = ()  # each error's kind (ERROR_KINDS), in step with `errors`
     contact_id: int | None = None
-    association_ids: list[int] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    left_out: list[str] = field(default_factory=list)  # names of associations she chose to leave out
+    association_ids: list[int] | tuple = ()
+    tags: list[str] | tuple = ()
+    left_out: list[str] | tuple = ()  # names of associations she chose to leave out
     signalled: bool = False  # an update that changes the name, language or zone (feeds show them)
 
     def fail(self, column: str, kind: str, message) -> None:
-        self.errors.append((column, str(message)))
-        self.kinds.append(kind)
+        self.errors = [*self.errors, (column, str(message))]
+        self.kinds = [*self.kinds, kind]
 
 
 @dataclass
@@ -115,20 +116,21 @@ def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 
 def existing(emails: list[str]) -> dict[str, dict]:
-    """Existing contacts by e-mail as plain dicts (fields, association ids, tags): three SELECTs per 5,000."""
+    """Existing contacts by e-mail as plain dicts (id, the compared fields, association ids, tags):
+    three Core SELECTs per 5,000, no ORM objects."""
     found: dict[str, dict] = {}
-    columns = [Contact.id, Contact.email, Contact.full_name, Contact.phone, Contact.country, Contact.place,
-               Contact.timezone, Contact.language, Contact.notes, Contact.search_text, Contact.sort_key]
+    connection = db.session.connection()
+    columns = [Contact.id, Contact.email, *(getattr(Contact, name) for name in TEXT_FIELDS)]
     for chunk in chunks(emails):
-        for row in db.session.execute(select(*columns).where(Contact.email.in_(chunk))):
-            found[row.email] = {**row._asdict(), "association_ids": set(), "tags": set()}
+        for row in connection.execute(select(*columns).where(Contact.email.in_(chunk))):
+            found[row.email] = {**row._mapping, "association_ids": set(), "tags": set()}
     by_id = {c["id"]: c for c in found.values()}
     for chunk in chunks(list(by_id)):
-        for contact_id, association_id in db.session.execute(
+        for contact_id, association_id in connection.execute(
                 select(contact_associations.c.contact_id, contact_associations.c.association_id)
                 .where(contact_associations.c.contact_id.in_(chunk))):
             by_id[contact_id]["association_ids"].add(association_id)
-        for contact_id, tag in db.session.execute(
+        for contact_id, tag in connection.execute(
                 select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(chunk))):
             by_id[contact_id]["tags"].add(tag)
     return found
@@ -221,7 +223,7 @@ def _check_row(record: RowResult, found: dict[str, dict], header_of: dict[str, s
         else:
             cells["language"] = language
     not_managed = _read_associations(record, associations, allowed, extra_association, header_of)
-    record.tags = services.clean_tags(cells.get("tags", ""))
+    record.tags = tuple(services.clean_tags(cells.get("tags", "")))
     if not_managed and only_mine:
         record.left_out = [associations.names[id_] for id_ in not_managed]
     elif not_managed:
@@ -302,7 +304,7 @@ def _read_associations(record: RowResult, associations: _Associations, allowed: 
                 not_managed.append(found)
         elif found not in ids:
             ids.append(found)
-    record.association_ids = ids
+    record.association_ids = tuple(ids)
     if unknown:
         record.fail(header_of["associations"], "association_unknown",
                     _l("Unknown association: %(names)s", names=", ".join(unknown)))
