@@ -11,13 +11,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, Integer, String, any_, bindparam, select
 
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import current_locale
 from ..i18n import lazy_gettext as _l
-from ..text import fold, has_control_characters, nfc
+from ..text import fold, has_control_characters
 from . import services, values
 from .models import Contact, ContactTag, contact_associations
 
@@ -122,18 +122,25 @@ def existing(emails: list[str]) -> dict[str, dict]:
     connection = db.session.connection()
     columns = [Contact.id, Contact.email, *(getattr(Contact, name) for name in TEXT_FIELDS)]
     for chunk in chunks(emails):
-        for row in connection.execute(select(*columns).where(Contact.email.in_(chunk))):
+        for row in connection.execute(select(*columns).where(_among(Contact.email, chunk, String))):
             found[row.email] = {**row._mapping, "association_ids": set(), "tags": set()}
     by_id = {c["id"]: c for c in found.values()}
     for chunk in chunks(list(by_id)):
         for contact_id, association_id in connection.execute(
                 select(contact_associations.c.contact_id, contact_associations.c.association_id)
-                .where(contact_associations.c.contact_id.in_(chunk))):
+                .where(_among(contact_associations.c.contact_id, chunk, Integer))):
             by_id[contact_id]["association_ids"].add(association_id)
         for contact_id, tag in connection.execute(
-                select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(chunk))):
+                select(ContactTag.contact_id, ContactTag.tag).where(_among(ContactTag.contact_id, chunk, Integer))):
             by_id[contact_id]["tags"].add(tag)
     return found
+
+
+def _among(column, values: list, item_type):
+    """`column IN values`: on PostgreSQL `= ANY(:array)`, one parameter instead of thousands to render and parse."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(item_type)))
+    return column.in_(values)
 
 
 class _Associations:
@@ -174,8 +181,12 @@ def _split(cell: str) -> list[str]:
 
 
 def preview(headers: list[str], rows: list[list[str]], mapping: dict[str, str], user,
-            extra_association: Association | None = None, *, only_mine: bool = False) -> Preview:
-    """What importing `rows` would do, row by row, without writing anything."""
+            extra_association: Association | None = None, *, only_mine: bool = False,
+            consume: bool = False) -> Preview:
+    """What importing `rows` would do, row by row, without writing anything.
+
+    `consume`: the caller hands `rows` over; each row's list is emptied once its cells are read, so a large
+    roll is not held twice (the import's peak memory)."""
     column_of = {name: int(index) for index, name in mapping.items()}
     header_of = {name: headers[index] for name, index in column_of.items()}
     associations = _Associations()
@@ -188,6 +199,8 @@ def preview(headers: list[str], rows: list[list[str]], mapping: dict[str, str], 
         cells["email"] = services.normalise_email(cells.get("email"))
         cells["full_name"] = " ".join(cells.get("full_name", "").split())
         records.append(RowResult(number=offset + 2, action="create", values=cells))
+        if consume:
+            row.clear()
     first_row_of: dict[str, int] = {}
     for chunk in chunks(records):
         # The stored contacts are read a chunk at a time, as plain values: a re-import of a large roll
@@ -247,11 +260,12 @@ def _check_row(record: RowResult, found: dict[str, dict], header_of: dict[str, s
         record.action = "create"
     else:
         record.contact_id = current["id"]
-        changed = any(cells.get(name) and nfc(cells[name]) != current[name] for name in TEXT_FIELDS) \
+        # The cells are NFC already (importing._cell; the name's spaces joined): compared as they are.
+        changed = any(cells.get(name) and cells[name] != current[name] for name in TEXT_FIELDS) \
             or not set(record.association_ids) <= current["association_ids"] \
             or not set(record.tags) <= current["tags"]
         record.action = "update" if changed else "skip"
-        record.signalled = changed and any(cells.get(name) and nfc(cells[name]) != current[name]
+        record.signalled = changed and any(cells.get(name) and cells[name] != current[name]
                                            for name in services.SIGNALLED_FIELDS)
 
 

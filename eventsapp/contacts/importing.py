@@ -1,10 +1,11 @@
 """Importing contacts from organisers' spreadsheets (CSV or XLSX), and exporting them back.
 
-parse_file → (headers, rows); guess_mapping → column → field; preview → one
-RowResult per row (create / update / skip / error, with every error's row number
-and column); apply → everything in one transaction with bulk statements (one
-SELECT for the existing e-mails, bulk INSERT … RETURNING, bulk UPDATE by id,
-bulk association and tag links). The caller commits.
+parse_file → (headers, rows); guess_mapping → column → field; preview (checking.py)
+→ one RowResult per row (create / update / skip / ignore / error, with every
+error's row number, column and kind); apply → everything in one transaction with
+bulk statements (INSERT … RETURNING, UPDATE by id keeping what empty cells leave,
+association and tag links skipping those already there, one bulk feed signal).
+The caller commits.
 """
 from __future__ import annotations
 
@@ -105,8 +106,12 @@ def _check_unpacked_size(data: bytes) -> None:
 
 
 def _cell(value) -> str:
-    if value is None:
-        return ""
+    if not value:  # most cells of a roll are empty: "" and None alike
+        return "" if value is None or value == "" else _cell_text(value)
+    return _cell_text(value)
+
+
+def _cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     # A cell our exports guarded against formulas ('=…) comes back as it was.
@@ -252,7 +257,7 @@ class ImportRefused(ValueError):
 def apply(result: Preview, *, valid_only: bool = False, user=None) -> dict[str, int]:
     """Write the rows of `result` with bulk statements; returns the counts. The caller commits.
 
-    Creates are INSERTed from arrays; updates are one UPDATE per 5,000 rows in which an empty cell keeps
+    Creates are INSERTed from the rows as JSON; updates are one UPDATE per 5,000 rows in which an empty cell keeps
     the stored value (so no stored contact is read back); links and tags are INSERTed, the ones a contact
     already has skipped by the database; the feeds of contacts whose name, language or zone changed
     are marked by one bulk signal. `user` is not needed: `result` was checked for that user (the preview
@@ -433,7 +438,7 @@ def check_file(filename: str, data: bytes, user, association: Association | None
     problems = mapping_problems(headers, mapping)
     if problems:
         raise ImportFileError(" ".join(problems))
-    return preview(headers, rows, mapping, user, association, only_mine=only_mine)
+    return preview(headers, rows, mapping, user, association, only_mine=only_mine, consume=True)
 
 
 # ---------------------------------------------------------------- reports and export
