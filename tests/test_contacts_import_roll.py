@@ -24,6 +24,7 @@ from tests.support.browser import sign_in
 
 # A copy of the union's shared roll (shared/data/contacts-300.csv), so that a fresh clone tests it too.
 ROLL = Path(__file__).resolve().parent / "data" / "contacts-300.csv"
+ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 NAMES = {"viet-nga": "Việt Nam – Liên bang Nga", "viet-duc": "Việt Nam – Đức", "viet-trung": "Việt Nam – Trung Quốc",
          "viet-lao": "Việt Nam – Lào", "viet-campuchia": "Việt Nam – Campuchia",
          "viet-sec-slovakia": "Việt Nam – Séc – Slovakia", "viet-han": "Việt Nam – Hàn Quốc",
@@ -88,6 +89,7 @@ def test_the_union_roll_as_one_associations_organiser(auth, db):
     assert 'id="import-errors"' not in page
     done = auth.post(f"/contacts/import/{preview_token(preview)}?mine=1", {}, follow_redirects=True)
     assert done.status_code == 200 and re.search(r'data-count="created">\s*%d\s*<' % len(lao_rows), done.text)
+    assert re.search(r'data-count="ignored">\s*%d\s*<' % (len(rows) - len(lao_rows)), done.text)
     contacts = db.session.scalars(select(Contact)).all()
     assert len(contacts) == len(lao_rows)
     assert {a.slug for c in contacts for a in c.associations} == {"viet-lao"}
@@ -150,5 +152,7 @@ def test_on_a_phone_the_import_button_is_on_the_first_screen(live_server, phone_
     phone_page.set_input_files("input[name=file]", str(ROLL))
     phone_page.click("button[type=submit]:has-text('Tải lên và xem trước')")
     phone_page.wait_for_selector("#confirm-import")
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone_page.screenshot(path=str(ARTIFACTS / "contacts-import-roll-390.png"))
     box = phone_page.locator("#confirm-import").bounding_box()
     assert box is not None and box["y"] + box["height"] <= 844, box

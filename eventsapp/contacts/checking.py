@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, Integer, String, any_, bindparam, select
 
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import current_locale
 from ..i18n import lazy_gettext as _l
-from ..text import fold, has_control_characters, nfc
+from ..text import fold, has_control_characters
 from . import services, values
 from .models import Contact, ContactTag, contact_associations
 
@@ -49,17 +49,18 @@ class RowResult:
     number: int  # the row number in the spreadsheet (the header is row 1)
     action: str  # one of ACTIONS
     values: dict
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (column header, message)
-    kinds: list[str] = field(default_factory=list)  # each error's kind (ERROR_KINDS), in step with `errors`
+    # Empty tuples until something is added: a roll of 100,000 rows holds 100,000 of these.
+    errors: list[tuple[str, str]] | tuple = ()  # (column header, message)
+    kinds: list[str] | tuple = ()  # each error's kind (ERROR_KINDS), in step with `errors`
     contact_id: int | None = None
-    association_ids: list[int] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    left_out: list[str] = field(default_factory=list)  # names of associations she chose to leave out
+    association_ids: list[int] | tuple = ()
+    tags: list[str] | tuple = ()
+    left_out: list[str] | tuple = ()  # names of associations she chose to leave out
     signalled: bool = False  # an update that changes the name, language or zone (feeds show them)
 
     def fail(self, column: str, kind: str, message) -> None:
-        self.errors.append((column, str(message)))
-        self.kinds.append(kind)
+        self.errors = [*self.errors, (column, str(message))]
+        self.kinds = [*self.kinds, kind]
 
 
 @dataclass
@@ -115,23 +116,31 @@ def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 
 def existing(emails: list[str]) -> dict[str, dict]:
-    """Existing contacts by e-mail as plain dicts (fields, association ids, tags): three SELECTs per 5,000."""
+    """Existing contacts by e-mail as plain dicts (id, the compared fields, association ids, tags):
+    three Core SELECTs per 5,000, no ORM objects."""
     found: dict[str, dict] = {}
-    columns = [Contact.id, Contact.email, Contact.full_name, Contact.phone, Contact.country, Contact.place,
-               Contact.timezone, Contact.language, Contact.notes, Contact.search_text, Contact.sort_key]
+    connection = db.session.connection()
+    columns = [Contact.id, Contact.email, *(getattr(Contact, name) for name in TEXT_FIELDS)]
     for chunk in chunks(emails):
-        for row in db.session.execute(select(*columns).where(Contact.email.in_(chunk))):
-            found[row.email] = {**row._asdict(), "association_ids": set(), "tags": set()}
+        for row in connection.execute(select(*columns).where(_among(Contact.email, chunk, String))):
+            found[row.email] = {**row._mapping, "association_ids": set(), "tags": set()}
     by_id = {c["id"]: c for c in found.values()}
     for chunk in chunks(list(by_id)):
-        for contact_id, association_id in db.session.execute(
+        for contact_id, association_id in connection.execute(
                 select(contact_associations.c.contact_id, contact_associations.c.association_id)
-                .where(contact_associations.c.contact_id.in_(chunk))):
+                .where(_among(contact_associations.c.contact_id, chunk, Integer))):
             by_id[contact_id]["association_ids"].add(association_id)
-        for contact_id, tag in db.session.execute(
-                select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(chunk))):
+        for contact_id, tag in connection.execute(
+                select(ContactTag.contact_id, ContactTag.tag).where(_among(ContactTag.contact_id, chunk, Integer))):
             by_id[contact_id]["tags"].add(tag)
     return found
+
+
+def _among(column, values: list, item_type):
+    """`column IN values`: on PostgreSQL `= ANY(:array)`, one parameter instead of thousands to render and parse."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(item_type)))
+    return column.in_(values)
 
 
 class _Associations:
@@ -172,8 +181,12 @@ def _split(cell: str) -> list[str]:
 
 
 def preview(headers: list[str], rows: list[list[str]], mapping: dict[str, str], user,
-            extra_association: Association | None = None, *, only_mine: bool = False) -> Preview:
-    """What importing `rows` would do, row by row, without writing anything."""
+            extra_association: Association | None = None, *, only_mine: bool = False,
+            consume: bool = False) -> Preview:
+    """What importing `rows` would do, row by row, without writing anything.
+
+    `consume`: the caller hands `rows` over; each row's list is emptied once its cells are read, so a large
+    roll is not held twice (the import's peak memory)."""
     column_of = {name: int(index) for index, name in mapping.items()}
     header_of = {name: headers[index] for name, index in column_of.items()}
     associations = _Associations()
@@ -186,6 +199,8 @@ def preview(headers: list[str], rows: list[list[str]], mapping: dict[str, str], 
         cells["email"] = services.normalise_email(cells.get("email"))
         cells["full_name"] = " ".join(cells.get("full_name", "").split())
         records.append(RowResult(number=offset + 2, action="create", values=cells))
+        if consume:
+            row.clear()
     first_row_of: dict[str, int] = {}
     for chunk in chunks(records):
         # The stored contacts are read a chunk at a time, as plain values: a re-import of a large roll
@@ -221,7 +236,7 @@ def _check_row(record: RowResult, found: dict[str, dict], header_of: dict[str, s
         else:
             cells["language"] = language
     not_managed = _read_associations(record, associations, allowed, extra_association, header_of)
-    record.tags = services.clean_tags(cells.get("tags", ""))
+    record.tags = tuple(services.clean_tags(cells.get("tags", "")))
     if not_managed and only_mine:
         record.left_out = [associations.names[id_] for id_ in not_managed]
     elif not_managed:
@@ -245,11 +260,12 @@ def _check_row(record: RowResult, found: dict[str, dict], header_of: dict[str, s
         record.action = "create"
     else:
         record.contact_id = current["id"]
-        changed = any(cells.get(name) and nfc(cells[name]) != current[name] for name in TEXT_FIELDS) \
+        # The cells are NFC already (importing._cell; the name's spaces joined): compared as they are.
+        changed = any(cells.get(name) and cells[name] != current[name] for name in TEXT_FIELDS) \
             or not set(record.association_ids) <= current["association_ids"] \
             or not set(record.tags) <= current["tags"]
         record.action = "update" if changed else "skip"
-        record.signalled = changed and any(cells.get(name) and nfc(cells[name]) != current[name]
+        record.signalled = changed and any(cells.get(name) and cells[name] != current[name]
                                            for name in services.SIGNALLED_FIELDS)
 
 
@@ -302,7 +318,7 @@ def _read_associations(record: RowResult, associations: _Associations, allowed: 
                 not_managed.append(found)
         elif found not in ids:
             ids.append(found)
-    record.association_ids = ids
+    record.association_ids = tuple(ids)
     if unknown:
         record.fail(header_of["associations"], "association_unknown",
                     _l("Unknown association: %(names)s", names=", ".join(unknown)))

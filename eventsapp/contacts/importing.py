@@ -1,10 +1,11 @@
 """Importing contacts from organisers' spreadsheets (CSV or XLSX), and exporting them back.
 
-parse_file → (headers, rows); guess_mapping → column → field; preview → one
-RowResult per row (create / update / skip / error, with every error's row number
-and column); apply → everything in one transaction with bulk statements (one
-SELECT for the existing e-mails, bulk INSERT … RETURNING, bulk UPDATE by id,
-bulk association and tag links). The caller commits.
+parse_file → (headers, rows); guess_mapping → column → field; preview (checking.py)
+→ one RowResult per row (create / update / skip / ignore / error, with every
+error's row number, column and kind); apply → everything in one transaction with
+bulk statements (INSERT … RETURNING, UPDATE by id keeping what empty cells leave,
+association and tag links skipping those already there, one bulk feed signal).
+The caller commits.
 """
 from __future__ import annotations
 
@@ -105,8 +106,12 @@ def _check_unpacked_size(data: bytes) -> None:
 
 
 def _cell(value) -> str:
-    if value is None:
-        return ""
+    if not value:  # most cells of a roll are empty: "" and None alike
+        return "" if value is None or value == "" else _cell_text(value)
+    return _cell_text(value)
+
+
+def _cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     # A cell our exports guarded against formulas ('=…) comes back as it was.
@@ -154,34 +159,45 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
 
 
 def _read_csv(data: bytes) -> list[list[str]]:
+    """The non-blank rows of a CSV, decoded and split a line at a time (the text is never held whole)."""
+    unreadable = _l("This file is not a spreadsheet we can read (use CSV in UTF-8, or XLSX).")
+    not_utf8 = _l("The file is not in UTF-8. In Excel, save it as “CSV UTF-8”, or as XLSX.")
     if b"\x00" in data[:4096]:
-        raise ImportFileError(_l("This file is not a spreadsheet we can read (use CSV in UTF-8, or XLSX)."))
+        raise ImportFileError(unreadable)
+    # Counted in C before any row is built: millions of blank lines or empty cells fit in the upload limit.
+    # Blank lines and delimiters inside quoted cells are allowed for generously.
+    if data.count(b"\n") > 2 * max_rows() + 1000:
+        raise _too_many_rows()
+    end = data.find(b"\n")
     try:
-        text = data.decode("utf-8-sig")
+        first_line = data[:end if end >= 0 else len(data)].decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ImportFileError(_l("The file is not in UTF-8. In Excel, save it as “CSV UTF-8”, or as XLSX.")) from error
-    first_line = text.split("\n", 1)[0]
+        raise ImportFileError(not_utf8) from error
     try:
         delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
     except csv.Error:
         delimiter = max(",;\t", key=first_line.count)
-    # Counted in C before any row is built: millions of blank lines or empty cells fit in the upload limit.
-    # Blank lines and delimiters inside quoted cells are allowed for generously.
-    if text.count("\n") > 2 * max_rows() + 1000:
-        raise _too_many_rows()
-    if max(line.count(delimiter) for line in text.split("\n")) > 10 * max_columns():
-        raise _too_many_columns()
-    try:
-        rows = []
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            if len(row) > max_columns() and any(row[max_columns():]):
+    most_delimiters, columns = 10 * max_columns(), max_columns()
+
+    def lines():
+        for line in io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""):
+            if line.count(delimiter) > most_delimiters:  # before the csv module splits it
                 raise _too_many_columns()
-            values = [_cell(v) for v in row[:max_columns()]]
+            yield line
+
+    rows = []
+    try:
+        for row in csv.reader(lines(), delimiter=delimiter):
+            if len(row) > columns and any(row[columns:]):
+                raise _too_many_columns()
+            values = [_cell(v) for v in row[:columns]]
             if any(values):
                 rows.append(values)
-        return rows
+    except UnicodeDecodeError as error:
+        raise ImportFileError(not_utf8) from error
     except csv.Error as error:
-        raise ImportFileError(_l("This file is not a spreadsheet we can read (use CSV in UTF-8, or XLSX).")) from error
+        raise ImportFileError(unreadable) from error
+    return rows
 
 
 def parse_file(filename: str, data: bytes) -> tuple[list[str], list[list[str]]]:
@@ -194,18 +210,22 @@ def parse_file(filename: str, data: bytes) -> tuple[list[str], list[list[str]]]:
         raise ImportFileError(_l("This file is not a spreadsheet we can read (use CSV in UTF-8, or XLSX)."))
     else:
         rows = _read_csv(data)
-    rows = [row for row in rows if any(row)]
-    if not rows:
+    if not rows:  # the readers keep only rows with a value
         raise ImportFileError(_l("The file is empty."))
-    headers, body = rows[0], rows[1:]
+    headers = rows.pop(0)
     while headers and not headers[-1]:
         headers.pop()
     if not headers:
         raise ImportFileError(_l("The first row must hold the column headers."))
-    if len(body) > max_rows():
+    if len(rows) > max_rows():
         raise _too_many_rows()
     width = len(headers)
-    return headers, [(row + [""] * width)[:width] for row in body]
+    for row in rows:  # in place: a second list of 100,000 rows is what a large roll cannot afford
+        if len(row) < width:
+            row.extend([""] * (width - len(row)))
+        elif len(row) > width:
+            del row[width:]
+    return headers, rows
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
@@ -237,7 +257,7 @@ class ImportRefused(ValueError):
 def apply(result: Preview, *, valid_only: bool = False, user=None) -> dict[str, int]:
     """Write the rows of `result` with bulk statements; returns the counts. The caller commits.
 
-    Creates are INSERTed from arrays; updates are one UPDATE per 5,000 rows in which an empty cell keeps
+    Creates are INSERTed from the rows as JSON; updates are one UPDATE per 5,000 rows in which an empty cell keeps
     the stored value (so no stored contact is read back); links and tags are INSERTed, the ones a contact
     already has skipped by the database; the feeds of contacts whose name, language or zone changed
     are marked by one bulk signal. `user` is not needed: `result` was checked for that user (the preview
@@ -418,7 +438,7 @@ def check_file(filename: str, data: bytes, user, association: Association | None
     problems = mapping_problems(headers, mapping)
     if problems:
         raise ImportFileError(" ".join(problems))
-    return preview(headers, rows, mapping, user, association, only_mine=only_mine)
+    return preview(headers, rows, mapping, user, association, only_mine=only_mine, consume=True)
 
 
 # ---------------------------------------------------------------- reports and export
