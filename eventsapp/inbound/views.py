@@ -5,8 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import navigation
-from ..extensions import db
+from .. import navigation, query_args
 from ..i18n import lazy_gettext as _l
 from ..permissions import require_admin
 from .models import InboundKind, InboundMessage, InboundState
@@ -37,6 +36,6 @@ def index():
         query = query.where(InboundMessage.kind == InboundKind(kind))
     if state in STATE_LABELS:
         query = query.where(InboundMessage.state == InboundState(state))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = query_args.paginate(query, per_page=PER_PAGE)
     return render_template("inbound/index.html", page=page, kind=kind, state=state, kind_labels=KIND_LABELS,
                            state_labels=STATE_LABELS)
