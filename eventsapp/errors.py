@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -43,6 +44,11 @@ def render_error(status: int, detail: str | None = None, code: str | None = None
         code = code or CODES.get(status, "server_error" if status >= 500 else "bad_request")
         return {"error": {"code": code, "message": str(detail or message), "fields": {}}}, status
     return render_template("errors/error.html", status=status, title=title, message=detail or message), status
+
+
+def refuse(status: int, detail: str, code: str | None = None) -> NoReturn:
+    """End the request with the error page (or the API's JSON error) saying `detail`."""
+    abort(make_response(render_error(status, detail, code)))
 
 
 def init_error_handlers(app: Flask) -> None:

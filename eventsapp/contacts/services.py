@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select, tuple_, update
 
-from .. import signals
+from .. import query_args, signals, validation
 from ..associations.models import Association
 from ..events.models import Honoree
 from ..extensions import db
@@ -297,7 +297,7 @@ class DirectoryFilter:
         association = args.get("association", "")
         return cls(
             q=args.get("q", "").strip(),
-            association_id=int(association) if str(association).isdigit() else None,
+            association_id=query_args.id_value(association) or None,
             tag=args.get("tag", "").strip(),
             country=args.get("country", "").strip(),
             language=args.get("language", "") if args.get("language", "") in LANGUAGES else "",
@@ -352,16 +352,32 @@ def encode_cursor(contact: Contact) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+CURSOR_MAX_LENGTH = 2000  # a sort key is a name's; a longer cursor was not made by `encode_cursor`
+
+
 def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
-    if not cursor:
+    """The (sort key, id) a cursor from `encode_cursor` holds; None for anything else: a crafted
+    cursor never reaches the database (an id beyond its integers, NUL or a lone surrogate in the key)."""
+    if not cursor or len(cursor) > CURSOR_MAX_LENGTH:
         return None
     try:
         key, contact_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error, TypeError):
         return None
-    if not isinstance(key, str) or not isinstance(contact_id, int):
+    if not isinstance(key, str) or isinstance(contact_id, bool) or not isinstance(contact_id, int):
+        return None
+    if not 1 <= contact_id <= validation.INT_MAX or "\x00" in key or not _encodable(key):
         return None
     return key, contact_id
+
+
+def _encodable(text: str) -> bool:
+    """Whether `text` can be sent to the database as UTF-8 (a lone surrogate cannot)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def page(user, flt: DirectoryFilter, cursor: str | None = None, size: int = PAGE_SIZE) -> tuple[list[Contact], str | None]:

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from .. import navigation
 from ..associations import services as association_services
 from ..associations.models import Association
+from ..errors import refuse
 from ..extensions import db
 from ..i18n import current_locale
 from ..i18n import gettext as _
@@ -46,7 +47,11 @@ def _association_choices(action: Action = Action.MANAGE) -> list[tuple[int, str]
 def index():
     require_some(Action.VIEW)
     flt = services.DirectoryFilter.from_args(request.args)
-    contacts, next_cursor = services.page(current_user, flt, request.args.get("after"))
+    after = request.args.get("after")
+    if after and services.decode_cursor(after) is None:
+        refuse(400, _("This page link is not valid (it may have been cut short). "
+                      "Open the contact list again from its first page."), code="invalid_cursor")
+    contacts, next_cursor = services.page(current_user, flt, after)
     return render_template(
         "contacts/index.html", contacts=contacts, flt=flt, next_cursor=next_cursor,
         first_page=not request.args.get("after"), total=services.count(current_user, flt),

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import navigation
+from .. import navigation, query_args
 from ..associations import branding
 from ..campaigns.models import Campaign
 from ..contacts import services as contact_services
@@ -58,7 +58,7 @@ def event_when(event, zone_name: str | None = None) -> str:
 @bp.get("/events/")
 @login_required
 def index():
-    association_id = request.args.get("association", type=int)
+    association_id = query_args.optional_id("association")
     if association_id:
         authorize(Action.VIEW, association_id)
     ids = association_ids_for(current_user, Action.VIEW)
@@ -76,7 +76,7 @@ def index():
 @bp.get("/events/agenda")
 @login_required
 def agenda():
-    association_id = request.args.get("association", type=int)
+    association_id = query_args.optional_id("association")
     if association_id:
         authorize(Action.VIEW, association_id)
     reader_zone = select_timezone()
@@ -121,10 +121,10 @@ def _values_from_form(form: EventForm) -> dict:
 
 def _prefill_new(form: EventForm) -> None:
     """Defaults from the query: ?association_id=&campaign_id=&kind= (anniversaries get their ordinal)."""
-    association_id = request.args.get("association_id", type=int)
+    association_id = query_args.optional_id("association_id")
     if association_id and any(a_id == association_id for a_id, _ in form.association_id.choices):
         form.association_id.data = association_id
-    campaign_id = request.args.get("campaign_id", type=int)
+    campaign_id = query_args.optional_id("campaign_id")
     campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
     if campaign is not None and can(current_user, Action.MANAGE, campaign.association_id):
         form.campaign_id.data = campaign.id

@@ -1,12 +1,11 @@
 """Received mail for administrators: what came in and what was done with it (kind, state, reason)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import navigation
-from ..extensions import db
+from .. import navigation, query_args
 from ..i18n import lazy_gettext as _l
 from ..permissions import require_admin
 from .models import InboundKind, InboundMessage, InboundState
@@ -16,7 +15,6 @@ bp = Blueprint("inbound", __name__)
 navigation.register("inbound.index", _l("Received mail"), order=96, admin_only=True)
 
 PER_PAGE = 50
-MAX_PAGE = 100_000
 KIND_LABELS = {
     InboundKind.CALENDAR_REPLY.value: _l("Calendar answer"), InboundKind.CALENDAR_OTHER.value: _l("Other calendar message"),
     InboundKind.BOUNCE.value: _l("Bounce"), InboundKind.AUTO_REPLY.value: _l("Automatic reply"),
@@ -39,9 +37,6 @@ def index():
         query = query.where(InboundMessage.kind == InboundKind(kind))
     if state in STATE_LABELS:
         query = query.where(InboundMessage.state == InboundState(state))
-    number = request.args.get("page", 1, type=int)
-    if not 1 <= number <= MAX_PAGE:  # 10^20 would overflow the database's OFFSET: not a page we have
-        abort(404)
-    page = db.paginate(query, page=number, per_page=PER_PAGE, error_out=False)
+    page = query_args.paginate(query, per_page=PER_PAGE)
     return render_template("inbound/index.html", page=page, kind=kind, state=state, kind_labels=KIND_LABELS,
                            state_labels=STATE_LABELS)

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from .. import links, navigation, spreadsheets
+from .. import links, navigation, query_args, spreadsheets
 from ..associations import branding
 from ..auth.security import framed_by_self
 from ..calendars.core import single_event_calendar, to_ics
@@ -288,7 +288,7 @@ def _filters() -> dict:
 def _invitations_page(event_ids, filters):
     query = services.invitation_query(event_ids, status=filters["status"], honoree=filters["honoree"],
                                       search=filters["q"])
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_args.page_number()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique())
     return rows, total, page
@@ -384,8 +384,10 @@ PREVIEW_LABELS = {MessageKind.INVITATION: _l("Invitation"), MessageKind.UPDATE: 
 
 def _preview_target(event):
     """The invitee (?invitation=<id>, default the first by name) and kind (?kind=) a preview is about."""
-    invitation_id = request.args.get("invitation", type=int) or request.form.get("invitation", type=int)
-    if invitation_id:
+    invitation_id = query_args.optional_id("invitation")
+    if invitation_id is None:
+        invitation_id = query_args.id_value(request.form.get("invitation"))
+    if invitation_id is not None:  # 0, no id at all, is an invitee that does not exist: a 404
         invitation = load_of_event(Invitation, invitation_id, event)
     else:
         invitation = db.session.scalars(services.invitation_query([event.id]).limit(1)).first()

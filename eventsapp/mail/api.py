@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, request
 
-from .. import validation
+from .. import query_args
 from ..api import api_error, bp
 from ..api_helpers import bad_request
 from ..events.access import load_event
@@ -39,11 +39,8 @@ def _page(query, counts: dict) -> dict:
     query = query.order_by(None).order_by(OutboxMessage.id.desc())
     cursor = request.args.get("cursor")
     if cursor:
-        try:
-            after = validation.identifier(int(cursor)) if cursor.isascii() and cursor.isdigit() else None
-        except validation.Invalid:
-            after = None
-        if after is None:
+        after = query_args.id_value(cursor)  # 0 for anything but an id (10,000 digits too)
+        if not after:
             bad_request(_("This cursor is not valid; start again without one."), "cursor")
         query = query.where(OutboxMessage.id < after)
     limit = request.args.get("limit", PAGE_SIZE, type=int)

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import navigation
+from .. import navigation, query_args
 from ..events.access import load_event, load_of_event
 from ..extensions import db
 from ..i18n import gettext as _
@@ -59,8 +59,7 @@ def mail_labels():
 def event_log(event_id: int):
     event = load_event(event_id, Action.VIEW)
     state, kind = request.args.get("state") or None, request.args.get("kind") or None
-    page = db.paginate(services.log_query(event_id=event.id, state=state, kind=kind), per_page=PER_PAGE,
-                       error_out=False)
+    page = query_args.paginate(services.log_query(event_id=event.id, state=state, kind=kind), per_page=PER_PAGE)
     return render_template(
         "mail/event_log.html", event=event, page=page, counts=services.event_counts(event.id),
         state=state, kind=kind, state_labels=STATE_LABELS, kind_labels=KIND_LABELS, sends=services.recent_sends(OutboxMessage.event_id == event.id),

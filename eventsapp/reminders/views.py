@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import navigation
+from .. import navigation, query_args
 from ..associations.services import get_by_slug
 from ..campaigns.models import Campaign
 from ..events.access import load_event
@@ -104,7 +104,7 @@ def event_rules(event_id: int):
              for rule in rules if rule.is_pending and rule.fire_at is not None}
     return render_template(
         "reminders/event.html", event=event, form=form, rules=rules, plans=plans, skips=services.skips_by_rule(event),
-        sent=services.sent_by_rule(event), log=services.email_log(event, page=request.args.get("page", 1, type=int)),
+        sent=services.sent_by_rule(event), log=services.email_log(event, page=query_args.page_number()),
         can_manage=can(current_user, Action.MANAGE, event.association_id),
     )
 

@@ -1,0 +1,48 @@
+"""Numbers read from a page's query string (`?page=`, `?association=`, `?invitation=`), bounded so that no
+value reaches the database beyond its integer columns (PostgreSQL answers such a value with an error):
+a page number outside 1..MAX_PAGE is a 400 saying so; an id outside the id columns' range is an id that
+does not exist."""
+from __future__ import annotations
+
+from flask import request
+
+from .errors import refuse
+from .extensions import db
+from .i18n import gettext as _
+from .validation import INT_MAX
+
+MAX_PAGE = 100_000  # far beyond any list; keeps OFFSET (page × size) within PostgreSQL's bigint
+
+
+def id_value(text: str | None) -> int | None:
+    """`text` as a database id: None when absent or empty; 0, which is never an id (so a lookup finds
+    nothing and a filter is left out), when it is not a whole number from 1 to 2,147,483,647."""
+    if text is None or not str(text).strip():
+        return None
+    text = str(text).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(INT_MAX)):
+        return 0
+    number = int(text)
+    return number if number <= INT_MAX else 0
+
+
+def optional_id(name: str) -> int | None:
+    """The id in `?name=` (see `id_value`)."""
+    return id_value(request.args.get(name))
+
+
+def page_number(name: str = "page") -> int:
+    """The page `?page=` asks for, 1 when absent; anything but a whole number from 1 to MAX_PAGE
+    is refused with a 400 that says what a page number must be."""
+    text = (request.args.get(name) or "").strip()
+    if not text:
+        return 1
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_PAGE)) and 1 <= int(text) <= MAX_PAGE:
+        return int(text)
+    message = _("The page number must be a whole number from 1 to %(maximum)s.", maximum=MAX_PAGE)
+    refuse(400, message, code="invalid_page")
+
+
+def paginate(query, per_page: int):
+    """One page (Flask-SQLAlchemy's Pagination) of `query` at `?page=`; past the last page, an empty one."""
+    return db.paginate(query, page=page_number(), per_page=per_page, error_out=False)
