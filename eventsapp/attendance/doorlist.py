@@ -35,7 +35,7 @@ from ..invitations.models import Invitation
 from ..permissions import descendant_ids
 from ..timeutils import utcnow
 from .models import CheckIn
-from .services import clock, code_hash, counters
+from .services import code_hash, counters
 
 PERIOD_SECONDS = 300
 KNOWN_VERSIONS = 512  # versions of one event a process remembers, to answer a phone with a delta
@@ -58,15 +58,19 @@ def period() -> int:
 
 
 def fingerprint(event: Event, now_period: int, connection=None) -> str:
-    """The version of `event`'s door list: changes whenever a line of it may have changed (one statement)."""
-    people = _door_contacts(event.id)
+    """The version of `event`'s door list: changes whenever a line of it may have changed.
+
+    One statement of index look-ups (no scan of the event's invitations), so an unchanged list answers
+    in a few milliseconds: the event's `updated_at`, the latest `updated_at` of its invitations and of
+    its check-ins (indexes by event), its number of check-ins, and the latest `updated_at` of any contact
+    (an index: a contact edited anywhere rebuilds the list once, and the phones get an empty change).
+    """
     statement = select(
-        select(func.max(Event.updated_at)).where(Event.id == event.id).scalar_subquery(),
-        select(func.count()).where(Invitation.event_id == event.id).scalar_subquery(),
+        select(Event.updated_at).where(Event.id == event.id).scalar_subquery(),
         select(func.max(Invitation.updated_at)).where(Invitation.event_id == event.id).scalar_subquery(),
-        select(func.count()).where(CheckIn.event_id == event.id).scalar_subquery(),
         select(func.max(CheckIn.updated_at)).where(CheckIn.event_id == event.id).scalar_subquery(),
-        select(func.max(Contact.updated_at)).where(Contact.id.in_(select(people.c.contact_id))).scalar_subquery(),
+        select(func.count()).where(CheckIn.event_id == event.id).scalar_subquery(),
+        select(func.max(Contact.updated_at)).scalar_subquery(),
     )
     values = (connection or db.session).execute(statement).one()
     return hashlib.sha256(repr((event.id, now_period, *values)).encode()).hexdigest()[:20]
@@ -74,34 +78,53 @@ def fingerprint(event: Event, now_period: int, connection=None) -> str:
 
 # ---------------------------------------------------------------- building the list
 
+_string = json.JSONEncoder(ensure_ascii=False).encode  # a str goes straight to the C escaping
+
+
+def _json_text(value: str | None) -> str:
+    return "null" if value is None else _string(value)
+
+
 def _associations(connection, event: Event) -> dict[int, str]:
     """Each person's associations within the event's association tree, by name, as the door shows them."""
+    allowed = descendant_ids([event.association_id])
+    names = dict(connection.execute(select(Association.id, Association.name_vi).where(Association.id.in_(allowed))).all())
     people = _door_contacts(event.id)
-    names: dict[int, list[str]] = {}
-    for contact_id, name in connection.execute(
-            select(contact_associations.c.contact_id, Association.name_vi)
-            .join(Association, Association.id == contact_associations.c.association_id)
-            .where(contact_associations.c.association_id.in_(descendant_ids([event.association_id])),
-                   contact_associations.c.contact_id.in_(select(people.c.contact_id)))):
-        names.setdefault(contact_id, []).append(name)
-    return {contact_id: ", ".join(sorted(found)) for contact_id, found in names.items()}
+    found: dict[int, list[str]] = {}
+    for contact_id, association_id in connection.execute(
+            select(contact_associations.c.contact_id, contact_associations.c.association_id)
+            .where(contact_associations.c.association_id.in_(allowed),
+                   contact_associations.c.contact_id.in_(select(people.c.contact_id)))).all():
+        found.setdefault(contact_id, []).append(names[association_id])
+    return {contact_id: ", ".join(sorted(each)) for contact_id, each in found.items()}
 
 
-def _check_ins(connection, event: Event) -> tuple[dict[int, dict], dict[int, tuple]]:
-    """Active check-ins by contact id (as the phone shows them), and the checked-in people's names."""
+def _check_ins(connection, event: Event) -> tuple[dict[int, str], dict[int, tuple]]:
+    """Active check-ins by contact id, as JSON (the phone writes the time in the event's zone itself),
+    and the checked-in people's names and sort keys."""
     states, people = {}, {}
     for row in connection.execute(
             select(CheckIn.id, CheckIn.contact_id, CheckIn.client_id, CheckIn.checked_in_at, CheckIn.guests,
                    CheckIn.walk_in, User.name, User.email, Contact.full_name, Contact.sort_key)
             .join(Contact, Contact.id == CheckIn.contact_id)
             .outerjoin(User, User.id == CheckIn.checked_in_by_id)
-            .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))):
-        states[row.contact_id] = {
-            "id": row.id, "client_id": row.client_id, "at": row.checked_in_at.isoformat(),
-            "time": clock(row.checked_in_at, event.timezone), "by": row.name or row.email or "—",
-            "guests": row.guests, "walk_in": row.walk_in}
+            .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))).all():
+        states[row.contact_id] = (
+            f'{{"id":{row.id},"client_id":{_json_text(row.client_id)},"at":"{row.checked_in_at.isoformat()}",'
+            f'"by":{_json_text(row.name or row.email or "—")},"guests":{row.guests},'
+            f'"walk_in":{"true" if row.walk_in else "false"}}}')
         people[row.contact_id] = (row.full_name, row.sort_key)
     return states, people
+
+
+def _line(contact_id: int, name: str, association: str, status: str | None, honoree: bool, guests: int,
+          hashed: str | None, check_in: str | None) -> bytes:
+    """One person's line as JSON, written directly: the strings through the json module's escaping,
+    the rest numbers, booleans and hex (10,000 lines in a few milliseconds, where json.dumps takes ten times that)."""
+    return (f'{{"contact_id":{contact_id},"name":{_string(name)},'
+            f'"association":{_string(association)},"status":{_json_text(status)},'
+            f'"honoree":{"true" if honoree else "false"},"guests":{guests},"code_hash":{_json_text(hashed)},'
+            f'"check_in":{check_in or "null"}}}').encode()
 
 
 @dataclass(frozen=True)
@@ -117,30 +140,27 @@ def build(connection, event: Event) -> DoorList:
     """Everyone the door expects or has let in: invitees, and walk-ins already checked in.
 
     Names, association, answer, guests and a hash of the check-in code (never the code itself), for
-    the phone to keep offline; no e-mail, phone or note leaves for the phones (issue 13).
+    the phone to keep offline; no e-mail, phone or note leaves for the phones (issue 13). Plain rows,
+    no ORM object per person.
     """
     associations = _associations(connection, event)
     states, checked_in = _check_ins(connection, event)
-    lines = []
-    for row in connection.execute(
+    keys, rows = [], {}
+    for contact_id, name, sort_key, status, honoree, guests, token in connection.execute(
             select(Contact.id, Contact.full_name, Contact.sort_key, Invitation.status, Invitation.is_honoree,
                    Invitation.guests, Invitation.checkin_token)
             .join(Contact, Contact.id == Invitation.contact_id)
-            .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None))):
-        lines.append((row.sort_key, row.id, {
-            "contact_id": row.id, "name": row.full_name, "association": associations.get(row.id, ""),
-            "status": row.status.value, "honoree": bool(row.is_honoree), "guests": row.guests,
-            "code_hash": code_hash(event.id, row.checkin_token), "check_in": states.get(row.id)}))
-    invited = {line[1] for line in lines}
+            .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None))).all():
+        keys.append((sort_key, contact_id))
+        rows[contact_id] = _line(contact_id, name, associations.get(contact_id, ""), status.value, honoree, guests,
+                                 code_hash(event.id, token), states.get(contact_id))
     for contact_id, (name, sort_key) in checked_in.items():
-        if contact_id not in invited:  # a walk-in
-            lines.append((sort_key, contact_id, {
-                "contact_id": contact_id, "name": name, "association": associations.get(contact_id, ""),
-                "status": None, "honoree": False, "guests": 0, "code_hash": None,
-                "check_in": states[contact_id]}))
-    lines.sort(key=lambda line: (line[0], line[1]))
-    return DoorList(rows={contact_id: _encode(line) for _, contact_id, line in lines},
-                    order=tuple(contact_id for _, contact_id, _ in lines), counts=counters(event, connection))
+        if contact_id not in rows:  # a walk-in
+            keys.append((sort_key, contact_id))
+            rows[contact_id] = _line(contact_id, name, associations.get(contact_id, ""), None, False, 0, None,
+                                     states[contact_id])
+    keys.sort()
+    return DoorList(rows=rows, order=tuple(contact_id for _, contact_id in keys), counts=counters(event, connection))
 
 
 def read_consistent(event: Event, now_period: int) -> tuple[str, DoorList]:
