@@ -1,11 +1,16 @@
-"""Bench: the door and the reports on a large event (10,000 invitees), on SQLite or DATABASE_URL.
+"""Bench: the door and the reports on a large event (10,000 invitees), on SQLite, DATABASE_URL, or a
+temporary PostgreSQL database (--postgres, dropped at the end).
 
 Prints: check-ins per second through the service (each committed), counter and search
-latency at the door, and the time to build the event report and the CSV/XLSX exports.
-Run: .venv/bin/python bench/attendance_door.py [invitees]
+latency at the door, and the time to build the event report and the CSV/XLSX exports; then the door's
+kept list as 5 phones fetch it (`door.json` through the whole Flask stack, each phone signed in), each
+figure beside its ceiling (issue 25): the list built from the database, the 304 of an unchanged list,
+the delta after a change, and what five phones move in four hours.
+Run: .venv/bin/python bench/attendance_door.py [invitees] [--phones 5] [--postgres]
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -28,8 +33,8 @@ def timed(label, fn, repeat=1):
     return result
 
 
-def main(size: int) -> None:
-    app = create_app()
+def main(size: int, phones: int, database_url: str | None = None) -> None:
+    app = create_app(**({"SQLALCHEMY_DATABASE_URI": database_url} if database_url else {}))
     with app.app_context():
         from flask_migrate import upgrade
         from sqlalchemy import insert, select, text
@@ -37,7 +42,7 @@ def main(size: int) -> None:
         from eventsapp.associations.models import Association, AssociationKind
         from eventsapp.attendance import reports, services
         from eventsapp.auth.models import User
-        from eventsapp.contacts.models import Contact
+        from eventsapp.contacts.models import Contact, contact_associations
         from eventsapp.events.models import Event
         from eventsapp.invitations.models import Invitation, InvitationStatus, new_token
         from eventsapp.text import fold, sort_key
@@ -45,7 +50,7 @@ def main(size: int) -> None:
 
         upgrade()
         association = Association(slug="bench", name_vi="Hội thử", name_en="Bench", kind=AssociationKind.ASSOCIATION)
-        user = User(email="door@bench.vn", name="Cửa", password_hash="x")
+        user = User(email="door@bench.vn", name="Cửa", password_hash="x", is_admin=True)
         starts = utcnow() - timedelta(hours=1)
         event = Event(association=association, slug="bench-event", title_vi="Gặp mặt thử", starts_at=starts,
                       ends_at=starts + timedelta(hours=3))
@@ -61,6 +66,8 @@ def main(size: int) -> None:
                 for i in range(size)]
         db.session.execute(insert(Contact), rows)
         ids = db.session.scalars(select(Contact.id).order_by(Contact.id)).all()
+        db.session.execute(insert(contact_associations), [
+            {"contact_id": cid, "association_id": association.id} for cid in ids])
         statuses = [InvitationStatus.ACCEPTED] * 6 + [InvitationStatus.DECLINED, InvitationStatus.PENDING]
         db.session.execute(insert(Invitation), [
             {"event_id": event.id, "contact_id": cid, "token": new_token(), "checkin_token": new_token(),
@@ -97,7 +104,145 @@ def main(size: int) -> None:
         with app.test_request_context():
             timed("CSV export", lambda: reports.attendees_csv(event))
             timed("XLSX export", lambda: reports.attendees_xlsx(event))
+        db.session.execute(text("ANALYZE"))  # as autovacuum does after the arrivals above
+        db.session.commit()
+        door_list(app, event, user, phones)
+
+
+def _ms(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
+def _line(label: str, value: str, ceiling: str) -> None:
+    print(f"  {label:<52} {value:>14}   ceiling {ceiling}")
+
+
+def door_list(app, event, user, phones: int) -> None:
+    """The door's kept list as `phones` phones fetch it, each figure beside its ceiling (issue 25)."""
+    import gzip
+
+    from flask import g
+
+    from eventsapp.attendance import doorlist, services
+    from eventsapp.invitations.models import Invitation
+
+    print(f"\nthe door's kept list: {phones} phones, load average {os.getloadavg()[0]:.2f} "
+          f"on {os.cpu_count()} cores")
+    doorlist.forget_all()
+    builds = []
+    for _ in range(5):
+        start = time.perf_counter()
+        _, built = doorlist.read_consistent(event, doorlist.period())
+        builds.append(time.perf_counter() - start)
+    _line(f"full list of {len(built.order)} built from the database (median)", f"{_ms(builds, 0.5):.1f} ms", "150 ms")
+    snapshot = doorlist.lineage(event.id).current(event, doorlist.fingerprint(event, doorlist.period()),
+                                                   doorlist.period())
+    start = time.perf_counter()
+    packed = gzip.compress(snapshot.body, compresslevel=1)
+    _line("full list, JSON / gzipped (made once per version)",
+          f"{len(snapshot.body) / 1e6:.2f} / {len(packed) / 1e6:.2f} MB", f"{(time.perf_counter() - start) * 1000:.0f} ms to gzip")
+
+    url = f"/events/{event.id}/checkin/door.json"
+    clients = []
+    for _ in range(phones):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        clients.append(client)
+
+    def fetch(client, held=None):
+        g.pop("_login_user", None)
+        headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+        if held:
+            headers["If-None-Match"] = f'"{held}"'
+        start = time.perf_counter()
+        response = client.get(url, headers=headers)
+        elapsed = time.perf_counter() - start
+        assert response.status_code in (200, 304), response.status_code
+        return response, elapsed
+
+    held, first_bytes = {}, 0
+    for n, client in enumerate(clients):
+        response, _ = fetch(client)
+        held[n] = response.headers["ETag"].strip('"')
+        first_bytes += len(response.get_data())
+    unchanged = []
+    for _ in range(40):
+        for n, client in enumerate(clients):
+            response, elapsed = fetch(client, held[n])
+            assert response.status_code == 304 and response.get_data() == b""
+            unchanged.append(elapsed)
+    _line("unchanged list: 304, no body (p50 / p95 per poll)",
+          f"{_ms(unchanged, 0.5):.1f} / {_ms(unchanged, 0.95):.1f} ms", "10 ms")
+
+    tokens = db.session.scalars(select_open_tokens(event, Invitation)).all()
+    first_after, others_after, delta_bytes = [], [], []
+    for token in tokens[:20]:
+        services.check_in_by_token(event, token, by=user)  # one arrival between two polls
+        db.session.commit()
+        for n, client in enumerate(clients):
+            response, elapsed = fetch(client, held[n])
+            held[n] = response.headers["ETag"].strip('"')
+            (first_after if n == 0 else others_after).append(elapsed)
+            delta_bytes.append(len(response.get_data()))
+    _line("after one change, first phone (rebuilds; p50 / p95)",
+          f"{_ms(first_after, 0.5):.1f} / {_ms(first_after, 0.95):.1f} ms", "150 ms")
+    _line("after one change, other phones (p50 / p95)",
+          f"{_ms(others_after, 0.5):.1f} / {_ms(others_after, 0.95):.1f} ms", "10 ms")
+    mean_delta = sum(delta_bytes) / len(delta_bytes)
+    _line("after one change, body per phone (delta)", f"{mean_delta / 1e3:.2f} kB",
+          f"{len(packed) / 1e3:.0f} kB (whole list gzipped)")
+
+    # Five phones for four hours: a poll every 30 s, and another 2 s after each online scan (one scan
+    # every 5 s per phone), every poll after a change (the worst case).
+    polls = phones * (4 * 3600 // 30 + 4 * 3600 // 5)
+    moved = polls * mean_delta + first_bytes
+    worker = polls / phones * (sum(first_after) / len(first_after) + (phones - 1) * sum(others_after) / len(others_after))
+    _line(f"{phones} phones x 4 h, a change before every poll: moved", f"{moved / 1e6:.1f} MB", "8.5 GB before")
+    _line(f"{phones} phones x 4 h, a change before every poll: web worker", f"{worker / 60:.1f} min",
+          "50 min before (timer alone)")
+
+
+def select_open_tokens(event, Invitation):
+    """Check-in codes of invitees not checked in yet."""
+    from sqlalchemy import select
+
+    from eventsapp.attendance.models import CheckIn
+
+    came = select(CheckIn.contact_id).where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))
+    return select(Invitation.checkin_token).where(Invitation.event_id == event.id,
+                                                  Invitation.contact_id.not_in(came)).limit(50)
+
+
+def _temporary_postgres():
+    """A fresh PostgreSQL database for this run; its URL, and a function that drops it."""
+    import uuid
+
+    import psycopg
+
+    admin_url = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"bench_door_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", drop
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("invitees", nargs="?", type=int, default=10_000)
+    parser.add_argument("--phones", type=int, default=5)
+    parser.add_argument("--postgres", action="store_true", help="a temporary PostgreSQL database")
+    arguments = parser.parse_args()
+    url, drop = _temporary_postgres() if arguments.postgres else (None, None)
+    try:
+        main(arguments.invitees, arguments.phones, url)
+    finally:
+        if drop:
+            drop()

@@ -1,11 +1,13 @@
 """The check-in page at phone size in Chromium: find a person by name, check them in, counters move."""
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from eventsapp.associations.models import Role
 from eventsapp.attendance.models import CheckIn
+from eventsapp.timeutils import utcnow
 from tests.attendance_factories import invite
 from tests.factories import AssociationFactory, EventFactory, staff
 from tests.support.browser import sign_in
@@ -13,9 +15,14 @@ from tests.support.browser import sign_in
 ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 
 
+def under_way():
+    """A start an hour ago: the door of today's event (another day's door asks before each check-in)."""
+    return utcnow().replace(microsecond=0) - timedelta(hours=1)
+
+
 def test_check_in_by_search_on_a_phone(live_server, phone_page, db):
     association = AssociationFactory()
-    event = EventFactory(association=association, title_vi="Gặp mặt kiều bào Xuân Bính Ngọ")
+    event = EventFactory(association=association, title_vi="Gặp mặt kiều bào Xuân Bính Ngọ", starts_at=under_way())
     user = staff(association, Role.CHECKIN, email="cua@example.vn", name="Trần Văn Nam")
     invite(event, full_name="Nguyễn Văn Ân", email="an.nguyen@example.vn", guests=1)
     invite(event, full_name="Lê Thị Hoa", email="hoa.le@example.vn")
@@ -78,7 +85,7 @@ def test_scanning_a_qr_code_with_the_camera_checks_in(live_server, browser, db, 
     from tests.support import services as test_services
 
     association = AssociationFactory()
-    event = EventFactory(association=association)
+    event = EventFactory(association=association, starts_at=under_way())
     user = staff(association, Role.CHECKIN, email="camera@example.vn", name="Trần Văn Nam")
     invitation = invite(event, full_name="Đoàn Thị Quỳnh", guests=2)
     clip = tmp_path / "qr.y4m"

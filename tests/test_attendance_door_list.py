@@ -120,3 +120,27 @@ def test_a_version_this_process_never_made_gets_the_whole_list_gzipped(client, a
     data = body_of(answer)
     assert data["full"] is True and len(data["people"]) == 30
     assert len(answer.get_data()) < len(json.dumps(data, ensure_ascii=False).encode()) / 3
+
+
+def test_arrivals_undos_and_walk_ins_rewrite_only_their_lines_and_match_a_fresh_list(client, auth, db):
+    event, user = door()
+    people = [invite(event, full_name=f"Trần Văn Khách {n}", guests=n % 2) for n in range(12)]
+    auth.login(user)
+    kept = body_of(fetch(client, event))
+    for invitation in people[:4]:
+        services.check_in_invitation(invitation, by=user)
+    db.session.commit()
+    services.undo(services.active_check_in(event.id, people[1].contact_id), by=user)
+    db.session.commit()
+    delta = body_of(fetch(client, event, held=kept["version"]))
+    assert sorted(line["contact_id"] for line in delta["changed"]) == sorted(
+        [people[0].contact_id, people[2].contact_id, people[3].contact_id])  # the undone one is as it was
+    assert "order" not in delta and delta["counts"]["checked_in"] == 3
+    walk_in = services.register_walk_in(event, by=user, full_name="Hoàng Thị Vãng Lai")
+    db.session.commit()
+    later = body_of(fetch(client, event, held=delta["version"]))
+    assert [line["name"] for line in later["changed"]] == ["Hoàng Thị Vãng Lai"] and "order" in later
+    doorlist.forget_all()
+    fresh = body_of(fetch(client, event))
+    assert apply(apply(kept["people"], delta), later) == fresh["people"]
+    assert walk_in.contact_id in [p["contact_id"] for p in fresh["people"]]

@@ -165,6 +165,20 @@ def _phone(browser, live_server, user):
     return context, page, errors
 
 
+class SendsWhileOffline:
+    """What a phone's page sends that could change anything (any request but a GET) while the test holds
+    it offline: a door must never send while it believes it is offline, whatever the emulation lets out."""
+
+    def __init__(self, context):
+        self.offline = False
+        self.sent: list[str] = []
+        context.on("request", self._seen)
+
+    def _seen(self, request):
+        if self.offline and request.method != "GET":
+            self.sent.append(f"{request.method} {request.url}")
+
+
 def _open_door(page, live_server, event):
     page.goto(f"{live_server}/events/{event.id}/checkin")
     page.locator("#door[data-list-ready=true][data-offline-ready=true]").wait_for()
@@ -198,6 +212,8 @@ def test_two_phones_offline_check_in_and_sync_to_exactly_the_right_check_ins(liv
     try:
         _open_door(phone1, live_server, event)
         _open_door(phone2, live_server, event)
+        sends1, sends2 = SendsWhileOffline(context1), SendsWhileOffline(context2)
+        sends1.offline = sends2.offline = True
         context1.set_offline(True)
         context2.set_offline(True)
 
@@ -231,8 +247,10 @@ def test_two_phones_offline_check_in_and_sync_to_exactly_the_right_check_ins(liv
         phone1.locator(".person-card", has_text="Lê Thị Bình").wait_for()
         ARTIFACTS.mkdir(exist_ok=True)
         phone1.screenshot(path=str(ARTIFACTS / "door-offline-phone.png"), full_page=True)
-        assert active_rows(db, event.id)[0].contact_id == en.contact_id  # nothing sent yet
+        assert [row.contact_id for row in active_rows(db, event.id)] == [en.contact_id]  # nothing sent yet
+        assert sends1.sent == [] and sends2.sent == []  # not even tried: each page knew it was offline
 
+        sends1.offline = sends2.offline = False
         context1.set_offline(False)
         phone1.locator("#door-pending[data-pending='0']").wait_for()
         context2.set_offline(False)

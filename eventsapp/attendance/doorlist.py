@@ -1,17 +1,21 @@
 """The door's kept list: what each door phone holds offline, versioned, sent whole or as the changes.
 
 A fast path (README, "The door's kept list"):
-- `fingerprint(event)` is one statement of aggregates (counts and latest `updated_at` of the event, its
-  invitations, their contacts and its check-ins) hashed with the current 5-minute period: the list's
-  version, sent as the ETag. A phone that has it gets 304 and no body. The period bounds how long a
-  change that moves no `updated_at` (a contact joining or leaving an association, an association's new
-  name) can go unseen: at most 5 minutes, then the list is rebuilt and the difference sent.
-- `build(event)` reads plain rows (no ORM object per person) and encodes each person's line once.
+- `fingerprint(event)`: one statement of index look-ups (the event's `updated_at`, the latest
+  `updated_at` of its invitations and of its check-ins, its number of check-ins, the latest `updated_at`
+  of any contact), hashed with the current 5-minute period: the list's version, sent as the ETag. A
+  phone that has it gets 304 and no body. The period bounds how long a change that moves no
+  `updated_at` (a contact joining or leaving an association, an association renamed, two transactions
+  committing out of order) can go unseen: at most 5 minutes, then the list is built whole again and the
+  difference sent.
+- `build()` reads plain rows (no ORM object per person) in one REPEATABLE READ snapshot together with
+  the version, and writes each person's line as JSON once; when only check-ins moved since the last
+  build, `with_new_check_ins()` reads the check-ins alone and rewrites only the lines they touch.
 - `Lineage` keeps, per process and event, the latest list and the generation at which each person's
-  line last changed; a phone whose version this process built gets only the lines changed since
-  (and the ids of the people gone); any other phone gets the whole list, gzipped by the view.
-  The lineage holds bytes and numbers only, never ORM objects; it is never stale, because every read
-  compares the database's fingerprint first.
+  line last changed; a phone whose version this process made gets only the lines changed since (and
+  the ids of the people gone); any other phone gets the whole list, gzipped once per version.
+  The lineage holds bytes, strings and numbers only, never ORM objects; it is never stale, because
+  every request reads the database's version first.
 """
 from __future__ import annotations
 
@@ -35,7 +39,7 @@ from ..invitations.models import Invitation
 from ..permissions import descendant_ids
 from ..timeutils import utcnow
 from .models import CheckIn
-from .services import clock, code_hash, counters
+from .services import code_hash, counters
 
 PERIOD_SECONDS = 300
 KNOWN_VERSIONS = 512  # versions of one event a process remembers, to answer a phone with a delta
@@ -57,99 +61,164 @@ def period() -> int:
     return int(time.time() // PERIOD_SECONDS)
 
 
-def fingerprint(event: Event, now_period: int, connection=None) -> str:
-    """The version of `event`'s door list: changes whenever a line of it may have changed (one statement)."""
-    people = _door_contacts(event.id)
+def fingerprint_parts(event: Event, connection=None) -> tuple:
+    """What the version of `event`'s door list is made of: it changes whenever a line may have changed.
+
+    One statement of index look-ups (no scan of the event's invitations), so an unchanged list answers
+    in a few milliseconds: the event's `updated_at`, the latest `updated_at` of its invitations and of
+    its check-ins (indexes by event), its number of check-ins, and the latest `updated_at` of any contact
+    (an index: a contact edited anywhere rebuilds the list once, and the phones get an empty change).
+    """
     statement = select(
-        select(func.max(Event.updated_at)).where(Event.id == event.id).scalar_subquery(),
-        select(func.count()).where(Invitation.event_id == event.id).scalar_subquery(),
+        select(Event.updated_at).where(Event.id == event.id).scalar_subquery(),
         select(func.max(Invitation.updated_at)).where(Invitation.event_id == event.id).scalar_subquery(),
-        select(func.count()).where(CheckIn.event_id == event.id).scalar_subquery(),
         select(func.max(CheckIn.updated_at)).where(CheckIn.event_id == event.id).scalar_subquery(),
-        select(func.max(Contact.updated_at)).where(Contact.id.in_(select(people.c.contact_id))).scalar_subquery(),
+        select(func.count()).where(CheckIn.event_id == event.id).scalar_subquery(),
+        select(func.max(Contact.updated_at)).scalar_subquery(),
     )
-    values = (connection or db.session).execute(statement).one()
-    return hashlib.sha256(repr((event.id, now_period, *values)).encode()).hexdigest()[:20]
+    return tuple((connection or db.session).execute(statement).one())
+
+
+def version_of(event_id: int, now_period: int, parts: tuple) -> str:
+    return hashlib.sha256(repr((event_id, now_period, *parts)).encode()).hexdigest()[:20]
+
+
+def fingerprint(event: Event, now_period: int, connection=None) -> str:
+    """The version of `event`'s door list in the current period (the ETag)."""
+    return version_of(event.id, now_period, fingerprint_parts(event, connection))
+
+
+def _only_check_ins_moved(before: tuple, after: tuple) -> bool:
+    """Whether nothing but check-ins changed between two versions' parts (event, invitations, contacts same)."""
+    return before[:2] == after[:2] and before[4:] == after[4:]
 
 
 # ---------------------------------------------------------------- building the list
 
+_string = json.JSONEncoder(ensure_ascii=False).encode  # a str goes straight to the C escaping
+
+
+def _json_text(value: str | None) -> str:
+    return "null" if value is None else _string(value)
+
+
 def _associations(connection, event: Event) -> dict[int, str]:
     """Each person's associations within the event's association tree, by name, as the door shows them."""
+    allowed = descendant_ids([event.association_id])
+    names = dict(connection.execute(select(Association.id, Association.name_vi).where(Association.id.in_(allowed))).all())
     people = _door_contacts(event.id)
-    names: dict[int, list[str]] = {}
-    for contact_id, name in connection.execute(
-            select(contact_associations.c.contact_id, Association.name_vi)
-            .join(Association, Association.id == contact_associations.c.association_id)
-            .where(contact_associations.c.association_id.in_(descendant_ids([event.association_id])),
-                   contact_associations.c.contact_id.in_(select(people.c.contact_id)))):
-        names.setdefault(contact_id, []).append(name)
-    return {contact_id: ", ".join(sorted(found)) for contact_id, found in names.items()}
+    found: dict[int, list[str]] = {}
+    for contact_id, association_id in connection.execute(
+            select(contact_associations.c.contact_id, contact_associations.c.association_id)
+            .where(contact_associations.c.association_id.in_(allowed),
+                   contact_associations.c.contact_id.in_(select(people.c.contact_id)))).all():
+        found.setdefault(contact_id, []).append(names[association_id])
+    return {contact_id: ", ".join(sorted(each)) for contact_id, each in found.items()}
 
 
-def _check_ins(connection, event: Event) -> tuple[dict[int, dict], dict[int, tuple]]:
-    """Active check-ins by contact id (as the phone shows them), and the checked-in people's names."""
+def _check_ins(connection, event: Event) -> tuple[dict[int, str], dict[int, tuple]]:
+    """Active check-ins by contact id, as JSON (the phone writes the time in the event's zone itself),
+    and the checked-in people's names and sort keys."""
     states, people = {}, {}
     for row in connection.execute(
             select(CheckIn.id, CheckIn.contact_id, CheckIn.client_id, CheckIn.checked_in_at, CheckIn.guests,
                    CheckIn.walk_in, User.name, User.email, Contact.full_name, Contact.sort_key)
             .join(Contact, Contact.id == CheckIn.contact_id)
             .outerjoin(User, User.id == CheckIn.checked_in_by_id)
-            .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))):
-        states[row.contact_id] = {
-            "id": row.id, "client_id": row.client_id, "at": row.checked_in_at.isoformat(),
-            "time": clock(row.checked_in_at, event.timezone), "by": row.name or row.email or "—",
-            "guests": row.guests, "walk_in": row.walk_in}
+            .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))).all():
+        states[row.contact_id] = (
+            f'{{"id":{row.id},"client_id":{_json_text(row.client_id)},"at":"{row.checked_in_at.isoformat()}",'
+            f'"by":{_json_text(row.name or row.email or "—")},"guests":{row.guests},'
+            f'"walk_in":{"true" if row.walk_in else "false"}}}')
         people[row.contact_id] = (row.full_name, row.sort_key)
     return states, people
 
 
+def _head(contact_id: int, name: str, association: str, status: str | None, honoree: bool, guests: int,
+          hashed: str | None) -> str:
+    """One person's line as JSON up to their check-in, written directly: the strings through the json
+    module's escaping, the rest numbers, booleans and hex (several times faster than json.dumps)."""
+    return (f'{{"contact_id":{contact_id},"name":{_string(name)},'
+            f'"association":{_string(association)},"status":{_json_text(status)},'
+            f'"honoree":{"true" if honoree else "false"},"guests":{guests},"code_hash":{_json_text(hashed)},'
+            f'"check_in":')
+
+
+def _line(head: str, state: str | None) -> bytes:
+    return f"{head}{state or 'null'}}}".encode()
+
+
 @dataclass(frozen=True)
 class DoorList:
-    """One build of the list: each person's line as JSON bytes, in Vietnamese order, and the counters."""
+    """One build of the list: each person's line as JSON bytes, in Vietnamese order, and the counters;
+    with the parts it is made of, so that a change of check-ins only rewrites the lines it touches."""
 
     rows: dict[int, bytes]
     order: tuple[int, ...]
     counts: dict
+    heads: dict[int, str] = field(repr=False)  # each line up to its check-in
+    states: dict[int, str] = field(repr=False)  # the active check-ins, as JSON
+    walk_ins: frozenset = frozenset()
+    parts: tuple = ()  # the version's parts it was read with
+    period: int = 0  # and its period: a new period builds the whole list (what no `updated_at` shows)
 
 
-def build(connection, event: Event) -> DoorList:
+def build(connection, event: Event, parts: tuple = (), now_period: int = 0) -> DoorList:
     """Everyone the door expects or has let in: invitees, and walk-ins already checked in.
 
     Names, association, answer, guests and a hash of the check-in code (never the code itself), for
-    the phone to keep offline; no e-mail, phone or note leaves for the phones (issue 13).
+    the phone to keep offline; no e-mail, phone or note leaves for the phones (issue 13). Plain rows,
+    no ORM object per person.
     """
     associations = _associations(connection, event)
     states, checked_in = _check_ins(connection, event)
-    lines = []
-    for row in connection.execute(
+    keys, heads = [], {}
+    for contact_id, name, sort_key, status, honoree, guests, token in connection.execute(
             select(Contact.id, Contact.full_name, Contact.sort_key, Invitation.status, Invitation.is_honoree,
                    Invitation.guests, Invitation.checkin_token)
             .join(Contact, Contact.id == Invitation.contact_id)
-            .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None))):
-        lines.append((row.sort_key, row.id, {
-            "contact_id": row.id, "name": row.full_name, "association": associations.get(row.id, ""),
-            "status": row.status.value, "honoree": bool(row.is_honoree), "guests": row.guests,
-            "code_hash": code_hash(event.id, row.checkin_token), "check_in": states.get(row.id)}))
-    invited = {line[1] for line in lines}
-    for contact_id, (name, sort_key) in checked_in.items():
-        if contact_id not in invited:  # a walk-in
-            lines.append((sort_key, contact_id, {
-                "contact_id": contact_id, "name": name, "association": associations.get(contact_id, ""),
-                "status": None, "honoree": False, "guests": 0, "code_hash": None,
-                "check_in": states[contact_id]}))
-    lines.sort(key=lambda line: (line[0], line[1]))
-    return DoorList(rows={contact_id: _encode(line) for _, contact_id, line in lines},
-                    order=tuple(contact_id for _, contact_id, _ in lines), counts=counters(event, connection))
+            .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None))).all():
+        keys.append((sort_key, contact_id))
+        heads[contact_id] = _head(contact_id, name, associations.get(contact_id, ""), status.value, honoree, guests,
+                                  code_hash(event.id, token))
+    walk_ins = frozenset(checked_in.keys() - heads.keys())
+    for contact_id in walk_ins:
+        name, sort_key = checked_in[contact_id]
+        keys.append((sort_key, contact_id))
+        heads[contact_id] = _head(contact_id, name, associations.get(contact_id, ""), None, False, 0, None)
+    keys.sort()
+    return DoorList(rows={contact_id: _line(head, states.get(contact_id)) for contact_id, head in heads.items()},
+                    order=tuple(contact_id for _, contact_id in keys), counts=counters(event, connection),
+                    heads=heads, states=states, walk_ins=walk_ins, parts=parts, period=now_period)
 
 
-def read_consistent(event: Event, now_period: int) -> tuple[str, DoorList]:
+def with_new_check_ins(connection, event: Event, previous: DoorList, parts: tuple) -> DoorList | None:
+    """`previous` with the event's check-ins read again, when nothing else changed: only the lines whose
+    check-in changed are written again (a door checking people in rebuilds a few lines, not 10,000).
+    None when the walk-ins changed (a person joins or leaves the list): then the list is built whole."""
+    states, checked_in = _check_ins(connection, event)
+    if frozenset(checked_in.keys() - (previous.heads.keys() - previous.walk_ins)) != previous.walk_ins:
+        return None
+    rows = {contact_id: line if previous.states.get(contact_id) == states.get(contact_id)
+            else _line(previous.heads[contact_id], states.get(contact_id))
+            for contact_id, line in previous.rows.items()}
+    return DoorList(rows=rows, order=previous.order, counts=counters(event, connection), heads=previous.heads,
+                    states=states, walk_ins=previous.walk_ins, parts=parts, period=previous.period)
+
+
+def read_consistent(event: Event, now_period: int, previous: DoorList | None = None) -> tuple[str, DoorList]:
     """The version and the list read in one snapshot of the database (REPEATABLE READ), so that any
-    process that builds a version builds the same list for it: a phone's delta may come from another."""
+    process that builds a version builds the same list for it: a phone's delta may come from another.
+    From `previous` when only check-ins changed since it was read."""
     isolation = "SERIALIZABLE" if db.engine.dialect.name == "sqlite" else "REPEATABLE READ"
     with db.engine.connect().execution_options(isolation_level=isolation) as connection:
         with connection.begin():
-            return fingerprint(event, now_period, connection), build(connection, event)
+            parts = fingerprint_parts(event, connection)
+            door_list = None
+            if (previous is not None and previous.parts and previous.period == now_period
+                    and _only_check_ins_moved(previous.parts, parts)):
+                door_list = with_new_check_ins(connection, event, previous, parts)
+            return version_of(event.id, now_period, parts), door_list or build(connection, event, parts, now_period)
 
 
 # ---------------------------------------------------------------- versions and deltas
@@ -210,7 +279,7 @@ class Lineage:
             previous = self.snapshot
             if previous is not None and previous.version == version:
                 return previous
-            version, door_list = read_consistent(event, now_period)
+            version, door_list = read_consistent(event, now_period, previous.door_list if previous else None)
             if previous is not None and previous.version == version:
                 return previous
             generation = previous.generation + 1 if previous else 1

@@ -6,8 +6,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..contacts.models import Contact
 from ..dbtypes import UTCDateTime
 from ..extensions import db
+from ..invitations.models import Invitation
 from ..timeutils import utcnow
 
 ACTIVE = text("undone_at IS NULL")
@@ -56,6 +58,13 @@ class CheckIn(db.Model):
 
     def __repr__(self) -> str:
         return f"<CheckIn event={self.event_id} contact={self.contact_id}{' undone' if self.undone_at else ''}>"
+
+
+# What the door list's version reads (attendance/doorlist.py: fingerprint): the latest change of an
+# event's invitations and check-ins, and of any contact, each found in its index without a scan.
+Index("ix_invitations_event_updated", Invitation.event_id, Invitation.updated_at)
+Index("ix_check_ins_event_updated", CheckIn.event_id, CheckIn.updated_at)
+Index("ix_contacts_updated_at", Contact.updated_at)
 
 
 class Printable(db.Model):
