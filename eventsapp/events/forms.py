@@ -24,6 +24,7 @@ KIND_LABELS = {
 VISIBILITY_LABELS = {Visibility.PUBLIC: _l("Public"), Visibility.INVITE_ONLY: _l("Invite only")}
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 DESCRIPTION_MAX = 100_000  # characters of Markdown; the API's bound too
+MARKDOWN = {"data-markdown": ""}  # static/js/markdown.js gives the field its toolbar and preview
 
 
 class WholeNumberField(IntegerField):
@@ -53,9 +54,9 @@ class EventForm(FlaskForm):
     title_vi = StringField(_l("Title in Vietnamese"), validators=[DataRequired(_l("Enter the Vietnamese title.")),
                                                                 Check(validation.text, max_length=300)])
     title_en = StringField(_l("Title in English"), validators=[Optional(), Check(validation.text, max_length=300)])
-    description_vi = TextAreaField(_l("Description in Vietnamese (Markdown)"), validators=[
+    description_vi = TextAreaField(_l("Description in Vietnamese (Markdown)"), render_kw=MARKDOWN, validators=[
         Optional(), Check(validation.text, max_length=DESCRIPTION_MAX, multiline=True)])
-    description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[
+    description_en = TextAreaField(_l("Description in English (Markdown)"), render_kw=MARKDOWN, validators=[
         Optional(), Check(validation.text, max_length=DESCRIPTION_MAX, multiline=True)])
     timezone = TimezoneField(_l("Time zone"))
     starts_local = LocalTimeField(_l("Starts (in the event's time zone)"), format=LOCAL_FORMATS,

@@ -1,12 +1,15 @@
-"""The dashboard and the language switch."""
+"""The dashboard, the language switch and the preview of Markdown descriptions."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from .. import navigation
+from .. import navigation, validation
+from ..api_helpers import bad_request
+from ..events.forms import DESCRIPTION_MAX
 from ..events.models import Event, EventStatus
+from ..events.rendering import render_markdown
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation
@@ -60,3 +63,15 @@ def set_language(code: str):
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("main.dashboard")
     return redirect(target)
+
+
+@bp.post("/markdown/preview")
+@login_required
+def markdown_preview():
+    """A description as the pages will show it (static/js/markdown.js): {"html": …}, sanitised as on the pages."""
+    payload = request.get_json(silent=True) or {}
+    try:
+        source = validation.text(payload.get("text"), max_length=DESCRIPTION_MAX, multiline=True)
+    except validation.Invalid as error:
+        bad_request(str(error), "text")
+    return {"html": str(render_markdown(source))}
