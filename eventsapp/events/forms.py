@@ -2,7 +2,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField, URLField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from .. import validation
@@ -92,7 +101,9 @@ class EventForm(FlaskForm):
 
 
 class HonoreeForm(FlaskForm):
-    contact_email = StringField(_l("Contact (e-mail)"), validators=[DataRequired(_l("Enter the contact's e-mail."))])
+    contact = StringField(_l("Person (name or e-mail)"), validators=[
+        DataRequired(_l("Enter the person's name or e-mail.")), Check(validation.text, max_length=200)])
+    contact_id = HiddenField()  # set when she chose one of several people with that name
     award = StringField(_l("Award"), default="Giấy khen", validators=[DataRequired(_l("Enter the award.")),
                                                                      Check(validation.text, max_length=200)])
     citation = TextAreaField(_l("Citation"), validators=[Optional(),

@@ -262,9 +262,16 @@ def add_honoree(event_id: int):
     event = load_event(event_id, Action.MANAGE)
     form = HonoreeForm()
     if form.validate_on_submit():
-        contact = contact_services.find_visible_by_email(current_user, form.contact_email.data)
+        if form.contact_id.data:
+            found = [c for c in [contact_services.visible_contact(current_user, form.contact_id.data)] if c]
+        else:
+            found = contact_services.people_named(current_user, form.contact.data)
+        if len(found) > 1:
+            return render_template("events/choose_honoree.html", event=event, form=form, people=found)
+        contact = found[0] if found else None
         if contact is None:
-            flash(_("No contact has this e-mail."), "danger")
+            flash(_("No contact has this e-mail.") if "@" in form.contact.data else
+                  _("No contact matches “%(text)s”.", text=form.contact.data.strip()), "danger")
         else:
             try:
                 services.add_honoree(event, contact, form.award.data, form.citation.data or "")
