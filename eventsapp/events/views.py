@@ -16,7 +16,7 @@ from ..extensions import db
 from ..i18n import current_locale, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..permissions import Action, accessible_associations, association_ids_for, authorize, can
+from ..permissions import Action, accessible_associations, association_ids_for, authorize, can, home_association
 from ..timefmt import event_span
 from ..timeutils import is_valid_timezone, utcnow, zone
 from . import services
@@ -137,7 +137,8 @@ def _prefill_new(form: EventForm) -> None:
     if kind in EventKind._value2member_map_:
         form.kind.data = kind
     if form.association_id.data is None and form.association_id.choices:
-        form.association_id.data = form.association_id.choices[0][0]
+        home = home_association(current_user, accessible_associations(current_user, Action.MANAGE))
+        form.association_id.data = home.id if home else form.association_id.choices[0][0]
     if form.kind.data == EventKind.ANNIVERSARY.value and form.association_id.data:
         association = db.session.get(services.Association, form.association_id.data)
         if association is not None and association.founded_on is not None:
