@@ -151,6 +151,7 @@ ROUTES: dict[str, R] = {
     "associations.edit": r("admin"),
     "associations.users": r("admin"),
     "associations.edit_user": r("admin"),
+    "associations.user_roles": r("admin"),
     "campaigns.create": r("manager"),
     "campaigns.show": r("view"),
     "campaigns.edit": r("manage"),
