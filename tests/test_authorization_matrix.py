@@ -136,6 +136,7 @@ ROUTES: dict[str, R] = {
     # signed in
     "auth.logout": r("login"),
     "main.dashboard": r("login"),
+    "main.markdown_preview": r("login"),
     "associations.index": r("login"),
     "campaigns.index": r("login"),
     "events.index": r("login"),
