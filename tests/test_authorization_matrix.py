@@ -198,6 +198,8 @@ ROUTES: dict[str, R] = {
     "mail.outbox_message": r("development"),
     "reminders.event_rules": r("view", post="manage"),
     "reminders.edit_event_rule": r("manage"),
+    "reminders.preview_rule": r("manage"),
+    "reminders.preview_rule_frame": r("manage"),
     "reminders.remove_event_rule": r("manage"),
     "reminders.campaign_rules": r("view", post="manage"),
     "reminders.association_rules": r("view", post="manage"),
