@@ -9,6 +9,7 @@ from wtforms import IntegerField
 from .i18n import lazy_gettext as _l
 
 DESCRIPTION_MAX = 100_000  # characters of Markdown; the API's bound too
+MARKDOWN = {"data-markdown": ""}  # static/js/markdown.js gives the field its toolbar and preview
 
 
 class WholeNumberField(IntegerField):

@@ -117,6 +117,15 @@ def accessible_associations(user, action: Action | str = Action.VIEW) -> list[As
     return list(db.session.scalars(query))
 
 
+def home_association(user, associations: list[Association]) -> Association | None:
+    """The association a new campaign or event starts on: among `associations`, the highest in the tree
+    (a branch's parent before the branch, though "Chi hội …" sorts first), one she belongs to first."""
+    ids = {association.id for association in associations}
+    own = {membership.association_id for membership in getattr(user, "memberships", [])}
+    tops = [association for association in associations if association.parent_id not in ids]
+    return min(tops, key=lambda a: (a.id not in own, a.name_vi), default=None)
+
+
 def filter_by_association(query, column, user, action: Action | str = Action.VIEW):
     """Restrict a select() to rows whose `column` is an association the user may act on."""
     ids = association_ids_for(user, action)

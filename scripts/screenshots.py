@@ -206,6 +206,7 @@ def review(app, base: str, browser, out: Path) -> None:
         "campaigns": "/campaigns/", "campaign": f"/campaigns/{demo.campaign_id}",
         "campaign-invitations": f"/campaigns/{demo.campaign_id}/invitations", "new-event": "/events/new",
         "association": "/associations/viet-nhat", "association-edit": "/associations/viet-nhat/edit",
+        "new-campaign": "/campaigns/new",
     }
     public_pages = {"event-public": f"/e/{demo.event_slug}", "rsvp-vi": f"/rsvp/{demo.vi_token}",
                     "rsvp-en": f"/rsvp/{demo.en_token}", "unsubscribe": f"/unsubscribe/{demo.unsubscribe_token}",

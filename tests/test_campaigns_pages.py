@@ -115,3 +115,17 @@ def test_changed_year_then_propose_replaces_dates_and_the_proposed_title(auth, d
     assert "2027-02-03" not in page and 'value="Tuần lễ Tết Việt 2028"' in page
     own = auth.post("/campaigns/new", {**data, "title_vi": "Tết của hội"}).text
     assert 'value="Tết của hội"' in own and 'value="2028-01-23"' in own
+
+
+def test_new_campaign_and_event_forms_start_on_her_association_not_a_branch(auth, client, db):
+    """Her association sorts after its branches ("Chi hội …" before "Hội …"): the forms still start on it."""
+    import re
+
+    parent = AssociationFactory(name_vi="Hội hữu nghị Việt Nam – Nhật Bản tỉnh Bắc Giang")
+    AssociationFactory(name_vi="Chi hội Việt Nam – Nhật Bản huyện Lục Nam", parent=parent)
+    AssociationFactory(name_vi="Chi hội Việt Nam – Nhật Bản huyện Yên Thế", parent=parent)
+    auth.login(staff(parent))
+    for url in ("/campaigns/new", "/events/new"):
+        page = client.get(url).text
+        selected = re.search(r'<select[^>]*name="association_id".*?<option selected value="(\d+)"', page, re.S)
+        assert selected and int(selected.group(1)) == parent.id, url

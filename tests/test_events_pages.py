@@ -187,7 +187,7 @@ def test_event_page_shows_tabs_and_honorees_with_csv(auth, client, db):
     auth.login(staff(association))
     event = EventFactory(association=association, kind=EventKind.AWARD_CEREMONY)
     contact = ContactFactory(full_name="Phạm Thị Hằng", email="hang@example.vn", associations=[association])
-    response = auth.post(f"/events/{event.id}/honorees", {"contact_email": "HANG@example.vn", "award": "Bằng khen",
+    response = auth.post(f"/events/{event.id}/honorees", {"contact": "HANG@example.vn", "award": "Bằng khen",
                                                           "citation": "Đóng góp quỹ vắc-xin"},
                          form_url=f"/events/{event.id}")
     assert response.status_code == 302
@@ -197,7 +197,7 @@ def test_event_page_shows_tabs_and_honorees_with_csv(auth, client, db):
     assert "Phạm Thị Hằng" in client.get(f"/e/{event.slug}").text
     csv_text = client.get(f"/events/{event.id}/honorees.csv").data.decode("utf-8-sig")
     assert "Phạm Thị Hằng,hang@example.vn" in csv_text
-    missing = auth.post(f"/events/{event.id}/honorees", {"contact_email": "nobody@example.vn", "award": "Giấy khen"},
+    missing = auth.post(f"/events/{event.id}/honorees", {"contact": "nobody@example.vn", "award": "Giấy khen"},
                         form_url=f"/events/{event.id}", follow_redirects=True)
     assert "Không có người liên hệ nào có e-mail này." in missing.text
     assert contact.id

@@ -110,3 +110,28 @@ def test_api_lists_only_the_users_associations(api, tree):
     assert response.status_code == 200
     assert sorted(a["slug"] for a in response.json["items"]) == ["viet-nhat", "viet-nhat-yen-the"]
     assert api(staff(japan)).get("/api/v1/associations/viet-nga").status_code == 403
+
+
+def test_a_new_user_is_taken_straight_to_giving_a_role(client, auth, tree, db):
+    """Without a role a new account sees nothing: after creating it the administrator lands on its roles."""
+    import re
+
+    from eventsapp.auth.models import User
+
+    _, japan, _, _ = tree
+    auth.login(UserFactory(is_admin=True))
+    response = auth.post("/admin/users/new", {
+        "email": "thu.ky@example.vn", "name": "Lê Thị Thư Ký", "password": "mat-khau-moi-1",
+        "locale": "vi", "timezone": "Asia/Ho_Chi_Minh", "active": "y"}, follow_redirects=True)
+    user = db.session.scalar(db.select(User).where(User.email == "thu.ky@example.vn"))
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
+    assert response.request.path == f"/admin/users/{user.id}/roles"
+    assert "Đã tạo tài khoản. Hãy giao cho Lê Thị Thư Ký một vai trò trong một hội" in page
+    assert "Chưa có vai trò nào" in page
+    granted = auth.post(f"/admin/users/{user.id}/roles", {"association_id": japan.id, "role": "organiser"},
+                        follow_redirects=True)
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", granted.text))
+    assert f"{japan.name_vi} · Người tổ chức" in page
+    assert can(user, Action.MANAGE, japan)
+    refused = auth.post(f"/admin/users/{user.id}/roles", {"association_id": "999999", "role": "organiser"})
+    assert refused.status_code == 400 and "Xin chọn một hội trong danh sách." in refused.text

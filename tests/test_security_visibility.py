@@ -96,9 +96,9 @@ def test_service_needs_the_user_and_applies_the_directory_rule(db, two):
 def test_honoree_by_email_of_another_association_is_unknown(auth, db, two):
     event = EventFactory(association=two["a"])
     auth.login(two["organiser"])
-    hidden = auth.post(f"/events/{event.id}/honorees", {"contact_email": SECRET, "award": "Bằng khen"},
+    hidden = auth.post(f"/events/{event.id}/honorees", {"contact": SECRET, "award": "Bằng khen"},
                        form_url=f"/events/{event.id}", follow_redirects=True)
-    nobody = auth.post(f"/events/{event.id}/honorees", {"contact_email": NOBODY, "award": "Bằng khen"},
+    nobody = auth.post(f"/events/{event.id}/honorees", {"contact": NOBODY, "award": "Bằng khen"},
                        form_url=f"/events/{event.id}", follow_redirects=True)
     assert "Bí Mật" not in hidden.text
     assert "Không có người liên hệ nào có e-mail này." in hidden.text

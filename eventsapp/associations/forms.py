@@ -83,6 +83,13 @@ class MembershipForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[(r.value, v) for r, v in ROLE_LABELS.items()])
 
 
+class UserRoleForm(FlaskForm):
+    """An administrator gives a user a role in an association (the user's roles page)."""
+    association_id = SelectField(_l("Association"), coerce=int,
+                                 validate_choice=False)  # checked by the view, with a sentence
+    role = SelectField(_l("Role"), choices=[(r.value, v) for r, v in ROLE_LABELS.items()])
+
+
 class ConfirmForm(FlaskForm):
     """An empty form: a POST button protected by CSRF."""
 

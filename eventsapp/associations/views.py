@@ -16,7 +16,7 @@ from ..permissions import Action, accessible_associations, can, require_admin
 from ..web import save_or_flash
 from . import branding, services
 from .access import load_association
-from .forms import ROLE_LABELS, AssociationForm, ConfirmForm, IdentityForm, MembershipForm, UserForm
+from .forms import ROLE_LABELS, AssociationForm, ConfirmForm, IdentityForm, MembershipForm, UserForm, UserRoleForm
 from .models import Association, AssociationKind, Membership, Role
 
 bp = Blueprint("associations", __name__)
@@ -226,6 +226,36 @@ def edit_user(user_id: int | None):
             db.session.rollback()
             flash(_("Could not save: %(reason)s", reason=str(error)), "danger")
         else:
+            if user_id is None and not user.is_admin:
+                # Without a role a new account sees nothing: giving one is the next step.
+                flash(_("Account created. Now give %(name)s a role in an association: until then they see "
+                        "nothing.", name=user.name or user.email), "success")
+                return redirect(url_for(".user_roles", user_id=user.id))
             flash(_("Saved."), "success")
             return redirect(url_for(".users"))
     return render_template("associations/user_form.html", form=form, user=user)
+
+
+@bp.route("/admin/users/<int:user_id>/roles", methods=["GET", "POST"])
+@login_required
+def user_roles(user_id: int):
+    """A user's roles, and a role given in an association (administrators)."""
+    require_admin()
+    user = db.session.get(User, user_id) or abort(404)
+    associations = accessible_associations(current_user, Action.MANAGE)
+    form = UserRoleForm()
+    form.association_id.choices = [(a.id, a.name(current_locale())) for a in associations]
+    status = 200
+    if form.validate_on_submit():
+        association = db.session.get(Association, form.association_id.data)
+        if association is None:
+            flash(_("Please choose an association from the list."), "danger")
+            status = 400
+        else:
+            services.grant(user, association, Role(form.role.data))
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".user_roles", user_id=user.id))
+    memberships = db.session.scalars(select(Membership).where(Membership.user_id == user.id)).all()
+    return render_template("associations/user_roles.html", user=user, form=form, role_labels=ROLE_LABELS,
+                           memberships=sorted(memberships, key=lambda m: m.association.name_vi)), status

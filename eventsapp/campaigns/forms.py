@@ -6,7 +6,7 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import Optional, ValidationError
 
 from .. import validation
-from ..fields import DESCRIPTION_MAX, WholeNumberField
+from ..fields import DESCRIPTION_MAX, MARKDOWN, WholeNumberField
 from ..i18n import lazy_gettext as _l
 from ..validation import Check
 from .models import CampaignKind
@@ -28,9 +28,9 @@ class CampaignForm(FlaskForm):
     year = WholeNumberField(_l("Year (for Tết campaigns)"), validators=[Optional(), Check(validation.year)])
     title_vi = StringField(_l("Title in Vietnamese"), validators=[Optional(), Check(validation.text, max_length=300)])
     title_en = StringField(_l("Title in English"), validators=[Optional(), Check(validation.text, max_length=300)])
-    description_vi = TextAreaField(_l("Description in Vietnamese (Markdown)"), validators=[
+    description_vi = TextAreaField(_l("Description in Vietnamese (Markdown)"), render_kw=MARKDOWN, validators=[
         Optional(), Check(validation.text, max_length=DESCRIPTION_MAX, multiline=True)])
-    description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[
+    description_en = TextAreaField(_l("Description in English (Markdown)"), render_kw=MARKDOWN, validators=[
         Optional(), Check(validation.text, max_length=DESCRIPTION_MAX, multiline=True)])
     starts_on = DateField(_l("First day"), validators=[Optional(), Check(validation.day)])
     ends_on = DateField(_l("Last day"), validators=[Optional(), Check(validation.day)])

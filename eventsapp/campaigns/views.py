@@ -12,7 +12,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..permissions import Action, accessible_associations, association_ids_for, authorize, can
+from ..permissions import Action, accessible_associations, association_ids_for, authorize, can, home_association
 from ..timeutils import utcnow
 from ..web import save_or_flash
 from . import services
@@ -93,6 +93,8 @@ def create():
     form = CampaignForm()
     form.association_id.choices = [(a.id, a.name(current_locale())) for a in associations]
     if request.method == "GET":
+        home = home_association(current_user, associations)
+        form.association_id.data = home.id if home else None
         kind = request.args.get("kind")
         if kind in CampaignKind._value2member_map_:
             form.kind.data = kind

@@ -100,6 +100,30 @@ def find_visible_by_email(user, email: str) -> Contact | None:
     return db.session.scalar(query if visible is None else query.where(visible))
 
 
+def people_named(user, text: str, limit: int = 20) -> list[Contact]:
+    """The contacts `user` may see that `text` names: by e-mail when it has an "@", else by name as the
+    directory searches (every word, without diacritics); a single exact name (folded) wins over the
+    longer names that contain it. Archived contacts are left out."""
+    text = (text or "").strip()
+    if "@" in text:
+        contact = find_visible_by_email(user, text)
+        return [contact] if contact is not None else []
+    if not fold(text).split():
+        return []
+    found = list(db.session.scalars(directory_query(user, DirectoryFilter(q=text)).limit(limit)))
+    exact = [contact for contact in found if fold(contact.full_name) == fold(text)]
+    return exact if len(exact) == 1 else found
+
+
+def visible_contact(user, contact_id) -> Contact | None:
+    """The contact with this id if `user` may see it, else None (as for an id nobody has)."""
+    if not str(contact_id or "").isdigit():
+        return None
+    query = select(Contact).where(Contact.id == int(contact_id))
+    visible = visible_filter(user)
+    return db.session.scalar(query if visible is None else query.where(visible))
+
+
 def can_access(user, contact: Contact, action: Action = Action.VIEW) -> bool:
     ids = association_ids_for(user, action)
     if ids is None:

@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField, URLField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from .. import validation
 from ..associations.forms import TimezoneField
-from ..fields import DESCRIPTION_MAX, WholeNumberField
+from ..fields import DESCRIPTION_MAX, MARKDOWN, WholeNumberField
 from ..i18n import lazy_gettext as _l
 from ..validation import Check
 from .models import EventKind, Visibility
@@ -43,9 +51,9 @@ class EventForm(FlaskForm):
     title_vi = StringField(_l("Title in Vietnamese"), validators=[DataRequired(_l("Enter the Vietnamese title.")),
                                                                 Check(validation.text, max_length=300)])
     title_en = StringField(_l("Title in English"), validators=[Optional(), Check(validation.text, max_length=300)])
-    description_vi = TextAreaField(_l("Description in Vietnamese (Markdown)"), validators=[
+    description_vi = TextAreaField(_l("Description in Vietnamese (Markdown)"), render_kw=MARKDOWN, validators=[
         Optional(), Check(validation.text, max_length=DESCRIPTION_MAX, multiline=True)])
-    description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[
+    description_en = TextAreaField(_l("Description in English (Markdown)"), render_kw=MARKDOWN, validators=[
         Optional(), Check(validation.text, max_length=DESCRIPTION_MAX, multiline=True)])
     timezone = TimezoneField(_l("Time zone"))
     starts_local = LocalTimeField(_l("Starts (in the event's time zone)"), format=LOCAL_FORMATS,
@@ -81,7 +89,9 @@ class EventForm(FlaskForm):
 
 
 class HonoreeForm(FlaskForm):
-    contact_email = StringField(_l("Contact (e-mail)"), validators=[DataRequired(_l("Enter the contact's e-mail."))])
+    contact = StringField(_l("Person (name or e-mail)"), validators=[
+        DataRequired(_l("Enter the person's name or e-mail.")), Check(validation.text, max_length=200)])
+    contact_id = HiddenField()  # set when she chose one of several people with that name
     award = StringField(_l("Award"), default="Giấy khen", validators=[DataRequired(_l("Enter the award.")),
                                                                      Check(validation.text, max_length=200)])
     citation = TextAreaField(_l("Citation"), validators=[Optional(),

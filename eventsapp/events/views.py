@@ -17,7 +17,7 @@ from ..i18n import current_locale, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..markdown import render_markdown
-from ..permissions import Action, accessible_associations, association_ids_for, authorize, can
+from ..permissions import Action, accessible_associations, association_ids_for, authorize, can, home_association
 from ..timefmt import event_span
 from ..timeutils import is_valid_timezone, utcnow, zone
 from ..web import save_or_flash
@@ -138,7 +138,8 @@ def _prefill_new(form: EventForm) -> None:
     if kind in EventKind._value2member_map_:
         form.kind.data = kind
     if form.association_id.data is None and form.association_id.choices:
-        form.association_id.data = form.association_id.choices[0][0]
+        home = home_association(current_user, accessible_associations(current_user, Action.MANAGE))
+        form.association_id.data = home.id if home else form.association_id.choices[0][0]
     if form.kind.data == EventKind.ANNIVERSARY.value and form.association_id.data:
         association = db.session.get(services.Association, form.association_id.data)
         if association is not None and association.founded_on is not None:
@@ -253,9 +254,16 @@ def add_honoree(event_id: int):
     event = load_event(event_id, Action.MANAGE)
     form = HonoreeForm()
     if form.validate_on_submit():
-        contact = contact_services.find_visible_by_email(current_user, form.contact_email.data)
+        if form.contact_id.data:
+            found = [c for c in [contact_services.visible_contact(current_user, form.contact_id.data)] if c]
+        else:
+            found = contact_services.people_named(current_user, form.contact.data)
+        if len(found) > 1:
+            return render_template("events/choose_honoree.html", event=event, form=form, people=found)
+        contact = found[0] if found else None
         if contact is None:
-            flash(_("No contact has this e-mail."), "danger")
+            flash(_("No contact has this e-mail.") if "@" in form.contact.data else
+                  _("No contact matches “%(text)s”.", text=form.contact.data.strip()), "danger")
         else:
             try:
                 services.add_honoree(event, contact, form.award.data, form.citation.data or "")

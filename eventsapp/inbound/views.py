@@ -9,6 +9,7 @@ from .. import navigation, query_args
 from ..i18n import lazy_gettext as _l
 from ..permissions import require_admin
 from .models import InboundKind, InboundMessage, InboundState
+from .setup_status import inbound_setup
 
 bp = Blueprint("inbound", __name__)
 
@@ -39,4 +40,4 @@ def index():
         query = query.where(InboundMessage.state == InboundState(state))
     page = query_args.paginate(query, per_page=PER_PAGE)
     return render_template("inbound/index.html", page=page, kind=kind, state=state, kind_labels=KIND_LABELS,
-                           state_labels=STATE_LABELS)
+                           state_labels=STATE_LABELS, setup=inbound_setup())

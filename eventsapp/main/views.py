@@ -1,16 +1,19 @@
-"""The dashboard and the language switch."""
+"""The dashboard, the language switch and the preview of Markdown descriptions."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from .. import navigation
+from .. import navigation, validation
+from ..api_helpers import bad_request
 from ..events.models import Event, EventStatus
 from ..extensions import db
+from ..fields import DESCRIPTION_MAX
 from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation
 from ..mail.models import MessageState, OutboxMessage
+from ..markdown import render_markdown
 from ..permissions import Action, accessible_associations, filter_by_association
 from ..redirects import safe_next
 from ..timeutils import utcnow
@@ -58,3 +61,15 @@ def set_language(code: str):
         abort(404)
     session["lang"] = code
     return redirect(safe_next(request.args.get("next")))
+
+
+@bp.post("/markdown/preview")
+@login_required
+def markdown_preview():
+    """A description as the pages will show it (static/js/markdown.js): {"html": …}, sanitised as on the pages."""
+    payload = request.get_json(silent=True) or {}
+    try:
+        source = validation.text(payload.get("text"), max_length=DESCRIPTION_MAX, multiline=True)
+    except validation.Invalid as error:
+        bad_request(str(error), "text")
+    return {"html": str(render_markdown(source))}

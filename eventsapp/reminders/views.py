@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import navigation, query_args
 from ..associations.services import get_by_slug
+from ..auth.security import framed_by_self
 from ..campaigns.models import Campaign
-from ..events.access import load_event
+from ..events.access import load_event, load_of_event
 from ..extensions import db
 from ..i18n import current_locale, ngettext
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..invitations import previews as invitation_previews
+from ..invitations.models import Invitation
+from ..mail.transport import PermanentFailure
 from ..permissions import Action, authorize, can
 from ..timeutils import utcnow
 from ..web import save_or_flash
-from . import services
+from . import previews, services
 from .forms import RuleForm
 from .models import Anchor, ReminderRule, SkipReason
 
@@ -128,6 +132,44 @@ def edit_event_rule(event_id: int, rule_id: int):
         return redirect(url_for(".event_rules", event_id=event.id))
     return render_template("reminders/edit.html", form=form, rule=rule, title=event.title(),
                            back_url=url_for(".event_rules", event_id=event.id), allow_absolute=True)
+
+
+def _preview_target(event, rule) -> tuple[Invitation | None, list[Invitation]]:
+    """The recipient a rule's preview is about (?invitation=<id>, default the first by name) and the choices."""
+    choices = previews.recipients(rule, event)
+    invitation_id = request.args.get("invitation", type=int)
+    if invitation_id:
+        return load_of_event(Invitation, invitation_id, event), choices
+    return (choices[0] if choices else None), choices
+
+
+@bp.get("/events/<int:event_id>/reminders/<int:rule_id>/preview")
+@login_required
+def preview_rule(event_id: int, rule_id: int):
+    """The rule's e-mail as the chosen recipient will get it (their language, zone, answer links)."""
+    event, rule = _event_rule(event_id, rule_id)
+    invitation, choices = _preview_target(event, rule)
+    shown, refusal = None, None
+    if invitation is not None:
+        try:
+            shown = previews.preview(rule, invitation)
+        except (PermanentFailure, LookupError):
+            refusal = _("This invitee would not get this e-mail: they unsubscribed or were archived.")
+    return render_template("reminders/preview.html", event=event, rule=rule, invitation=invitation, shown=shown,
+                           refusal=refusal, choices=choices)
+
+
+@bp.get("/events/<int:event_id>/reminders/<int:rule_id>/preview/<int:invitation_id>.html")
+@login_required
+@framed_by_self(invitation_previews.FRAME_POLICY)
+def preview_rule_frame(event_id: int, rule_id: int, invitation_id: int):
+    """The preview's HTML part alone, for the sandboxed frame of the preview page."""
+    event, rule = _event_rule(event_id, rule_id)
+    try:
+        html = previews.preview(rule, load_of_event(Invitation, invitation_id, event))["html"]
+    except (PermanentFailure, LookupError):
+        abort(404)
+    return Response(html, mimetype="text/html")
 
 
 @bp.post("/events/<int:event_id>/reminders/<int:rule_id>/remove")
