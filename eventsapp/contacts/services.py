@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select, tuple_, update
 
-from .. import signals
+from .. import signals, validation
 from ..associations.models import Association
 from ..events.models import Honoree
 from ..extensions import db
@@ -21,7 +21,7 @@ from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import OutboxMessage
 from ..permissions import Action, association_ids_for, descendant_ids
-from ..text import fold, has_control_characters, nfc
+from ..text import SORT_KEY_LENGTH, fold, has_control_characters, nfc
 from ..timeutils import is_valid_timezone, utcnow
 from .models import Contact, ContactTag, contact_associations
 
@@ -334,15 +334,15 @@ def encode_cursor(contact: Contact) -> str:
 
 
 def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
+    """The (sort key, id) a cursor made by `encode_cursor` holds, or None for none or one not made there
+    (a crafted one may hold anything: a key PostgreSQL cannot store or compare, an id beyond its integers)."""
     if not cursor:
         return None
     try:
         key, contact_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, TypeError):
+        return validation.text(key, max_length=SORT_KEY_LENGTH), validation.identifier(contact_id)
+    except (ValueError, binascii.Error, TypeError):  # validation.Invalid is a ValueError
         return None
-    if not isinstance(key, str) or not isinstance(contact_id, int):
-        return None
-    return key, contact_id
 
 
 def page(user, flt: DirectoryFilter, cursor: str | None = None, size: int = PAGE_SIZE) -> tuple[list[Contact], str | None]:
