@@ -39,26 +39,12 @@ def items_of(name: str, **more) -> dict:
     return obj({"items": {"type": "array", "items": ref(name)}, **more})
 
 
-PROGRESS = obj({"queued": INT, "sending": INT, "sent": INT, "failed": INT, "total": INT,
-                "done": {"type": "boolean", "description": "nothing left queued or sending"}},
-               required=["queued", "sending", "sent", "failed", "total"])
-MAIL_STATE = obj({"kind": STR, "recipient": STR, "state": {"type": "string", "enum": [
-    "queued", "sending", "sent", "failed"]}, "attempts": INT, "last_error": STR, "sent_at": TIME,
-    "id": INT, "invitation_id": NINT, "contact_id": NINT, "send_id": NSTR, "created_at": TIME},
-    required=["kind", "recipient", "state", "attempts", "last_error", "sent_at"])
-
 SCHEMAS: dict[str, dict] = {
     "Error": obj({"error": obj({"code": STR, "message": STR,
                                 "fields": {"type": "object", "additionalProperties": STR}})}),
-    "Association": obj({"id": INT, "slug": STR, "kind": STR, "name_vi": STR, "name_en": STR, "parent": NSTR,
-                        "founded_on": NSTR, "timezone": STR}),
     "ContactImport": obj({"dry_run": BOOL, "counts": {"type": "object"}, "imported": {"type": "object", "nullable": True},
                           "errors": {"type": "array", "items": {"type": "object"}}}),
-    "MailState": MAIL_STATE,
     "InviteesAdded": {"type": "object", "additionalProperties": True},
-    "SendProgress": PROGRESS,
-    "MessagePage": obj({"items": {"type": "array", "items": ref("MailState")}, "counts": PROGRESS,
-                        "next_cursor": NSTR}),
     "ReminderRule": obj({
         "id": INT, "kind": STR, "anchor": STR, "offset_minutes": NINT, "absolute_at": TIME,
         "audience": {"type": "array", "items": STR}, "message_vi": STR, "message_en": STR,
@@ -73,8 +59,6 @@ SCHEMAS: dict[str, dict] = {
                        "by_language": {"type": "object"}}),
     "ScannedCode": obj({"event_id": INT, "invitation_id": INT, "status": STR, "guests": INT, "is_honoree": BOOL,
                         "contact": ref("CheckInContact"), "check_in": {"allOf": [ref("CheckIn")], "nullable": True}}),
-    "AssociationFeeds": obj({"association": STR, "public_url": STR, "public_with_branches_url": STR,
-                             "private_url": STR, "private_with_branches_url": STR, "webcal_private_url": STR}),
 }
 
 # Every operation can answer these; each is an Error.

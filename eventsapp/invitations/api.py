@@ -13,6 +13,7 @@ from ..api.schemas import ref
 from ..events.access import load_event
 from ..extensions import db
 from ..i18n import gettext as _
+from ..mail import schemas as mail_schemas
 from ..mail.api import check_send_of_event
 from ..mail.models import MessageKind
 from ..permissions import Action, authorize, can
@@ -98,7 +99,7 @@ def send_invitations(event_id: int):
 
 @bp.get("/events/<int:event_id>/invitations/sends/<send_id>")
 @operation(tags=["invitations"], responses={
-    200: ("Messages by state: queued, sending, sent, failed, total", ref("SendProgress")),
+    200: ("Messages by state: queued, sending, sent, failed, total", mail_schemas.Progress),
     404: "No such send for this event"})
 def send_progress(event_id: int, send_id: str):
     """Progress of a send: messages by outbox state."""
