@@ -45,11 +45,6 @@ SCHEMAS: dict[str, dict] = {
     "ContactImport": obj({"dry_run": BOOL, "counts": {"type": "object"}, "imported": {"type": "object", "nullable": True},
                           "errors": {"type": "array", "items": {"type": "object"}}}),
     "InviteesAdded": {"type": "object", "additionalProperties": True},
-    "ReminderRule": obj({
-        "id": INT, "kind": STR, "anchor": STR, "offset_minutes": NINT, "absolute_at": TIME,
-        "audience": {"type": "array", "items": STR}, "message_vi": STR, "message_en": STR,
-        "inherited_from": NSTR, "fire_at": TIME, "fired_at": TIME, "skipped_at": TIME, "skip_reason": NSTR,
-        "sent_count": INT, "messages": COUNTS}, required=["id", "kind", "anchor", "audience", "fire_at"]),
     "CheckInContact": obj({"id": INT, "full_name": STR, "email": STR, "country": STR, "language": STR}),
     "CheckIn": obj({
         "id": INT, "event_id": INT, "contact": ref("CheckInContact"), "invitation_id": NINT, "status": NSTR,
