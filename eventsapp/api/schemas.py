@@ -45,15 +45,6 @@ SCHEMAS: dict[str, dict] = {
     "ContactImport": obj({"dry_run": BOOL, "counts": {"type": "object"}, "imported": {"type": "object", "nullable": True},
                           "errors": {"type": "array", "items": {"type": "object"}}}),
     "InviteesAdded": {"type": "object", "additionalProperties": True},
-    "CheckInContact": obj({"id": INT, "full_name": STR, "email": STR, "country": STR, "language": STR}),
-    "CheckIn": obj({
-        "id": INT, "event_id": INT, "contact": ref("CheckInContact"), "invitation_id": NINT, "status": NSTR,
-        "is_honoree": BOOL, "guests": INT, "walk_in": BOOL, "checked_in_at": STR, "checked_in_by": NSTR,
-        "undone_at": TIME}),
-    "Attendance": obj({"counts": COUNTS, "totals": {"type": "object"}, "by_country": {"type": "object"},
-                       "by_language": {"type": "object"}}),
-    "ScannedCode": obj({"event_id": INT, "invitation_id": INT, "status": STR, "guests": INT, "is_honoree": BOOL,
-                        "contact": ref("CheckInContact"), "check_in": {"allOf": [ref("CheckIn")], "nullable": True}}),
 }
 
 # Every operation can answer these; each is an Error.
