@@ -32,6 +32,9 @@ URL_MAX = 500
 # character and DEL is refused (NUL cannot even be stored by PostgreSQL).
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
+# Half of a UTF-16 pair alone ("\ud800" in JSON) is no character: it cannot be written as UTF-8, so neither
+# PostgreSQL nor a page nor an e-mail could hold it.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class Invalid(ValueError):
@@ -49,6 +52,8 @@ def text(value, *, max_length: int | None = None, multiline: bool = False, requi
         value = ""
     if not isinstance(value, str):
         raise Invalid(_("Must be text."))
+    if _SURROGATE.search(value):
+        raise Invalid(_("Contains a character that is not text (half of a pair); remove it."))
     if multiline and _CONTROL_MULTILINE.search(value):
         raise Invalid(_("Contains a control character (such as NUL); remove it."))
     if not multiline and has_control_characters(value):
@@ -113,12 +118,15 @@ def day(value: date) -> date:
 
 
 def json_value(value, depth: int = 0):
-    """Refuse JSON nested deeper than MAX_JSON_DEPTH, and NUL or control characters in its strings."""
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH, and NUL, control characters or lone surrogates in its
+    strings (keys included)."""
     if depth > MAX_JSON_DEPTH:
         raise Invalid(_("The JSON body is nested too deeply."))
     if isinstance(value, str):
         if _CONTROL_MULTILINE.search(value):
             raise Invalid(_("Contains a control character (such as NUL); remove it."))
+        if _SURROGATE.search(value):
+            raise Invalid(_("Contains a character that is not text (half of a pair); remove it."))
     elif isinstance(value, dict):
         for key, item in value.items():
             json_value(key, depth + 1)
@@ -127,7 +135,8 @@ def json_value(value, depth: int = 0):
             except Invalid as error:
                 if depth:
                     raise
-                raise Invalid(f"{key[:40]}: {error.message}") from None  # name the top-level field
+                name = _SURROGATE.sub("\ufffd", key[:40])  # the message must itself be writable
+                raise Invalid(f"{name}: {error.message}") from None  # name the top-level field
     elif isinstance(value, list):
         for item in value:
             json_value(item, depth + 1)

@@ -227,3 +227,48 @@ def test_users_grant_and_revoke(runner, api, db):
                           (["lan@hoi.vn", "viewer", "khong-co"], "No association")):
         result = runner.invoke(args=["users", "grant", *args])
         assert result.exit_code != 0 and message in result.output, result.output
+
+
+# ---------------------------------------------------------------- 14. the undeliverable mark
+
+def test_the_undeliverable_mark_is_seen_by_the_api_as_on_the_pages_and_cleared_with_the_address(
+        api, auth, client, db, app, monkeypatch):
+    from sqlalchemy import select
+
+    from eventsapp.inbound import addresses
+    from eventsapp.inbound import services as inbound
+    from eventsapp.invitations import services as invitations
+    from tests import inbound_support as mails
+
+    monkeypatch.setitem(app.config, "MAIL_REPLY_ADDRESS", "rsvp@eventsapp.test")
+    association = AssociationFactory(slug="viet-nhat")
+    event = EventFactory(association=association)
+    invitation = invite(event, status=InvitationStatus.PENDING, email="giang@example.vn")
+    organiser = staff(association, locale="vi")
+    db.session.commit()
+    invitations.send_invitations(event.id)
+    db.session.commit()
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id))
+    row.state = MessageState.SENT
+    db.session.commit()
+    inbound_id, _ = inbound.store(mails.dsn(addresses.tagged_address(row.id), "giang@example.vn"), "pipe", "")
+    db.session.commit()
+    inbound.process(inbound_id)
+
+    auth.login(organiser)
+    contact_id = invitation.contact_id
+    assert "Không gửi được" in client.get(f"/contacts/{contact_id}").text
+    assert "Không gửi được" in client.get(f"/events/{event.id}/invitations").text
+    calls = api(organiser)
+    contact = calls.get(f"/api/v1/contacts/{contact_id}").json
+    assert contact["undeliverable"]["at"] and "5.1.1" in contact["undeliverable"]["reason"], contact
+    item = calls.get(f"/api/v1/events/{event.id}/invitations").json["items"][0]
+    assert item["undeliverable"] == contact["undeliverable"]
+    listed = calls.get("/api/v1/contacts").json["items"]
+    assert [c["undeliverable"] for c in listed] == [contact["undeliverable"]]
+
+    edited = calls.patch(f"/api/v1/contacts/{contact_id}", json={"email": "giang.moi@example.vn"})
+    assert edited.status_code == 200 and edited.json["undeliverable"] is None, edited.json
+    assert "Không gửi được" not in client.get(f"/contacts/{contact_id}").text
+    assert calls.get(f"/api/v1/contacts/{contact_id}").json["undeliverable"] is None
+    assert calls.get(f"/api/v1/events/{event.id}/invitations").json["items"][0]["undeliverable"] is None

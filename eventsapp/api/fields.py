@@ -8,6 +8,7 @@ when the error is made (they are lazy strings, so no keyword is formatted into t
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import Enum
 
@@ -122,11 +123,11 @@ class Flag(fields.Boolean):
 
 
 class Choice(fields.String):
-    """One of an enumeration's values (sent and answered as the value's string)."""
+    """One of an enumeration's values, or of some of its members (sent and answered as the value's string)."""
 
     default_error_messages = MESSAGES
 
-    def __init__(self, enum: type[Enum], message=None, **kwargs):
+    def __init__(self, enum: type[Enum] | tuple[Enum, ...], message=None, **kwargs):
         self.values = [member.value for member in enum]
         self.message = message or _l("Unknown value: choose one of %(values)s.", values=", ".join(self.values))
         metadata = kwargs.pop("metadata", {})
@@ -166,13 +167,13 @@ class Day(fields.Date):
 
 class Moment(fields.DateTime):
     """An ISO 8601 time. Sent with an offset it is that instant; without one it is a wall time, which the
-    schema places in its zone (answered naive here). Answered with the offset of the object's zone
+    schema places in its zone (answered naive here), unless `require_offset`. Answered with the offset of the object's zone
     (`zone_attribute`, e.g. the event's), or in UTC."""
 
     default_error_messages = MESSAGES
 
-    def __init__(self, zone_attribute: str | None = None, **kwargs):
-        self.zone_attribute = zone_attribute
+    def __init__(self, zone_attribute: str | None = None, *, require_offset: bool = False, **kwargs):
+        self.zone_attribute, self.require_offset = zone_attribute, require_offset
         kwargs.setdefault("allow_none", True)
         metadata = kwargs.pop("metadata", {})
         metadata.setdefault("description", "ISO 8601 with offset")
@@ -195,6 +196,8 @@ class Moment(fields.DateTime):
         except ValueError:
             raise ValidationError(_l("Not an ISO 8601 time, e.g. 2027-02-03T19:00:00+07:00.")) from None
         moment = _checked(validation.moment, parsed)
+        if self.require_offset and moment.tzinfo is None:
+            raise ValidationError(_l("Give the time with its offset, e.g. 2027-02-03T19:00:00+07:00."))
         return moment if moment.tzinfo is None else moment.astimezone(zone("UTC"))
 
 
@@ -229,11 +232,18 @@ class TimeZone(Text):
 
 
 class QueryNumber(WholeNumber):
-    """A whole number in a query string ("?limit=50"), between `minimum` and `maximum`."""
+    """A whole number in a query string ("?limit=50"), between `minimum` and `maximum` (`clamp`: a number
+    beyond them is brought within them rather than refused)."""
+
+    def __init__(self, minimum: int = 0, maximum: int = validation.INT_MAX, *, clamp: bool = False, **kwargs):
+        self.clamp = clamp
+        super().__init__(minimum, maximum, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-            value = int(value.strip())
+        if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,30}\s*", value):
+            value = int(value)
+        if self.clamp and isinstance(value, int) and not isinstance(value, bool):
+            value = max(self.minimum, min(value, self.maximum))
         return super()._deserialize(value, attr, data, **kwargs)
 
 

@@ -78,7 +78,8 @@ def page_of(schema: type[_Schema], **more) -> type[_Schema]:
 
 def operation(*, tags: list[str], responses: dict, body=None, example=None, query=None):
     """Document a view: `responses` maps a status to a description, a schema, or both as a pair
-    (`{201: ("The event", Event), 400: "Invalid values"}`); `body` is the JSON body's schema (with an
+    (`{201: ("The event", Event), 400: "Invalid values"}`; a schema is a marshmallow one, or a reference to
+    a plain one of eventsapp.api.schemas, `schemas.ref("SendProgress")`, whose answer is sent as is); `body` is the JSON body's schema (with an
     `example`), `query` the schema of the query string. A view's object answer is dumped with the
     schema of its status."""
     answers = {int(status): _as_pair(value) for status, value in responses.items()}
@@ -106,9 +107,11 @@ def operation(*, tags: list[str], responses: dict, body=None, example=None, quer
                 return result
             value, status = result if isinstance(result, tuple) else (result, _success(answers))
             schema = answers.get(status, (None, None))[1]
-            if schema is None:
+            if isinstance(schema, type) and issubclass(schema, _Schema):
+                schema = schema()
+            if not isinstance(schema, _Schema):  # none, or a JSON Schema dict of eventsapp.api.schemas
                 return value, status
-            return (schema() if isinstance(schema, type) else schema).dump(value), status
+            return schema.dump(value), status
 
         answer.openapi = doc
         return answer

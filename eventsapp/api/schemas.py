@@ -39,62 +39,12 @@ def items_of(name: str, **more) -> dict:
     return obj({"items": {"type": "array", "items": ref(name)}, **more})
 
 
-PROGRESS = obj({"queued": INT, "sending": INT, "sent": INT, "failed": INT, "total": INT,
-                "done": {"type": "boolean", "description": "nothing left queued or sending"},
-                "scheduled_for": {"type": "string", "format": "date-time", "nullable": True,
-                                  "description": "when a send that waits for its time starts; null once started"}},
-               required=["queued", "sending", "sent", "failed", "total"])
-MAIL_STATE = obj({"kind": STR, "recipient": STR, "state": {"type": "string", "enum": [
-    "queued", "sending", "sent", "failed"]}, "attempts": INT, "last_error": STR, "sent_at": TIME,
-    "id": INT, "invitation_id": NINT, "contact_id": NINT, "send_id": NSTR, "created_at": TIME},
-    required=["kind", "recipient", "state", "attempts", "last_error", "sent_at"])
-
 SCHEMAS: dict[str, dict] = {
     "Error": obj({"error": obj({"code": STR, "message": STR,
                                 "fields": {"type": "object", "additionalProperties": STR}})}),
-    "Association": obj({"id": INT, "slug": STR, "kind": STR, "name_vi": STR, "name_en": STR, "parent": NSTR,
-                        "founded_on": NSTR, "timezone": STR}),
-    "Contact": obj({
-        "id": INT, "full_name": STR, "email": STR, "phone": STR, "country": STR, "place": STR, "timezone": STR,
-        "language": STR, "notes": STR, "tags": {"type": "array", "items": STR},
-        "associations": {"type": "array", "items": STR}, "opted_out_at": TIME, "archived_at": TIME,
-        "updated_at": TIME}),
     "ContactImport": obj({"dry_run": BOOL, "counts": {"type": "object"}, "imported": {"type": "object", "nullable": True},
                           "errors": {"type": "array", "items": {"type": "object"}}}),
-    "MailState": MAIL_STATE,
-    "Invitation": obj({
-        "id": INT, "contact_id": INT, "email": STR, "full_name": STR,
-        "status": {"type": "string", "enum": ["pending", "accepted", "tentative", "declined", "waitlisted"]},
-        "guests": INT, "comment": STR, "is_honoree": BOOL, "answered_at": TIME, "revoked": BOOL,
-        "mail": {"type": "object", "nullable": True, "description": "the latest invitation e-mail: its state",
-                 "properties": {"state": {"type": "string", "enum": ["queued", "sending", "sent", "failed"]},
-                                "delivered": BOOL, "attempts": INT, "last_error": STR, "sent_at": TIME}},
-        "rsvp_url": {"type": "string", "description": "organisers: the invitee's RSVP link"},
-        "personal_feed_url": {"type": "string", "description": "organisers: the invitee's personal calendar feed"}},
-        required=["id", "contact_id", "email", "full_name", "status", "guests", "comment", "is_honoree",
-                  "answered_at", "revoked"]),
-    "InvitationPage": obj({"items": {"type": "array", "items": ref("Invitation")}, "counts": COUNTS}),
     "InviteesAdded": {"type": "object", "additionalProperties": True},
-    "SendQueued": obj({"send_id": STR, "queued": INT, "progress_url": STR}),
-    "SendProgress": PROGRESS,
-    "MessagePage": obj({"items": {"type": "array", "items": ref("MailState")}, "counts": PROGRESS,
-                        "next_cursor": NSTR}),
-    "ReminderRule": obj({
-        "id": INT, "kind": STR, "anchor": STR, "offset_minutes": NINT, "absolute_at": TIME,
-        "audience": {"type": "array", "items": STR}, "message_vi": STR, "message_en": STR,
-        "inherited_from": NSTR, "fire_at": TIME, "fired_at": TIME, "skipped_at": TIME, "skip_reason": NSTR,
-        "sent_count": INT, "messages": COUNTS}, required=["id", "kind", "anchor", "audience", "fire_at"]),
-    "CheckInContact": obj({"id": INT, "full_name": STR, "email": STR, "country": STR, "language": STR}),
-    "CheckIn": obj({
-        "id": INT, "event_id": INT, "contact": ref("CheckInContact"), "invitation_id": NINT, "status": NSTR,
-        "is_honoree": BOOL, "guests": INT, "walk_in": BOOL, "checked_in_at": STR, "checked_in_by": NSTR,
-        "undone_at": TIME}),
-    "Attendance": obj({"counts": COUNTS, "totals": {"type": "object"}, "by_country": {"type": "object"},
-                       "by_language": {"type": "object"}}),
-    "ScannedCode": obj({"event_id": INT, "invitation_id": INT, "status": STR, "guests": INT, "is_honoree": BOOL,
-                        "contact": ref("CheckInContact"), "check_in": {"allOf": [ref("CheckIn")], "nullable": True}}),
-    "AssociationFeeds": obj({"association": STR, "public_url": STR, "public_with_branches_url": STR,
-                             "private_url": STR, "private_with_branches_url": STR, "webcal_private_url": STR}),
 }
 
 # Every operation can answer these; each is an Error.

@@ -21,7 +21,7 @@ from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import OutboxMessage
 from ..permissions import Action, association_ids_for, descendant_ids
-from ..text import fold, has_control_characters, nfc
+from ..text import SORT_KEY_LENGTH, fold, has_control_characters, nfc
 from ..timeutils import is_valid_timezone, utcnow
 from .models import Contact, ContactTag, contact_associations
 
@@ -376,32 +376,16 @@ def encode_cursor(contact: Contact) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-CURSOR_MAX_LENGTH = 2000  # a sort key is a name's; a longer cursor was not made by `encode_cursor`
-
-
 def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
-    """The (sort key, id) a cursor from `encode_cursor` holds; None for anything else: a crafted
-    cursor never reaches the database (an id beyond its integers, NUL or a lone surrogate in the key)."""
-    if not cursor or len(cursor) > CURSOR_MAX_LENGTH:
+    """The (sort key, id) a cursor made by `encode_cursor` holds, or None for none or one not made there
+    (a crafted one may hold anything: a key PostgreSQL cannot store or compare, an id beyond its integers)."""
+    if not cursor:
         return None
     try:
         key, contact_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, TypeError):
+        return validation.text(key, max_length=SORT_KEY_LENGTH), validation.identifier(contact_id)
+    except (ValueError, binascii.Error, TypeError):  # validation.Invalid is a ValueError
         return None
-    if not isinstance(key, str) or isinstance(contact_id, bool) or not isinstance(contact_id, int):
-        return None
-    if not 1 <= contact_id <= validation.INT_MAX or "\x00" in key or not _encodable(key):
-        return None
-    return key, contact_id
-
-
-def _encodable(text: str) -> bool:
-    """Whether `text` can be sent to the database as UTF-8 (a lone surrogate cannot)."""
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def page(user, flt: DirectoryFilter, cursor: str | None = None, size: int = PAGE_SIZE) -> tuple[list[Contact], str | None]:

@@ -1,0 +1,58 @@
+"""The API's e-mail states, written once (see eventsapp.api.resources)."""
+from __future__ import annotations
+
+from marshmallow import fields
+
+from ..api import fields as api
+from ..api.resources import Schema
+from ..api.schemas import component
+from .models import MessageKind, MessageState
+
+
+@component("SendProgress")
+class Progress(Schema):
+    """Messages by outbox state."""
+
+    queued = fields.Integer(required=True)
+    sending = fields.Integer(required=True)
+    sent = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    done = fields.Boolean(metadata={"description": "nothing left queued or sending"})
+    scheduled_for = fields.String(allow_none=True, metadata={  # already ISO 8601 in mail.services.progress
+        "format": "date-time", "description": "when a send that waits for its time starts; null once started"})
+
+
+@component("MailState")
+class MailState(Schema):
+    """One e-mail's state: `sent` means the mail server accepted it; `failed` is final (see last_error)."""
+
+    id = fields.Integer(required=True)
+    kind = api.Choice(MessageKind, required=True)
+    recipient = fields.String(required=True)
+    state = api.Choice(MessageState, required=True)
+    attempts = fields.Integer(required=True)
+    last_error = fields.String(required=True)
+    sent_at = api.Moment(required=True)
+    created_at = api.Moment(required=True)
+    invitation_id = fields.Integer(required=True, allow_none=True)
+    contact_id = fields.Integer(required=True, allow_none=True)
+    send_id = fields.String(required=True, allow_none=True)
+
+
+@component("MessagePage")
+class MessagePage(Schema):
+    """A page of e-mails, newest first, with the counts by state of all of them."""
+
+    items = fields.List(fields.Nested(MailState), required=True)
+    counts = fields.Nested(Progress, required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
+
+
+class MessageQuery(Schema):
+    """Filters of the e-mail log (an unknown state or kind is no filter) and its pages."""
+
+    state = api.Text(20, metadata={"enum": [s.value for s in MessageState]})
+    kind = api.Text(40, metadata={"enum": [k.value for k in MessageKind]})
+    cursor = api.Text(20, metadata={"description": "next_cursor of the previous page"})
+    limit = api.QueryNumber(1, 1000, load_default=100)
