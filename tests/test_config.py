@@ -21,6 +21,7 @@ FULL = {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql+psycopg://postgres@1
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "MAIL_SERVER": "127.0.0.1"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "MAIL_SERVER"])
 def test_production_refuses_to_start_without_a_required_variable(missing):
     env = {k: v for k, v in FULL.items() if k != missing}
@@ -29,6 +30,7 @@ def test_production_refuses_to_start_without_a_required_variable(missing):
     assert f"{missing} is not set" in result.stderr
 
 
+@pytest.mark.slow
 def test_production_refuses_to_start_without_a_broker():
     env = {k: v for k, v in FULL.items() if k != "CELERY_BROKER_URL"}
     result = start_production(**env)
@@ -36,11 +38,13 @@ def test_production_refuses_to_start_without_a_broker():
     assert "CELERY_BROKER_URL (or REDIS_URL) is not set" in result.stderr
 
 
+@pytest.mark.slow
 def test_production_starts_when_everything_is_set():
     result = start_production(**FULL)
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_unknown_config_name_is_refused():
     result = subprocess.run([sys.executable, "-c", "from eventsapp import create_app; create_app()"],
                             cwd=ROOT, env={**os.environ, "EVENTSAPP_CONFIG": "staging"},
@@ -74,6 +78,7 @@ def test_make_run_gives_every_process_the_port():
     assert printed.stdout.strip() == "8000"
 
 
+@pytest.mark.slow
 def test_the_seed_prints_links_at_the_port(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in {"EVENTSAPP_BASE_URL", "EVENTSAPP_PORT", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL",
@@ -98,6 +103,7 @@ print(secure.status_code, secure.headers.get("Strict-Transport-Security"), secur
 """
 
 
+@pytest.mark.slow
 def test_production_redirects_plain_http_and_sends_hsts_over_https():
     env = {k: v for k, v in os.environ.items() if k not in {"FORCE_HTTPS"}}
     env.update(EVENTSAPP_CONFIG="production", **FULL)
