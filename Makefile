@@ -7,7 +7,7 @@ export FLASK_APP := eventsapp
 # Links in e-mails, feeds and the seed's output point at this port unless EVENTSAPP_BASE_URL is set (config.py).
 export EVENTSAPP_PORT := $(PORT)
 
-.PHONY: run test lint lock setup translations assets migrate bench clean screenshots
+.PHONY: run test test-fast lint lock setup translations assets migrate bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,9 +44,13 @@ run: setup
 	@echo ""
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -p $(PORT)
 
-## test: set up and run the whole suite (PostgreSQL, Redis, a Celery worker, SMTP, Chromium)
+## test: set up and run the whole suite (PostgreSQL, Redis, a Celery worker, SMTP, Chromium); CI's command
 test: setup lint
 	$(BIN)/python -m pytest
+
+## test-fast: while working: every test but those marked browser, worker or slow (PostgreSQL, Redis, SMTP)
+test-fast: setup
+	$(BIN)/python -m pytest -m "not browser and not worker and not slow"
 
 ## lint: ruff (rules in pyproject.toml)
 lint: $(VENV)/.installed

@@ -1,9 +1,11 @@
 """factory_boy factories for the models; rows are committed (a real worker must see them)."""
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import factory
+from werkzeug.security import generate_password_hash
 
 from eventsapp.associations.models import Association, AssociationKind, Membership, Role
 from eventsapp.auth.models import User
@@ -42,12 +44,13 @@ class UserFactory(BaseFactory):
     email = factory.Sequence(lambda n: f"staff{n}@example.vn")
     name = factory.Sequence(lambda n: f"Cán bộ {n}")
     is_admin = False
-    password_hash = factory.LazyFunction(lambda: _hashed(PASSWORD))
+    password_hash = factory.LazyFunction(lambda: hashed(PASSWORD))
 
 
-def _hashed(password: str) -> str:
-    from werkzeug.security import generate_password_hash
-
+@functools.cache
+def hashed(password: str) -> str:
+    """A real hash of `password` (werkzeug's default scrypt, as accounts get), made once per run: scrypt
+    costs about 160 ms and some 230 places create users. Tests about hashing call the app, which hashes."""
     return generate_password_hash(password)
 
 

@@ -2,6 +2,8 @@
 feeds, event paging and creation, campaign Tết dates; and roles from the command line."""
 from datetime import timedelta
 
+import pytest
+
 from eventsapp.associations.models import Membership, Role
 from eventsapp.attendance.models import CheckIn
 from eventsapp.events.models import Event
@@ -169,6 +171,7 @@ def test_feed_urls_revoking_and_the_links_on_invitations(api, client, db):
 
 # ---------------------------------------------------------------- 10. events and campaigns
 
+@pytest.mark.slow
 def test_events_page_with_a_cursor_past_a_thousand(api, db):
     association = AssociationFactory()
     start = utcnow().replace(microsecond=0)

@@ -26,6 +26,8 @@ from tests.factories import (
     UserFactory,
 )
 
+pytestmark = pytest.mark.slow  # hundreds of generated requests
+
 EXAMPLES = 6  # per operation: about 40 operations, a few seconds of CPU in all
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

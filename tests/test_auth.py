@@ -30,9 +30,15 @@ def test_wrong_password_is_refused_with_a_vietnamese_message(client, auth):
 
 
 def test_passwords_are_stored_hashed(db):
-    user = UserFactory()
+    """The app hashes each account's password itself (the factories reuse one hash made ahead)."""
+    from eventsapp.auth.services import create_user
+
+    user = create_user("hashed@example.vn", PASSWORD)
+    db.session.commit()
     assert PASSWORD not in user.password_hash
+    assert user.password_hash != UserFactory().password_hash  # a salt of its own
     assert user.check_password(PASSWORD)
+    assert not user.check_password("not-the-password")
 
 
 def test_login_attempts_are_limited_per_account(app, client, auth):

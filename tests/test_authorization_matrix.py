@@ -394,29 +394,12 @@ def _rebuild() -> World:
     return World()
 
 
-@pytest.fixture(scope="module")
-def _quick_commits(app):
-    """Some 500 worlds and requests commit a few rows each: without waiting for the disk on every commit
-    (synchronous_commit off: a crash could lose the last commits, never corrupt) they run several times faster."""
-    from sqlalchemy import text
-
-    with app.app_context():
-        with db.engine.begin() as connection:
-            name = connection.execute(text("SELECT current_database()")).scalar()
-            connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
-        db.engine.dispose()
-    yield
-    with app.app_context():
-        with db.engine.begin() as connection:
-            connection.execute(text(f'ALTER DATABASE "{name}" RESET synchronous_commit'))
-        db.engine.dispose()
-
-
 @pytest.fixture
-def world(db, _quick_commits):
+def world(db):
     return World()
 
 
+@pytest.mark.slow
 def test_reads_follow_the_matrix(app, client, world):
     """Every GET route × every role (reads change nothing, so one world serves them all)."""
     problems: list[str] = []
@@ -427,6 +410,7 @@ def test_reads_follow_the_matrix(app, client, world):
     assert problems == [], "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_writes_follow_the_matrix(app, client, world):
     """Every POST/PATCH/PUT/DELETE route × every role; a caller let through may change the world,
     so the world is rebuilt before each one that the matrix allows (refused callers change nothing)."""

@@ -23,6 +23,7 @@ FULL = {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql+psycopg://postgres@1
         "EVENTSAPP_BASE_URL": "https://events.example.vn"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "MAIL_SERVER", "EVENTSAPP_BASE_URL"])
 def test_production_refuses_to_start_without_a_required_variable(missing):
     env = {k: v for k, v in FULL.items() if k != missing}
@@ -31,6 +32,7 @@ def test_production_refuses_to_start_without_a_required_variable(missing):
     assert f"{missing} is not set" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("base_url", ["events.example.vn", "ftp://events.example.vn", "https://"])
 def test_production_refuses_a_base_url_that_is_no_web_address(base_url):
     """Every e-mail's and feed's links start with it: a typo would reach every invitee."""
@@ -39,6 +41,7 @@ def test_production_refuses_a_base_url_that_is_no_web_address(base_url):
     assert "EVENTSAPP_BASE_URL must be an http:// or https:// address" in result.stderr
 
 
+@pytest.mark.slow
 def test_production_refuses_to_start_without_a_broker():
     env = {k: v for k, v in FULL.items() if k != "CELERY_BROKER_URL"}
     result = start_production(**env)
@@ -46,11 +49,13 @@ def test_production_refuses_to_start_without_a_broker():
     assert "CELERY_BROKER_URL (or REDIS_URL) is not set" in result.stderr
 
 
+@pytest.mark.slow
 def test_production_starts_when_everything_is_set():
     result = start_production(**FULL)
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_unknown_config_name_is_refused():
     result = subprocess.run([sys.executable, "-c", "from eventsapp import create_app; create_app()"],
                             cwd=ROOT, env={**os.environ, "EVENTSAPP_CONFIG": "staging"},
@@ -84,6 +89,7 @@ def test_make_run_gives_every_process_the_port():
     assert printed.stdout.strip() == "8000"
 
 
+@pytest.mark.slow
 def test_the_seed_prints_links_at_the_port(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in {"EVENTSAPP_BASE_URL", "EVENTSAPP_PORT", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL",
@@ -108,6 +114,7 @@ print(secure.status_code, secure.headers.get("Strict-Transport-Security"), secur
 """
 
 
+@pytest.mark.slow
 def test_production_redirects_plain_http_and_sends_hsts_over_https():
     env = {k: v for k, v in os.environ.items() if k not in {"FORCE_HTTPS"}}
     env.update(EVENTSAPP_CONFIG="production", **FULL)

@@ -6,6 +6,7 @@ import io
 import re
 
 import openpyxl
+import pytest
 from sqlalchemy import func, select
 
 from eventsapp.associations.models import AssociationKind, Role
@@ -254,6 +255,7 @@ def test_a_name_with_a_line_break_or_control_character_is_refused(auth, db):
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
 
 
+@pytest.mark.slow
 def test_contact_saved_signal_on_change_and_demo_seed_is_idempotent(runner, db):
     from eventsapp import signals
 

@@ -113,6 +113,7 @@ def test_start_refuses_incomplete_settings_with_one_line(deploy):
     assert not list(deploy.run_dir.glob("*.pid"))
 
 
+@pytest.mark.slow
 def test_the_deploy_script_runs_web_worker_and_beat_in_production_and_stops_them(app, db, deploy, smtp_sink):
     assert deploy("migrate").returncode == 0
     started = deploy("start")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import func, insert, select
 
 from eventsapp.associations.models import AssociationKind
@@ -63,6 +64,7 @@ def test_skipped_contacts_are_counted_and_honorees_flagged(db):
     assert (again.added, again.already_invited) == (0, 3)
 
 
+@pytest.mark.slow
 def test_ten_thousand_invitees_and_their_send_are_bulk_operations(db):
     association = AssociationFactory()
     now = utcnow()

@@ -262,6 +262,7 @@ def _accept_over_http(base: str, token: str, status: str = "accepted") -> int:
     return opener.open(urllib.request.Request(f"{base}/rsvp/{token}", data=body), timeout=60).status
 
 
+@pytest.mark.slow
 def test_100_simultaneous_acceptances_never_overbook(db, live_server):
     event = EventFactory(capacity=30)
     tokens = [InvitationFactory(event=event).token for _ in range(100)]

@@ -59,6 +59,7 @@ def build(subject: str, sender: tuple[str, str], recipients: list[tuple[str, str
 @example(subject="Thư mời\r\nBcc: evil@example.com", sender_name="Hội\r\nReply-To: evil@example.com",
          sender="hoi@example.vn", recipients=[("Nguyễn\x00Văn A\u2028", "a@example.vn")],
          title="Tết\r\n\r\n<b>new body</b>")
+@pytest.mark.slow
 def test_headers_read_back_exactly_as_set(subject, sender_name, sender, recipients, title):
     mail = build(subject, (sender_name, sender), recipients, title)
     raw = bytes(mail)

@@ -49,6 +49,7 @@ def test_a_one_day_rule_fires_once_for_accepted_and_pending_and_never_for_declin
     assert reminders_to(event) == ["an@example.vn", "binh@example.vn"]
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_send_nothing_twice(app, db):
     """Two beats at once, each in its own thread, app context and database session."""
     events = [make_event(starts_at=START + n * MINUTE) for n in range(6)]

@@ -5,12 +5,15 @@ import random
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import insert, text
 
 from eventsapp.reminders import services
 from eventsapp.reminders.models import ReminderRule
 from tests.factories import EventFactory
 from tests.reminders_helpers import DAY, MINUTE, START
+
+pytestmark = pytest.mark.slow  # 100,000 rules in the database
 
 TOTAL = 100_000
 DUE = 25

@@ -95,6 +95,7 @@ def test_a_sheet_declaring_a_million_rows_or_thousands_of_columns_is_refused(app
         importing.parse_file("a.xlsx", workbook(wide))
 
 
+@pytest.mark.slow
 def test_a_sheet_hiding_its_size_is_still_read_within_the_limits(app):
     """No dimension, one cell at the last column of the last row: the reader stops at the limits."""
     sheet = (SHEET_START + '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Họ và tên</t></is></c>'

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # each test starts the app in a new Python process
+
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {"EVENTSAPP_CONFIG": "production", "SECRET_KEY": "s3cret",
               "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1/unused",
