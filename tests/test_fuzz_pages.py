@@ -173,7 +173,7 @@ def test_no_get_route_answers_500_to_hostile_query_values(app, client, world, mo
 
 # ---------------------------------------------------------------- the named cases, with their message
 
-@pytest.mark.parametrize("page", ["100000000000000000000", "9223372036854775808", "0", "-3", "abc", "9" * 10_000])
+@pytest.mark.parametrize("page", ["100000000000000000000", "9223372036854775808", "100001", "9" * 10_000])
 @pytest.mark.parametrize("where", ["/events/{event_id}/invitations", "/events/{event_id}/mail",
                                    "/campaigns/{campaign_id}/invitations", "/mail/inbound",
                                    "/events/{event_id}/reminders"])
@@ -185,10 +185,10 @@ def test_a_page_number_out_of_range_is_a_clear_400(client, world, where, page):
 
 
 @pytest.mark.parametrize("where", ["/events/{event_id}/invitations", "/events/{event_id}/mail", "/mail/inbound"])
-def test_the_last_pages_still_open(client, world, where):
+@pytest.mark.parametrize("page", ["1", "1000", "100000", "0", "-3", "abc", ""])
+def test_pages_past_the_end_are_empty_and_other_values_the_first(client, world, where, page):
     signed_in(client, world["admin"])
-    assert client.get(where.format(**world) + "?page=1").status_code == 200
-    assert client.get(where.format(**world) + "?page=1000").status_code == 200  # past the end: empty
+    assert client.get(where.format(**world) + f"?page={page}").status_code == 200
 
 
 @pytest.mark.parametrize("cursor", CRAFTED_CURSORS.values(), ids=CRAFTED_CURSORS.keys())
