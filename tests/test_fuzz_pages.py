@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 from flask import g
@@ -168,6 +169,32 @@ def test_no_get_route_answers_500_to_hostile_query_values(app, client, world, mo
         signed_in(client, world["admin"])  # a route may have signed the client out or switched it
     # The requests with one argument first: they name the argument that broke the page.
     failures.sort(key=lambda failure: ("&" in failure, failure))
+    assert not failures, f"{len(failures)} requests answered 500:\n" + "\n".join(failures[:100])
+
+
+HOSTILE_SEGMENTS = ("%ED%A0%80", "x" * 10_000, "%7B%7D", "..%2F..%2Fetc%2Fpasswd", "%EF%BF%BF", "%25", "%C3%A9%CC%81",
+                    "9" * 30)
+
+
+def test_no_get_route_answers_500_to_hostile_path_values(app, client, world):
+    """Every text part of a path (slug, token, file name…) given hostile values: a 4xx, never a 500."""
+    signed_in(client, world["admin"])
+    failures: list[str] = []
+    routes = 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        texts = [name for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule)
+                 if converter in ("", "string", "path")]
+        if "GET" not in rule.methods or rule.endpoint == "static" or not texts:
+            continue
+        headers = world["api_headers"] if rule.rule.startswith("/api/") else None
+        routes += 1
+        for name in texts:
+            for value in HOSTILE_SEGMENTS:
+                visit(client, path_of(rule, {**world, name: value, "association": value, "event": value,
+                                             "campaign": value} if name == "slug" else {**world, name: value}),
+                      failures, headers)
+        signed_in(client, world["admin"])
+    assert routes > 25, "the routes with a slug, token or name in their path"
     assert not failures, f"{len(failures)} requests answered 500:\n" + "\n".join(failures[:100])
 
 
