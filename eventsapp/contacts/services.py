@@ -21,7 +21,7 @@ from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import OutboxMessage
 from ..permissions import Action, association_ids_for, descendant_ids
-from ..text import fold, has_control_characters, nfc
+from ..text import SORT_KEY_LENGTH, fold, has_control_characters, nfc
 from ..timeutils import is_valid_timezone, utcnow
 from .models import Contact, ContactTag, contact_associations
 
@@ -333,7 +333,9 @@ def encode_cursor(contact: Contact) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-CURSOR_MAX_LENGTH = 2000  # a sort key is a name's; a longer cursor was not made by `encode_cursor`
+# The longest cursor `encode_cursor` makes: JSON writes a character of the sort key in at most 12 (an
+# escaped surrogate pair), base64 adds a third. A longer one was not made here.
+CURSOR_MAX_LENGTH = (12 * SORT_KEY_LENGTH + 64) * 4 // 3
 
 
 def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
