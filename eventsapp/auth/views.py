@@ -69,7 +69,7 @@ def login():
         if user is not None:
             db.session.commit()
             login_user(user, remember=form.remember.data)
-            return devices.remember(redirect(safe_next(request.args.get("next"))), user.email)
+            return devices.remember(redirect(safe_next(request.args.get("next"))), services.normalise_email(user.email))
         flash(_("The e-mail or the password is wrong."), "danger")
     return render_template("auth/login.html", form=form)
 
