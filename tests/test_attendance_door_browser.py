@@ -12,6 +12,7 @@ from eventsapp.associations.models import Role
 from eventsapp.attendance.models import CheckIn
 from eventsapp.timeutils import utcnow
 from tests.attendance_factories import door, invite
+from tests.conftest import ARTIFACTS
 from tests.factories import staff
 from tests.support.browser import sign_in
 
@@ -58,6 +59,8 @@ def test_a_door_of_another_day_warns_and_asks_before_checking_in(live_server, br
         assert warning.is_visible() and words["not_today"] in warning.inner_text()
         box = warning.bounding_box()
         assert box["y"] < 400  # seen before anything else is done
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"door-another-day-{language}.png"))
 
         page.fill("#door-q", "nguyen van an")
         card = page.locator(".person-card", has_text="Nguyễn Văn Ân")
@@ -123,6 +126,9 @@ def test_the_walk_in_form_says_why_it_waits_offline_and_works_again_online(live_
         page.locator("#door[data-online=false]").wait_for()
         assert note.is_visible() and words["walk_in_offline"] in note.inner_text()
         assert button.is_disabled()
+        note.scroll_into_view_if_needed()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"door-walk-in-offline-{language}.png"))
 
         context.set_offline(False)
         page.locator("#door[data-online=true]").wait_for()
