@@ -20,6 +20,7 @@ from functools import wraps
 from flask import Response, abort
 from marshmallow import EXCLUDE, ValidationError
 from marshmallow import Schema as _Schema
+from marshmallow import fields as ma_fields
 
 from ..i18n import gettext as _
 from . import api_error
@@ -30,7 +31,6 @@ class Schema(_Schema):
 
     class Meta:
         unknown = EXCLUDE
-        ordered = True
 
 
 def _first_message(messages) -> str:
@@ -70,9 +70,7 @@ class Extended:
 
 def page_of(schema: type[_Schema], **more) -> type[_Schema]:
     """The schema of `{items: [schema], **more}` (more: other fields, e.g. `next_cursor`)."""
-    from marshmallow import fields  # noqa: PLC0415  (a local name: `fields` is a common argument here)
-
-    return Schema.from_dict({"items": fields.List(fields.Nested(schema), required=True), **more},
+    return Schema.from_dict({"items": ma_fields.List(ma_fields.Nested(schema), required=True), **more},
                             name=f"{schema.__name__}Page")
 
 
