@@ -76,10 +76,9 @@ def page_of(schema: type[_Schema], **more) -> type[_Schema]:
 
 def operation(*, tags: list[str], responses: dict, body=None, example=None, query=None):
     """Document a view: `responses` maps a status to a description, a schema, or both as a pair
-    (`{201: ("The event", Event), 400: "Invalid values"}`; a schema is a marshmallow one, or a reference to
-    a plain one of eventsapp.api.schemas, `schemas.ref("SendProgress")`, whose answer is sent as is); `body` is the JSON body's schema (with an
-    `example`), `query` the schema of the query string. A view's object answer is dumped with the
-    schema of its status."""
+    (`{201: ("The event", Event), 400: "Invalid values"}`); `body` is the JSON body's schema (with an
+    `example`), `query` the schema of the query string. What the view returns is dumped with the marshmallow
+    schema of its status (a JSON Schema dict, e.g. `schemas.ref(…)`, only documents: the answer goes as is)."""
     answers = {int(status): _as_pair(value) for status, value in responses.items()}
 
     def decorate(view):
