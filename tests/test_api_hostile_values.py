@@ -199,3 +199,16 @@ def test_the_schemas_messages_follow_the_users_language(api, db):
     assert "ISO 8601" in error["fields"]["starts_at"] and "Not" not in error["fields"]["starts_at"]
     contact = client.post("/api/v1/contacts", json={"full_name": "Lan", "associations": "viet-duc"})
     assert assert_error(contact, (400, 400))["fields"]["associations"] == "Phải là một danh sách."
+
+
+@pytest.mark.parametrize("after", [_cursor(["nguyen", 2**40]), _cursor(["a\u0000b", 1]), _cursor(["\ud800", 1]),
+                                   _cursor([1, True])])
+def test_a_crafted_cursor_on_the_directory_page_starts_again_from_the_first_page(auth, client, db, after):
+    association = AssociationFactory()
+    contact = ContactFactory(full_name="Trần Thị Mai")
+    contact.associations.append(association)
+    organiser = staff(association)
+    db.session.commit()
+    auth.login(organiser)
+    page = client.get("/contacts/", query_string={"after": after})
+    assert page.status_code == 200 and "Trần Thị Mai" in page.text

@@ -35,7 +35,7 @@ def items_of(name: str, **more) -> dict:
     return obj({"items": {"type": "array", "items": ref(name)}, **more})
 
 
-SCHEMAS: dict[str, dict] = {
+SCHEMAS: dict[str, dict | type] = {  # a JSON Schema dict, or a marshmallow schema class (`@component`)
     "Error": obj({"error": obj({"code": STR, "message": STR,
                                 "fields": {"type": "object", "additionalProperties": STR}})}),
     "ContactImport": obj({"dry_run": BOOL, "counts": {"type": "object"}, "imported": {"type": "object", "nullable": True},
