@@ -1,8 +1,6 @@
 """The real Celery worker, through Redis, and the health check that watches it."""
 import uuid
 
-import pytest
-
 from eventsapp.health.models import WorkerHeartbeat
 from eventsapp.health.tasks import heartbeat
 
@@ -34,7 +32,6 @@ def test_healthz_is_503_when_no_worker_has_been_heard_from(client, db):
     assert response.json["database"]["ok"] is True
 
 
-@pytest.mark.slow  # about 12 s on a busy machine, most of it in its teardown
 def test_healthz_is_503_when_the_broker_is_down(app, client):
     celery = app.extensions["celery"]
     original = celery.conf.broker_url
