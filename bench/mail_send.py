@@ -281,7 +281,7 @@ def main() -> None:
             event_ids, contact_ids = seed(app, args.contacts, args.count)
             if args.profile:
                 app.config["MAIL_PORT"] = c_port  # the C sink: what is left is eventsapp's own time
-                report = profile(app, event_ids[0], contact_ids)
+                report = profile(app, event_ids[0], contact_ids, prepare=not args.no_prepare)
             else:
                 sinks = [("aiosmtpd (Python)", port, event_ids[0]), ("smtp-sink (Postfix, C)", c_port, event_ids[1])]
                 sinks = [s for s in sinks if args.sink == "both" or s[0].startswith(args.sink)]
@@ -308,7 +308,7 @@ def main() -> None:
     print(report)
 
 
-def profile(app, event_id: int, contact_ids: list[int]) -> str:
+def profile(app, event_id: int, contact_ids: list[int], prepare: bool = True) -> str:
     import cProfile
     import io
     import pstats
@@ -316,7 +316,8 @@ def profile(app, event_id: int, contact_ids: list[int]) -> str:
     from eventsapp.mail import sender
 
     invite(event_id, contact_ids)
-    prepare_codes(event_id)
+    if prepare:
+        prepare_codes(event_id)
     send(event_id)
     profiler = cProfile.Profile()
     started = time.monotonic()

@@ -162,38 +162,43 @@ class Recorder:
         if not self.pending():
             return
         now = utcnow()
-        session = db.session
-        if self.sent:
-            session.execute(
-                update(table).where(c.id == bindparam("b_id"), c.state != SENT, c.state != FAILED)
-                .values(state=SENT, sent_at=now, updated_at=now, lease_expires_at=None, last_error="",
-                        subject=bindparam("b_subject")),
-                self.sent)
-        if self.failed:
-            session.execute(
-                update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
-                .values(state=FAILED, updated_at=now, lease_expires_at=None, last_error=bindparam("b_error"),
-                        subject=bindparam("b_subject")),
-                self.failed)
-        if self.retry:
-            session.execute(
-                update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
-                .values(state=QUEUED, updated_at=now, lease_expires_at=None, last_error=bindparam("b_error"),
-                        subject=bindparam("b_subject"), next_attempt_at=bindparam("b_next")),
-                self.retry)
-        if self.released:
-            session.execute(
-                update(table).where(c.id.in_(self.released), c.state == SENDING)
-                .values(state=QUEUED, updated_at=now, lease_expires_at=None, attempts=c.attempts - 1,
-                        last_error=release_reason[:2000],
-                        next_attempt_at=now + timedelta(seconds=setting("MAIL_CONNECT_RETRY_SECONDS"))))
-        session.commit()
+        # On a connection of its own: committing in the session would expire the rows of the batch
+        # the dispatcher is still rendering, and each would be read again, one query at a time.
+        with db.engine.begin() as connection:
+            self._write(connection, now, release_reason)
         for name in ("sent", "failed", "retry"):
             self.totals[name] += len(getattr(self, name))
             getattr(self, name).clear()
         self.totals["released"] += len(self.released)
         self.released.clear()
         self._last_flush = time.monotonic()
+
+    def _write(self, connection, now, release_reason: str) -> None:
+        """One statement per outcome group."""
+        if self.sent:
+            connection.execute(
+                update(table).where(c.id == bindparam("b_id"), c.state != SENT, c.state != FAILED)
+                .values(state=SENT, sent_at=now, updated_at=now, lease_expires_at=None, last_error="",
+                        subject=bindparam("b_subject")),
+                self.sent)
+        if self.failed:
+            connection.execute(
+                update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
+                .values(state=FAILED, updated_at=now, lease_expires_at=None, last_error=bindparam("b_error"),
+                        subject=bindparam("b_subject")),
+                self.failed)
+        if self.retry:
+            connection.execute(
+                update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
+                .values(state=QUEUED, updated_at=now, lease_expires_at=None, last_error=bindparam("b_error"),
+                        subject=bindparam("b_subject"), next_attempt_at=bindparam("b_next")),
+                self.retry)
+        if self.released:
+            connection.execute(
+                update(table).where(c.id.in_(self.released), c.state == SENDING)
+                .values(state=QUEUED, updated_at=now, lease_expires_at=None, attempts=c.attempts - 1,
+                        last_error=release_reason[:2000],
+                        next_attempt_at=now + timedelta(seconds=setting("MAIL_CONNECT_RETRY_SECONDS"))))
 
 
 # ---------------------------------------------------------------- render and send
@@ -303,6 +308,7 @@ def send_batch(ids: list[int], recorder: Recorder | None = None) -> tuple[Record
                     break
                 sending.put(item)
                 _record(sending.outcomes(), recorder, done)
+            db.session.commit()  # the rows are rendered: their read transaction need not stay open
             _record(sending.finish(), recorder, done)
             if sending.lost is not None:
                 reason = str(sending.lost)
