@@ -39,9 +39,10 @@ run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	@echo ""
-	@echo "  eventsapp: http://127.0.0.1:$(PORT)   (mail goes to instance/outbox/)"
+	@echo "  Starting eventsapp on http://127.0.0.1:$(PORT) (the address is printed again once it is ready)."
 	@echo "  Demo logins are listed above (admin@demo.eventsapp.vn / admin-demo-2026)."
 	@echo ""
+	@($(BIN)/python scripts/announce_ready.py http://127.0.0.1:$(PORT) &)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -p $(PORT)
 
 ## test: set up and run the whole suite (PostgreSQL, Redis, a Celery worker, SMTP, Chromium); CI's command

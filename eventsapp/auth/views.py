@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..redirects import safe_next
 from . import devices, services
 from .forms import LoginForm
@@ -19,6 +20,7 @@ bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message_category = "warning"
+login_manager.login_message = _l("Please sign in to see this page.")  # Flask-Login's own is English only
 
 
 @login_manager.user_loader
