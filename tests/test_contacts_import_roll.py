@@ -156,3 +156,27 @@ def test_on_a_phone_the_import_button_is_on_the_first_screen(live_server, phone_
     phone_page.screenshot(path=str(ARTIFACTS / "contacts-import-roll-390.png"))
     box = phone_page.locator("#confirm-import").bounding_box()
     assert box is not None and box["y"] + box["height"] <= 844, box
+
+
+@pytest.mark.parametrize(("written", "zone"), [
+    ("UTC+9", "Asia/Tokyo"), ("GMT+7", "Asia/Ho_Chi_Minh"), ("UTC +07:00", "Asia/Ho_Chi_Minh"),
+    ("Giờ Tokyo", "Asia/Tokyo"), ("giờ Nhật Bản", "Asia/Tokyo"), ("Japan Time", "Asia/Tokyo"),
+    ("Praha", "Europe/Prague"), ("Mát-xcơ-va", "Europe/Moscow"), ("Hà Nội", "Asia/Ho_Chi_Minh"),
+    ("Seoul", "Asia/Seoul"), ("Hàn Quốc", "Asia/Seoul"), ("Đức", "Europe/Berlin"), ("Cộng hòa Séc", "Europe/Prague"),
+    ("UTC+5:30", "Asia/Kolkata"), ("Europe/Berlin", "Europe/Berlin"), ("UTC", "UTC"),
+    ("Liên bang Nga", None), ("Mỹ", None), ("Asia/Hanoi_Tokyo", None), ("giờ sao Hỏa", None),
+])
+def test_a_time_zone_as_people_write_it(app, written, zone):
+    from eventsapp.contacts.values import read_timezone
+
+    assert read_timezone(written) == zone
+
+
+@pytest.mark.parametrize(("written", "language"), [
+    ("tiếng Việt", "vi"), ("Tiếng Việt", "vi"), ("Vietnamese", "vi"), ("vi", "vi"), ("VI", "vi"),
+    ("Tiếng Anh", "en"), ("English", "en"), ("en-GB", "en"), ("Tiếng Pháp", None), ("fr", None),
+])
+def test_a_language_as_people_write_it(app, written, language):
+    from eventsapp.contacts.values import read_language
+
+    assert read_language(written) == language
