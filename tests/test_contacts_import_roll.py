@@ -133,6 +133,13 @@ def test_the_upload_page_says_what_each_column_accepts_and_its_example_imports_a
     # The list of columns is in the page's font and colours: no monospace <code> (it lost an accent and
     # failed contrast).
     assert "<code" not in page.text
+    # In English, the explanations and examples are English (the file's own headers stay as they are).
+    auth.client.get("/lang/en")
+    english = visible(auth.client.get("/contacts/import"))
+    for words in ("Required.", "Tokyo · Japan · UTC+9 · GMT+7", "Vietnamese · English", "Download an example file"):
+        assert words in english, words
+    assert "Tiếng Anh" not in english and "Nhật Bản" not in english
+    auth.client.get("/lang/vi")
     example = auth.client.get("/contacts/import-example.csv")
     assert example.status_code == 200 and example.headers["Content-Type"].startswith("text/csv")
     preview = upload(auth, example.data, "danh-ba-mau.csv")
