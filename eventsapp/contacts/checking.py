@@ -231,7 +231,7 @@ def _check_row(record: RowResult, found: dict[str, dict], header_of: dict[str, s
             else languages.setdefault(written, values.read_language(written))
         if language is None:
             record.fail(header_of["language"], "language",
-                        _l("Language not understood: %(language)s (write Tiếng Việt or Tiếng Anh)",
+                        _l("Language not understood: %(language)s (write Vietnamese or English)",
                            language=written))
         else:
             cells["language"] = language
@@ -300,7 +300,7 @@ def _zone_problem(written: str):
         return _l("%(country)s has several time zones: write the city instead (for example Moskva, New York).",
                   country=written)
     return _l("Time zone not understood: %(zone)s. Write a city (Tokyo), a country with one time zone "
-              "(Nhật Bản) or an offset (UTC+9).", zone=written)
+              "(Japan) or an offset (UTC+9).", zone=written)
 
 
 def _read_associations(record: RowResult, associations: _Associations, allowed: set[int] | None,
