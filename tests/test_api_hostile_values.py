@@ -120,7 +120,7 @@ def test_a_campaign_kind_that_is_not_a_word_is_a_400(organiser, db, value):
 
 # ---------------------------------------------------------------- every field of the document
 
-HOSTILE_JSON = [{}, [], {"x": [1]}, "\ud800", 10**20, -(10**20), 1.5, True, "", "x" * 5000]
+HOSTILE_JSON = [{}, [], "\ud800", 10**20, True, "x" * 5000]  # each kind once: the walk is some 400 requests
 HOSTILE_QUERY = ["{}", "[]", "99999999999999999999", "-1", "1e999", "\u00e9" * 300, _cursor(["a", 2**40]),
                  _cursor(["\u0000", 1])]
 
