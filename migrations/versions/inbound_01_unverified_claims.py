@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "inbound_01_claims"
-down_revision = "0016_checkin_codes"
+down_revision = "door_01_checkin_updated_at"
 branch_labels = None
 depends_on = None
 
