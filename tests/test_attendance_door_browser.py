@@ -134,6 +134,16 @@ def test_the_walk_in_form_says_why_it_waits_offline_and_works_again_online(live_
         page.locator("#door[data-online=true]").wait_for()
         assert not note.is_visible() and button.is_enabled()
         assert words["network_error"] not in page.locator("main").inner_text()
+
+        # The network drops while the walk-in is sent: the failure is said, and forgotten once it is back.
+        page.route("**/checkin/walk-in", lambda route: route.abort())
+        page.fill("#walkin-form input[name=full_name]", "Hoàng Văn Khách")
+        button.tap()
+        page.locator("#door-message", has_text=words["network_error"]).wait_for()
+        page.unroute("**/checkin/walk-in")
+        page.locator("#door[data-online=true]").wait_for()  # the counters read every 5 s answer again
+        page.locator("#door-message", has_text=words["network_error"]).wait_for(state="hidden")
+        assert button.is_enabled() and not note.is_visible()
         page.fill("#walkin-form input[name=full_name]", "Hoàng Văn Khách")
         button.tap()
         page.locator("#door-message", has_text="Hoàng Văn Khách").wait_for()
