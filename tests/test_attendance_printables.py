@@ -226,7 +226,7 @@ def test_the_printing_page_shows_the_download_link_when_the_pdf_is_ready(live_se
     page.goto(f"{live_server}/events/{event.id}/printables")
     page.fill("#columns", "3")
     page.click("form[action$='/printables/badges'] button[type=submit]")
-    page.locator("tr[data-printable-url] .printable-state", has_text="Đang chờ tiến trình nền").wait_for()
+    page.locator("tr[data-printable-url] .printable-state", has_text="Đang chờ xử lý").wait_for()
     page.evaluate("window.printingPageLoadedOnce = true")  # gone if the page reloaded
     printables.render(db.session.scalar(select(Printable)).id)
     page.locator("tr[data-printable-url] .printable-link a", has_text="Tải PDF").wait_for()

@@ -27,7 +27,7 @@ def test_wrong_password_is_refused_with_a_vietnamese_message(client, auth):
     user = UserFactory()
     response = auth.login(user, "not-the-password")
     assert response.status_code == 200
-    assert "E-mail hoặc mật khẩu không đúng." in response.text
+    assert "Email hoặc mật khẩu không đúng." in response.text
     assert client.get("/").status_code == 302
 
 

@@ -163,7 +163,7 @@ def test_the_invitation_says_until_when_to_answer_and_how_many_guests_in_the_rea
     received = {r.recipients[0]: parts(r.data) for r in smtp_sink.wait_for(2, timeout=60)}
     _m, text, html = received[vi.contact.email]
     for body in (text, visible_text(page, html)):
-        assert "Xin quý vị vui lòng trả lời trước Chủ Nhật, 31 tháng 1, 2027, 17:00 · giờ Việt Nam (UTC+7)." in body, body
+        assert "Xin Quý vị vui lòng trả lời trước Chủ Nhật, 31 tháng 1, 2027, 17:00 · giờ Việt Nam (UTC+7)." in body, body
         assert "Quý vị có thể đưa tối đa 2 khách đi cùng." in body
     _m, text, html = received[en.contact.email]
     for body in (text, visible_text(page, html)):
