@@ -60,7 +60,7 @@ lint: $(VENV)/.installed
 ## translations: extract new strings and add them to the Vietnamese catalogue
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project eventsapp -o eventsapp/translations/messages.pot .
-	$(BIN)/pybabel update -i eventsapp/translations/messages.pot -d eventsapp/translations -l vi --no-fuzzy-matching --no-wrap
+	$(BIN)/pybabel update -i eventsapp/translations/messages.pot -d eventsapp/translations -l vi --no-fuzzy-matching --no-wrap --ignore-obsolete
 	$(BIN)/pybabel compile -d eventsapp/translations -f
 
 ## screenshots: the README's pictures (docs/screenshots/) from the demo data, with Playwright and /usr/bin/chromium
