@@ -1,6 +1,6 @@
 """The door's kept list: what each door phone holds offline, versioned, sent whole or as the changes.
 
-A fast path (README, "The door's kept list"):
+A fast path (docs/architecture.md, "The door's kept list"):
 - `fingerprint(event)`: one statement of index look-ups (the event's `updated_at`, the latest
   `updated_at` of its invitations and of its check-ins, its number of check-ins, the latest `updated_at`
   of any contact), hashed with the current 5-minute period: the list's version, sent as the ETag. A

@@ -245,7 +245,7 @@ def _check_row(record: RowResult, found: dict[str, dict], header_of: dict[str, s
     current = found.get(cells["email"])
     if current is not None and allowed is not None and not current["association_ids"] & allowed:
         # Held by no association of the importer: refused in words that name no one, and nothing of the
-        # contact shapes this row's answer (README, "Contact sharing").
+        # contact shapes this row's answer (docs/architecture.md, "Contact sharing").
         record.fail(header_of["email"], "not_yours", services.NOT_YOURS)
         current = None
     if allowed is not None and not record.association_ids and current is None and not record.errors:

@@ -37,7 +37,7 @@ class ContactError(ValueError):
 
 
 # Said when an address belongs to a contact the user's associations do not hold: the same words whether or not
-# anyone holds it, naming no one (README, "Contact sharing").
+# anyone holds it, naming no one (docs/architecture.md, "Contact sharing").
 NOT_YOURS = _l("This address cannot be added from here. If this person belongs in your association, ask the "
                "union's administrator to add them to it.")
 
