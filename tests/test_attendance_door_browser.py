@@ -20,7 +20,7 @@ WORDS = {
     "vi": {"not_today": "Không phải hôm nay: sự kiện này diễn ra ngày",
            "ask": "Hôm nay không phải ngày diễn ra sự kiện",
            "walk_in_offline": "Đang mất mạng: người không có trong danh sách chỉ ghi thêm được khi có mạng trở lại",
-           "placeholder": "Họ tên hoặc email", "network_error": "Mất kết nối",
+           "placeholder": "Tên hoặc email", "network_error": "Mất kết nối",
            "tabs": ("Điểm danh", "Tham dự"), "checked_in": "Đã điểm danh: Nguyễn Văn Ân."},
     "en": {"not_today": "Not today: this event takes place on",
            "ask": "Today is not the day of this event",
