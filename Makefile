@@ -39,9 +39,10 @@ run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	@echo ""
-	@echo "  eventsapp: http://127.0.0.1:$(PORT)   (mail goes to instance/outbox/)"
+	@echo "  Starting eventsapp on http://127.0.0.1:$(PORT) (the address is printed again once it is ready)."
 	@echo "  Demo logins are listed above (admin@demo.eventsapp.vn / admin-demo-2026)."
 	@echo ""
+	@($(BIN)/python scripts/announce_ready.py http://127.0.0.1:$(PORT) &)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -p $(PORT)
 
 ## test: set up and run the whole suite (PostgreSQL, Redis, a Celery worker, SMTP, Chromium); CI's command
@@ -59,7 +60,7 @@ lint: $(VENV)/.installed
 ## translations: extract new strings and add them to the Vietnamese catalogue
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project eventsapp -o eventsapp/translations/messages.pot .
-	$(BIN)/pybabel update -i eventsapp/translations/messages.pot -d eventsapp/translations -l vi --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i eventsapp/translations/messages.pot -d eventsapp/translations -l vi --no-fuzzy-matching --no-wrap --ignore-obsolete
 	$(BIN)/pybabel compile -d eventsapp/translations -f
 
 ## screenshots: the README's pictures (docs/screenshots/) from the demo data, with Playwright and /usr/bin/chromium

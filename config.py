@@ -129,6 +129,8 @@ class Config:
 
     HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", 30)
     HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 120)
+    # /healthz answers "starting" (not "down") while a part is not up yet this long after the web process began.
+    HEALTH_STARTING_SECONDS = env_int("HEALTH_STARTING_SECONDS", 60)
     SHOW_OUTBOX = False  # the in-app browser of the outbox folder (development only)
 
     @classmethod

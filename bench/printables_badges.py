@@ -2,9 +2,9 @@
 
 Seeds an event with invitees (SQLite in a temporary folder, or DATABASE_URL), then renders 500 and
 2,000 badges (and the door list of the same people), each in a fresh child process, and prints
-the time, the PDF size and the child's peak RSS (before rendering, and the peak during it): the
-memory a worker needs does not grow with the batch, since rows are read 200 at a time and pages
-are written as they are drawn.
+the time, the PDF size and the child's peak RSS (before rendering, and the peak during it) beside its ceiling: the PDF
+itself, which the worker holds once to store it. Rows are read 200 at a time; what grows with the
+batch is what ReportLab keeps of each page until the document is saved (a QR code is one small image).
 Run: .venv/bin/python bench/printables_badges.py [sizes…]   (default: 500 2000)
 """
 from __future__ import annotations
@@ -41,8 +41,13 @@ def render_child(printable_id: int) -> None:
         elapsed = time.perf_counter() - start
         row = db.session.get(Printable, printable_id)
         assert row.state == "done", row.error
-        print(f"{row.kind:<10} {row.item_count:6d} items  {elapsed:7.2f} s  {len(row.content) / 1e6:6.2f} MB PDF  "
-              f"RSS {before:6.1f} MB before, peak {peak_rss_mb():6.1f} MB", flush=True)
+        pdf_mb, growth = len(row.content) / 1e6, peak_rss_mb() - before
+        # The ceiling: a worker must hold the finished PDF once to store it (one bytea column); what it
+        # needs beyond that is what drawing keeps until the document is saved.
+        print(f"{row.kind:<10} {row.item_count:6d} items  {elapsed:7.2f} s  {pdf_mb:6.2f} MB PDF  "
+              f"RSS {before:6.1f} MB before, peak {peak_rss_mb():6.1f} MB: +{growth:5.1f} MB "
+              f"({growth * 1000 / max(row.item_count, 1):.1f} KB an item; {growth / pdf_mb:.1f}x the PDF, "
+              f"ceiling 1x); load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def seed(size: int):

@@ -23,7 +23,7 @@ class Action(str, enum.Enum):
 
 
 # Check-in staff hold CHECKIN only, not VIEW: the door is all they get (issue 13): no directory,
-# invitation lists, mail logs, drafts or reports with names. The README has the role × action table.
+# invitation lists, mail logs, drafts or reports with names. docs/architecture.md has the role × action table.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ORGANISER: frozenset({Action.VIEW, Action.MANAGE, Action.CHECKIN}),
     Role.CHECKIN: frozenset({Action.CHECKIN}),

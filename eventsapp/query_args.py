@@ -32,13 +32,13 @@ def optional_id(name: str) -> int | None:
 
 
 def page_number(name: str = "page") -> int:
-    """The page `?page=` asks for, 1 when absent; anything but a whole number from 1 to MAX_PAGE
-    is refused with a 400 that says what a page number must be."""
+    """The page `?page=` asks for: 1 when absent, not a number or 0 (as other unknown filter values are
+    ignored); a number beyond MAX_PAGE is refused with a 400 that says what a page number must be."""
     text = (request.args.get(name) or "").strip()
-    if not text:
+    if not (text.isascii() and text.isdigit()):
         return 1
-    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_PAGE)) and 1 <= int(text) <= MAX_PAGE:
-        return int(text)
+    if len(text) <= len(str(MAX_PAGE)) and int(text) <= MAX_PAGE:
+        return max(int(text), 1)
     message = _("The page number must be a whole number from 1 to %(maximum)s.", maximum=MAX_PAGE)
     refuse(400, message, code="invalid_page")
 

@@ -164,13 +164,18 @@ def zone_choices(preferred: list[str] | tuple[str, ...] = (), locale: str | None
                  moment: datetime | None = None) -> list[tuple[str, str]]:
     """(IANA id, label) for a time-zone picker: `preferred` first (e.g. the zones of the association's
     contacts, most used first), then every other zone people pick, by offset then name. Each label
-    names the zone, its offset and its id, so typing "Tokyo", "Nhật" or "UTC+9" finds it."""
+    names the zone, its offset and its city in `locale` ("giờ Việt Nam (UTC+7) — TP Hồ Chí Minh"), never
+    the IANA id; the picker's search also matches the id, so typing "Tokyo", "Nhật" or "UTC+9" finds it."""
     locale = _locale(locale)
     moment = moment or datetime.now(UTC)
     pickable = [name for name in timezone_choices() if name.startswith(REGIONS) or name == "UTC"]
 
     def label(name: str) -> str:
-        return f"{zone_label(name, locale, moment)} — {name.replace('_', ' ')}" if name != "UTC" else "UTC"
+        if name == "UTC":
+            return "UTC"
+        shown = zone_label(name, locale, moment)
+        city = get_timezone_location(zone(name), locale=locale, return_city=True)
+        return shown if city in shown else f"{shown} — {city}"
 
     first = [name for name in dict.fromkeys(preferred) if name in pickable]
     rest = sorted((name for name in pickable if name not in first),

@@ -10,7 +10,7 @@
 #   scripts/deploy.sh flask …   # any `flask` command with the same settings (users create, reminders preview…)
 #
 # Settings come from the environment, or from the file named by EVENTSAPP_ENV_FILE (default: .env in
-# the checkout), exported to every process; see README "Configuration" for the variables production
+# the checkout), exported to every process; see docs/operator-guide.md "Configuration" for the variables production
 # requires. Script knobs (environment): VENV (default .venv), RUN_DIR (pid and log files, default
 # $EVENTSAPP_INSTANCE_DIR or instance/run), BIND (default 127.0.0.1:8000), WEB_WORKERS (4),
 # WORKER_QUEUES (default,mail,feeds), WORKER_CONCURRENCY (2), PYTHON (python3), START_TIMEOUT (seconds

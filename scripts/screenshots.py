@@ -195,9 +195,14 @@ def readme_pictures(app, base: str, browser, out: Path) -> None:
         print(f"  {(out / name).stat().st_size // 1024} KB")
 
 
-def review(app, base: str, browser, out: Path) -> None:
-    """Every page at phone and desktop width, in both languages, for a person to look at."""
-    demo = Demo(app)
+ACCOUNTS = {"admin": ("admin@demo.eventsapp.vn", "admin-demo-2026"),
+            "organiser": ("organiser@demo.eventsapp.vn", "organiser-demo-2026"),
+            "checkin": ("checkin@demo.eventsapp.vn", "checkin-demo-2026")}
+
+
+def review_pages(demo: Demo) -> dict[str, dict[str, str]]:
+    """Every page the review photographs, per who looks at it ("public": signed out): {who: {name: path}}.
+    tests/test_page_words.py reads every one of them in both languages."""
     organiser_pages = {
         "dashboard": "/", "events": "/events/", "agenda": "/events/agenda", "event": f"/events/{demo.event_id}",
         "invitations": f"/events/{demo.event_id}/invitations", "mail-log": f"/events/{demo.event_id}/mail",
@@ -210,24 +215,25 @@ def review(app, base: str, browser, out: Path) -> None:
     }
     public_pages = {"event-public": f"/e/{demo.event_slug}", "rsvp-vi": f"/rsvp/{demo.vi_token}",
                     "rsvp-en": f"/rsvp/{demo.en_token}", "unsubscribe": f"/unsubscribe/{demo.unsubscribe_token}",
-                    "login": "/login"}
-    accounts = {"admin": ("admin@demo.eventsapp.vn", "admin-demo-2026"),
-                "organiser": ("organiser@demo.eventsapp.vn", "organiser-demo-2026"),
-                "checkin": ("checkin@demo.eventsapp.vn", "checkin-demo-2026")}
+                    "login": "/login", "sign-in-needed": "/events/"}  # a signed-out visit: the sign-in page says why
+    return {"admin": {"dashboard": "/"}, "organiser": organiser_pages,
+            "checkin": {"landing": "/", "checkin": f"/events/{demo.event_id}/checkin"}, "public": public_pages}
+
+
+def review(app, base: str, browser, out: Path) -> None:
+    """Every page at phone and desktop width, in both languages, for a person to look at."""
+    demo = Demo(app)
+    pages_of = review_pages(demo)
     only = set(os.environ.get("REVIEW_ONLY", "").split(",")) - {""}
     for size_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         for language in ("vi", "en"):
-            for who in ("admin", "organiser", "checkin", "public"):
+            for who, pages in pages_of.items():
                 context = browser.new_context(viewport=viewport, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
                 if who != "public":
-                    sign_in(context, base, *accounts[who])
+                    sign_in(context, base, *ACCOUNTS[who])
                 lang_page = context.new_page()
                 lang_page.goto(f"{base}/lang/{language}")
                 lang_page.close()
-                pages = public_pages if who == "public" else (
-                    {"dashboard": "/"} if who != "organiser" else organiser_pages)
-                if who == "checkin":
-                    pages = {"landing": "/", "checkin": f"/events/{demo.event_id}/checkin"}
                 for name, path in pages.items():
                     if only and name not in only:
                         continue

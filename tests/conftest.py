@@ -124,9 +124,16 @@ def _used_tables(connection) -> list[str]:
     return [name for name in names if name in used]
 
 
+_RESTART_SEQUENCES = """
+SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)
+FROM pg_sequences WHERE last_value IS NOT NULL
+"""
+
+
 def _empty_tables(attempts: int = 10) -> None:
-    """TRUNCATE every table the test used (ids start again at 1), as if all were: a TRUNCATE of
-    every table costs a quarter to most of a second, more than most tests, and most tests touch a few.
+    """Empty the tables the test used, children first, and start every used id sequence again
+    (as TRUNCATE … RESTART IDENTITY of every table did, at a fraction of its cost: a TRUNCATE of every
+    table took longer than most tests, and a DELETE of a test's few rows is quicker than a TRUNCATE).
     A worker still busy with the last test's tasks may deadlock with it, so try again (the worker's
     transaction is the one rolled back or finished)."""
     from sqlalchemy.exc import OperationalError
@@ -135,10 +142,12 @@ def _empty_tables(attempts: int = 10) -> None:
         try:
             with _db.engine.begin() as connection:
                 connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-                used = _used_tables(connection)
+                used = set(_used_tables(connection))
+                for table in reversed(_db.metadata.sorted_tables):
+                    if table.name in used:
+                        connection.execute(table.delete())
                 if used:
-                    tables = ", ".join(f'"{name}"' for name in used)
-                    connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                    connection.execute(text(_RESTART_SEQUENCES))
             return
         except OperationalError:
             if attempt == attempts - 1:

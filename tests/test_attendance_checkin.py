@@ -271,7 +271,7 @@ def test_the_qr_link_opens_the_persons_check_in_for_staff_only(app, auth, client
     assert client.get(path).status_code == 403
     auth.login(user)
     html = client.get(path).text
-    assert "Ngô Bảo Châu" in html and "Khách mời danh dự" in html
+    assert "Ngô Bảo Châu" in html and "Người được khen thưởng" in html
     assert f"/events/{event.id}/checkin/contacts/{invitation.contact_id}" in html
     assert client.get("/c/unknown-token-1234567890").status_code == 404
 

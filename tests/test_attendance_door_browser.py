@@ -12,6 +12,7 @@ from eventsapp.associations.models import Role
 from eventsapp.attendance.models import CheckIn
 from eventsapp.timeutils import utcnow
 from tests.attendance_factories import door, invite
+from tests.conftest import ARTIFACTS
 from tests.factories import staff
 from tests.support.browser import sign_in
 
@@ -19,7 +20,7 @@ WORDS = {
     "vi": {"not_today": "Không phải hôm nay: sự kiện này diễn ra ngày",
            "ask": "Hôm nay không phải ngày diễn ra sự kiện",
            "walk_in_offline": "Đang mất mạng: người không có trong danh sách chỉ ghi thêm được khi có mạng trở lại",
-           "placeholder": "Họ tên hoặc e-mail", "network_error": "Mất kết nối",
+           "placeholder": "Họ tên hoặc email", "network_error": "Mất kết nối",
            "tabs": ("Điểm danh", "Tham dự"), "checked_in": "Đã điểm danh: Nguyễn Văn Ân."},
     "en": {"not_today": "Not today: this event takes place on",
            "ask": "Today is not the day of this event",
@@ -58,6 +59,8 @@ def test_a_door_of_another_day_warns_and_asks_before_checking_in(live_server, br
         assert warning.is_visible() and words["not_today"] in warning.inner_text()
         box = warning.bounding_box()
         assert box["y"] < 400  # seen before anything else is done
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"door-another-day-{language}.png"))
 
         page.fill("#door-q", "nguyen van an")
         card = page.locator(".person-card", has_text="Nguyễn Văn Ân")
@@ -123,11 +126,24 @@ def test_the_walk_in_form_says_why_it_waits_offline_and_works_again_online(live_
         page.locator("#door[data-online=false]").wait_for()
         assert note.is_visible() and words["walk_in_offline"] in note.inner_text()
         assert button.is_disabled()
+        note.scroll_into_view_if_needed()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"door-walk-in-offline-{language}.png"))
 
         context.set_offline(False)
         page.locator("#door[data-online=true]").wait_for()
         assert not note.is_visible() and button.is_enabled()
         assert words["network_error"] not in page.locator("main").inner_text()
+
+        # The network drops while the walk-in is sent: the failure is said, and forgotten once it is back.
+        page.route("**/checkin/walk-in", lambda route: route.abort())
+        page.fill("#walkin-form input[name=full_name]", "Hoàng Văn Khách")
+        button.tap()
+        page.locator("#door-message", has_text=words["network_error"]).wait_for()
+        page.unroute("**/checkin/walk-in")
+        page.locator("#door[data-online=true]").wait_for()  # the counters read every 5 s answer again
+        page.locator("#door-message", has_text=words["network_error"]).wait_for(state="hidden")
+        assert button.is_enabled() and not note.is_visible()
         page.fill("#walkin-form input[name=full_name]", "Hoàng Văn Khách")
         button.tap()
         page.locator("#door-message", has_text="Hoàng Văn Khách").wait_for()

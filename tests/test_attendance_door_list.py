@@ -125,17 +125,25 @@ def test_a_version_this_process_never_made_gets_the_whole_list_gzipped(client, a
 def test_arrivals_undos_and_walk_ins_rewrite_only_their_lines_and_match_a_fresh_list(client, auth, db):
     event, user = door()
     people = [invite(event, full_name=f"Trần Văn Khách {n}", guests=n % 2) for n in range(12)]
+    for invitation in people[10:]:  # in before the phone kept its list
+        services.check_in_invitation(invitation, by=user)
+    db.session.commit()
     auth.login(user)
     kept = body_of(fetch(client, event))
     for invitation in people[:4]:
         services.check_in_invitation(invitation, by=user)
     db.session.commit()
-    services.undo(services.active_check_in(event.id, people[1].contact_id), by=user)
+    for invitation in (people[1], people[10]):
+        services.undo(services.active_check_in(event.id, invitation.contact_id), by=user)
+    db.session.commit()
+    services.check_in_invitation(people[10], by=user)  # undone, then in again: a new check-in
+    services.undo(services.active_check_in(event.id, people[11].contact_id), by=user)
     db.session.commit()
     delta = body_of(fetch(client, event, held=kept["version"]))
     assert sorted(line["contact_id"] for line in delta["changed"]) == sorted(
-        [people[0].contact_id, people[2].contact_id, people[3].contact_id])  # the undone one is as it was
-    assert "order" not in delta and delta["counts"]["checked_in"] == 3
+        [people[n].contact_id for n in (0, 2, 3, 10, 11)])  # the one in and undone meanwhile is as it was
+    assert [line["check_in"] for line in delta["changed"] if line["contact_id"] == people[11].contact_id] == [None]
+    assert "order" not in delta and delta["counts"]["checked_in"] == 4
     walk_in = services.register_walk_in(event, by=user, full_name="Hoàng Thị Vãng Lai")
     db.session.commit()
     later = body_of(fetch(client, event, held=delta["version"]))

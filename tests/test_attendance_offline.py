@@ -104,6 +104,28 @@ def test_the_same_person_on_two_phones_is_one_check_in_with_the_earliest_time(cl
     assert len(active_rows(db, event.id)) == 1
 
 
+def test_a_sync_sent_again_with_an_earlier_time_changes_nothing(client, auth, db):
+    event, user = door()
+    second = staff(event.association, Role.CHECKIN, email="cong2@example.vn", name="Lý Thị Bích")
+    invitation = invite(event, full_name="Võ Thị Sáu")
+    auth.login(second)
+    token = door_data(client, event)["csrf_token"]
+    sync(client, event, [op(invitation.contact_id, "phone-b-0001", minutes_ago=10)], token)
+    auth.login(user)
+    token = door_data(client, event)["csrf_token"]
+    later = op(invitation.contact_id, "phone-a-0001", minutes_ago=4)
+    assert sync(client, event, [later], token).get_json()["results"][0]["status"] == "conflict"
+    # The same operation again, its time rewritten to look first: answered as before, nothing moves.
+    forged = {**later, "at": (utcnow() - timedelta(minutes=60)).isoformat()}
+    again = sync(client, event, [forged], token).get_json()["results"][0]
+    assert again["status"] == "conflict" and "Lý Thị Bích" in again["message"]
+    created = sync(client, event, [op(invitation.contact_id, "phone-b-0001", minutes_ago=90)], token)
+    assert created.get_json()["results"][0]["status"] == "applied"  # the first phone's own id, re-sent
+    rows = active_rows(db, event.id)
+    assert len(rows) == 1 and rows[0].checked_in_by_id == second.id
+    assert abs(rows[0].checked_in_at - (utcnow() - timedelta(minutes=10))) < timedelta(minutes=1)
+
+
 def test_undo_sent_twice_undoes_once_and_bad_operations_change_nothing(client, auth, db):
     event, user = door()
     invitation = invite(event, full_name="Đặng Thùy Trâm")

@@ -226,7 +226,7 @@ def test_the_printing_page_shows_the_download_link_when_the_pdf_is_ready(live_se
     page.goto(f"{live_server}/events/{event.id}/printables")
     page.fill("#columns", "3")
     page.click("form[action$='/printables/badges'] button[type=submit]")
-    page.locator("tr[data-printable-url] .printable-state", has_text="Đang chờ tiến trình nền").wait_for()
+    page.locator("tr[data-printable-url] .printable-state", has_text="Đang chờ xử lý").wait_for()
     page.evaluate("window.printingPageLoadedOnce = true")  # gone if the page reloaded
     printables.render(db.session.scalar(select(Printable)).id)
     page.locator("tr[data-printable-url] .printable-link a", has_text="Tải PDF").wait_for()
@@ -256,7 +256,7 @@ def test_a_thousand_badges_keep_the_worker_within_a_few_times_their_pdfs_size(ap
             tracemalloc.stop()
         size = out.tell()
     assert count == 1000
-    assert peak < 8 * size, f"{peak / 1e6:.1f} MB kept for a {size / 1e6:.1f} MB PDF"
+    assert peak < 5 * size, f"{peak / 1e6:.1f} MB kept for a {size / 1e6:.1f} MB PDF"
     # The last sheet still scans: ten codes, each its own person's link.
     subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", "-f", "100", "-l", "100", str(tmp_path / "badges.pdf"),
                     str(tmp_path / "last")], check=True)

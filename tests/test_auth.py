@@ -1,4 +1,6 @@
 """Signing in and out, rate limits, CSRF and the security headers."""
+import pytest
+
 from tests.conftest import csrf_token_from
 from tests.factories import PASSWORD, UserFactory
 
@@ -25,7 +27,7 @@ def test_wrong_password_is_refused_with_a_vietnamese_message(client, auth):
     user = UserFactory()
     response = auth.login(user, "not-the-password")
     assert response.status_code == 200
-    assert "E-mail hoặc mật khẩu không đúng." in response.text
+    assert "Email hoặc mật khẩu không đúng." in response.text
     assert client.get("/").status_code == 302
 
 
@@ -95,3 +97,11 @@ def test_next_parameter_cannot_send_to_another_site(client, auth):
     response = client.post("/login?next=//evil.example/", data={
         "email": user.email, "password": PASSWORD, "csrf_token": csrf_token_from(page.text)})
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("vi", "Xin đăng nhập để xem trang này."), ("en", "Please sign in to see this page.")])
+def test_a_page_that_needs_signing_in_says_so_in_the_readers_language(client, language, expected):
+    client.get(f"/lang/{language}")
+    page = client.get("/events/", follow_redirects=True).text
+    assert expected in page and "Please log in to access this page." not in page

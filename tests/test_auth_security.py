@@ -347,9 +347,9 @@ def test_the_command_line_refuses_the_addresses_the_sign_in_form_refuses(runner,
     page = client.get("/login")
     refused = client.post("/login", data={"email": address, "password": PASSWORD,
                                           "csrf_token": csrf_token_from(page.text)})
-    assert refused.status_code == 200 and "Địa chỉ e-mail không hợp lệ." in refused.text
+    assert refused.status_code == 200 and "Địa chỉ email không hợp lệ." in refused.text
     result = runner.invoke(args=["users", "create", address, "--password", "mat-khau-dai-1"])
-    assert result.exit_code != 0 and "Địa chỉ e-mail không hợp lệ." in result.output
+    assert result.exit_code != 0 and "Địa chỉ email không hợp lệ." in result.output
     assert accounts.find_user(address) is None
 
 

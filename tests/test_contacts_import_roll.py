@@ -133,6 +133,13 @@ def test_the_upload_page_says_what_each_column_accepts_and_its_example_imports_a
     # The list of columns is in the page's font and colours: no monospace <code> (it lost an accent and
     # failed contrast).
     assert "<code" not in page.text
+    # In English, the explanations and examples are English (the file's own headers stay as they are).
+    auth.client.get("/lang/en")
+    english = visible(auth.client.get("/contacts/import"))
+    for words in ("Required.", "Tokyo · Japan · UTC+9 · GMT+7", "Vietnamese · English", "Download an example file"):
+        assert words in english, words
+    assert "Tiếng Anh" not in english and "Nhật Bản" not in english
+    auth.client.get("/lang/vi")
     example = auth.client.get("/contacts/import-example.csv")
     assert example.status_code == 200 and example.headers["Content-Type"].startswith("text/csv")
     preview = upload(auth, example.data, "danh-ba-mau.csv")
@@ -156,3 +163,27 @@ def test_on_a_phone_the_import_button_is_on_the_first_screen(live_server, phone_
     phone_page.screenshot(path=str(ARTIFACTS / "contacts-import-roll-390.png"))
     box = phone_page.locator("#confirm-import").bounding_box()
     assert box is not None and box["y"] + box["height"] <= 844, box
+
+
+@pytest.mark.parametrize(("written", "zone"), [
+    ("UTC+9", "Asia/Tokyo"), ("GMT+7", "Asia/Ho_Chi_Minh"), ("UTC +07:00", "Asia/Ho_Chi_Minh"),
+    ("Giờ Tokyo", "Asia/Tokyo"), ("giờ Nhật Bản", "Asia/Tokyo"), ("Japan Time", "Asia/Tokyo"),
+    ("Praha", "Europe/Prague"), ("Mát-xcơ-va", "Europe/Moscow"), ("Hà Nội", "Asia/Ho_Chi_Minh"),
+    ("Seoul", "Asia/Seoul"), ("Hàn Quốc", "Asia/Seoul"), ("Đức", "Europe/Berlin"), ("Cộng hòa Séc", "Europe/Prague"),
+    ("UTC+5:30", "Asia/Kolkata"), ("Europe/Berlin", "Europe/Berlin"), ("UTC", "UTC"),
+    ("Liên bang Nga", None), ("Mỹ", None), ("Asia/Hanoi_Tokyo", None), ("giờ sao Hỏa", None),
+])
+def test_a_time_zone_as_people_write_it(app, written, zone):
+    from eventsapp.contacts.values import read_timezone
+
+    assert read_timezone(written) == zone
+
+
+@pytest.mark.parametrize(("written", "language"), [
+    ("tiếng Việt", "vi"), ("Tiếng Việt", "vi"), ("Vietnamese", "vi"), ("vi", "vi"), ("VI", "vi"),
+    ("Tiếng Anh", "en"), ("English", "en"), ("en-GB", "en"), ("Tiếng Pháp", None), ("fr", None),
+])
+def test_a_language_as_people_write_it(app, written, language):
+    from eventsapp.contacts.values import read_language
+
+    assert read_language(written) == language

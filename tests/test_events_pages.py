@@ -199,7 +199,7 @@ def test_event_page_shows_tabs_and_honorees_with_csv(auth, client, db):
     assert "Phạm Thị Hằng,hang@example.vn" in csv_text
     missing = auth.post(f"/events/{event.id}/honorees", {"contact": "nobody@example.vn", "award": "Giấy khen"},
                         form_url=f"/events/{event.id}", follow_redirects=True)
-    assert "Không có người liên hệ nào có e-mail này." in missing.text
+    assert "Không có người liên hệ nào có email này." in missing.text
     assert contact.id
 
 

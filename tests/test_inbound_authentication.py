@@ -126,7 +126,7 @@ def test_a_forged_unsubscribe_opts_nobody_out_and_asks_the_contact(db, invitatio
     assert check.recipient == "an@example.vn"
     assert built(check)["Subject"] == "Xin Quý vị xác nhận: thôi không nhận thư của chúng tôi"
     auth.login(staff(invitation.event.association, email="to-chuc@example.vn"))
-    assert "Thôi nhận thư qua e-mail, chờ xác nhận" in client.get(f"/contacts/{other.id}").text
+    assert "Thôi nhận thư qua email, chờ xác nhận" in client.get(f"/contacts/{other.id}").text
     assert links.unsubscribe_url(other) in built(check).get_body(("plain",)).get_content()
     # To the tagged address of a message sent to her: the same capability as the unsubscribe link.
     row, _ = sent_invitation(db, invitation)

@@ -102,3 +102,25 @@ def test_the_api_adds_sends_reports_progress_and_lists(api, db):
     assert "/events/{event_id}/invitations" in spec["paths"]
     assert "post" in spec["paths"]["/events/{event_id}/invitations"]
     assert "/events/{event_id}/invitations/sends/{send_id}" in spec["paths"]
+
+
+def test_resend_is_offered_only_once_something_was_sent(auth, client, db):
+    """Before the first send there is nothing to send again: no "Gửi lại" on the invitee's row."""
+    import re
+
+    from eventsapp.invitations import services as invitation_services
+    from tests.factories import ContactFactory, EventFactory, InvitationFactory, staff
+
+    event = EventFactory()
+    InvitationFactory(event=event, contact=ContactFactory(full_name="Chưa Gửi", email="chua.gui@example.vn"))
+    auth.login(staff(event.association))
+
+    def row_text() -> str:
+        page = client.get(f"/events/{event.id}/invitations").text
+        row = re.search(r"<tr>(?:(?!</tr>).)*chua\.gui@example\.vn.*?</tr>", page, re.S).group(0)
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row))
+
+    assert "Gửi lại" not in row_text()
+    invitation_services.send_invitations(event.id)
+    db.session.commit()
+    assert "Gửi lại" in row_text()

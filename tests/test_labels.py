@@ -47,7 +47,23 @@ def test_the_event_page_says_what_its_version_counts(db, page, live_server):
     sign_in(page, live_server, staff(event.association).email)
     page.goto(f"{live_server}/events/{event.id}")
     text = page.locator("main").inner_text()
-    assert "sequence" not in text and "Số lần thay đổi đã báo khách mời" in text
+    assert "sequence" not in text and "Số lần thay đổi đã báo khách mời" not in text
+    assert "Đã báo thay đổi cho khách mời\t2 lần" in text or "Đã báo thay đổi cho khách mời\n2 lần" in text
+
+
+def test_calendar_words_are_plain(db, client, auth):
+    """No "webcal" and no "personal calendar of events" jargon in what an organiser or invitee reads."""
+    from flask_babel import force_locale
+
+    from eventsapp.i18n import gettext
+
+    association = AssociationFactory(slug="viet-duc")
+    auth.login(staff(association))
+    page = client.get("/associations/viet-duc/calendar-feeds").text
+    assert "webcal)" not in page and "webcal link" not in page and "liên kết webcal" not in page
+    assert "Mở bằng ứng dụng lịch trên máy" in page
+    with force_locale("vi"):
+        assert gettext("Your personal calendar of events") == "Lịch các sự kiện Quý vị được mời"
 
 
 def test_the_invitation_export_writes_answers_and_languages_in_words(client, auth, db):

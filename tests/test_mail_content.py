@@ -163,9 +163,28 @@ def test_the_invitation_says_until_when_to_answer_and_how_many_guests_in_the_rea
     received = {r.recipients[0]: parts(r.data) for r in smtp_sink.wait_for(2, timeout=60)}
     _m, text, html = received[vi.contact.email]
     for body in (text, visible_text(page, html)):
-        assert "Xin quý vị vui lòng trả lời trước Chủ Nhật, 31 tháng 1, 2027, 17:00 · giờ Việt Nam (UTC+7)." in body, body
+        assert "Xin Quý vị vui lòng trả lời trước Chủ Nhật, 31 tháng 1, 2027, 17:00 · giờ Việt Nam (UTC+7)." in body, body
         assert "Quý vị có thể đưa tối đa 2 khách đi cùng." in body
     _m, text, html = received[en.contact.email]
     for body in (text, visible_text(page, html)):
         assert "Please answer by Sunday, January 31, 2027, 11:00 AM · Germany (Berlin) Time (UTC+1)." in body, body
         assert "You may bring up to 2 guests." in body
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_the_answer_buttons_keep_their_words_on_one_line_on_a_phone(db, invitation, page, width):
+    """At phone width a button wraps as a whole to the next line, never inside its label ("Tham / dự")."""
+    services.send_invitations(invitation.event_id)
+    db.session.commit()
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == MessageKind.INVITATION))
+    _message, _text, html = parts(bytes(render(message)))
+    page.set_viewport_size({"width": width, "height": 800})
+    page.set_content(html)
+    for label in ("Tham dự", "Có thể", "Không tham dự"):
+        button = page.locator("a", has_text=label).first
+        lines = button.evaluate("""a => { const r = document.createRange(); r.selectNodeContents(a);
+            return new Set([...r.getClientRects()].map(rect => Math.round(rect.top))).size; }""")
+        assert lines == 1, label
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, label
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

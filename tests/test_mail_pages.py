@@ -84,7 +84,7 @@ def test_the_progress_endpoint_counts_by_state(client, auth, db):
     queue_staff(2, send_id=send, event_id=event.id, start=5)
     login(auth, staff(event.association, Role.VIEWER))
     body = client.get(f"/mail/sends/{send}/progress").json
-    assert body == {"queued": 2, "sending": 0, "sent": 4, "failed": 1, "total": 7, "done": False}
+    assert body == {"queued": 2, "sending": 0, "sent": 4, "failed": 1, "total": 7, "done": False, "scheduled_for": None}
     assert client.get("/mail/sends/nope/progress").status_code == 404
 
 

@@ -42,7 +42,8 @@ def test_a_send_goes_out_over_smtp_with_vietnamese_intact_and_is_recorded(app, d
     for item in received:
         row = by_id[item.message["Message-ID"]]
         assert row.recipient in item.recipients and row.subject == SUBJECT
-    assert progress(send) == {"queued": 0, "sending": 0, "sent": 30, "failed": 0, "total": 30, "done": True}
+    assert progress(send) == {"queued": 0, "sending": 0, "sent": 30, "failed": 0, "total": 30, "done": True,
+                              "scheduled_for": None}
 
 
 def test_a_permanent_rejection_is_failed_with_the_reason_and_never_retried(app, db, smtp_sink):
@@ -213,3 +214,27 @@ def test_rows_of_different_shapes_are_queued_together(app, db):
     ], wake_sender=False) == 2
     _db.session.commit()
     assert progress("s")["queued"] == 1
+
+
+def test_recording_while_a_batch_is_sent_does_not_read_its_rows_again(app, db, smtp_sink):
+    """Messages are sent as they are rendered and recorded every few: the recording must not make the
+    rows still to be rendered stale, or each is read again (a query a message, the worker's time doubled)."""
+    from sqlalchemy import event as sa_event
+
+    send = queue_staff(150)
+    selects = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "outbox_messages" in statement:
+            selects.append(statement)
+
+    app.config["MAIL_RECORD_EVERY"], every = 1, app.config["MAIL_RECORD_EVERY"]
+    sa_event.listen(_db.engine, "before_cursor_execute", count)
+    try:
+        assert sender.dispatch()["sent"] == 150
+    finally:
+        sa_event.remove(_db.engine, "before_cursor_execute", count)
+        app.config["MAIL_RECORD_EVERY"] = every
+    assert len(smtp_sink.wait_for(150)) == 150
+    assert len(selects) <= 3, selects  # the batch's rows once (and the check that nothing else is due)
+    assert all(r.state == MessageState.SENT for r in rows(send))

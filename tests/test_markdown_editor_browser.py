@@ -7,37 +7,43 @@ import pytest
 from tests.factories import AssociationFactory, staff
 from tests.support.browser import sign_in
 
+WORDS = {"vi": {"bold": "Chữ đậm", "list": "Danh sách", "link": "Liên kết", "preview": "Xem trước", "edit": "Sửa"},
+         "en": {"bold": "Bold text", "list": "List", "link": "Link", "preview": "Preview", "edit": "Edit"}}
 
+
+@pytest.mark.parametrize("language", ["vi", "en"])
 @pytest.mark.parametrize("width", [390, 1366])
-def test_the_organiser_formats_a_description_and_previews_it(db, page, live_server, width):
+def test_the_organiser_formats_a_description_and_previews_it(db, page, live_server, width, language):
+    words = WORDS[language]
     organiser = staff(AssociationFactory(), email="thu-ky@example.vn")
     db.session.commit()
     page.set_viewport_size({"width": width, "height": 900})
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     sign_in(page, live_server, organiser.email)
+    page.goto(f"{live_server}/lang/{language}")
     page.goto(f"{live_server}/campaigns/new")
     box = page.locator("#description_vi")
     toolbar = page.locator("[data-markdown-toolbar]").first
     box.fill("Gói bánh chưng")
     box.evaluate("el => el.setSelectionRange(4, 14)")  # "bánh chưng"
-    toolbar.get_by_role("button", name="Chữ đậm").click()
+    toolbar.get_by_role("button", name=words["bold"], exact=True).click()
     assert box.input_value() == "Gói **bánh chưng**"
     box.evaluate("el => { el.value += '\\nVăn nghệ\\nTrao quà'; el.setSelectionRange(19, el.value.length); }")
-    toolbar.get_by_role("button", name="Danh sách").click()
+    toolbar.get_by_role("button", name=words["list"], exact=True).click()
     assert box.input_value() == "Gói **bánh chưng**\n- Văn nghệ\n- Trao quà"
     box.evaluate("el => { el.value += '\\n\\nbản đồ'; el.setSelectionRange(el.value.length - 6, el.value.length); }")
     page.once("dialog", lambda dialog: dialog.accept("https://maps.example.vn/nvh"))
-    toolbar.get_by_role("button", name="Liên kết").click()
+    toolbar.get_by_role("button", name=words["link"], exact=True).click()
     assert box.input_value().endswith("[bản đồ](https://maps.example.vn/nvh)")
-    toolbar.get_by_role("button", name="Xem trước").click()
+    toolbar.get_by_role("button", name=words["preview"], exact=True).click()
     preview = page.locator("[data-markdown-preview-box]").first
     preview.wait_for()
     assert preview.locator("strong", has_text="bánh chưng").count() == 1
     assert preview.locator("li").all_inner_texts() == ["Văn nghệ", "Trao quà"]
     assert preview.locator("a", has_text="bản đồ").get_attribute("href") == "https://maps.example.vn/nvh"
     assert not box.is_visible()
-    toolbar.get_by_role("button", name="Sửa").click()
+    toolbar.get_by_role("button", name=words["edit"], exact=True).click()
     assert box.is_visible()
     assert all(url.startswith(live_server) for url in requests)  # no script from elsewhere
     bounds = toolbar.bounding_box()

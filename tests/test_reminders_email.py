@@ -118,5 +118,5 @@ def test_the_thank_you_is_in_the_invitees_language_with_the_message(db):
     message = db.session.scalar(select(OutboxMessage).where(
         OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind.in_((MessageKind.REMINDER, MessageKind.THANK_YOU))))
     parsed, text, html = parts(render(message))
-    assert parsed["Subject"] == "Cảm ơn quý vị đã tham dự Lễ trao Bằng khen"
+    assert parsed["Subject"] == "Cảm ơn Quý vị đã tham dự Lễ trao Bằng khen"
     assert "Hẹn gặp lại quý vị năm sau." in text and "See you next year." not in text

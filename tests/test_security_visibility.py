@@ -101,7 +101,7 @@ def test_honoree_by_email_of_another_association_is_unknown(auth, db, two):
     nobody = auth.post(f"/events/{event.id}/honorees", {"contact": NOBODY, "award": "Bằng khen"},
                        form_url=f"/events/{event.id}", follow_redirects=True)
     assert "Bí Mật" not in hidden.text
-    assert "Không có người liên hệ nào có e-mail này." in hidden.text
+    assert "Không có người liên hệ nào có email này." in hidden.text
     assert db.session.scalar(select(func.count()).select_from(Honoree)) == 0
     assert hidden.status_code == nobody.status_code
 

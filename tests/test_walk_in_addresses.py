@@ -31,7 +31,7 @@ def test_adding_by_association_leaves_walk_ins_out_and_says_so(db, live_server, 
     page.click("#add-invitees button[type=submit]")
     page.wait_for_load_state()
     text = page.locator("main").inner_text()
-    assert "1 khách vãng lai không có địa chỉ e-mail đã được bỏ qua." in text
+    assert "1 khách vãng lai không có địa chỉ email đã được bỏ qua." in text
     invited = db.session.scalars(select(Invitation.contact_id).where(Invitation.event_id == event.id)).all()
     assert invited == [member.id]
     assert "walk-in.invalid" not in text
@@ -82,3 +82,20 @@ def test_the_organiser_sees_how_many_contacts_the_filters_match_before_adding(db
     page.click("#add-invitees button:has-text('Add')")
     db.session.rollback()
     assert db.session.scalar(select(func.count(Invitation.id))) == 5
+
+
+def test_the_directory_never_shows_a_walk_ins_placeholder_address(db, client, auth):
+    """A walk-in without an e-mail reads "no e-mail", not walkin-…@walk-in.invalid, wherever staff look."""
+    import re
+
+    association = AssociationFactory()
+    event = EventFactory(association=association)
+    contact = walk_in(db, event).contact
+    contact.associations.append(association)
+    db.session.commit()
+    auth.login(staff(association))
+    for url in ("/contacts/", f"/contacts/{contact.id}", f"/events/{event.id}/attendance"):
+        page = client.get(url).text
+        assert "walk-in.invalid" not in page and "walkin-" not in page, url
+    seen = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get("/contacts/").text))
+    assert "Khách vãng lai Chưa có email" in seen

@@ -20,6 +20,7 @@ from functools import wraps
 from flask import Response, abort
 from marshmallow import EXCLUDE, ValidationError
 from marshmallow import Schema as _Schema
+from marshmallow import fields as ma_fields
 
 from ..i18n import gettext as _
 from . import api_error
@@ -30,7 +31,6 @@ class Schema(_Schema):
 
     class Meta:
         unknown = EXCLUDE
-        ordered = True
 
 
 def _first_message(messages) -> str:
@@ -70,18 +70,15 @@ class Extended:
 
 def page_of(schema: type[_Schema], **more) -> type[_Schema]:
     """The schema of `{items: [schema], **more}` (more: other fields, e.g. `next_cursor`)."""
-    from marshmallow import fields  # noqa: PLC0415  (a local name: `fields` is a common argument here)
-
-    return Schema.from_dict({"items": fields.List(fields.Nested(schema), required=True), **more},
+    return Schema.from_dict({"items": ma_fields.List(ma_fields.Nested(schema), required=True), **more},
                             name=f"{schema.__name__}Page")
 
 
 def operation(*, tags: list[str], responses: dict, body=None, example=None, query=None):
     """Document a view: `responses` maps a status to a description, a schema, or both as a pair
-    (`{201: ("The event", Event), 400: "Invalid values"}`; a schema is a marshmallow one, or a reference to
-    a plain one of eventsapp.api.schemas, `schemas.ref("SendProgress")`, whose answer is sent as is); `body` is the JSON body's schema (with an
-    `example`), `query` the schema of the query string. A view's object answer is dumped with the
-    schema of its status."""
+    (`{201: ("The event", Event), 400: "Invalid values"}`); `body` is the JSON body's schema (with an
+    `example`), `query` the schema of the query string. What the view returns is dumped with the marshmallow
+    schema of its status (a JSON Schema dict, e.g. `schemas.ref(…)`, only documents: the answer goes as is)."""
     answers = {int(status): _as_pair(value) for status, value in responses.items()}
 
     def decorate(view):

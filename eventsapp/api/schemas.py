@@ -1,20 +1,16 @@
 """The named schemas of the OpenAPI document (components/schemas), and the errors every operation lists.
 
 A resource's marshmallow schema (see `eventsapp.api.resources`) is named here with `@component("Event")`
-in its domain's `schemas.py`. The plain JSON Schema dicts below describe the answers of the views not yet
-written with one: their docstrings name a schema with the shorthand `schema: Event` (or `schema: [Event]`
-for `{items: [Event]}`). `eventsapp.api.views.build_spec` adds the error responses every operation can
+in its domain's `schemas.py`. The plain JSON Schema dicts below describe what is written by hand: the one
+error shape (`eventsapp.api.api_error`), and the answer of the spreadsheet import, whose view is documented
+by the YAML after `---` in its docstring (a multipart body) and names a schema there with the shorthand
+`schema: ContactImport` (or `schema: [Name]` for `{items: [Name]}`). `eventsapp.api.views.build_spec` adds the error responses every operation can
 give (400, 401, 403, 404; 413 when it takes a body).
 """
 from __future__ import annotations
 
 STR = {"type": "string"}
-INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
-NSTR = {"type": "string", "nullable": True}
-NINT = {"type": "integer", "nullable": True}
-TIME = {"type": "string", "nullable": True, "description": "ISO 8601 with offset"}
-COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 
 
 def component(name: str):
@@ -39,12 +35,11 @@ def items_of(name: str, **more) -> dict:
     return obj({"items": {"type": "array", "items": ref(name)}, **more})
 
 
-SCHEMAS: dict[str, dict] = {
+SCHEMAS: dict[str, dict | type] = {  # a JSON Schema dict, or a marshmallow schema class (`@component`)
     "Error": obj({"error": obj({"code": STR, "message": STR,
                                 "fields": {"type": "object", "additionalProperties": STR}})}),
     "ContactImport": obj({"dry_run": BOOL, "counts": {"type": "object"}, "imported": {"type": "object", "nullable": True},
                           "errors": {"type": "array", "items": {"type": "object"}}}),
-    "InviteesAdded": {"type": "object", "additionalProperties": True},
 }
 
 # Every operation can answer these; each is an Error.

@@ -1,6 +1,6 @@
 """The door's kept list: what each door phone holds offline, versioned, sent whole or as the changes.
 
-A fast path (README, "The door's kept list"):
+A fast path (docs/architecture.md, "The door's kept list"):
 - `fingerprint(event)`: one statement of index look-ups (the event's `updated_at`, the latest
   `updated_at` of its invitations and of its check-ins, its number of check-ins, the latest `updated_at`
   of any contact), hashed with the current 5-minute period: the list's version, sent as the ETag. A
@@ -26,6 +26,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 
 from sqlalchemy import func, select, union
@@ -42,6 +43,7 @@ from .models import CheckIn
 from .services import code_hash, counters
 
 PERIOD_SECONDS = 300
+CHANGES_OVERLAP = timedelta(seconds=60)  # check-ins read again before the last change seen (late commits)
 KNOWN_VERSIONS = 512  # versions of one event a process remembers, to answer a phone with a delta
 EVENTS_KEPT = 16  # events whose list a process keeps at once
 
@@ -116,20 +118,33 @@ def _associations(connection, event: Event) -> dict[int, str]:
     return {contact_id: ", ".join(sorted(each)) for contact_id, each in found.items()}
 
 
-def _check_ins(connection, event: Event) -> tuple[dict[int, str], dict[int, tuple]]:
-    """Active check-ins by contact id, as JSON (the phone writes the time in the event's zone itself),
-    and the checked-in people's names and sort keys."""
-    states, people = {}, {}
-    for row in connection.execute(
-            select(CheckIn.id, CheckIn.contact_id, CheckIn.client_id, CheckIn.checked_in_at, CheckIn.guests,
-                   CheckIn.walk_in, User.name, User.email, Contact.full_name, Contact.sort_key)
-            .join(Contact, Contact.id == CheckIn.contact_id)
-            .outerjoin(User, User.id == CheckIn.checked_in_by_id)
-            .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))).all():
-        states[row.contact_id] = (
-            f'{{"id":{row.id},"client_id":{_json_text(row.client_id)},"at":"{row.checked_in_at.isoformat()}",'
+def _check_in_rows(connection, event: Event, since=None):
+    """The event's active check-ins; or, `since` a time, every check-in changed from then on, undone ones
+    too, in the order they changed."""
+    statement = (select(CheckIn.id, CheckIn.contact_id, CheckIn.client_id, CheckIn.checked_in_at, CheckIn.guests,
+                        CheckIn.walk_in, CheckIn.undone_at, User.name, User.email, Contact.full_name,
+                        Contact.sort_key)
+                 .join(Contact, Contact.id == CheckIn.contact_id)
+                 .outerjoin(User, User.id == CheckIn.checked_in_by_id)
+                 .where(CheckIn.event_id == event.id))
+    if since is None:
+        return connection.execute(statement.where(CheckIn.undone_at.is_(None))).all()
+    return connection.execute(statement.where(CheckIn.updated_at >= since)
+                              .order_by(CheckIn.updated_at, CheckIn.id)).all()
+
+
+def _state(row) -> str:
+    """A check-in as the phone keeps it, as JSON (the phone writes the time in the event's zone itself)."""
+    return (f'{{"id":{row.id},"client_id":{_json_text(row.client_id)},"at":"{row.checked_in_at.isoformat()}",'
             f'"by":{_json_text(row.name or row.email or "—")},"guests":{row.guests},'
             f'"walk_in":{"true" if row.walk_in else "false"}}}')
+
+
+def _check_ins(connection, event: Event) -> tuple[dict[int, str], dict[int, tuple]]:
+    """Active check-ins by contact id, as JSON, and the checked-in people's names and sort keys."""
+    states, people = {}, {}
+    for row in _check_in_rows(connection, event):
+        states[row.contact_id] = _state(row)
         people[row.contact_id] = (row.full_name, row.sort_key)
     return states, people
 
@@ -193,12 +208,21 @@ def build(connection, event: Event, parts: tuple = (), now_period: int = 0) -> D
 
 
 def with_new_check_ins(connection, event: Event, previous: DoorList, parts: tuple) -> DoorList | None:
-    """`previous` with the event's check-ins read again, when nothing else changed: only the lines whose
-    check-in changed are written again (a door checking people in rebuilds a few lines, not 10,000).
-    None when the walk-ins changed (a person joins or leaves the list): then the list is built whole."""
-    states, checked_in = _check_ins(connection, event)
-    if frozenset(checked_in.keys() - (previous.heads.keys() - previous.walk_ins)) != previous.walk_ins:
+    """`previous` with the check-ins changed since it was read, when nothing else changed: only those are
+    read (from `CHANGES_OVERLAP` before the latest change it saw, for transactions that commit out of
+    order) and only their lines written again: a door checking people in rewrites a few lines, not 10,000.
+    None when a walk-in joins or leaves the list: then the list is built whole."""
+    since = previous.parts[2]
+    if since is None:
         return None
+    states = dict(previous.states)
+    for row in _check_in_rows(connection, event, since - CHANGES_OVERLAP):
+        if row.contact_id not in previous.heads or row.contact_id in previous.walk_ins:
+            return None  # a walk-in arrives or is undone: the list itself changes
+        if row.undone_at is None:
+            states[row.contact_id] = _state(row)
+        elif states.get(row.contact_id, "").startswith(f'{{"id":{row.id},'):
+            del states[row.contact_id]  # this check-in was undone (a later one of the person may follow)
     rows = {contact_id: line if previous.states.get(contact_id) == states.get(contact_id)
             else _line(previous.heads[contact_id], states.get(contact_id))
             for contact_id, line in previous.rows.items()}

@@ -60,6 +60,18 @@ class CheckIn(db.Model):
         return f"<CheckIn event={self.event_id} contact={self.contact_id}{' undone' if self.undone_at else ''}>"
 
 
+class DoorSyncOp(db.Model):
+    """A phone's queued check-in that met someone already checked in: its id is kept, so that the same
+    operation sent again (a lost answer, or a forged earlier time under the same id) changes nothing.
+    (An operation that made the check-in is known by `check_ins.client_id`.)"""
+
+    __tablename__ = "door_sync_ops"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # What the door list's version reads (attendance/doorlist.py: fingerprint): the latest change of an
 # event's invitations and check-ins, and of any contact, each found in its index without a scan.
 Index("ix_invitations_event_updated", Invitation.event_id, Invitation.updated_at)

@@ -68,7 +68,7 @@ class ScannedCode(Schema):
     status = api.Choice(InvitationStatus, required=True)
     guests = fields.Integer(required=True)
     is_honoree = fields.Boolean(required=True)
-    contact = fields.Nested(CheckInContact, required=True)
+    contact = DoorContact()
     check_in = fields.Nested(CheckIn, allow_none=True, required=True)
 
 

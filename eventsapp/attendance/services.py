@@ -26,7 +26,7 @@ from ..invitations.models import Invitation, InvitationStatus
 from ..permissions import Action, descendant_ids, filter_by_association
 from ..text import fold, nfc
 from ..timeutils import UTC, in_zone, utcnow, zone
-from .models import CheckIn
+from .models import CheckIn, DoorSyncOp
 
 MAX_GUESTS = 50
 WALK_IN_DOMAIN = PLACEHOLDER_DOMAIN
@@ -370,6 +370,13 @@ def _apply_check_in(event: Event, op: dict, by) -> dict:
         if done.event_id != event.id:
             raise CheckInError(str(_l("This check-in belongs to another event.")))
         return {"status": "applied", "check_in": _check_in_state(done, event.timezone)}
+    met = db.session.get(DoorSyncOp, client_id)
+    if met is not None:  # sent before and met an earlier check-in: answered as then, whatever time it says now
+        existing = db.session.get(CheckIn, met.check_in_id)
+        if existing.event_id != event.id:
+            raise CheckInError(str(_l("This check-in belongs to another event.")))
+        return {"status": "conflict", "message": already_message(existing),
+                "check_in": _check_in_state(existing, event.timezone)}
     contact_id = _row_id(op.get("contact_id"))
     contact = db.session.get(Contact, contact_id) if contact_id else None
     if contact is None:
@@ -392,6 +399,11 @@ def _apply_check_in(event: Event, op: dict, by) -> dict:
         return {"status": "applied", "check_in": _check_in_state(existing, event.timezone)}
     # Two phones let the same person in while offline: one check-in stays, with the earliest time.
     existing = keep_earliest(existing, at, by)
+    try:
+        with db.session.begin_nested():
+            db.session.add(DoorSyncOp(client_id=client_id, check_in_id=existing.id))
+    except IntegrityError:
+        pass  # the same operation, sent twice at the same moment, was recorded by the other request
     return {"status": "conflict", "message": already_message(existing),
             "check_in": _check_in_state(existing, event.timezone)}
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..redirects import safe_next
 from . import devices, services
 from .forms import LoginForm
@@ -19,6 +20,7 @@ bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message_category = "warning"
+login_manager.login_message = _l("Please sign in to see this page.")  # Flask-Login's own is English only
 
 
 @login_manager.user_loader
@@ -69,7 +71,7 @@ def login():
         if user is not None:
             db.session.commit()
             login_user(user, remember=form.remember.data)
-            return devices.remember(redirect(safe_next(request.args.get("next"))), user.email)
+            return devices.remember(redirect(safe_next(request.args.get("next"))), services.normalise_email(user.email))
         flash(_("The e-mail or the password is wrong."), "danger")
     return render_template("auth/login.html", form=form)
 

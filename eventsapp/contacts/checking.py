@@ -231,7 +231,7 @@ def _check_row(record: RowResult, found: dict[str, dict], header_of: dict[str, s
             else languages.setdefault(written, values.read_language(written))
         if language is None:
             record.fail(header_of["language"], "language",
-                        _l("Language not understood: %(language)s (write Tiếng Việt or Tiếng Anh)",
+                        _l("Language not understood: %(language)s (write Vietnamese or English)",
                            language=written))
         else:
             cells["language"] = language
@@ -245,7 +245,7 @@ def _check_row(record: RowResult, found: dict[str, dict], header_of: dict[str, s
     current = found.get(cells["email"])
     if current is not None and allowed is not None and not current["association_ids"] & allowed:
         # Held by no association of the importer: refused in words that name no one, and nothing of the
-        # contact shapes this row's answer (README, "Contact sharing").
+        # contact shapes this row's answer (docs/architecture.md, "Contact sharing").
         record.fail(header_of["email"], "not_yours", services.NOT_YOURS)
         current = None
     if allowed is not None and not record.association_ids and current is None and not record.errors:
@@ -300,7 +300,7 @@ def _zone_problem(written: str):
         return _l("%(country)s has several time zones: write the city instead (for example Moskva, New York).",
                   country=written)
     return _l("Time zone not understood: %(zone)s. Write a city (Tokyo), a country with one time zone "
-              "(Nhật Bản) or an offset (UTC+9).", zone=written)
+              "(Japan) or an offset (UTC+9).", zone=written)
 
 
 def _read_associations(record: RowResult, associations: _Associations, allowed: set[int] | None,

@@ -5,22 +5,22 @@ from .. import spreadsheets
 from ..i18n import lazy_gettext as _l
 from .importing import EXPORT_HEADERS, FIELD_LABELS, FIELDS
 
-# For each column: what it accepts, and examples of what people write (shown as written, in the page's font).
+# For each column: what it accepts, and examples of what people write (in the reader's language; both are read).
 ACCEPTS = {
     "full_name": (_l("Required."), "Nguyễn Văn An"),
     "email": (_l("Required; one address per row. A row whose address is already in your associations updates "
                  "that contact; empty cells keep what is stored."), "an.nguyen@example.vn"),
     "phone": (_l("As you write it."), "0912 345 678 · +49 30 1234 567"),
-    "country": (_l("In Vietnamese or English."), "Nhật Bản · Germany"),
+    "country": (_l("In Vietnamese or English."), _l("Japan · Germany")),
     "place": (_l("Town, district or city."), "Yên Thế · Berlin"),
     "timezone": (_l("A city, a country with a single time zone, or an offset from UTC. Empty: Vietnam's time."),
-                 "Tokyo · Giờ Tokyo · Nhật Bản · UTC+9 · GMT+7"),
+                 _l("Tokyo · Japan · UTC+9 · GMT+7")),
     "language": (_l("The language of the invitations: Vietnamese or English. Empty: Vietnamese."),
-                 "Tiếng Việt · Vietnamese · Tiếng Anh · English"),
+                 _l("Vietnamese · English")),
     "associations": (_l("The names of associations you manage, separated by semicolons (;). You may also choose "
                         "one association for every row below."), None),
-    "notes": (_l("Free text."), "Hội viên lâu năm"),
-    "tags": (_l("Words to group contacts by, separated by semicolons (;)."), "hội viên; Tết 2027"),
+    "notes": (_l("Free text."), _l("Long-standing member")),
+    "tags": (_l("Words to group contacts by, separated by semicolons (;)."), _l("member; Tet 2027")),
 }
 
 
@@ -33,7 +33,7 @@ def column_help(association_names: list[str]) -> list[dict]:
         if name == "associations":
             example = " · ".join(association_names[:2])
         lines.append({"header": EXPORT_HEADERS[name], "label": str(FIELD_LABELS[name]), "accepts": str(accepts),
-                      "example": example or ""})
+                      "example": str(example or "")})
     return lines
 
 

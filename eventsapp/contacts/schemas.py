@@ -19,7 +19,7 @@ class Undeliverable(Schema):
     """The mark a permanent bounce (or several temporary ones in a row) puts on an address: sends skip it
     until the address is edited, which lifts the mark."""
 
-    at = api.Moment(attribute="undeliverable_at", required=True, metadata={
+    at = api.Moment(attribute="undeliverable_at", required=True, allow_none=False, metadata={
         "description": "when the address was marked (ISO 8601 with offset)"})
     reason = fields.String(attribute="undeliverable_reason", required=True, metadata={
         "description": "the receiving server's words, e.g. 550 5.1.1 user unknown"})

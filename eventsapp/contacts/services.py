@@ -37,7 +37,7 @@ class ContactError(ValueError):
 
 
 # Said when an address belongs to a contact the user's associations do not hold: the same words whether or not
-# anyone holds it, naming no one (README, "Contact sharing").
+# anyone holds it, naming no one (docs/architecture.md, "Contact sharing").
 NOT_YOURS = _l("This address cannot be added from here. If this person belongs in your association, ask the "
                "union's administrator to add them to it.")
 
@@ -376,10 +376,15 @@ def encode_cursor(contact: Contact) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# The longest cursor `encode_cursor` makes: JSON writes a character of the sort key in at most 12 (an
+# escaped surrogate pair), base64 adds a third. A longer one was not made here.
+CURSOR_MAX_LENGTH = (12 * SORT_KEY_LENGTH + 64) * 4 // 3
+
+
 def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
     """The (sort key, id) a cursor made by `encode_cursor` holds, or None for none or one not made there
     (a crafted one may hold anything: a key PostgreSQL cannot store or compare, an id beyond its integers)."""
-    if not cursor:
+    if not cursor or len(cursor) > CURSOR_MAX_LENGTH:
         return None
     try:
         key, contact_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))

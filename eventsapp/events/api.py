@@ -13,8 +13,7 @@ from sqlalchemy import select, tuple_
 
 from .. import validation
 from ..api import bp, json_body
-from ..api import fields as api
-from ..api.resources import Extended, Schema, load, operation, page_of
+from ..api.resources import Extended, load, operation, page_of
 from ..api_helpers import bad_request, commit_or_400, managed_association
 from ..associations.models import Association
 from ..campaigns.models import Campaign
@@ -36,7 +35,6 @@ def _check_campaign(values: dict, association_id: int) -> None:
         authorize(Action.MANAGE, campaign.association_id)
 
 
-PAGE_SIZE, PAGE_MAX = 100, 500
 
 
 def _encode_cursor(event: Event) -> str:
@@ -52,20 +50,13 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
         bad_request(_("This cursor is not valid; start again without one."), "cursor")
 
 
-class EventQuery(Schema):
-    association = api.Text(200, metadata={"description": "association slug"})
-    upcoming = api.QueryFlag(load_default=False)
-    cursor = api.Text(200, metadata={"description": "next_cursor of the previous page"})
-    limit = api.QueryNumber(1, PAGE_MAX, load_default=PAGE_SIZE)
-
-
 @bp.get("/events")
-@operation(tags=["events"], query=EventQuery, responses={200: (
+@operation(tags=["events"], query=schemas.EventQuery, responses={200: (
     "A page of events (times in ISO 8601 with offset, plus the IANA zone); next_cursor is null on the last page",
     page_of(schemas.Event, next_cursor=fields.String(required=True, allow_none=True)))})
 def list_events():
     """List the events the caller may see, latest start first, page by page (`cursor` = the last page's `next_cursor`)."""
-    args = load(EventQuery(), request.args)
+    args = load(schemas.EventQuery(), request.args)
     query = select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
     ids = association_ids_for(current_user, Action.VIEW)
     if ids is not None:
@@ -132,10 +123,6 @@ def update_event(event_id: int):
     return Extended(event, recorded_changes=[c.kind.value for c in changes])
 
 
-class Cancellation(Schema):
-    reason = api.Text(300, load_default="")
-
-
 @bp.post("/events/<int:event_id>/publish")
 @operation(tags=["events"], responses={200: ("The event", schemas.Event),
                                        400: "Cancelled events cannot be published",
@@ -148,12 +135,12 @@ def publish_event(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/cancel")
-@operation(tags=["events"], body=Cancellation, example={"reason": "Bão số 3"}, responses={
+@operation(tags=["events"], body=schemas.Cancellation, example={"reason": "Bão số 3"}, responses={
     200: ("The event", schemas.Event), 403: "The caller may not manage this event"})
 def cancel_event(event_id: int):
     """Cancel an event; invitees are told (sequence bumped)."""
     event = load_event(event_id, Action.MANAGE)
-    reason = load(Cancellation(), json_body() if request.content_length else {})["reason"]
+    reason = load(schemas.Cancellation(), json_body() if request.content_length else {})["reason"]
     services.cancel(event, user=current_user, reason=reason)
     db.session.commit()
     return event

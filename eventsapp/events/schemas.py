@@ -15,6 +15,7 @@ from .models import EventKind, EventStatus, Visibility
 from .services import local_to_utc
 
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
+PAGE_SIZE, PAGE_MAX = 100, 500
 TIMES = ("starts_at", "ends_at", "rsvp_deadline")
 
 
@@ -91,3 +92,18 @@ class Event(Schema):
 def for_update(event) -> Event:
     """The schema that reads a PATCH of `event`: every field optional, wall times in its zone."""
     return Event(partial=True, exclude=("association", "publish"), default_zone=event.timezone)
+
+
+class EventQuery(Schema):
+    """The events list: filters and pages (`cursor` = the previous page's `next_cursor`)."""
+
+    association = api.Text(200, metadata={"description": "association slug"})
+    upcoming = api.QueryFlag(load_default=False)
+    cursor = api.Text(200, metadata={"description": "next_cursor of the previous page"})
+    limit = api.QueryNumber(1, PAGE_MAX, load_default=PAGE_SIZE)
+
+
+class Cancellation(Schema):
+    """Why an event is cancelled (told to the invitees)."""
+
+    reason = api.Text(300, load_default="")

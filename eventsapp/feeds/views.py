@@ -108,7 +108,7 @@ def instructions() -> dict[str, list[str]]:
     for locale in ("vi", "en"):
         with force_locale(locale):
             result[locale] = [
-                _("Apple Calendar, Thunderbird and most phones: use the webcal link; the calendar app opens and asks to subscribe."),
+                _("Apple Calendar, Thunderbird and most phones: press “Open in your calendar app”; the calendar app opens and asks whether to follow this calendar."),
                 _("Google Calendar: use the Google link while signed in; Google refreshes subscribed calendars every few hours."),
                 _("Outlook.com: use the Outlook link. Other apps: copy the address and add it as a calendar subscription (from URL)."),
             ]

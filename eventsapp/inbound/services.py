@@ -7,7 +7,7 @@ never raises for a bad message: it records what it did, or why it did nothing, i
 (`state`, `kind`, `outcome`) and logs it, so a malformed message cannot become a crash loop.
 
 What an inbound message may change is what its sender could change on the RSVP page, for the one
-invitation it identifies, and only when it is authenticated (README "Who may answer for whom"):
+invitation it identifies, and only when it is authenticated (docs/operator-guide.md "Who may answer for whom"):
 - a calendar REPLY: the invitation of the signed (tagged) address of a message sent to that invitee;
   else the invitation whose event has the REPLY's UID and whose invitee is its ATTENDEE, when the
   message comes From that address and the sender is authenticated (`authentication.verify_sender`);

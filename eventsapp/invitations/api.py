@@ -9,7 +9,6 @@ from marshmallow import fields
 from .. import links
 from ..api import api_error, bp, json_body
 from ..api.resources import Extended, load, operation, page_of
-from ..api.schemas import ref
 from ..events.access import load_event
 from ..extensions import db
 from ..i18n import gettext as _
@@ -51,7 +50,7 @@ def list_invitations(event_id: int):
 @operation(tags=["invitations"], body=schemas.Invitees, example={"emails": ["lan@example.vn"], "tags": [],
                                                                   "contact_ids": []}, responses={
     201: ("Counts: added, already_invited, opted_out, archived, no_address, unknown_emails, honorees",
-          ref("InviteesAdded")),
+          schemas.InviteesAdded),
     400: "Invalid body or no criteria", 403: "Not an organiser of the event's association",
     409: "The event no longer takes invitees (cancelled or over)"})
 def add_invitations(event_id: int):
@@ -74,7 +73,7 @@ def add_invitations(event_id: int):
         db.session.rollback()
         return api_error(409, "not_allowed", str(error.message))
     db.session.commit()
-    return result.as_dict(), 201
+    return result, 201
 
 
 @bp.post("/events/<int:event_id>/invitations/send")

@@ -90,6 +90,20 @@ class InvitationQuery(Schema):
     offset = api.QueryNumber(0, validation.INT_MAX, clamp=True, load_default=0)
 
 
+@component("InviteesAdded")
+class InviteesAdded(Schema):
+    """What adding invitees did: each contact counted once, by what happened to it."""
+
+    added = fields.Integer(required=True)
+    already_invited = fields.Integer(required=True)
+    opted_out = fields.Integer(required=True, metadata={"description": "left out: they opted out"})
+    archived = fields.Integer(required=True, metadata={"description": "left out: archived contacts"})
+    no_address = fields.Integer(required=True, metadata={"description": "invited without an e-mail address"})
+    unknown_emails = fields.List(fields.String(), required=True, metadata={
+        "description": "addresses sent that name no contact the caller may see"})
+    honorees = fields.Integer(required=True)
+
+
 class SendRequest(Schema):
     not_before = api.Moment(require_offset=True, metadata={"description": "start sending then (ISO 8601 with offset); the rows wait "
                                                      "in the outbox"})

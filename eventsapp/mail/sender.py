@@ -11,7 +11,8 @@ The database is the source of truth and the only coordination between workers:
 2. **render** each row (a renderer's error fails that row with the reason); what the messages of a
    dispatcher's batches share is rendered once (`rendering_batch`).
 3. **send** the batch over one SMTP connection (pipelined where the server allows), at most
-   MAIL_RATE_LIMIT_PER_SECOND.
+   MAIL_RATE_LIMIT_PER_SECOND, from a thread that sends each message as soon as it is rendered
+   (mail.pipeline): rendering the next message overlaps waiting for the server's reply.
 4. **record** the results in bulk — one statement per outcome group (sent, retry,
    failed), every MAIL_RECORD_EVERY messages so that a crash leaves only a few
    sent-but-unrecorded rows: those are the only possible duplicates, they keep
@@ -28,11 +29,13 @@ carries on.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.utils import format_datetime, parseaddr
+from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import String, bindparam, case, cast, exists, literal, select, update
@@ -46,9 +49,10 @@ from . import ratelimit
 from .addresses import message_id_secret, tagged_address
 from .compose import Mail
 from .models import MessageKind, MessageState, OutboxMessage
+from .pipeline import Outcome, SendingThread
 from .renderers import render, rendering_batch
 from .services import DISPATCH_TASK
-from .transport import ConnectionLost, PermanentFailure, TemporaryFailure, open_transport
+from .transport import ConnectionLost, PermanentFailure, open_transport
 
 logger = logging.getLogger(__name__)
 
@@ -158,38 +162,43 @@ class Recorder:
         if not self.pending():
             return
         now = utcnow()
-        session = db.session
-        if self.sent:
-            session.execute(
-                update(table).where(c.id == bindparam("b_id"), c.state != SENT, c.state != FAILED)
-                .values(state=SENT, sent_at=now, updated_at=now, lease_expires_at=None, last_error="",
-                        subject=bindparam("b_subject")),
-                self.sent)
-        if self.failed:
-            session.execute(
-                update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
-                .values(state=FAILED, updated_at=now, lease_expires_at=None, last_error=bindparam("b_error"),
-                        subject=bindparam("b_subject")),
-                self.failed)
-        if self.retry:
-            session.execute(
-                update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
-                .values(state=QUEUED, updated_at=now, lease_expires_at=None, last_error=bindparam("b_error"),
-                        subject=bindparam("b_subject"), next_attempt_at=bindparam("b_next")),
-                self.retry)
-        if self.released:
-            session.execute(
-                update(table).where(c.id.in_(self.released), c.state == SENDING)
-                .values(state=QUEUED, updated_at=now, lease_expires_at=None, attempts=c.attempts - 1,
-                        last_error=release_reason[:2000],
-                        next_attempt_at=now + timedelta(seconds=setting("MAIL_CONNECT_RETRY_SECONDS"))))
-        session.commit()
+        # On a connection of its own: committing in the session would expire the rows of the batch
+        # the dispatcher is still rendering, and each would be read again, one query at a time.
+        with db.engine.begin() as connection:
+            self._write(connection, now, release_reason)
         for name in ("sent", "failed", "retry"):
             self.totals[name] += len(getattr(self, name))
             getattr(self, name).clear()
         self.totals["released"] += len(self.released)
         self.released.clear()
         self._last_flush = time.monotonic()
+
+    def _write(self, connection, now, release_reason: str) -> None:
+        """One statement per outcome group."""
+        if self.sent:
+            connection.execute(
+                update(table).where(c.id == bindparam("b_id"), c.state != SENT, c.state != FAILED)
+                .values(state=SENT, sent_at=now, updated_at=now, lease_expires_at=None, last_error="",
+                        subject=bindparam("b_subject")),
+                self.sent)
+        if self.failed:
+            connection.execute(
+                update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
+                .values(state=FAILED, updated_at=now, lease_expires_at=None, last_error=bindparam("b_error"),
+                        subject=bindparam("b_subject")),
+                self.failed)
+        if self.retry:
+            connection.execute(
+                update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
+                .values(state=QUEUED, updated_at=now, lease_expires_at=None, last_error=bindparam("b_error"),
+                        subject=bindparam("b_subject"), next_attempt_at=bindparam("b_next")),
+                self.retry)
+        if self.released:
+            connection.execute(
+                update(table).where(c.id.in_(self.released), c.state == SENDING)
+                .values(state=QUEUED, updated_at=now, lease_expires_at=None, attempts=c.attempts - 1,
+                        last_error=release_reason[:2000],
+                        next_attempt_at=now + timedelta(seconds=setting("MAIL_CONNECT_RETRY_SECONDS"))))
 
 
 # ---------------------------------------------------------------- render and send
@@ -235,61 +244,79 @@ def _prepare(message: OutboxMessage) -> Outgoing:
 
 def render_batch(ids: list[int], recorder: Recorder) -> list[Outgoing]:
     """Load the claimed rows (related rows in a few queries, not one per message) and render them."""
+    return list(_rendered(ids, recorder, set()))
+
+
+def _rendered(ids: list[int], recorder: Recorder, done: set[int]) -> Iterator[Outgoing]:
+    """The claimed rows rendered one by one; a row that cannot be is recorded failed (its id put in
+    `done`) and skipped."""
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
         .options(selectinload(OutboxMessage.contact),
                  selectinload(OutboxMessage.invitation).selectinload(Invitation.checkin_code),  # the door QR codes
                  selectinload(OutboxMessage.event))
     ).all()
-    outgoing = []
     with rendering_batch():  # what a batch's messages share (calendars, bodies) is built once
         for row in rows:
             try:
-                outgoing.append(_prepare(row))
+                outgoing = _prepare(row)
             except AddressUndeliverable as error:
                 recorder.mark_failed(row.id, str(error))
+                done.add(row.id)
+                continue
             except Exception as error:  # a renderer's bug fails its message, not the batch
                 logger.exception("could not render outbox message %s", row.id)
                 if isinstance(error, SQLAlchemyError):
                     db.session.rollback()
                 recorder.mark_failed(row.id, f"could not build the message: {error}")
-    return outgoing
+                done.add(row.id)
+                continue
+            yield outgoing
+
+
+def _record(outcomes: list[Outcome], recorder: Recorder, done: set[int]) -> None:
+    for outcome in outcomes:
+        item, error = outcome.item, outcome.error
+        if not outcome.attempted:
+            continue  # released with the rest of the batch
+        done.add(item.row_id)
+        if error is None:
+            recorder.mark_sent(item.row_id, item.subject)
+        elif isinstance(error, PermanentFailure):
+            recorder.mark_failed(item.row_id, str(error), item.subject)
+        else:  # TemporaryFailure, ConnectionLost
+            recorder.mark_temporary(item.row_id, item.attempts, str(error), item.subject)
+    recorder.maybe_flush()
 
 
 def send_batch(ids: list[int], recorder: Recorder | None = None) -> tuple[Recorder, bool]:
-    """Render and send claimed rows; returns the recorder and whether the connection failed."""
+    """Render and send claimed rows; returns the recorder and whether the connection failed.
+
+    The messages are sent by a thread (mail.pipeline) as they are rendered, and recorded as their
+    outcomes come back; once the connection is lost, rendering stops and what is left is released.
+    """
     recorder = recorder or Recorder(every=max(1, int(setting("MAIL_RECORD_EVERY"))))
-    outgoing = render_batch(ids, recorder)
-    limiter = ratelimit.bucket()
-    done = 0
+    done: set[int] = set()  # recorded: sent, refused, or not renderable
     reason = ""
     try:
-        with open_transport() as transport:
-            for item in outgoing:
-                limiter.take()
-                done += 1
-                del item.email["Date"]
-                item.email["Date"] = format_datetime(utcnow(), usegmt=True)  # RFC 5322, at send time
-                try:
-                    transport.send(item.email, item.envelope_sender)
-                except ConnectionLost as error:
-                    reason = str(error)
-                    recorder.mark_temporary(item.row_id, item.attempts, reason, item.subject)
+        with (open_transport() as transport, SendingThread(transport, ratelimit.bucket()) as sending,
+              contextlib.closing(_rendered(ids, recorder, done)) as rendered):
+            for item in rendered:
+                if sending.lost is not None:
                     break
-                except PermanentFailure as error:
-                    recorder.mark_failed(item.row_id, str(error), item.subject)
-                except TemporaryFailure as error:
-                    recorder.mark_temporary(item.row_id, item.attempts, str(error), item.subject)
-                else:
-                    recorder.mark_sent(item.row_id, item.subject)
-                recorder.maybe_flush()
+                sending.put(item)
+                _record(sending.outcomes(), recorder, done)
+            db.session.commit()  # the rows are rendered: their read transaction need not stay open
+            _record(sending.finish(), recorder, done)
+            if sending.lost is not None:
+                reason = str(sending.lost)
     except ConnectionLost as error:  # the connection could not even be opened
         reason = str(error)
     connection_failed = bool(reason)
     if connection_failed:
-        logger.warning("mail server unreachable (%s); %d messages wait for the next try",
-                       reason, len(outgoing) - done)
-        recorder.release([item.row_id for item in outgoing[done:]])
+        left = [row_id for row_id in ids if row_id not in done]
+        logger.warning("mail server unreachable (%s); %d messages wait for the next try", reason, len(left))
+        recorder.release(left)
     recorder.flush(release_reason=reason)
     return recorder, connection_failed
 

@@ -3,7 +3,7 @@
 The transport signs the final bytes, just before they go out, so no header changes after signing.
 Signing goes through dkimpy's public `dkim.sign` only. Its RSA is pure Python (a few milliseconds per
 message with a 2048-bit key): at volumes where that matters, leave DKIM_* unset and let the MTA sign
-(OpenDKIM or Rspamd, README "Signing mail (DKIM)").
+(OpenDKIM or Rspamd, docs/operator-guide.md, "Outbound", DKIM).
 `flask mail dkim-keygen` writes a key and prints the TXT record to publish at
 `<selector>._domainkey.<domain>`.
 """
