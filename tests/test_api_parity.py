@@ -239,9 +239,9 @@ def test_the_undeliverable_mark_is_seen_by_the_api_as_on_the_pages_and_cleared_w
         api, auth, client, db, app, monkeypatch):
     from sqlalchemy import select
 
-    from eventsapp.inbound import addresses
     from eventsapp.inbound import services as inbound
     from eventsapp.invitations import services as invitations
+    from eventsapp.mail import addresses
     from tests import inbound_support as mails
 
     monkeypatch.setitem(app.config, "MAIL_REPLY_ADDRESS", "rsvp@eventsapp.test")

@@ -468,7 +468,7 @@ def _csv(*emails: str) -> bytes:
     return (IMPORT_HEADER + "".join(B_ROW.format(email=email) for email in emails)).encode()
 
 
-def test_import_page_by_b_of_a_address_reveals_and_changes_nothing(auth, world, _quick_commits):
+def test_import_page_by_b_of_a_address_reveals_and_changes_nothing(auth, world):
     import io
 
     _a_keeps_private_details(world)
@@ -489,7 +489,7 @@ def test_import_page_by_b_of_a_address_reveals_and_changes_nothing(auth, world, 
     assert SECRET_EMAIL not in directory.text
 
 
-def test_api_import_and_create_by_b_of_a_address_reveal_and_change_nothing(api, world, _quick_commits):
+def test_api_import_and_create_by_b_of_a_address_reveal_and_change_nothing(api, world):
     import io
 
     _a_keeps_private_details(world)
@@ -519,7 +519,7 @@ def test_api_import_and_create_by_b_of_a_address_reveal_and_change_nothing(api, 
     _assert_a_contact_untouched(world)
 
 
-def test_new_contact_page_by_b_with_a_address_reveals_and_changes_nothing(auth, world, _quick_commits):
+def test_new_contact_page_by_b_with_a_address_reveals_and_changes_nothing(auth, world):
     b = db.session.scalar(db.select(Membership).where(Membership.user_id == world.users["organiser_b"].id))
     _a_keeps_private_details(world)
     auth.login(world.users["organiser_b"])
@@ -531,7 +531,7 @@ def test_new_contact_page_by_b_with_a_address_reveals_and_changes_nothing(auth, 
     _assert_a_contact_untouched(world)
 
 
-def test_merge_by_b_never_reaches_or_removes_a_contact(auth, world, _quick_commits):
+def test_merge_by_b_never_reaches_or_removes_a_contact(auth, world):
     from eventsapp.contacts.models import Contact
 
     _a_keeps_private_details(world)

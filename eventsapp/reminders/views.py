@@ -137,8 +137,8 @@ def edit_event_rule(event_id: int, rule_id: int):
 def _preview_target(event, rule) -> tuple[Invitation | None, list[Invitation]]:
     """The recipient a rule's preview is about (?invitation=<id>, default the first by name) and the choices."""
     choices = previews.recipients(rule, event)
-    invitation_id = request.args.get("invitation", type=int)
-    if invitation_id:
+    invitation_id = query_args.optional_id("invitation")
+    if invitation_id is not None:  # 0, no id at all, is an invitee that does not exist: a 404
         return load_of_event(Invitation, invitation_id, event), choices
     return (choices[0] if choices else None), choices
 

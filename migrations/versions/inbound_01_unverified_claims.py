@@ -1,7 +1,7 @@
 """inbound: what an unverified answer by mail claimed (kept for the organisers, not applied)
 
 Revision ID: inbound_01_claims
-Revises: 0016_checkin_codes
+Revises: door_01_checkin_updated_at
 Create Date: 2026-12-07 18:00:00
 
 """
