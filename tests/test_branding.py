@@ -101,7 +101,7 @@ def test_a_colour_that_is_not_rrggbb_is_refused(client, auth, db, color):
     auth.login(staff(association, Role.ORGANISER))
     response = post_identity(client, association, color=color)
     assert response.status_code == 400
-    assert "sáu chữ số thập lục phân" in response.text
+    assert "mã màu gồm dấu # và sáu ký tự" in response.text
     assert fresh(db, association).brand_color == "#0a3d7a"
 
 

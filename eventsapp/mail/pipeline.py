@@ -31,7 +31,8 @@ class Outcome:
 
 
 class SendingThread:
-    """One connection's sender: `put` rendered messages, read `outcomes`, then `finish`.
+    """One connection's sender: `put` rendered messages, read `outcomes`, then `close` and read
+    `next_outcomes` until it gives None.
 
     After the connection is lost, the messages still queued come back unattempted (`attempted=False`)
     and `lost` holds the reason; an unexpected error in the thread is raised again by `finish`.
@@ -68,13 +69,30 @@ class SendingThread:
             except queue.Empty:
                 return found
 
-    def finish(self) -> list[Outcome]:
-        """Wait until every message put is sent or given back; the outcomes not read yet."""
+    def close(self) -> None:
+        """No more messages: the thread ends once every message put is sent or given back."""
         self._in.put(_DONE)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self.outcomes()
+
+    def next_outcomes(self, wait: float = 0.1) -> list[Outcome] | None:
+        """After `close`: the outcomes that arrived (waiting up to `wait` for one), or None once the thread
+        has ended and every outcome was read. An unexpected error in the thread is raised here.
+
+        The dispatcher records what comes back while the thread is still sending, so a worker killed
+        while the tail of a batch goes out leaves at most MAIL_RECORD_EVERY messages sent but unrecorded.
+        """
+        found = self.outcomes()
+        if found:
+            return found
+        if not self._thread.is_alive():
+            self._thread.join()
+            if self._error is not None:
+                raise self._error
+            return self.outcomes() or None
+        try:
+            found.append(self._out.get(timeout=wait))
+        except queue.Empty:
+            pass
+        return found + self.outcomes()
 
     def _run(self) -> None:
         try:

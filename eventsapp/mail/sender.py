@@ -307,7 +307,9 @@ def send_batch(ids: list[int], recorder: Recorder | None = None) -> tuple[Record
                 sending.put(item)
                 _record(sending.outcomes(), recorder, done)
             db.session.commit()  # the rows are rendered: their read transaction need not stay open
-            _record(sending.finish(), recorder, done)
+            sending.close()
+            while (arrived := sending.next_outcomes()) is not None:
+                _record(arrived, recorder, done)  # recorded as they come, not at the batch's end
             if sending.lost is not None:
                 reason = str(sending.lost)
     except ConnectionLost as error:  # the connection could not even be opened
