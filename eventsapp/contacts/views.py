@@ -182,16 +182,9 @@ def merge(contact_id: int):
             flash(_("No contact you manage has this e-mail."), "danger")
         elif other.id == contact.id:
             flash(_("Choose two different contacts."), "danger")
-        else:
-            try:
-                services.merge(contact, other, current_user)
-            except services.ContactError as error:
-                db.session.rollback()
-                flash(str(error), "danger")
-            else:
-                db.session.commit()
-                flash(_("The two contacts were merged."), "success")
-                return redirect(url_for(".show", contact_id=contact.id))
+        elif save_or_flash(services.ContactError, services.merge, contact, other, current_user,
+                           saved=_("The two contacts were merged.")):
+            return redirect(url_for(".show", contact_id=contact.id))
     return render_template("contacts/merge.html", form=form, contact=contact)
 
 

@@ -265,14 +265,8 @@ def add_honoree(event_id: int):
             flash(_("No contact has this e-mail.") if "@" in form.contact.data else
                   _("No contact matches “%(text)s”.", text=form.contact.data.strip()), "danger")
         else:
-            try:
-                services.add_honoree(event, contact, form.award.data, form.citation.data or "")
-            except services.EventError as error:
-                db.session.rollback()
-                flash(str(error), "danger")
-            else:
-                db.session.commit()
-                flash(_("Honoree added."), "success")
+            save_or_flash(services.EventError, services.add_honoree, event, contact, form.award.data,
+                          form.citation.data or "", saved=_("Honoree added."))
     else:
         for errors in form.errors.values():
             for error in errors:
