@@ -6,8 +6,9 @@ from .campaigns.models import Campaign, CampaignKind, CampaignStatus  # noqa: F4
 from .contacts.models import Contact, ContactTag, ImportBatch, contact_associations  # noqa: F401
 from .events.models import ChangeKind, Event, EventChange, EventKind, EventStatus, Honoree, Visibility  # noqa: F401
 from .feeds.models import Feed, FeedKind  # noqa: F401
+from .guests.models import Delegation, EventGuest  # noqa: F401
 from .health.models import WorkerHeartbeat  # noqa: F401
 from .inbound.models import InboundKind, InboundMessage, InboundState  # noqa: F401
 from .invitations.models import Invitation, InvitationStatus  # noqa: F401
-from .mail.models import MessageKind, MessageState, OutboxMessage  # noqa: F401
+from .mail.models import Channel, MessageKind, MessageState, OutboxMessage  # noqa: F401
 from .reminders.models import Anchor, ReminderRule, RuleKind, SkipReason  # noqa: F401

@@ -27,13 +27,18 @@ class CheckIn(db.Model):
     __table_args__ = (
         Index("uq_check_ins_active_contact", "event_id", "contact_id", unique=True,
               postgresql_where=ACTIVE, sqlite_where=ACTIVE),
+        # A named guest or delegation member (eventsapp.guests) is checked in by their own row.
+        Index("uq_check_ins_active_guest", "event_id", "guest_id", unique=True,
+              postgresql_where=ACTIVE, sqlite_where=ACTIVE),
         Index("ix_check_ins_event_time", "event_id", "checked_in_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"), index=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="RESTRICT"), index=True)
+    # The person: a contact, or (contact_id None) a named guest who is no contact.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="RESTRICT"), index=True)
+    guest_id: Mapped[int | None] = mapped_column(ForeignKey("event_guests.id", ondelete="CASCADE"), index=True)
     guests: Mapped[int] = mapped_column(default=0)
     walk_in: Mapped[bool] = mapped_column(default=False)
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -48,7 +53,8 @@ class CheckIn(db.Model):
 
     event: Mapped["Event"] = relationship()  # noqa: F821
     invitation: Mapped["Invitation | None"] = relationship()  # noqa: F821
-    contact: Mapped["Contact"] = relationship()  # noqa: F821
+    contact: Mapped["Contact | None"] = relationship()  # noqa: F821
+    guest: Mapped["EventGuest | None"] = relationship()  # noqa: F821
     checked_in_by: Mapped["User | None"] = relationship(foreign_keys=[checked_in_by_id])  # noqa: F821
     undone_by: Mapped["User | None"] = relationship(foreign_keys=[undone_by_id])  # noqa: F821
 

@@ -42,6 +42,13 @@ class Contact(db.Model):
     full_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), unique=True)  # normalised: trimmed, lower-case
     phone: Mapped[str] = mapped_column(String(50), default="")
+    # How a Vietnamese official letter greets them: "Đồng chí" / "Ông" / "Bà"…, and their office
+    # ("Phó Chủ tịch Hội hữu nghị Việt Nam – Nhật Bản tỉnh"); both optional (issue 26).
+    honorific: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    position: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    postal_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The channel messages go by first: email | sms | zalo | printed (mail/channels).
+    preferred_channel: Mapped[str] = mapped_column(String(10), default="email", server_default="email")
     country: Mapped[str] = mapped_column(String(100), default="")
     place: Mapped[str] = mapped_column(String(200), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")

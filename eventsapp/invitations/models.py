@@ -52,6 +52,8 @@ class Invitation(db.Model):
     guests: Mapped[int] = mapped_column(default=0)
     comment: Mapped[str] = mapped_column(Text, default="")
     is_honoree: Mapped[bool] = mapped_column(default=False)
+    # Order of precedence at the ceremony (1 first); None: derived from the contact's position (issue 28).
+    protocol_rank: Mapped[int | None] = mapped_column()
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # queue order for promotion
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a revoked token answers 404

@@ -33,6 +33,15 @@ class MessageKind(str, enum.Enum):
     TEST = "test"  # an organiser's test of an invitee's e-mail, sent to the organiser (invitations.previews)
 
 
+class Channel(str, enum.Enum):
+    """How a message reaches its person; `recipient` is an e-mail address, or a phone number in E.164."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    ZALO = "zalo"
+    PRINTED = "printed"  # a card handed over or posted: recorded, never transmitted
+
+
 class MessageState(str, enum.Enum):
     QUEUED = "queued"
     SENDING = "sending"
@@ -51,6 +60,7 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[MessageKind] = mapped_column(EnumType(MessageKind))
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[Channel] = mapped_column(EnumType(Channel), default=Channel.EMAIL, server_default="email")
     recipient: Mapped[str] = mapped_column(String(254))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"), index=True)

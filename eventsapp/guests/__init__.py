@@ -1,0 +1,1 @@
+"""People who come with an invitation without being its invitee: named guests and delegation members."""
