@@ -10,7 +10,7 @@ from importlib.util import find_spec
 
 DOMAINS = (
     "main", "health", "auth", "associations", "contacts", "campaigns", "events",
-    "invitations", "mail", "inbound", "reminders", "feeds", "attendance", "api",
+    "invitations", "mail", "inbound", "reminders", "feeds", "attendance", "ceremony", "api",
 )
 
 

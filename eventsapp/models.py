@@ -3,6 +3,7 @@ from .associations.models import Association, AssociationKind, Membership, Role 
 from .attendance.models import CertificateTemplate, CheckIn, Printable  # noqa: F401
 from .auth.models import ApiToken, User  # noqa: F401
 from .campaigns.models import Campaign, CampaignKind, CampaignStatus  # noqa: F401
+from .ceremony.models import ProtocolPosition, SeatAssignment, SeatingState, SeatTable  # noqa: F401
 from .contacts.models import Contact, ContactTag, ImportBatch, contact_associations  # noqa: F401
 from .events.models import ChangeKind, Event, EventChange, EventKind, EventStatus, Honoree, Visibility  # noqa: F401
 from .feeds.models import Feed, FeedKind  # noqa: F401

@@ -235,6 +235,21 @@ ROUTES: dict[str, R] = {
     "attendance.campaign_report": r("view"),
     "attendance.association_report": r("view"),
     "attendance.overview": r("admin"),
+    "ceremony.protocol_table": r("manage"),
+    "ceremony.protocol_add": r("manage"),
+    "ceremony.protocol_change": r("manage"),
+    "ceremony.order": r("manage"),
+    "ceremony.move": r("manage"),
+    "ceremony.reset": r("manage"),
+    "ceremony.seating_page": r("manage"),
+    "ceremony.table_add": r("manage"),
+    "ceremony.table_change": r("manage"),
+    "ceremony.assign": r("manage"),
+    "ceremony.place": r("manage"),
+    "ceremony.print_start": r("manage"),
+    "ceremony.mc_page": r("counts"),
+    "ceremony.mc_projector": r("counts"),
+    "ceremony.mc_data": r("counts"),
 }
 
 SECRET_EMAIL = "rieng-tu-cua-a@example.vn"

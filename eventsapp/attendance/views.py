@@ -454,7 +454,8 @@ def _printable_json(row: Printable) -> dict:
 @login_required
 def printables_page(event_id: int):
     event = load_event(event_id, Action.MANAGE)
-    rows = db.session.scalars(select(Printable).where(Printable.event_id == event.id)
+    rows = db.session.scalars(select(Printable).where(Printable.event_id == event.id,
+                                                      Printable.kind.in_(printables.KINDS))  # the ceremony's: its page
                               .order_by(Printable.created_at.desc(), Printable.id.desc()).limit(20)).all()
     template = printables.certificate_template(event)
     return render_template(

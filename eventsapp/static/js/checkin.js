@@ -187,10 +187,16 @@
       note.textContent = fill(note.dataset.label, { time: state.time || hhmm(state.at), by: state.by })
         + (state.guests ? ` · ${fill(note.dataset.labelGuests, { n: state.guests })}` : "");
       if (!state.pending) card.querySelector(".pending-note").remove();
+      const seat = card.querySelector(".person-seat");
+      if (person.seat) {
+        seat.textContent = fill(person.seat.row ? seat.dataset.labelRow : seat.dataset.labelTable,
+                                { table: person.seat.table, seat: person.seat.seat });
+      } else seat.remove();
       card.querySelector(".checkin-row").remove();
       card.querySelector(".undo-button").addEventListener("click", () => undoOffline(person));
     } else {
       note.remove();
+      card.querySelector(".person-seat").remove();
       card.querySelector(".pending-note").remove();
       card.querySelector(".undo-button").remove();
       const input = card.querySelector(".guests-input");
