@@ -67,7 +67,7 @@ def ceremony(invitees: int = 120, tables: int = 20, capacity: int = 10, delegati
         db.session.add(EventGuest(event_id=event.id, invitation_id=world.invitations[index].id,
                                   full_name=f"Lê Thị Khách {index:03d}", honorific="Bà", position=""))
     for number, size in enumerate(delegation_sizes):
-        leader = world.invitations[40 + number]
+        leader = world.invitations[min(40, invitees - len(delegation_sizes)) + number]
         delegation = Delegation(event_id=event.id, name=["Hội người Việt tại Séc", "Đại sứ quán Cộng hòa Séc",
                                                          "Hội hữu nghị Nhật – Việt"][number % 3],
                                 leader_invitation_id=leader.id, quota=size)

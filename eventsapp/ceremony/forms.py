@@ -55,5 +55,5 @@ class TableChangeForm(TableForm):
 
 class PlaceForm(FlaskForm):
     person = StringField(validators=[DataRequired(), PERSON])
-    table_id = WholeNumberField(_l("Table"), validators=[Optional(), ID_RANGE])
+    table_id = WholeNumberField(_l("Table number"), validators=[Optional(), ID_RANGE])
     seat = WholeNumberField(_l("Seat"), validators=[Optional(), NumberRange(1, MAX_CAPACITY)])

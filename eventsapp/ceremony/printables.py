@@ -85,7 +85,7 @@ def _draw(row: Printable, event: Event, out) -> int:
                                    heading=_("Introducing the delegates"), page_label=_("Page %(n)s", n="{n}"))
     return printing.chart_pdf(chart_tables(event), out, title=event.title_vi,
                               subtitle=_("Seating plan printed at %(time)s", time=stamp),
-                              plan_size=(PLAN_WIDTH, PLAN_HEIGHT), table_word=_("Table"), row_word=_("Row"),
+                              plan_size=(PLAN_WIDTH, PLAN_HEIGHT), table_word=_("Table %(n)s", n="{n}"), row_word=_("Row %(n)s", n="{n}"),
                               plan=row.kind == "seating_chart", lists=row.kind == "table_lists")
 
 

@@ -101,7 +101,7 @@ def place_cards_pdf(cards: Iterable[PlaceCard], out, *, title: str) -> int:
 
 def chart_pdf(tables: list[ChartTable], out, *, title: str, subtitle: str, plan_size: tuple[int, int],
               table_word: str, row_word: str, plan: bool = True, lists: bool = False) -> int:
-    """The drawn plan of the hall on one landscape A4 page (`plan`: each table where the plan puts it, with
+    """`table_word`/`row_word`: "Bàn {n}", "Hàng {n}". The drawn plan of the hall on one landscape A4 page (`plan`: each table where the plan puts it, with
     its number and seats taken), and (`lists`) a page per table listing who sits at each seat."""
     width, height = landscape(A4)
     canvas = _canvas(out, landscape(A4), title)
@@ -138,7 +138,7 @@ def _plan_page(canvas: Canvas, tables: list[ChartTable], title: str, subtitle: s
         canvas.setFillGray(0)
         canvas.setFont("EA-Sans-Bold", 9)
         word = row_word if table.shape == "row" else table_word
-        canvas.drawCentredString(cx, cy + 2, nfc(f"{word} {table.number}"))
+        canvas.drawCentredString(cx, cy + 2, nfc(word.replace("{n}", str(table.number))))
         canvas.setFont("EA-Sans", 7)
         taken = sum(1 for person in table.people if person != "—")
         canvas.drawCentredString(cx, cy - 8, f"{taken}/{table.capacity}")
@@ -150,7 +150,7 @@ def _table_page(canvas: Canvas, table: ChartTable, title: str, table_word: str, 
     word = row_word if table.shape == "row" else table_word
     canvas.setFont("EA-Sans", 9)
     canvas.drawString(margin, height - margin - 4, fit(title, "EA-Sans", 9, width - 2 * margin)[0])
-    heading = f"{word} {table.number}" + (f" · {table.name}" if table.name else "")
+    heading = word.replace("{n}", str(table.number)) + (f" · {table.name}" if table.name else "")
     canvas.setFont("EA-Sans-Bold", 16)
     canvas.drawString(margin, height - margin - 24, fit(heading, "EA-Sans-Bold", 16, width - 2 * margin)[0])
     canvas.setFont("EA-Sans", 11)
