@@ -3,6 +3,7 @@ three delegations (one larger than a table) and a hall of round tables."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from eventsapp.associations.models import Role
 from eventsapp.ceremony.models import ProtocolPosition, SeatTable
@@ -10,6 +11,7 @@ from eventsapp.events.models import EventKind
 from eventsapp.extensions import db
 from eventsapp.guests.models import Delegation, EventGuest
 from eventsapp.invitations.models import Invitation
+from eventsapp.timeutils import utcnow
 from tests.attendance_factories import invite
 from tests.factories import AssociationFactory, EventFactory, staff
 
@@ -46,10 +48,13 @@ class Ceremony:
     tables: list = field(default_factory=list)
 
 
-def ceremony(invitees: int = 120, tables: int = 20, capacity: int = 10, delegation_sizes=(4, 6, 12)) -> Ceremony:
+def ceremony(invitees: int = 120, tables: int = 20, capacity: int = 10, delegation_sizes=(4, 6, 12),
+             under_way: bool = False) -> Ceremony:
+    """`under_way`: the event started an hour ago (the door checks people in without asking)."""
     association = AssociationFactory()
+    when = {"starts_at": utcnow().replace(microsecond=0) - timedelta(hours=1)} if under_way else {}
     event = EventFactory(association=association, kind=EventKind.AWARD_CEREMONY,
-                         title_vi="Lễ kỷ niệm 75 năm Liên hiệp các tổ chức hữu nghị")
+                         title_vi="Lễ kỷ niệm 75 năm Liên hiệp các tổ chức hữu nghị", **when)
     organiser = staff(association, Role.ORGANISER, name="Phạm Thu Hà")
     door_staff = staff(association, Role.CHECKIN, name="Trần Văn Nam")
     for order, (label, keywords, delegations) in enumerate(LINES, start=1):
