@@ -241,6 +241,7 @@ ROUTES: dict[str, R] = {
     "ceremony.order": r("manage"),
     "ceremony.move": r("manage"),
     "ceremony.reset": r("manage"),
+    "ceremony.person": r("manage"),
     "ceremony.seating_page": r("manage"),
     "ceremony.table_add": r("manage"),
     "ceremony.table_change": r("manage"),

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from eventsapp.attendance.models import CheckIn
 from eventsapp.ceremony import protocol, seating
 from eventsapp.ceremony.models import ProtocolPosition, SeatAssignment, SeatTable
+from eventsapp.contacts.models import Contact
 from eventsapp.extensions import db as _db
-from eventsapp.guests.models import Delegation
+from eventsapp.guests.models import Delegation, EventGuest
 from eventsapp.invitations.models import Invitation
 from eventsapp.timeutils import utcnow
 from tests.ceremony_support import ceremony
@@ -93,6 +94,8 @@ def _state():
         sorted((a.table_id, a.seat, a.invitation_id, a.guest_id) for a in _db.session.scalars(select(SeatAssignment))),
         sorted((i.id, i.protocol_rank) for i in _db.session.scalars(select(Invitation))),
         sorted((d.id, d.protocol_rank) for d in _db.session.scalars(select(Delegation))),
+        sorted((c.id, c.honorific, c.position) for c in _db.session.scalars(select(Contact))),
+        sorted((g.id, g.honorific, g.position) for g in _db.session.scalars(select(EventGuest))),
     )
 
 
@@ -114,12 +117,13 @@ def test_hostile_values_in_every_field_are_refused_and_change_nothing(client, au
         f"/events/{event.id}/seating/tables/change": {"table_id": table.id, "name": "Bàn", "shape": "long",
                                                       "capacity": "10", "x": "10", "y": "10"},
         f"/events/{event.id}/seating/place": {"person": person, "table_id": world.tables[1].id, "seat": "3"},
+        f"/events/{event.id}/protocol/person": {"person": person, "honorific": "Ông", "position": "Chủ tịch Hội"},
     }
     token = csrf_token_from(client.get(f"/events/{event.id}/seating").text)
     # Free text keeps "javascript:" and "=cmd" as the words typed (shown escaped, printed as text), and a
     # lone surrogate cannot travel in a form (its bytes arrive as U+FFFD, a character); every other field
     # refuses them all.
-    free_text = {"label", "keywords", "name"}
+    free_text = {"label", "keywords", "name", "honorific", "position"}
     before = _state()
     for url, good in forms.items():
         for name in good:
@@ -161,3 +165,29 @@ def test_capacity_is_enforced_from_the_page_and_the_plan(client, auth, db):
         follow_redirects=True)
     assert "Ghế 6 đã có người" in answer.text
     assert _db.session.scalar(select(func.count(SeatAssignment.id)).where(SeatAssignment.table_id == full.id)) == 6
+
+
+def test_an_honorific_and_position_set_on_the_order_page_move_the_person_to_their_line(client, auth, db):
+    world = ceremony(invitees=40, tables=4, delegation_sizes=(2,))
+    auth.login(world.organiser)
+    member = world.invitations[35]  # a member of the association, no line of the table
+    guest = _db.session.scalar(select(EventGuest).where(EventGuest.delegation_id.is_not(None)))
+    page = client.get(f"/events/{world.event.id}/protocol")
+    token = csrf_token_from(page.text)
+    client.post(f"/events/{world.event.id}/protocol/person", data={
+        "csrf_token": token, "person": f"i-{member.id}", "honorific": "Đồng chí", "position": "chu tich ubnd tinh"})
+    client.post(f"/events/{world.event.id}/protocol/person", data={
+        "csrf_token": token, "person": f"g-{guest.id}", "honorific": "Ngài", "position": "Đại sứ"})
+    units = protocol.read(world.event).units
+    mine = next(u for u in units if u.key == f"i-{member.id}")
+    assert mine.line.label == "Lãnh đạo tỉnh" and units.index(mine) < 5  # with the four provincial leaders
+    assert _db.session.get(EventGuest, guest.id).position == "Đại sứ"
+    # Someone whose record another association keeps is not changed from here.
+    from tests.factories import AssociationFactory, ContactFactory, InvitationFactory
+
+    stranger = InvitationFactory(event=world.event, contact=ContactFactory(associations=[AssociationFactory()]))
+    answer = client.post(f"/events/{world.event.id}/protocol/person", data={
+        "csrf_token": token, "person": f"i-{stranger.id}", "honorific": "Ông", "position": "Chủ tịch"},
+        follow_redirects=True)
+    assert "do hội khác quản lý" in answer.text
+    assert _db.session.get(Contact, stranger.contact_id).position == ""

@@ -57,3 +57,13 @@ class PlaceForm(FlaskForm):
     person = StringField(validators=[DataRequired(), PERSON])
     table_id = WholeNumberField(_l("Table number"), validators=[Optional(), ID_RANGE])
     seat = WholeNumberField(_l("Seat"), validators=[Optional(), NumberRange(1, MAX_CAPACITY)])
+
+
+class PersonForm(FlaskForm):
+    """A person's honorific and position as the MC reads them (the contact's, or a named guest's own)."""
+
+    person = StringField(validators=[DataRequired(), PERSON])
+    honorific = StringField(_l("Honorific"), validators=[Optional(), Check(validation.text, max_length=40)],
+                            description=_l("e.g. Đồng chí, Ông, Bà, Ngài"))
+    position = StringField(_l("Position"), validators=[Optional(), Check(validation.text, max_length=300)],
+                           description=_l("As read aloud, e.g. Phó Chủ tịch UBND tỉnh"))

@@ -10,14 +10,17 @@ from sqlalchemy import func, select
 from .. import navigation
 from ..associations.access import load_association
 from ..attendance.models import Printable
+from ..contacts.services import can_access
 from ..events.access import load_event
 from ..extensions import db
+from ..guests.models import EventGuest
 from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..invitations.models import Invitation
 from ..permissions import Action
 from . import mc, printables, protocol, seating
-from .forms import MoveForm, PlaceForm, PositionChangeForm, PositionForm, TableChangeForm, TableForm
+from .forms import MoveForm, PersonForm, PlaceForm, PositionChangeForm, PositionForm, TableChangeForm, TableForm
 from .models import ProtocolPosition, SeatAssignment, SeatTable
 
 bp = Blueprint("ceremony", __name__)
@@ -149,6 +152,32 @@ def move(event_id: int):
     if _wants_json():
         return jsonify({"ok": True})
     return redirect(f"{target}#unit-{form.unit.data}", 303)
+
+
+@bp.post("/events/<int:event_id>/protocol/person")
+@login_required
+def person(event_id: int):
+    """Set a person's honorific and position: an invitee's on their contact (held by an association the
+    organiser manages), a named guest's on the guest."""
+    event = load_event(event_id, Action.MANAGE)
+    target = url_for(".order", event_id=event.id)
+    form = PersonForm()
+    if not form.validate_on_submit():
+        return _refuse(form, target)
+    kind, _sep, raw = form.person.data.partition("-")
+    row = db.session.get(Invitation if kind == "i" else EventGuest, int(raw))
+    if row is None or row.event_id != event.id:
+        flash(_("This person is not on the list."), "danger")
+        return redirect(target, 303)
+    holder = row.contact if kind == "i" else row
+    if kind == "i" and not can_access(current_user, holder, Action.MANAGE):
+        flash(_("This person's record is kept by another association: ask its organisers to change it."), "danger")
+        return redirect(target, 303)
+    holder.honorific = (form.honorific.data or "").strip()
+    holder.position = (form.position.data or "").strip()
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(f"{target}#unit-{form.person.data}", 303)
 
 
 @bp.post("/events/<int:event_id>/protocol/reset")
