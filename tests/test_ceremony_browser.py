@@ -118,3 +118,54 @@ def test_the_door_phone_shows_the_seat_offline_after_check_in(live_server, brows
     finally:
         context.close()
     assert errors == []
+
+
+def test_dragging_in_the_order_and_onto_the_plan_and_choosing_on_a_phone(live_server, browser, db):
+    world = ceremony(invitees=24, tables=4, capacity=8, delegation_sizes=())
+    seating.assign(world.event)
+    _db.session.commit()
+    keys = [unit.key for unit in protocol.read(world.event).units]
+    errors = []
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN",
+                                  timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        sign_in(page, live_server, world.organiser.email)
+        # The order: the fourth line dragged onto the first takes its place.
+        page.goto(f"{live_server}/events/{world.event.id}/protocol")
+        page.drag_and_drop(f"#unit-{keys[3]}", f"#unit-{keys[0]}")
+        page.locator(f"#protocol-order li:first-child#unit-{keys[3]}").wait_for()
+        assert [unit.key for unit in protocol.read(world.event).units][:5] == [keys[3], *keys[:3], keys[4]]
+        # The plan: the last person of table 2 dragged onto table 4 sits at its first free seat.
+        page.goto(f"{live_server}/events/{world.event.id}/seating")
+        seats, tables = seating.seats(world.event)
+        mover = [each for each in seats if each.table.number == 2][-1].person
+        free = 1 + max((each.seat for each in seats if each.table.number == 4), default=0)
+        page.drag_and_drop(f".seat-person[data-person='{mover.key}']", f".plan-table[data-table-id='{tables[3].id}']",
+                           source_position={"x": 8, "y": 8})  # the name, not the row's form
+        page.locator(f"#table-4 .seat-person[data-person='{mover.key}']").wait_for()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "seating-desktop.png"), full_page=False)
+    finally:
+        context.close()
+    moved = {each.person.key: each for each in seating.seats(world.event)[0]}[mover.key]
+    assert (moved.table.number, moved.seat) == (4, free)  # its first free seat
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    page = phone.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        sign_in(page, live_server, world.organiser.email)
+        page.goto(f"{live_server}/events/{world.event.id}/seating")
+        row = page.locator(f"#table-4 .seat-person[data-person='{mover.key}']")
+        row.locator("select").select_option(str(tables[2].id))
+        row.locator("input[name=seat]").fill("")
+        row.locator("button[type=submit]").tap()
+        page.locator(f"#table-3 .seat-person[data-person='{mover.key}']").wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(ARTIFACTS / "seating-phone.png"), full_page=False)
+    finally:
+        phone.close()
+    assert errors == []
