@@ -16,6 +16,7 @@ from eventsapp.attendance.models import Printable
 from eventsapp.ceremony import protocol, seating
 from tests.ceremony_support import ceremony
 from tests.conftest import csrf_token_from
+from tests.test_attendance_printables import wait_until_done
 
 
 def pdf_text(pdf: bytes, tmp_path: Path, *pages: str) -> str:
@@ -107,3 +108,16 @@ def test_nothing_to_print_is_said_in_words(client, auth, db):
     answer = client.post(f"/events/{world.event.id}/seating/print/badges",
                          data={"csrf_token": csrf_token_from(page.text)}, follow_redirects=True)
     assert answer.status_code == 200 and db.session.scalar(select(Printable.id)) is None
+
+
+def test_a_badge_carries_the_seat(celery_worker, client, auth, db, tmp_path):
+    world = ceremony(invitees=3, tables=1, delegation_sizes=())
+    seating.assign(world.event)
+    db.session.commit()
+    auth.login(world.organiser)
+    page = client.get(f"/events/{world.event.id}/printables")
+    client.post(f"/events/{world.event.id}/printables/badges", data={
+        "csrf_token": csrf_token_from(page.text), "paper": "A4", "columns": "2", "rows": "4", "audience": "accepted"})
+    state = wait_until_done(client, world.event)
+    text = pdf_text(client.get(state["download_url"]).data, tmp_path)
+    assert "Bàn 1 · ghế 1" in text and "Bàn 1 · ghế 3" in text

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import images
 from ..after_commit import enqueue_after_commit
+from ..ceremony.seating import seat_text, seats_by_invitation
 from ..contacts.models import Contact
 from ..events.models import Event, Honoree
 from ..extensions import db
@@ -135,9 +136,11 @@ def _association_name(contact: Contact, event: Event, allowed: set[int]) -> str:
 
 def badges(event: Event, audience: str = "accepted"):
     allowed = descendant_ids([event.association_id])
+    seats = seats_by_invitation(db.session, event.id)
     for invitation, contact in _invitations(event, audience):
+        seat = seats.get(invitation.id)
         yield printing.Badge(contact.full_name, _association_name(contact, event, allowed), checkin_url(invitation),
-                             invitation.is_honoree)
+                             invitation.is_honoree, seat_text(*seat) if seat else "")
 
 
 def status_label(status: InvitationStatus | None) -> str:

@@ -113,6 +113,7 @@ class Badge:
     association: str
     qr_text: str
     honoree: bool = False
+    seat: str = ""  # "Bàn 3 · ghế 5" when the seating plan has one (issue 28)
 
 
 @dataclass
@@ -159,6 +160,10 @@ def badges_pdf(badges: Iterable[Badge], layout: BadgeLayout, out, title: str = "
         if badge.honoree:
             canvas.setFont("EA-Sans-Bold", small)
             canvas.drawString(x0 + pad, y0 + pad, "★")
+        if badge.seat:
+            seat, seat_size = fit(badge.seat, "EA-Sans-Bold", small, text_w - 2 * small)
+            canvas.setFont("EA-Sans-Bold", seat_size)
+            canvas.drawString(x0 + pad + 2 * small, y0 + pad, seat)
     if count:
         canvas.showPage()
     canvas.save()
