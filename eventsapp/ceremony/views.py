@@ -139,9 +139,9 @@ def move(event_id: int):
     to = form.to.data
     if not to:
         current = [unit.key for unit in protocol.read(event).units]
-        if form.unit.data in current:
-            to = current.index(form.unit.data) + (0 if form.direction.data == "up" else 2)
-    if not to or not protocol.move(event, form.unit.data, max(1, to)):
+        if form.unit.data in current:  # one place up or down; the first line stays first
+            to = max(1, current.index(form.unit.data) + (0 if form.direction.data == "up" else 2))
+    if not to or not protocol.move(event, form.unit.data, to):
         db.session.rollback()
         message = _("This line is not in the order.")
         if _wants_json():
