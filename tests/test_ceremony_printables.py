@@ -47,7 +47,7 @@ def make(client, db, event, kind: str, timeout: float = 90.0) -> bytes:
 
 
 def test_cards_chart_lists_and_script_are_printed_and_read_back(celery_worker, client, auth, db, tmp_path):
-    world = ceremony(invitees=24, tables=4, capacity=10, delegation_sizes=(3,))
+    world = ceremony()  # 120 accepted invitees of mixed rank, 11 named guests, three delegations, 20 tables
     seating.assign(world.event)
     db.session.commit()
     order = protocol.read(world.event)
