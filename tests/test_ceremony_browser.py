@@ -169,3 +169,29 @@ def test_dragging_in_the_order_and_onto_the_plan_and_choosing_on_a_phone(live_se
     finally:
         phone.close()
     assert errors == []
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_ceremony_pages_have_no_serious_accessibility_violation(live_server, browser, db, size):
+    from tests.test_accessibility_browser import serious_violations
+
+    world = ceremony(invitees=12, tables=2, delegation_sizes=(3,), under_way=True)
+    seating.assign(world.event)
+    services.check_in_invitation(world.invitations[0], by=world.door_staff)
+    _db.session.commit()
+    context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", bypass_csp=True, **SIZES[size])
+    page = context.new_page()
+    found = {}
+    try:
+        sign_in(page, live_server, world.organiser.email)
+        for path in (f"/associations/{world.event.association.slug}/protocol", f"/events/{world.event.id}/protocol",
+                     f"/events/{world.event.id}/seating", f"/events/{world.event.id}/mc",
+                     f"/events/{world.event.id}/mc/projector"):
+            page.goto(live_server + path)
+            page.locator("#mc-entries .mc-entry, main, body").first.wait_for()
+            violations = serious_violations(page)
+            if violations:
+                found[path] = violations
+    finally:
+        context.close()
+    assert found == {}, found
