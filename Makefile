@@ -45,13 +45,15 @@ run: setup
 	@($(BIN)/python scripts/announce_ready.py http://127.0.0.1:$(PORT) &)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -p $(PORT)
 
-## test: set up and run the whole suite (PostgreSQL, Redis, a Celery worker, SMTP, Chromium); CI's command
+## test: set up and run the whole suite (PostgreSQL, Redis, a Celery worker, SMTP, Chromium); CI's command.
+## TEST_PROCESSES=1 runs it in one process; each process has its own database, Redis database, worker and clock.
+TEST_PROCESSES ?= 2
 test: setup lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist worksteal
 
 ## test-fast: while working: every test but those marked browser, worker or slow (PostgreSQL, Redis, SMTP)
 test-fast: setup
-	$(BIN)/python -m pytest -m "not browser and not worker and not slow"
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist worksteal -m "not browser and not worker and not slow"
 
 ## lint: ruff (rules in pyproject.toml)
 lint: $(VENV)/.installed

@@ -41,6 +41,15 @@ class Config:
 
     ENV_NAME = "base"
     SECRET_KEY = env("SECRET_KEY", "dev-only-not-secret")
+    # The key of the audit log's hash chain (eventsapp.audit); unset: SECRET_KEY. Changing it makes
+    # `flask audit verify` report every earlier entry, so set it once and keep it.
+    AUDIT_KEY = env("AUDIT_KEY")
+    # Consent (eventsapp.privacy.consent): when true, contacts with no recorded consent are not sent
+    # invitations or reminders either (not only those who withdrew it or were imported without a basis).
+    CONSENT_REQUIRED = env_bool("CONSENT_REQUIRED")
+    # Retention (eventsapp.privacy.retention): answers' comments, received messages and sent messages' bodies
+    # are purged this many days after their event ended (daily, by beat; `flask privacy retention --dry-run`).
+    RETENTION_DAYS_AFTER_EVENT = env_int("RETENTION_DAYS_AFTER_EVENT", 365)
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eventsapp.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = env("REDIS_URL")
@@ -56,6 +65,12 @@ class Config:
     MAIL_OUTBOX_DIR = env("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 200)
     MAIL_RATE_LIMIT_PER_SECOND = float(env("MAIL_RATE_LIMIT_PER_SECOND", "0"))  # 0 = unlimited
+    # The provider's other caps (mail.ratelimit), counted over rolling windows in Redis by every worker;
+    # 0 = none. A message that would exceed one waits in the outbox until the window has room.
+    MAIL_LIMIT_PER_HOUR = env_int("MAIL_LIMIT_PER_HOUR", 0)
+    MAIL_LIMIT_PER_DAY = env_int("MAIL_LIMIT_PER_DAY", 0)  # per rolling 24 hours
+    MAIL_LIMIT_PER_DOMAIN_PER_MINUTE = env_int("MAIL_LIMIT_PER_DOMAIN_PER_MINUTE", 0)  # to one recipient domain
+    MAIL_LIMIT_KEY = env("MAIL_LIMIT_KEY", "eventsapp:mail:sent")  # the Redis keys' prefix
     MAIL_LEASE_SECONDS = env_int("MAIL_LEASE_SECONDS", 300)
     MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)  # temporary failures before a message is failed
     MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60)  # backoff: base * 2^(attempt-1) ...
@@ -83,6 +98,38 @@ class Config:
     DKIM_DOMAIN = env("DKIM_DOMAIN")
     DKIM_SELECTOR = env("DKIM_SELECTOR")
     DKIM_PRIVATE_KEY = env("DKIM_PRIVATE_KEY")  # a PEM, or the path of a PEM file
+
+    # SMS and Zalo (eventsapp.channels; docs/operator-guide.md, "SMS and Zalo"). A provider is used once its
+    # credentials are set. Each has its own rate (messages per second, shared by every worker through Redis;
+    # 0 = unlimited) and its price (VND per SMS segment or Zalo message) for the cost shown before and after a send.
+    CHANNEL_HTTP_TIMEOUT_SECONDS = float(env("CHANNEL_HTTP_TIMEOUT_SECONDS", "10"))
+    CHANNEL_BATCH_SIZE = env_int("CHANNEL_BATCH_SIZE", 50)
+    # eSMS.vn: brand-name SMS to Vietnamese numbers (+84), and its ZNS resale is not used (Zalo goes direct).
+    ESMS_API_URL = env("ESMS_API_URL", "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/")
+    ESMS_API_KEY = env("ESMS_API_KEY", "")
+    ESMS_SECRET_KEY = env("ESMS_SECRET_KEY", "")
+    ESMS_BRANDNAME = env("ESMS_BRANDNAME", "")
+    ESMS_UNICODE = env_bool("ESMS_UNICODE")  # off: Vietnamese sent without accents (1 segment = 160, cheaper)
+    ESMS_CALLBACK_SECRET = env("ESMS_CALLBACK_SECRET", "")  # signs the callback link given with each message
+    ESMS_RATE_PER_SECOND = float(env("ESMS_RATE_PER_SECOND", "20"))
+    ESMS_PRICE_PER_SEGMENT = env_int("ESMS_PRICE_PER_SEGMENT", 800)
+    # Twilio: SMS to every other country (and to +84 when eSMS is not configured).
+    TWILIO_API_URL = env("TWILIO_API_URL", "https://api.twilio.com")
+    TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "")
+    TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")
+    TWILIO_FROM = env("TWILIO_FROM", "")  # a number in E.164, or a Messaging Service SID (MG…)
+    TWILIO_RATE_PER_SECOND = float(env("TWILIO_RATE_PER_SECOND", "10"))
+    TWILIO_PRICE_PER_SEGMENT = env_int("TWILIO_PRICE_PER_SEGMENT", 2000)
+    # Zalo Notification Service, through the association's Official Account (templates: per association, on
+    # its "Zalo templates" page). The refresh token is read once; Zalo rotates it and the database keeps it.
+    ZALO_API_URL = env("ZALO_API_URL", "https://business.openapi.zalo.me")
+    ZALO_OAUTH_URL = env("ZALO_OAUTH_URL", "https://oauth.zaloapp.com")
+    ZALO_APP_ID = env("ZALO_APP_ID", "")
+    ZALO_APP_SECRET = env("ZALO_APP_SECRET", "")
+    ZALO_REFRESH_TOKEN = env("ZALO_REFRESH_TOKEN", "")
+    ZALO_OA_SECRET_KEY = env("ZALO_OA_SECRET_KEY", "")  # checks the webhook's X-ZEvent-Signature
+    ZALO_RATE_PER_SECOND = float(env("ZALO_RATE_PER_SECOND", "10"))
+    ZALO_PRICE_PER_MESSAGE = env_int("ZALO_PRICE_PER_MESSAGE", 300)
 
     # Unset: the address this app serves on. `make run` exports EVENTSAPP_PORT to the web process, the
     # workers and the seed alike (honcho gives each process its own PORT: 8000, 8100, 8200…); gunicorn or
@@ -116,6 +163,10 @@ class Config:
     # are limited on its cookie instead.
     LOGIN_RATE_LIMIT_PER_DEVICE = env("LOGIN_RATE_LIMIT_PER_DEVICE", "5 per 10 minutes")
     LOGIN_DEVICE_COOKIE_DAYS = env_int("LOGIN_DEVICE_COOKIE_DAYS", 365)
+    # Registrations on public pages (every form sent, valid or not): per client address, and per e-mail address
+    # registered, so that nobody floods an inbox with confirmation links.
+    REGISTRATION_RATE_LIMIT_PER_CLIENT = env("REGISTRATION_RATE_LIMIT_PER_CLIENT", "20 per hour")
+    REGISTRATION_RATE_LIMIT_PER_ADDRESS = env("REGISTRATION_RATE_LIMIT_PER_ADDRESS", "3 per hour")
     # Reverse proxies (load balancers) in front of the app whose X-Forwarded-For/-Proto are trusted.
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

@@ -136,7 +136,7 @@ def seed(env: dict, count: int) -> list[str]:
         return db.session.scalars(select(Invitation.token).where(Invitation.event_id == event.id)).all()
 
 
-def wait_for(url: str, timeout: float = 30) -> None:
+def wait_for(url: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -266,7 +266,11 @@ def main() -> None:
     finally:
         if server is not None:
             server.terminate()
-            server.wait(timeout=20)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a loaded machine: the workers did not finish in time
+                server.kill()
+                server.wait()
         drop_database(db_name)
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -10,7 +10,8 @@ from importlib.util import find_spec
 
 DOMAINS = (
     "main", "health", "auth", "associations", "contacts", "campaigns", "events",
-    "invitations", "mail", "inbound", "reminders", "feeds", "attendance", "ceremony", "api",
+    "invitations", "mail", "channels", "inbound", "reminders", "feeds", "attendance", "guests", "questions",
+    "registration", "ceremony", "audit", "privacy", "feedback", "api",
 )
 
 

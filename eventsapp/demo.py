@@ -11,7 +11,7 @@ from .blueprints import optional_module
 from .extensions import db
 
 # Dependency order: later domains use what earlier ones created.
-SEED_ORDER = ("associations", "contacts", "campaigns", "events", "invitations", "reminders", "attendance", "feeds")
+SEED_ORDER = ("associations", "contacts", "campaigns", "events", "invitations", "questions", "reminders", "attendance", "feeds")
 
 DEMO_PASSWORDS = {
     "admin@demo.eventsapp.vn": "admin-demo-2026",

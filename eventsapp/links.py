@@ -5,6 +5,9 @@ Built from EVENTSAPP_BASE_URL, not from the request, so workers build them too.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from urllib.parse import urlencode
 
 from flask import current_app
@@ -23,6 +26,16 @@ def absolute(path: str, **query) -> str:
 def rsvp_url(invitation, answer: str | None = None) -> str:
     """invitations: the RSVP page; `answer` preselects accepted/tentative/declined."""
     return absolute(f"/rsvp/{invitation.token}", answer=answer)
+
+
+def join_url(invitation) -> str:
+    """attendance: this invitee's personal join link of an online event (redirects to the meeting in its time)."""
+    return absolute(f"/j/{invitation.join_token}")
+
+
+def feedback_url(invitation) -> str:
+    """feedback: the short form of the thank-you message (by the RSVP token; answered once)."""
+    return absolute(f"/feedback/{invitation.token}")
 
 
 def invitation_ics_url(invitation) -> str:
@@ -60,6 +73,11 @@ def campaign_feed_url(campaign) -> str:
     return absolute(f"/feeds/campaigns/{campaign.slug}.ics")
 
 
+def privacy_url(contact) -> str:
+    """privacy: the person's own data page (see, download, correct, erase), behind the same secret as unsubscribing."""
+    return absolute(f"/privacy/{contact.unsubscribe_token}")
+
+
 def personal_feed_url(contact) -> str:
     """feeds: the events a contact accepted or may attend; revocable."""
     return absolute(f"/feeds/personal/{contact.feed_token}.ics")
@@ -68,6 +86,20 @@ def personal_feed_url(contact) -> str:
 def checkin_url(invitation) -> str:
     """attendance: what the QR code encodes; opens the check-in for staff."""
     return absolute(f"/c/{invitation.checkin_token}")
+
+
+def card_url(invitation) -> str:
+    """attendance: what a printed invitation card's QR code encodes: the door's check-in link (the door reads
+    the token and ignores the query), signed, so that the invitee scanning their own card reaches their answer
+    page. A badge or an e-mailed door code carries no signature: photographed, it opens nothing but a login."""
+    return absolute(f"/c/{invitation.checkin_token}", card=card_signature(invitation.checkin_token))
+
+
+def card_signature(checkin_token: str) -> str:
+    """An HMAC of the check-in token with the app's secret: only printed cards carry it (128 bits)."""
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"card:{checkin_token}".encode(),
+                      hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
 
 
 def webcal(url: str) -> str:

@@ -39,14 +39,19 @@ def stand_in(field: str) -> str:
 class Shared:
     """A render with stand-ins; `fill(values)` is one reader's copy."""
 
-    __slots__ = ("text",)
+    __slots__ = ("text", "_pieces")
 
     def __init__(self, text: str):
         self.text = text
+        # Split once where the stand-ins are: the text between them, and their fields at the odd places.
+        # Each copy only joins the pieces (thousands of copies: the pattern is searched once, not in each).
+        self._pieces = _STAND_IN.split(text)
 
     def fill(self, values: Mapping[str, str]) -> str:
         """`text` with each stand-in replaced by `values[field]` in one pass (rule 3)."""
-        return _STAND_IN.sub(lambda match: values[match.group(1)], self.text)
+        pieces = self._pieces.copy()
+        pieces[1::2] = [values[field] for field in pieces[1::2]]
+        return "".join(pieces)
 
 
 def shared(memo: dict | None, key, render: Callable[[], tuple[str, ...]]) -> tuple[Shared, ...] | None:

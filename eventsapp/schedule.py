@@ -14,6 +14,7 @@ QUEUES = tuple(Queue(name, Exchange(name, type="direct"), routing_key=name) for 
 
 TASK_ROUTES = {
     "mail.*": {"queue": "mail", "routing_key": "mail"},
+    "channels.*": {"queue": "mail", "routing_key": "mail"},  # SMS and Zalo are messages like e-mail
     "feeds.*": {"queue": "feeds", "routing_key": "feeds"},
 }
 
@@ -29,12 +30,20 @@ def beat_schedule(config) -> dict:
             "task": "mail.sweep",
             "schedule": timedelta(seconds=config["MAIL_SWEEP_INTERVAL_SECONDS"]),
         },
+        "channels.sweep": {
+            "task": "channels.sweep",
+            "schedule": timedelta(seconds=config["MAIL_SWEEP_INTERVAL_SECONDS"]),
+            "options": {"expires": 55},
+        },
         "reminders.fire_due": {
             "task": "reminders.fire_due",
             "schedule": timedelta(minutes=1),
             "options": {"expires": 55},  # a beat nobody ran in time is replaced by the next one
         },
         "feeds.sweep": {"task": "feeds.sweep", "schedule": timedelta(minutes=10)},
+        # Answers, received messages and message bodies past RETENTION_DAYS_AFTER_EVENT (privacy.retention).
+        "privacy.purge_expired": {"task": "privacy.purge_expired", "schedule": timedelta(hours=24),
+                                  "options": {"expires": 3600}},
         "inbound.poll": {
             "task": "inbound.poll",
             "schedule": timedelta(seconds=config.get("MAIL_INBOX_POLL_SECONDS", 30)),

@@ -5,12 +5,13 @@ from flask import Flask, flash
 from flask_babel import format_datetime
 
 from . import navigation
-from .contacts.models import is_placeholder_email
+from .contacts.models import lacks_email
 from .countries import country_name
 from .extensions import db
 from .i18n import LANGUAGE_NAMES, current_locale, select_timezone
 from .i18n import gettext as _
 from .markdown import markdown_to_text, render_markdown_email
+from .phones import shown_phone
 from .timefmt import date_text, days_text, event_span, event_start_text, format_in_zone, time_text, zone_label
 from .timeutils import zone
 
@@ -23,14 +24,15 @@ def local_time(moment, zone_name: str | None = None, fmt: str = "short") -> str:
 
 
 def shown_email(address: str | None) -> str:
-    """An address as staff read it: a walk-in's placeholder (…@walk-in.invalid) reads "No e-mail"."""
-    return _("No e-mail") if is_placeholder_email(address) else (address or "")
+    """An address as staff read it: none reads "No e-mail"."""
+    return _("No e-mail") if lacks_email(address) else address
 
 
 def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["event_start"] = event_start_text
     app.jinja_env.filters["shown_email"] = shown_email
+    app.jinja_env.filters["phone"] = shown_phone
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt) if value else ""
     # E-mails: Markdown as inline-styled HTML for the HTML part, as plain text for the text part.
     app.jinja_env.filters["markdown_email"] = render_markdown_email

@@ -12,8 +12,21 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 os.environ.setdefault("EVENTSAPP_CONFIG", "testing")
+# `make test` runs the suite in several processes (pytest-xdist: gw0, gw1, …). Each has its own PostgreSQL
+# database (see database_url), its own Redis database (the broker, the rate windows, the wake-up flags) and
+# so its own Celery worker, and its own clock: a test travelling in time moves no other process's clock.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _XDIST_WORKER:
+    os.environ["EVENTSAPP_TEST_REDIS_DB"] = str(15 - int(_XDIST_WORKER.removeprefix("gw")))
+# Time travel (tests/support/clock.py): the test process and the worker processes it starts (which inherit
+# the environment) read the clock's shift from this file.
+if "EVENTSAPP_TEST_CLOCK_FILE" not in os.environ or _XDIST_WORKER:
+    import tempfile
+
+    os.environ["EVENTSAPP_TEST_CLOCK_FILE"] = os.path.join(tempfile.mkdtemp(prefix="eventsapp-clock-"), "shift")
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
@@ -26,6 +39,7 @@ from eventsapp import create_app  # noqa: E402
 from eventsapp.extensions import db as _db  # noqa: E402
 from eventsapp.extensions import limiter  # noqa: E402
 from tests.support import services  # noqa: E402
+from tests.support.fake_providers import provider_config  # noqa: E402
 from tests.support.smtp_sink import SmtpSink  # noqa: E402
 from tests.support.worker import WorkerProcess  # noqa: E402
 
@@ -69,6 +83,15 @@ def smtp_sink():
     sink.stop()
 
 
+@pytest.fixture
+def travel():
+    """`travel(moment)`: the app's clock shows `moment` from now on, here and in the worker; back after the test."""
+    from tests.support import clock
+
+    yield clock.travel_to
+    clock.back_to_now()
+
+
 # ---------------------------------------------------------------- the app
 
 @pytest.fixture(scope="session")
@@ -82,6 +105,7 @@ def app(database_url, smtp_sink, tmp_path_factory):
         MAIL_OUTBOX_DIR=str(tmp_path_factory.mktemp("outbox")),
         BASE_URL="http://eventsapp.test",
         LOGIN_RATE_LIMIT_PER_ADDRESS="10000 per minute",
+        REGISTRATION_RATE_LIMIT_PER_CLIENT="10000 per minute", REGISTRATION_RATE_LIMIT_PER_ADDRESS="10000 per minute",
         LOGIN_RATE_LIMIT_PER_ACCOUNT="10000 per minute",
         LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_ADDRESS="10000 per minute",
     )
@@ -279,7 +303,39 @@ def inbox_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def celery_worker(app, database_url, redis_url, smtp_sink, dkim_key, inbox_dir):
+def fake_gateways():
+    """Fake eSMS, Twilio and Zalo gateways (tests/support/fake_providers.py): real HTTP servers for the run."""
+    from tests.support.fake_providers import FakeEsms, FakeTwilio, FakeZalo  # only runs that need them
+
+    gateways = SimpleNamespace(esms=FakeEsms(), twilio=FakeTwilio(), zalo=FakeZalo())
+    yield gateways
+    for gateway in (gateways.esms, gateways.twilio, gateways.zalo):
+        gateway.stop()
+
+
+@pytest.fixture
+def gateways(app, fake_gateways, redis_url):
+    """The app's settings pointing at the fake gateways (reset), restored afterwards."""
+    saved = dict(app.config)
+    zalo = fake_gateways.zalo
+    zalo.refresh_token, zalo.access_token, zalo.refreshes = zalo.initial_refresh_token, "", 0
+    app.config.update(provider_config(fake_gateways.esms, fake_gateways.twilio, fake_gateways.zalo))
+    app.config.update(ESMS_RATE_PER_SECOND=0, TWILIO_RATE_PER_SECOND=0, ZALO_RATE_PER_SECOND=0,
+                      CHANNEL_HTTP_TIMEOUT_SECONDS=5)
+    for gateway in (fake_gateways.esms, fake_gateways.twilio, fake_gateways.zalo):
+        gateway.reset()
+    # The tokens' table has no id sequence, so the suite's cleaning (tables whose sequence moved) skips it.
+    from eventsapp.channels.models import ProviderToken
+
+    _db.session.execute(ProviderToken.__table__.delete())
+    _db.session.commit()
+    yield fake_gateways
+    app.config.clear()
+    app.config.update(saved)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(app, database_url, redis_url, smtp_sink, dkim_key, inbox_dir, fake_gateways):
     """A real `celery -A celery_worker worker` process on Redis, for the whole run."""
     from eventsapp.extensions import db as database
     from eventsapp.health.models import WorkerHeartbeat
@@ -302,8 +358,10 @@ def celery_worker(app, database_url, redis_url, smtp_sink, dkim_key, inbox_dir):
         "DKIM_PRIVATE_KEY": dkim_key["path"],
         "MAIL_INBOX_DIR": str(inbox_dir),
         "MAIL_TRUSTED_AUTHSERV_IDS": TRUSTED_AUTHSERV_ID,
+        **{name: str(value) for name, value in provider_config(
+            fake_gateways.esms, fake_gateways.twilio, fake_gateways.zalo).items()},
     }
-    worker = WorkerProcess(env, ARTIFACTS / "celery-worker.log")
+    worker = WorkerProcess(env, ARTIFACTS / f"celery-worker{_XDIST_WORKER and '-' + _XDIST_WORKER}.log")
     worker.start()
     celery = app.extensions["celery"]
     marker = f"ready-{uuid.uuid4().hex[:8]}"

@@ -13,7 +13,7 @@ from eventsapp.auth.models import User
 from eventsapp.contacts.models import Contact
 from eventsapp.events.models import Event
 from eventsapp.invitations.models import InvitationStatus
-from eventsapp.links import checkin_url
+from eventsapp.links import card_url, checkin_url
 from eventsapp.timeutils import in_zone
 from tests.attendance_factories import door, invite
 from tests.factories import ContactFactory, EventFactory, UserFactory
@@ -188,11 +188,11 @@ def test_walk_in_with_a_new_contact_without_e_mail(auth, db):
     assert row.walk_in and row.invitation_id is None and row.guests == 1
     contact = db.session.get(Contact, row.contact_id)
     assert contact.full_name == "Đặng Thị Ngọc Ánh"
-    assert contact.email.startswith("walkin-") and contact.email.endswith("@walk-in.invalid")
+    assert contact.email is None  # no placeholder address (issue 26)
     assert event.association in contact.associations
-    # A second nameless walk-in gets its own placeholder address.
+    # A second walk-in of the same name without e-mail is another person.
     auth.post(f"{page}/walk-in", {"full_name": "Đặng Thị Ngọc Ánh"}, form_url=page)
-    assert len({r.contact.email for r in active_rows(db, event.id)}) == 2
+    assert len({r.contact_id for r in active_rows(db, event.id)}) == 2
 
 
 def test_walk_in_with_an_existing_contact_found_by_search(auth, db):
@@ -295,3 +295,20 @@ def test_api_check_in_undo_and_list(api, db):
     assert caller.post(f"{base}/checkins", json={"token": invitation.checkin_token, "guests": -1}).status_code == 422
     spec = caller.get("/api/v1/openapi.json").json
     assert "/events/{event_id}/attendance/checkins" in spec["paths"]
+
+
+def test_only_a_printed_cards_signed_code_opens_the_answer_page_to_others(app, auth, client, db):
+    """A printed invitation card's code opens the invitee's answer page to whoever scans it (the invitee at
+    home); the same person's badge or e-mailed code (unsigned), photographed at the door, opens nothing."""
+    event, user = door()
+    invitation = invite(event, full_name="Lý Thường Kiệt")
+    db.session.commit()
+    card = card_url(invitation).split("://", 1)[1].partition("/")[2]
+    opened = app.test_client().get("/" + card)
+    assert opened.status_code == 303 and opened.headers["Location"].endswith(f"/rsvp/{invitation.token}")
+    other = invite(event, full_name="Trần Hưng Đạo")
+    forged = f"/c/{other.checkin_token}?{card.partition('?')[2]}"  # a card's signature on another code
+    assert app.test_client().get(forged).status_code == 302
+    assert app.test_client().get(f"/c/{invitation.checkin_token}?card=x").status_code == 302
+    auth.login(user)  # the door still gets the check-in card from the signed code
+    assert "Lý Thường Kiệt" in client.get("/" + card).text

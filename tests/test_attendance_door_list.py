@@ -152,3 +152,28 @@ def test_arrivals_undos_and_walk_ins_rewrite_only_their_lines_and_match_a_fresh_
     fresh = body_of(fetch(client, event))
     assert apply(apply(kept["people"], delta), later) == fresh["people"]
     assert walk_in.contact_id in [p["contact_id"] for p in fresh["people"]]
+
+
+def test_each_line_says_the_associations_in_the_tree_who_let_the_person_in_and_the_code_hash(client, auth, db):
+    from tests.factories import AssociationFactory
+
+    event, user = door()
+    branch = AssociationFactory(name_vi="Chi hội Đà Nẵng", parent=event.association)
+    outside = AssociationFactory(name_vi="Hội khác")
+    both = invite(event, full_name="Nguyễn Văn Hai Hội")
+    both.contact.associations.extend([branch, outside])
+    one = invite(event, full_name="Lê Thị Một")
+    db.session.commit()
+    services.check_in_invitation(one, by=user)
+    db.session.commit()
+    walk_in = services.register_walk_in(event, by=user, full_name="Hoàng Thị Vãng Lai")
+    db.session.commit()
+    auth.login(user)
+    people = {p["contact_id"]: p for p in body_of(fetch(client, event))["people"]}
+    assert people[both.contact_id]["association"] == ", ".join(sorted([event.association.name_vi, "Chi hội Đà Nẵng"]))
+    assert people[both.contact_id]["code_hash"] == services.code_hash(event.id, both.checkin_token)
+    assert people[both.contact_id]["check_in"] is None and people[both.contact_id]["status"] == "accepted"
+    assert people[one.contact_id]["association"] == event.association.name_vi
+    assert people[one.contact_id]["check_in"]["by"] == "Trần Văn Nam"
+    assert people[walk_in.contact_id]["status"] is None and people[walk_in.contact_id]["code_hash"] is None
+    assert people[walk_in.contact_id]["check_in"]["walk_in"] is True

@@ -21,10 +21,15 @@ from itsdangerous import URLSafeTimedSerializer
 from eventsapp.associations.models import Membership, Role
 from eventsapp.attendance.models import CheckIn, Printable
 from eventsapp.campaigns.models import CampaignStatus
+from eventsapp.channels.models import ShortLink
 from eventsapp.contacts.models import ImportBatch
 from eventsapp.events.models import EventKind, Honoree
 from eventsapp.extensions import db
+from eventsapp.guests.models import Delegation, EventGuest
 from eventsapp.mail.models import MessageKind, OutboxMessage
+from eventsapp.questions.models import Question, QuestionKind
+from eventsapp.registration.models import Registration
+from eventsapp.registration.services import token_for as registration_token
 from eventsapp.reminders.models import ReminderRule
 from eventsapp.timeutils import utcnow
 from tests.factories import (
@@ -56,6 +61,7 @@ POLICIES: dict[str, tuple] = {
     "owner":              (LOGIN,    404,  OK,         404,        404,       404),  # organiser A's import batch
     "admin":              (LOGIN,    OK,   403,        403,        403,       403),
     "development":        (LOGIN,    404,  404,        404,        404,       404),  # dev outbox: off outside dev
+    "signed":             (403,      403,  403,        403,        403,       403),  # gateways' webhooks: signatures
 }
 
 
@@ -79,6 +85,14 @@ def r(policy: str, post: str | None = None, **args) -> R:
 ROUTES: dict[str, R] = {
     # API (anonymous: 401)
     "api.openapi": r("public"),
+    "api.list_named_guests": r("view"),
+    "api.replace_named_guests": r("manage"),
+    "api.list_delegations": r("view"),
+    "api.create_delegation": r("manage"),
+    "api.get_delegation": r("view"),
+    "api.add_delegation_member": r("manage"),
+    "api.remove_delegation_member": r("manage"),
+    "api.audit_entries": r("manager"),
     "api.list_associations": r("login"),
     "api.get_association": r("view"),
     "api.list_campaigns": r("login"),
@@ -117,6 +131,13 @@ ROUTES: dict[str, R] = {
     "api.list_check_ins": r("view"),
     "api.create_check_in": r("door"),
     "api.undo_check_in": r("door"),
+    "api.list_questions": r("view"),
+    "api.create_question": r("manage"),
+    "api.update_question": r("manage"),
+    "api.delete_question": r("manage"),
+    "api.question_summary": r("view"),
+    "api.get_answers": r("view"),
+    "api.set_answers": r("manage"),
     # public pages, feeds, RSVP
     "static": r("public"),
     "health.healthz": r("public"),
@@ -133,6 +154,18 @@ ROUTES: dict[str, R] = {
     "invitations.rsvp_ics": r("public"),
     "invitations.test_copy_link": r("public"),
     "invitations.unsubscribe": r("public", token="unsubscribe"),
+    "privacy.person": r("public", token="unsubscribe"),
+    "privacy.person_download": r("public", token="unsubscribe", fmt="json"),
+    "privacy.person_erase": r("public", token="unsubscribe"),
+    "privacy.person_consent": r("public", token="unsubscribe"),
+    "privacy.from_invitation": r("public"),
+    "privacy.staff_download": r("admin", fmt="xlsx"),
+    "privacy.staff_erase": r("admin"),
+    "attendance.join": r("public", token="join"),
+    "feedback.answer": r("public"),  # by the RSVP token
+    "feedback.event_results": r("view", post="manage"),
+    "feedback.export_csv": r("view"),
+    "feedback.campaign_results": r("view"),  # the personal join link: a page before the meeting opens
     # signed in
     "auth.logout": r("login"),
     "main.dashboard": r("login"),
@@ -186,15 +219,25 @@ ROUTES: dict[str, R] = {
     "invitations.send": r("manage"),
     "invitations.send_campaign": r("manage"),
     "invitations.invitation_action": r("manage"),
+    "invitations.record_answer": r("manage"),
+    "invitations.hand_card": r("manage"),
     "invitations.preview": r("manage"),
     "invitations.preview_frame": r("manage"),
     "invitations.send_test": r("manage"),
     "invitations.cancel_send": r("manage"),
     "mail.event_log": r("view"),
+    "channels.short_link": r("public", code="short"),
+    "channels.twilio_status": r("signed"),
+    "channels.twilio_inbound": r("signed"),
+    "channels.esms_callback": r("signed"),
+    "channels.zalo_webhook": r("signed"),
+    "channels.event_channels": r("view", post="manage"),
+    "channels.zalo_templates": r("view", post="manage"),
     "mail.retry_failed": r("manage"),
     "mail.resend": r("manage"),
     "mail.send_progress": r("view"),
     "inbound.index": r("admin"),
+    "audit.index": r("manager"),
     "mail.outbox": r("development"),
     "mail.outbox_message": r("development"),
     "reminders.event_rules": r("view", post="manage"),
@@ -235,6 +278,30 @@ ROUTES: dict[str, R] = {
     "attendance.campaign_report": r("view"),
     "attendance.association_report": r("view"),
     "attendance.overview": r("admin"),
+    # named guests and delegations (a leader's link is the key to its own delegation only)
+    "guests.invitee_guests": r("public"),
+    "guests.delegation": r("public", token="delegation"),
+    "guests.add_member": r("public", token="delegation"),
+    "guests.change_member": r("public", token="delegation"),
+    "guests.remove_member": r("public", token="delegation"),
+    "guests.staff_guests": r("manage"),
+    "guests.event_guests": r("view"),
+    "guests.save_options": r("manage"),
+    "guests.create_delegation": r("manage"),
+    "guests.revoke_delegation": r("manage"),
+    "guests.new_delegation_link": r("manage"),
+    "questions.event_questions": r("view"),
+    "questions.new_question": r("manage"),
+    "questions.edit_question": r("manage"),
+    "questions.move_question": r("manage"),
+    "questions.remove_question": r("manage"),
+    "questions.export_answers": r("view"),
+    "questions.invitation_answers": r("view", post="manage"),
+    "registration.form": r("public", slug="event"),
+    "registration.register": r("public", slug="event"),
+    "registration.confirm": r("public", slug="event", token="registration"),
+    "registration.manage": r("view", post="manage"),
+    "registration.decide": r("manage"),
     "ceremony.protocol_table": r("manage"),
     "ceremony.protocol_add": r("manage"),
     "ceremony.protocol_change": r("manage"),
@@ -274,7 +341,8 @@ class World:
                       "organiser_b": staff(b, Role.ORGANISER, **fast), "checkin_a": staff(a, Role.CHECKIN, **fast),
                       "viewer_a": staff(a, Role.VIEWER, **fast)}
         self.campaign = CampaignFactory(association=a, status=CampaignStatus.PUBLISHED)
-        self.event = EventFactory(association=a, campaign=self.campaign, kind=EventKind.AWARD_CEREMONY)
+        self.event = EventFactory(association=a, campaign=self.campaign, kind=EventKind.AWARD_CEREMONY,
+                                  online_url="https://meet.example.vn/trao-giai")
         self.contact = ContactFactory(full_name="Hoàng Thị Riêng", email=SECRET_EMAIL, associations=[a])
         self.invitation = InvitationFactory(event=self.event, contact=self.contact)
         self.honoree = Honoree(event_id=self.event.id, contact_id=self.contact.id, award="Bằng khen")
@@ -288,9 +356,17 @@ class World:
         self.batch = ImportBatch(user_id=self.users["organiser_a"].id, association_id=a.id, filename="a.csv",
                                  headers=["Họ và tên", "Email"], rows=[["Lan", "x"]], mapping={"0": "full_name", "1": "email"},
                                  expires_at=utcnow().replace(year=utcnow().year + 1))
+        self.question = Question(event_id=self.event.id, kind=QuestionKind.TEXT, text_vi="Số chuyến bay", options=[])
+        self.registration = Registration(event_id=self.event.id, full_name="Người Đăng Ký", email="dang-ky@example.vn",
+                                         answers={}, message="")
         self.printable = Printable(event_id=self.event.id, kind="door_list", state="done", content=b"%PDF-1.4\n%%EOF\n")
+        leader = ContactFactory(full_name="Trưởng đoàn A", associations=[a])
+        self.delegation = Delegation(event_id=self.event.id, name="Đoàn hội A", leader_contact_id=leader.id, quota=3)
+        self.member = EventGuest(event_id=self.event.id, full_name="Thành viên A")
+        self.delegation.members.append(self.member)
         db.session.add_all([self.honoree, self.check_in, self.message, self.event_rule, self.default_rule,
-                            self.batch, self.printable])
+                            self.batch, self.printable, self.delegation, self.question, self.registration,
+                            ShortLink(code="matrixshort", invitation_id=self.invitation.id)])
         db.session.commit()
         self.membership = db.session.scalar(db.select(Membership).where(
             Membership.user_id == self.users["checkin_a"].id))
@@ -303,7 +379,14 @@ class World:
         if name == "token":
             return {"checkin": self.invitation.checkin_token, "feed": self.contact.feed_token,
                     "private_feed": self.association.private_feed_token, "import": self.batch.token,
-                    "unsubscribe": self.contact.unsubscribe_token}.get(choice, self.invitation.token)
+                    "unsubscribe": self.contact.unsubscribe_token,
+                    "delegation": self.delegation.token,
+                    "registration": registration_token(self.registration),
+                    "join": self.invitation.join_token}.get(choice, self.invitation.token)
+        if name == "code" and choice == "short":
+            return "matrixshort"
+        if name == "fmt" and choice:
+            return choice
         if name == "rule_id":
             return (self.default_rule if route.args.get("rule") == "default" else self.event_rule).id
         return {
@@ -312,7 +395,9 @@ class World:
             "message_id": self.message.id, "membership_id": self.membership.id, "send_id": self.message.send_id,
             "user_id": self.users["organiser_a"].id, "name": "0" * 32 + ".eml", "action": "resend",
             "change": "archive", "fmt": "csv", "code": "vi", "filename": "favicon.svg",
-            "printable_id": self.printable.id, "kind": "door_list", "link": "rsvp",
+            "printable_id": self.printable.id, "kind": "door_list", "link": "rsvp", "row_id": self.message.id,
+            "delegation_id": self.delegation.id, "member_id": self.member.id, "question_id": self.question.id,
+            "registration_id": self.registration.id, "decision": "accept",
         }[name]
 
 
@@ -451,7 +536,7 @@ def test_writes_follow_the_matrix(app, client, world):
 # answer does not say the address exists elsewhere, and A's contact stays exactly as A left it.
 
 A_PHONE, A_NOTES, A_PLACE = "+84 900 111 222", "Ghi chú riêng của hội A", "Lục Ngạn"
-B_ROW = "Tên do hội B ghi,{email},+84 988 000 999,hoi-b,Ghi chú của hội B\n"
+B_ROW = "Tên do hội B ghi,{email},,hoi-b,Ghi chú của hội B\n"
 IMPORT_HEADER = "Họ và tên,Email,Số điện thoại,Hội,Ghi chú\n"
 # Words an answer to B must not hold: A's values, and any sign that the address is known.
 REVEALING = (A_PHONE, A_NOTES, A_PLACE, "Hoàng Thị Riêng", "hoi-a", "đã có", "already", "hội khác",
@@ -497,7 +582,7 @@ def test_import_page_by_b_of_a_address_reveals_and_changes_nothing(auth, world):
     _assert_reveals_nothing(re.sub(r"<[^>]+>", " ", preview.text), allow=("cập nhật", "update"))
     assert 'data-count="update">0<' in preview.text
     token = re.search(r"/contacts/import/([\w-]+)/", preview.text).group(1)
-    done = auth.post(f"/contacts/import/{token}", {"valid_only": "y"}, follow_redirects=True)
+    done = auth.post(f"/contacts/import/{token}", {"valid_only": "y", "basis": "consent"}, follow_redirects=True)
     assert done.status_code == 200
     _assert_reveals_nothing(re.sub(r"<[^>]+>", " ", done.text), allow=("cập nhật", "update"))
     _assert_a_contact_untouched(world)
@@ -558,7 +643,7 @@ def test_merge_by_b_never_reaches_or_removes_a_contact(auth, world):
     auth.login(world.users["organiser_b"])
     # A's own contact: answered as an address nobody has.
     response = auth.post(f"/contacts/{own.id}/merge", {"other_email": SECRET_EMAIL}, follow_redirects=True)
-    assert "Không có liên hệ nào bạn quản lý có email này" in response.text
+    assert "Không có liên hệ nào bạn quản lý có email hoặc số điện thoại này" in response.text
     _assert_reveals_nothing(re.sub(r"<[^>]+>", " ", response.text).replace(SECRET_EMAIL, ""))
     _assert_a_contact_untouched(world)
     # A contact that A and B both hold: B may not fold it into B's own (A would lose its record).
@@ -578,3 +663,98 @@ def test_merge_by_b_never_reaches_or_removes_a_contact(auth, world):
     assert "quản trị viên" in refused.text
     db.session.expire_all()
     assert db.session.get(Contact, own.id) is not None
+
+
+# ---------------------------------------------------------------- the boundary by phone number (issue 26)
+# A person is known by a phone number as much as by an address: B typing A's member's number, however written,
+# meets the same wall, in the same words, and A's contact stays as A left it.
+
+A_MOBILE = "+84900111222"  # stored (E.164); B writes it as people do
+B_WRITES = ("0900 111 222", "+84 900 111 222", "0084 900.111.222")
+PHONE_HEADER = "Họ và tên,Điện thoại,Danh xưng,Hội\n"
+
+
+def _a_has_a_mobile(world: World) -> None:
+    world.contact.phone, world.contact.notes, world.contact.place = A_MOBILE, A_NOTES, A_PLACE
+    db.session.commit()
+
+
+def _a_mobile_untouched(world: World) -> None:
+    from eventsapp.contacts.models import Contact
+
+    db.session.expire_all()
+    contact = db.session.get(Contact, world.contact.id)
+    assert (contact.full_name, contact.email, contact.phone, contact.notes, contact.place, contact.honorific) == \
+        ("Hoàng Thị Riêng", SECRET_EMAIL, A_MOBILE, A_NOTES, A_PLACE, "")
+    assert [a.slug for a in contact.associations] == ["hoi-a"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Contact).where(Contact.phone == A_MOBILE)) == 1
+
+
+def test_import_page_by_b_of_a_phone_number_reveals_and_changes_nothing(auth, world):
+    import io
+
+    _a_has_a_mobile(world)
+    auth.login(world.users["organiser_b"])
+    # Each spelling in a file of its own; with B's own new address too, the number still names A's person.
+    uploads = [(PHONE_HEADER + f"Tên do hội B ghi,{number},Ông,hoi-b\n").encode() for number in B_WRITES]
+    uploads.append((PHONE_HEADER.replace("Điện thoại", "Email,Điện thoại") + "Người mới của B,moi@example.vn,"
+                    + B_WRITES[0] + ",Ông,hoi-b\n").encode())
+    for upload in uploads:
+        preview = auth.post("/contacts/import", {"file": (io.BytesIO(upload), "b.csv"), "association_id": "0"},
+                            content_type="multipart/form-data", follow_redirects=True)
+        assert preview.status_code == 200
+        text = re.sub(r"<[^>]+>", " ", preview.text)
+        assert "Không thêm được địa chỉ này ở đây" in text  # the words said for an address, naming no one
+        _assert_reveals_nothing(text, allow=("cập nhật", "update"))
+        assert 'data-count="update">0<' in preview.text and 'data-count="create">0<' in preview.text
+        token = re.search(r"/contacts/import/([\w-]+)/", preview.text).group(1)
+        done = auth.post(f"/contacts/import/{token}", {"valid_only": "y"}, follow_redirects=True)
+        assert done.status_code == 200
+        _assert_reveals_nothing(re.sub(r"<[^>]+>", " ", done.text), allow=("cập nhật", "update"))
+    _a_mobile_untouched(world)
+
+
+def test_api_import_create_and_change_by_b_with_a_phone_number_reveal_and_change_nothing(api, world):
+    import io
+
+    _a_has_a_mobile(world)
+    client = api(world.users["organiser_b"])
+    for number in B_WRITES:
+        files = lambda: {"file": (io.BytesIO((PHONE_HEADER + f"Tên do hội B ghi,{number},Bà,hoi-b\n").encode()),  # noqa: B023,E731
+                                  "b.csv")}
+        dry = client.post("/api/v1/contacts/import", data={**files(), "dry_run": "true"},
+                          content_type="multipart/form-data")
+        assert dry.status_code == 200 and dry.json["counts"] == {"create": 0, "update": 0, "skip": 0, "ignore": 0,
+                                                                 "error": 1}
+        _assert_reveals_nothing(dry.get_data(as_text=True), allow=("update",))
+        done = client.post("/api/v1/contacts/import", data={**files(), "valid_only": "true"},
+                           content_type="multipart/form-data")
+        assert done.status_code == 200 and done.json["imported"]["updated"] == 0
+        _assert_reveals_nothing(done.get_data(as_text=True), allow=("update",))
+    for number in B_WRITES:
+        created = client.post("/api/v1/contacts", json={"full_name": "Tên do hội B ghi", "phone": number,
+                                                        "associations": ["hoi-b"]})
+        assert created.status_code == 400 and created.json["error"]["code"] == "invalid"
+        _assert_reveals_nothing(created.get_data(as_text=True))
+    own = client.post("/api/v1/contacts", json={"full_name": "Người của B", "phone": "0988 000 999",
+                                                "associations": ["hoi-b"]})
+    assert own.status_code == 201 and own.json["phone"] == "+84988000999" and own.json["email"] is None
+    changed = client.patch(f"/api/v1/contacts/{own.json['id']}", json={"phone": B_WRITES[1]})
+    assert changed.status_code == 400
+    _assert_reveals_nothing(changed.get_data(as_text=True))
+    _a_mobile_untouched(world)
+
+
+def test_new_contact_page_by_b_with_a_phone_number_reveals_and_changes_nothing(auth, world):
+    b = db.session.scalar(db.select(Membership).where(Membership.user_id == world.users["organiser_b"].id))
+    _a_has_a_mobile(world)
+    auth.login(world.users["organiser_b"])
+    response = auth.post("/contacts/new", {"full_name": "Tên do hội B ghi", "phone": B_WRITES[0],
+                                           "preferred_channel": "zalo", "timezone": "Asia/Ho_Chi_Minh",
+                                           "language": "vi", "association_ids": str(b.association_id)},
+                         follow_redirects=True)
+    assert response.status_code == 200
+    text = re.sub(r"<[^>]+>", " ", response.text)
+    assert "Không thêm được địa chỉ này ở đây" in text
+    _assert_reveals_nothing(text)
+    _a_mobile_untouched(world)

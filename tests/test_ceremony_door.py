@@ -2,8 +2,12 @@
 given or moved changes the list's version, and a phone that holds the old one gets just that line."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from eventsapp.attendance import services
 from eventsapp.ceremony import seating
+from eventsapp.ceremony.models import SeatAssignment, SeatTable
+from eventsapp.guests.models import EventGuest
 from tests.ceremony_support import ceremony
 from tests.test_attendance_door_list import body_of, fetch
 
@@ -38,3 +42,18 @@ def test_the_server_drawn_card_shows_the_seat_after_check_in(client, auth, db):
     auth.login(world.door_staff)
     page = client.get(f"/events/{world.event.id}/checkin/search?q={invitation.contact.full_name}")
     assert "Bàn 1 · ghế 2" in page.text
+
+
+def test_a_named_guest_and_a_delegation_member_carry_their_own_seat_to_the_door(client, auth, db):
+    world = ceremony(invitees=14, tables=3, capacity=10, delegation_sizes=(3,))
+    seating.assign(world.event)
+    db.session.commit()
+    seats = {assignment.guest_id: assignment for assignment in db.session.scalars(
+        select(SeatAssignment).where(SeatAssignment.event_id == world.event.id, SeatAssignment.guest_id.is_not(None)))}
+    guests = db.session.scalars(select(EventGuest).where(EventGuest.event_id == world.event.id)).all()
+    assert guests and {guest.id for guest in guests} == set(seats)
+    auth.login(world.door_staff)
+    lines = {line["contact_id"]: line for line in body_of(fetch(client, world.event))["people"]}
+    for guest in guests:  # a guest's line is under minus their id (attendance/doorlist.py)
+        table = db.session.get(SeatTable, seats[guest.id].table_id)
+        assert lines[-guest.id]["seat"] == {"table": table.number, "seat": seats[guest.id].seat, "row": False}

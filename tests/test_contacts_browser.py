@@ -35,6 +35,7 @@ def test_upload_preview_confirm_in_chromium(live_server, page, db, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "contacts-import-preview.png"), full_page=True)
     assert "Ngô Quang Hải" in page.inner_text("#import-rows")
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 0  # nothing written yet
+    page.select_option("select[name=basis]", "consent")
     page.click("#confirm-import")
     page.wait_for_selector("#import-summary")
     assert page.inner_text("[data-count=created]") == "2"

@@ -87,7 +87,7 @@ def test_the_union_roll_as_one_associations_organiser(auth, db):
     assert f"{len(rows) - len(lao_rows)} dòng chỉ ghi các hội khác nên được bỏ qua" in text
     assert f"{len(lao_rows) - len(only_lao)} dòng được nhập mà không kèm các hội khác" in text
     assert 'id="import-errors"' not in page
-    done = auth.post(f"/contacts/import/{preview_token(preview)}?mine=1", {}, follow_redirects=True)
+    done = auth.post(f"/contacts/import/{preview_token(preview)}?mine=1", {"basis": "membership"}, follow_redirects=True)
     assert done.status_code == 200 and re.search(r'data-count="created">\s*%d\s*<' % len(lao_rows), done.text)
     assert re.search(r'data-count="ignored">\s*%d\s*<' % (len(rows) - len(lao_rows)), done.text)
     contacts = db.session.scalars(select(Contact)).all()
@@ -111,7 +111,7 @@ def test_time_zones_and_languages_as_people_write_them(auth, db):
     assert "Liên bang Nga có nhiều múi giờ: xin ghi tên thành phố" in text
     assert "Không hiểu ngôn ngữ: Tiếng Pháp" in text
     assert "giờ Nhật Bản (UTC+9)" in text and "giờ Séc" in text
-    auth.post(f"/contacts/import/{preview_token(preview)}", {"valid_only": "y"})
+    auth.post(f"/contacts/import/{preview_token(preview)}", {"valid_only": "y", "basis": "consent"})
     stored = {c.email: (c.timezone, c.language, [a.slug for a in c.associations])
               for c in db.session.scalars(select(Contact))}
     assert stored == {
@@ -143,9 +143,12 @@ def test_the_upload_page_says_what_each_column_accepts_and_its_example_imports_a
     example = auth.client.get("/contacts/import-example.csv")
     assert example.status_code == 200 and example.headers["Content-Type"].startswith("text/csv")
     preview = upload(auth, example.data, "danh-ba-mau.csv")
-    assert re.search(r'data-count="create">\s*4\s*<', preview.text) and 'id="import-errors"' not in preview.text
-    auth.post(f"/contacts/import/{preview_token(preview)}", {})
-    assert db.session.scalar(select(func.count()).select_from(Contact)) == 4
+    assert re.search(r'data-count="create">\s*5\s*<', preview.text) and 'id="import-errors"' not in preview.text
+    auth.post(f"/contacts/import/{preview_token(preview)}", {"basis": "consent"})
+    assert db.session.scalar(select(func.count()).select_from(Contact)) == 5
+    # A member without e-mail, reached by Zalo at his number, greeted as "Ông" (issue 26).
+    son = db.session.scalar(select(Contact).where(Contact.full_name == "Hoàng Văn Sơn"))
+    assert (son.email, son.phone, son.honorific, son.preferred_channel) == (None, "+84987654321", "Ông", "zalo")
     assert {c.timezone for c in db.session.scalars(select(Contact))} == {"Asia/Ho_Chi_Minh", "Europe/Berlin",
                                                                           "Asia/Tokyo"}
 

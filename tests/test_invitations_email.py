@@ -63,7 +63,7 @@ def test_the_invitation_is_an_itip_request_in_vietnamese(db, invitation):
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     for body in (text, html):
-        assert "Kính gửi Nguyễn Thị Hương Giang" in body
+        assert "Kính gửi: Nguyễn Thị Hương Giang" in body
         assert TITLE in body
         assert f"/rsvp/{invitation.token}?answer=accepted" in body
         assert f"/feeds/personal/{invitation.contact.feed_token}.ics" in body
@@ -302,11 +302,12 @@ def test_a_send_batch_gives_every_reader_the_parts_they_would_get_alone(db, invi
     readers = [
         invitation,
         InvitationFactory(event=event, status=InvitationStatus.ACCEPTED, guests=2, contact=ContactFactory(
-            full_name='Tôn Nữ "Phương" <b>Thảo</b> & Đức', timezone="Europe/Berlin", language="en")),
+            full_name='Tôn Nữ "Phương" <b>Thảo</b> & Đức', honorific="Bà", timezone="Europe/Berlin", language="en")),
         InvitationFactory(event=event, contact=ContactFactory(full_name="Seán O'Brien", language="en",
                                                               timezone="Europe/Berlin")),
         InvitationFactory(event=event, status=InvitationStatus.DECLINED,
-                          contact=ContactFactory(full_name="Lê Văn Tám", timezone="America/Los_Angeles")),
+                          contact=ContactFactory(full_name="Lê Văn Tám", timezone="America/Los_Angeles",
+                                                 honorific="Đồng chí", position="Phó Chủ tịch <Hội> Việt – Nhật")),
     ]
     db.session.flush()
     queue_messages([{"kind": kind, "dedupe_key": f"batch-test:{i.id}", "recipient": i.contact.email,
@@ -332,6 +333,10 @@ def test_a_send_batch_gives_every_reader_the_parts_they_would_get_alone(db, invi
     assert all("7F3C" not in text + html for text, html in together)
     assert "Tôn Nữ &#34;Phương&#34; &lt;b&gt;Thảo&lt;/b&gt; &amp; Đức" in together[1][1]
     assert 'Tôn Nữ "Phương" <b>Thảo</b> & Đức' in together[1][0]
+    # Each reader greeted in full, formally (issue 26): the form of address, the name and the position.
+    assert together[1][0].startswith('Dear Ms Tôn Nữ "Phương" <b>Thảo</b> & Đức,')
+    assert together[3][0].startswith("Kính gửi: Đồng chí Lê Văn Tám, Phó Chủ tịch <Hội> Việt – Nhật")
+    assert "Kính gửi: Đồng chí Lê Văn Tám, Phó Chủ tịch &lt;Hội&gt; Việt – Nhật" in together[3][1]
     assert readers[2].contact.unsubscribe_token in together[2][0] and readers[2].contact.feed_token in together[2][1]
     if kind != MessageKind.CANCELLATION:  # (a cancellation has no answer links)
         assert readers[2].token in together[2][0] and readers[2].token in together[2][1]

@@ -35,7 +35,7 @@ def test_the_log_lists_who_got_what_with_filters_and_pages(client, auth, db):
     page = client.get(f"/events/{event.id}/mail")
     assert page.status_code == 200
     assert SUBJECT in page.text and "550 5.1.1 User unknown" in page.text
-    assert "Gửi lại các thư lỗi" not in page.text and "Nhật ký thư điện tử" in page.text  # a viewer may look, not act
+    assert "Gửi lại các thư lỗi" not in page.text and "Nhật ký tin nhắn" in page.text  # a viewer may look, not act
     assert 'data-progress-url="/mail/sends/' in page.text and "js/progress.js" in page.text
     failed_only = client.get(f"/events/{event.id}/mail?state=failed")
     assert failed_only.text.count("User unknown") == 1 and failed_only.text.count("@vi.example.test") == 1
@@ -84,7 +84,8 @@ def test_the_progress_endpoint_counts_by_state(client, auth, db):
     queue_staff(2, send_id=send, event_id=event.id, start=5)
     login(auth, staff(event.association, Role.VIEWER))
     body = client.get(f"/mail/sends/{send}/progress").json
-    assert body == {"queued": 2, "sending": 0, "sent": 4, "failed": 1, "total": 7, "done": False, "scheduled_for": None}
+    assert body == {"queued": 2, "sending": 0, "sent": 4, "failed": 1, "total": 7, "done": False, "scheduled_for": None,
+                    "waiting_for_time": 0, "last_due_at": None}
     assert client.get("/mail/sends/nope/progress").status_code == 404
 
 

@@ -30,7 +30,7 @@ def test_the_organiser_previews_the_email_as_each_invitee_gets_it(db, page, live
     assert page.locator("#preview-headers").inner_text().count("Thư mời: Gặp mặt đón Tết") == 1
     frame = page.frame_locator("#preview-html")
     body = frame.locator("body").inner_text()
-    assert "Kính gửi An Văn Bình" in body and "Chương trình" in body and "##" not in body
+    assert "Kính gửi: An Văn Bình" in body and "Chương trình" in body and "##" not in body
     assert frame.locator(f"a[href$='/rsvp/{vi.token}?answer=accepted']").count() == 1
     # Another invitee: their language, their zone, their links.
     page.select_option("#p-invitation", str(en.id))

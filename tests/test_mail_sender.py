@@ -43,7 +43,7 @@ def test_a_send_goes_out_over_smtp_with_vietnamese_intact_and_is_recorded(app, d
         row = by_id[item.message["Message-ID"]]
         assert row.recipient in item.recipients and row.subject == SUBJECT
     assert progress(send) == {"queued": 0, "sending": 0, "sent": 30, "failed": 0, "total": 30, "done": True,
-                              "scheduled_for": None}
+                              "scheduled_for": None, "waiting_for_time": 0, "last_due_at": None}
 
 
 def test_a_permanent_rejection_is_failed_with_the_reason_and_never_retried(app, db, smtp_sink):
@@ -238,3 +238,15 @@ def test_recording_while_a_batch_is_sent_does_not_read_its_rows_again(app, db, s
     assert len(smtp_sink.wait_for(150)) == 150
     assert len(selects) <= 3, selects  # the batch's rows once (and the check that nothing else is due)
     assert all(r.state == MessageState.SENT for r in rows(send))
+
+
+def test_a_dispatch_sends_batch_after_batch_over_one_connection_each_message_once(app, db, smtp_sink, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_BATCH_SIZE", 8)
+    send = queue_staff(35)  # five batches, the last one short
+    greetings = smtp_sink.handler.greetings
+    totals = sender.dispatch()
+    assert totals["sent"] == 35
+    received = smtp_sink.wait_for(35)
+    assert sorted(r for item in received for r in item.recipients) == sorted(address(n, send) for n in range(35))
+    assert smtp_sink.handler.greetings - greetings == 1  # one connection for the whole dispatch
+    assert {r.state for r in rows(send)} == {MessageState.SENT} and {r.attempts for r in rows(send)} == {1}

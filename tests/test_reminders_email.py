@@ -71,7 +71,7 @@ def test_a_pending_invitee_is_asked_to_answer_in_vietnamese(db):
     rule(event, offset=-DAY)
     parsed, text, html = parts(render(fired_message(db, invitation)))
     assert parsed["Subject"] == "Xin trả lời: Gặp mặt Xuân Quê hương"
-    assert "Kính gửi Trần Thị Bình," in text
+    assert "Kính gửi: Trần Thị Bình" in text
     assert "Thứ Bảy, 30 tháng 1, 2027, 19:00 · giờ Việt Nam (UTC+7)" in text
     assert text.count("giờ ") == 2  # one zone when the invitee's is the event's (the start and the end)
     for answer in ("accepted", "tentative", "declined"):

@@ -60,6 +60,18 @@ class Text(fields.String):
         return _checked(validation.text, value, max_length=self.max_length, multiline=self.multiline)
 
 
+class Phone(Text):
+    """A phone number as people write it, answered and stored in E.164 ("+84912345678"); empty: none."""
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("example", "+84912345678")
+        super().__init__(validation.PHONE_MAX, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return _checked(validation.phone, value)
+
+
 class Url(Text):
     """An http or https address (or empty), at most 500 characters."""
 
@@ -229,6 +241,24 @@ class TimeZone(Text):
         if not isinstance(value, str) or len(value) > 64 or (value and not is_valid_timezone(value)):
             raise ValidationError(_("Unknown time zone: %(zone)s", zone=str(value)[:64]))
         return value or None
+
+
+class WallTime(Text):
+    """A time of day on a clock, "HH:MM" (09:00); answered the same way."""
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("example", "09:00")
+        metadata.setdefault("pattern", "^([01][0-9]|2[0-3]):[0-5][0-9]$")
+        super().__init__(5, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value in ("", None):
+            return None
+        return _checked(validation.wall_time, value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.strftime("%H:%M")
 
 
 class QueryNumber(WholeNumber):

@@ -1,10 +1,13 @@
 """Forms of the admin pages: associations, users and memberships."""
+from datetime import time
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from ..auth.forms import AccountAddress
+from ..fields import WallTimeField
 from ..i18n import lazy_gettext as _l
 from ..timefmt import zone_choices
 from ..timeutils import is_valid_timezone
@@ -65,6 +68,11 @@ class AssociationForm(FlaskForm):
     founded_on = DateField(_l("Founding date"), validators=[Optional()])
     timezone = TimezoneField(_l("Time zone"))
     sender_email = EmailField(_l("Sending address"), validators=[Optional(), Email(_l("This is not a valid e-mail address."))])
+    # Reminders and thank-yous wait until the end of the reader's night, in the reader's zone.
+    quiet_from = WallTimeField(_l("Quiet hours from"), validators=[InputRequired(_l("Enter a time such as 21:00."))],
+                               default=time(21, 0))
+    quiet_until = WallTimeField(_l("Quiet hours until"), validators=[InputRequired(_l("Enter a time such as 07:00."))],
+                                default=time(7, 0))
 
 
 class UserForm(FlaskForm):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -43,6 +43,9 @@ class Association(db.Model):
     founded_on: Mapped[date | None]
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
     sender_email: Mapped[str | None] = mapped_column(String(254))
+    # Reminders and thank-yous wait out the night [quiet_from, quiet_until) in each reader's zone (hours.py).
+    quiet_from: Mapped[time] = mapped_column(default=time(21, 0), server_default="21:00:00")
+    quiet_until: Mapped[time] = mapped_column(default=time(7, 0), server_default="07:00:00")
     # The private feed URL carries invite-only events; rotating the token revokes it.
     private_feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_feed_token)
     # Identity on public pages and in e-mails (associations/branding.py): a logo re-encoded as PNG by

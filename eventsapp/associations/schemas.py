@@ -21,3 +21,6 @@ class Association(Schema):
     parent = api.Slug(required=True, metadata={"description": "slug of the association it belongs to"})
     founded_on = fields.Date(required=True, allow_none=True)
     timezone = fields.String(required=True)
+    quiet_from = api.WallTime(required=True, metadata={
+        "description": "reminders and thank-yous wait from this hour until quiet_until, in each reader's zone"})
+    quiet_until = api.WallTime(required=True)

@@ -1,11 +1,11 @@
 """The association tree and memberships: the rules, for views, API and CLI alike."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from sqlalchemy import select
 
-from .. import signals
+from .. import audit, signals
 from ..auth.models import User
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
@@ -23,8 +23,10 @@ def get_by_slug(slug: str) -> Association | None:
 
 def save_association(association: Association | None, *, slug: str, name_vi: str, name_en: str,
                      kind: AssociationKind, parent: Association | None, founded_on: date | None,
-                     timezone: str, sender_email: str | None = None) -> Association:
-    """Create or update an association; the caller commits."""
+                     timezone: str, sender_email: str | None = None, quiet_from: time | None = None,
+                     quiet_until: time | None = None) -> Association:
+    """Create or update an association; the caller commits. Quiet hours (reminders and thank-yous wait
+    out each reader's night) keep their value when not given."""
     if not is_valid_timezone(timezone):
         raise AssociationError(_l("This time zone does not exist: %(zone)s", zone=timezone))
     existing = get_by_slug(slug)
@@ -45,6 +47,12 @@ def save_association(association: Association | None, *, slug: str, name_vi: str
     association.founded_on = founded_on
     association.timezone = timezone
     association.sender_email = sender_email or None
+    if quiet_from is not None:
+        association.quiet_from = quiet_from
+    if quiet_until is not None:
+        association.quiet_until = quiet_until
+    db.session.flush()
+    audit.record("settings_changed", association, association_id=association.id, what="association")
     if association.id is not None:
         signals.association_saved.send(association)  # feeds rebuild (names, the tree)
     return association
@@ -60,10 +68,13 @@ def grant(user: User, association: Association, role: Role) -> Membership:
         db.session.add(membership)
     else:
         membership.role = role
+    audit.record("role_granted", ("users", user.id), association_id=association.id, role=role.value)
     return membership
 
 
 def revoke(membership: Membership) -> None:
+    audit.record("role_revoked", ("users", membership.user_id), association_id=membership.association_id,
+                 role=membership.role.value)
     db.session.delete(membership)
 
 

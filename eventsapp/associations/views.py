@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import navigation
+from .. import audit, navigation
 from ..auth import services as accounts
 from ..auth.models import User
 from ..extensions import db
@@ -63,6 +63,7 @@ def _save_from_form(form: AssociationForm, association: Association | None) -> A
         association, slug=form.slug.data, name_vi=form.name_vi.data.strip(), name_en=(form.name_en.data or "").strip(),
         kind=AssociationKind(form.kind.data), parent=parent, founded_on=form.founded_on.data,
         timezone=form.timezone.data, sender_email=form.sender_email.data,
+        quiet_from=form.quiet_from.data, quiet_until=form.quiet_until.data,
     )
 
 
@@ -109,6 +110,8 @@ def identity(slug: str):
                 branding.set_logo(association, None)
             elif logo_png is not None:
                 branding.set_logo(association, logo_png)
+            audit.record("settings_changed", association, association_id=association.id, what="identity",
+                         logo="removed" if form.remove_logo.data else "new" if logo_png is not None else "kept")
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for(".identity", slug=association.slug), code=303)
@@ -221,6 +224,8 @@ def edit_user(user_id: int | None):
                     user.is_admin, user.active = form.is_admin.data, form.active.data
                 if form.password.data:
                     user.set_password(form.password.data)
+            audit.record("settings_changed", user, what="account", is_admin=user.is_admin, active=user.active,
+                         password_changed=bool(form.password.data))
             db.session.commit()
         except accounts.AccountError as error:
             db.session.rollback()

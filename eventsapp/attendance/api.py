@@ -80,7 +80,12 @@ def create_check_in(event_id: int):
     """Check in the invitee whose QR code was scanned (the /c/<token> link or the bare token)."""
     event = load_event(event_id, Action.CHECKIN)
     data = load(schemas.CheckInRequest(), json_body())
-    invitation = _scanned_invitation(event, data.get("token"))
+    scanned = data.get("token")
+    guest = services.guest_by_token(services.token_from_scan(scanned)) if isinstance(scanned, str) \
+        and len(scanned) <= 500 else None
+    if guest is not None and guest.event_id == event.id:  # a named guest's or member's own code
+        return _checked_in(lambda: services.check_in_guest(event, guest, by=current_user))
+    invitation = _scanned_invitation(event, scanned)
     if not isinstance(invitation, Invitation):
         return invitation
     return _checked_in(lambda: services.check_in_invitation(invitation, by=current_user, guests=data.get("guests")))

@@ -29,17 +29,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
-from sqlalchemy import func, select, union
+from sqlalchemy import String, func, or_, select, type_coerce, union
 
 from ..associations.models import Association
 from ..auth.models import User
 from ..ceremony.models import SeatAssignment, SeatTable
-from ..ceremony.seating import seats_by_invitation
+from ..ceremony.seating import seats_by_guest, seats_by_invitation
 from ..contacts.models import Contact, contact_associations
 from ..events.models import Event
 from ..extensions import db
-from ..invitations.models import Invitation
+from ..guests.models import Delegation, EventGuest
+from ..invitations.models import Invitation, InvitationStatus
 from ..permissions import descendant_ids
+from ..text import sort_key
 from ..timeutils import utcnow
 from .models import CheckIn
 from .services import code_hash, counters
@@ -79,6 +81,11 @@ def fingerprint_parts(event: Event, connection=None) -> tuple:
         select(func.max(CheckIn.updated_at)).where(CheckIn.event_id == event.id).scalar_subquery(),
         select(func.count()).where(CheckIn.event_id == event.id).scalar_subquery(),
         select(func.max(Contact.updated_at)).scalar_subquery(),
+        # Named guests and delegation members (eventsapp.guests): a guest added, renamed or removed moves
+        # one of these (removing one also dates its invitation or delegation).
+        select(func.max(EventGuest.updated_at)).where(EventGuest.event_id == event.id).scalar_subquery(),
+        select(func.count(EventGuest.id)).where(EventGuest.event_id == event.id).scalar_subquery(),
+        select(func.max(Delegation.updated_at)).where(Delegation.event_id == event.id).scalar_subquery(),
         # The seating plan (issue 28): a seat given, moved or freed, a table renumbered.
         select(func.max(SeatAssignment.updated_at)).where(SeatAssignment.event_id == event.id).scalar_subquery(),
         select(func.count()).where(SeatAssignment.event_id == event.id).scalar_subquery(),
@@ -103,7 +110,8 @@ def _only_check_ins_moved(before: tuple, after: tuple) -> bool:
 
 # ---------------------------------------------------------------- building the list
 
-_string = json.JSONEncoder(ensure_ascii=False).encode  # a str goes straight to the C escaping
+# A str as a JSON string, straight to the C escaping (what json.dumps(ensure_ascii=False) does to a str).
+_string = json.encoder.encode_basestring
 
 
 def _json_text(value: str | None) -> str:
@@ -115,44 +123,55 @@ def _associations(connection, event: Event) -> dict[int, str]:
     allowed = descendant_ids([event.association_id])
     names = dict(connection.execute(select(Association.id, Association.name_vi).where(Association.id.in_(allowed))).all())
     people = _door_contacts(event.id)
-    found: dict[int, list[str]] = {}
+    found: dict[int, str] = {}
+    several: dict[int, list[str]] = {}  # the few people in more than one association of the tree
     for contact_id, association_id in connection.execute(
             select(contact_associations.c.contact_id, contact_associations.c.association_id)
             .where(contact_associations.c.association_id.in_(allowed),
                    contact_associations.c.contact_id.in_(select(people.c.contact_id)))).all():
-        found.setdefault(contact_id, []).append(names[association_id])
-    return {contact_id: ", ".join(sorted(each)) for contact_id, each in found.items()}
+        if contact_id in found:
+            several.setdefault(contact_id, [found[contact_id]]).append(names[association_id])
+        found[contact_id] = names[association_id]
+    for contact_id, each in several.items():
+        found[contact_id] = ", ".join(sorted(each))
+    return found
 
 
-def _check_in_rows(connection, event: Event, since=None):
-    """The event's active check-ins; or, `since` a time, every check-in changed from then on, undone ones
-    too, in the order they changed."""
-    statement = (select(CheckIn.id, CheckIn.contact_id, CheckIn.client_id, CheckIn.checked_in_at, CheckIn.guests,
-                        CheckIn.walk_in, CheckIn.undone_at, User.name, User.email, Contact.full_name,
-                        Contact.sort_key)
-                 .join(Contact, Contact.id == CheckIn.contact_id)
-                 .outerjoin(User, User.id == CheckIn.checked_in_by_id)
-                 .where(CheckIn.event_id == event.id))
-    if since is None:
-        return connection.execute(statement.where(CheckIn.undone_at.is_(None))).all()
-    return connection.execute(statement.where(CheckIn.updated_at >= since)
-                              .order_by(CheckIn.updated_at, CheckIn.id)).all()
+def _check_in_rows(connection, event: Event, since):
+    """Every check-in of the event changed from `since` on, undone ones too, in the order they changed."""
+    return connection.execute(
+        select(CheckIn.id, CheckIn.contact_id, CheckIn.client_id, CheckIn.checked_in_at, CheckIn.guests,
+               CheckIn.walk_in, CheckIn.undone_at, User.name, User.email, CheckIn.guest_id)
+        .outerjoin(User, User.id == CheckIn.checked_in_by_id)
+        .where(CheckIn.event_id == event.id, CheckIn.updated_at >= since)
+        .order_by(CheckIn.updated_at, CheckIn.id)).all()
 
 
-def _state(row) -> str:
+def _key(row) -> int:
+    """A check-in's line on the list: its contact's id, or minus its named guest's id (a guest is no contact:
+    the phone keeps every line under `contact_id`, so a guest's is negative and never meets a contact's)."""
+    return -row.guest_id if row.guest_id is not None else row.contact_id
+
+
+def _state(check_in_id: int, client_id: str | None, at, by: str, guests: int, walk_in: bool) -> str:
     """A check-in as the phone keeps it, as JSON (the phone writes the time in the event's zone itself)."""
-    return (f'{{"id":{row.id},"client_id":{_json_text(row.client_id)},"at":"{row.checked_in_at.isoformat()}",'
-            f'"by":{_json_text(row.name or row.email or "—")},"guests":{row.guests},'
-            f'"walk_in":{"true" if row.walk_in else "false"}}}')
+    return (f'{{"id":{check_in_id},"client_id":{_json_text(client_id)},"at":"{at.isoformat()}",'
+            f'"by":{_string(by)},"guests":{guests},"walk_in":{"true" if walk_in else "false"}}}')
 
 
-def _check_ins(connection, event: Event) -> tuple[dict[int, str], dict[int, tuple]]:
-    """Active check-ins by contact id, as JSON, and the checked-in people's names and sort keys."""
-    states, people = {}, {}
-    for row in _check_in_rows(connection, event):
-        states[row.contact_id] = _state(row)
-        people[row.contact_id] = (row.full_name, row.sort_key)
-    return states, people
+def _check_ins(connection, event: Event) -> dict[int, str]:
+    """The event's active check-ins by line (`_key`: contact id, or minus a named guest's id), as JSON (one statement, a tuple per row: the staff's
+    names are read once, not joined to each of thousands of rows)."""
+    staff = {user_id: name or email or "—" for user_id, name, email in connection.execute(
+        select(User.id, User.name, User.email).where(User.id.in_(
+            select(CheckIn.checked_in_by_id).where(CheckIn.event_id == event.id).distinct())))}
+    return {-guest_id if guest_id is not None else contact_id:
+            _state(check_in_id, client_id, at, staff.get(by_id, "—"), guests, walk_in)
+            for check_in_id, contact_id, guest_id, client_id, at, guests, walk_in, by_id in connection.execute(
+                select(CheckIn.id, CheckIn.contact_id, CheckIn.guest_id, CheckIn.client_id, CheckIn.checked_in_at,
+                       CheckIn.guests, CheckIn.walk_in, CheckIn.checked_in_by_id)
+                .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))
+            ).all()}
 
 
 def _seat(seat: tuple | None) -> str:
@@ -192,6 +211,32 @@ class DoorList:
     period: int = 0  # and its period: a new period builds the whole list (what no `updated_at` shows)
 
 
+def _guest_lines(connection, event: Event, keys: list, heads: dict) -> dict[int, int]:
+    """Add the lines of the named guests and delegation members (plain rows, as the invitees'); returns the
+    number of guests named per invitation (the invitee's own line brings only the others)."""
+    named: dict[int, int] = {}
+    seats = seats_by_guest(connection, event.id)
+    host = Contact.__table__.alias("host")
+    for guest_id, name, honorific, invitation_id, status, host_name, delegation_name, token in connection.execute(
+            select(EventGuest.id, EventGuest.full_name, EventGuest.honorific, EventGuest.invitation_id,
+                   Invitation.status, host.c.full_name, Delegation.name, EventGuest.checkin_token)
+            .outerjoin(Invitation, Invitation.id == EventGuest.invitation_id)
+            .outerjoin(host, host.c.id == Invitation.contact_id)
+            .outerjoin(Delegation, Delegation.id == EventGuest.delegation_id)
+            .where(EventGuest.event_id == event.id,
+                   or_(Invitation.revoked_at.is_(None) & EventGuest.invitation_id.is_not(None),
+                       Delegation.revoked_at.is_(None) & EventGuest.delegation_id.is_not(None)))).all():
+        if invitation_id is not None:
+            named[invitation_id] = named.get(invitation_id, 0) + 1
+        # The line's "association" says whom the guest is with: the door card shows it under the name.
+        with_whom = delegation_name if delegation_name is not None else f"+ {host_name}"
+        keys.append((sort_key(name), -guest_id))
+        heads[-guest_id] = _head(-guest_id, f"{honorific} {name}".strip(), with_whom,
+                                 status.value if status is not None else InvitationStatus.ACCEPTED.value,
+                                 False, 0, code_hash(event.id, token), seats.get(guest_id))
+    return named
+
+
 def build(connection, event: Event, parts: tuple = (), now_period: int = 0) -> DoorList:
     """Everyone the door expects or has let in: invitees, and walk-ins already checked in.
 
@@ -200,22 +245,29 @@ def build(connection, event: Event, parts: tuple = (), now_period: int = 0) -> D
     no ORM object per person.
     """
     associations = _associations(connection, event)
-    states, checked_in = _check_ins(connection, event)
-    seats = seats_by_invitation(connection, event.id)
+    states = _check_ins(connection, event)
     keys, heads = [], {}
-    for invitation_id, contact_id, name, sort_key, status, honoree, guests, token in connection.execute(
-            select(Invitation.id, Contact.id, Contact.full_name, Contact.sort_key, Invitation.status,
+    # The code's hash as `code_hash` does it, from a copy of the hash of the prefix shared by every code.
+    prefix = hashlib.sha256(f"{event.id}:".encode())
+    seats = seats_by_invitation(connection, event.id)
+    named = _guest_lines(connection, event, keys, heads)
+    for invitation_id, contact_id, name, key, status, honoree, guests, token in connection.execute(
+            select(Invitation.id, Contact.id, Contact.full_name, Contact.sort_key, type_coerce(Invitation.status, String),
                    Invitation.is_honoree, Invitation.guests, Invitation.checkin_token)
             .join(Contact, Contact.id == Invitation.contact_id)
             .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None))).all():
-        keys.append((sort_key, contact_id))
-        heads[contact_id] = _head(contact_id, name, associations.get(contact_id, ""), status.value, honoree, guests,
-                                  code_hash(event.id, token), seats.get(invitation_id))
-    walk_ins = frozenset(checked_in.keys() - heads.keys())
-    for contact_id in walk_ins:
-        name, sort_key = checked_in[contact_id]
-        keys.append((sort_key, contact_id))
-        heads[contact_id] = _head(contact_id, name, associations.get(contact_id, ""), None, False, 0, None)
+        keys.append((key, contact_id))
+        hashed = prefix.copy()
+        hashed.update(token.encode())
+        heads[contact_id] = _head(contact_id, name, associations.get(contact_id, ""), status, honoree,
+                                  max(guests - named.get(invitation_id, 0), 0), hashed.hexdigest(),
+                                  seats.get(invitation_id))
+    walk_ins = frozenset(states.keys() - heads.keys())
+    if walk_ins:
+        for contact_id, name, key in connection.execute(
+                select(Contact.id, Contact.full_name, Contact.sort_key).where(Contact.id.in_(walk_ins))):
+            keys.append((key, contact_id))
+            heads[contact_id] = _head(contact_id, name, associations.get(contact_id, ""), None, False, 0, None)
     keys.sort()
     return DoorList(rows={contact_id: _line(head, states.get(contact_id)) for contact_id, head in heads.items()},
                     order=tuple(contact_id for _, contact_id in keys), counts=counters(event, connection),
@@ -232,12 +284,14 @@ def with_new_check_ins(connection, event: Event, previous: DoorList, parts: tupl
         return None
     states = dict(previous.states)
     for row in _check_in_rows(connection, event, since - CHANGES_OVERLAP):
-        if row.contact_id not in previous.heads or row.contact_id in previous.walk_ins:
+        key = _key(row)
+        if key not in previous.heads or key in previous.walk_ins:
             return None  # a walk-in arrives or is undone: the list itself changes
         if row.undone_at is None:
-            states[row.contact_id] = _state(row)
-        elif states.get(row.contact_id, "").startswith(f'{{"id":{row.id},'):
-            del states[row.contact_id]  # this check-in was undone (a later one of the person may follow)
+            states[key] = _state(row.id, row.client_id, row.checked_in_at, row.name or row.email or "—",
+                                 row.guests, row.walk_in)
+        elif states.get(key, "").startswith(f'{{"id":{row.id},'):
+            del states[key]  # this check-in was undone (a later one of the person may follow)
     rows = {contact_id: line if previous.states.get(contact_id) == states.get(contact_id)
             else _line(previous.heads[contact_id], states.get(contact_id))
             for contact_id, line in previous.rows.items()}

@@ -49,6 +49,16 @@ class DoorListForm(FlaskForm):
                            choices=[("all", _l("Every invitee")), ("accepted", _l("Invitees who accepted"))])
 
 
+class InvitationCardsForm(FlaskForm):
+    audience = SelectField(_l("Who"), default="all", id="cards-audience",  # an id of its own on the same page
+                           choices=[("all", _l("Every invitee")), ("accepted", _l("Invitees who accepted"))])
+
+
+class AddressLabelsForm(FlaskForm):
+    audience = SelectField(_l("Who"), default="all", id="labels-audience",
+                           choices=[("all", _l("Every invitee")), ("accepted", _l("Invitees who accepted"))])
+
+
 class CertificateTemplateForm(FlaskForm):
     title = StringField(_l("Title"), default="Giấy khen", validators=[DataRequired(), Length(max=200)])
     intro = StringField(_l("Words before the name"), default="Trân trọng trao tặng", validators=[Length(max=300)])

@@ -86,13 +86,14 @@ Index("ix_contacts_updated_at", Contact.updated_at)
 
 
 class Printable(db.Model):
-    """A PDF made by a worker for an event (badges, door list, certificates), kept for download."""
+    """A PDF made by a worker for an event (badges, door list, certificates, invitation cards, address labels),
+    kept for download."""
 
     __tablename__ = "printables"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # badges | door_list | certificates
+    kind: Mapped[str] = mapped_column(String(20))  # badges | door_list | certificates | invitation_cards | address_labels
     options: Mapped[dict] = mapped_column(db.JSON, default=dict)
     state: Mapped[str] = mapped_column(String(10), default="queued")  # queued | running | done | failed
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -120,3 +121,17 @@ class CertificateTemplate(db.Model):
     signer_name: Mapped[str] = mapped_column(String(200), default="")
     logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OnlineJoin(db.Model):
+    """An invitee joined an online event through their personal link (/j/<token>): counted once."""
+
+    __tablename__ = "online_joins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), unique=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contact: Mapped[Contact | None] = relationship()

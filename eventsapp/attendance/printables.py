@@ -11,16 +11,17 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import images
+from .. import images, salutations, timefmt
 from ..after_commit import enqueue_after_commit
-from ..ceremony.seating import seat_text, seats_by_invitation
+from ..ceremony.seating import seat_text, seats_by_guest, seats_by_invitation
 from ..contacts.models import Contact
 from ..events.models import Event, Honoree
 from ..extensions import db
+from ..guests.models import Delegation, EventGuest
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
-from ..links import checkin_url
+from ..links import card_url, checkin_url
 from ..permissions import descendant_ids
 from ..slugs import slugify
 from ..timeutils import in_zone, utcnow
@@ -29,7 +30,8 @@ from .models import CertificateTemplate, CheckIn, Printable
 
 logger = logging.getLogger(__name__)
 
-KINDS = {"badges": _l("Name badges"), "door_list": _l("Door list"), "certificates": _l("Certificates")}
+KINDS = {"badges": _l("Name badges"), "door_list": _l("Door list"), "certificates": _l("Certificates"),
+         "invitation_cards": _l("Invitation cards"), "address_labels": _l("Address labels")}
 AUDIENCES = ("accepted", "all")
 AUDIENCE_WORDS = {"accepted": _l("invitees who accepted"), "all": _l("every invitee")}
 CHUNK = 200  # rows read per query while drawing: memory stays flat however long the list
@@ -62,14 +64,16 @@ def clean_options(event: Event, kind: str, options: dict) -> dict:
             raise PrintableError(_("Unknown paper size."))
         cleaned.update(paper=paper, columns=_int_option(options, "columns", 2, 1, 4),
                        rows=_int_option(options, "rows", 5, 1, 8))
-    if kind in ("badges", "door_list"):
+    if kind in ("badges", "door_list", "invitation_cards", "address_labels"):
         audience = options.get("audience", "accepted" if kind == "badges" else "all")
         if audience not in AUDIENCES:
             raise PrintableError(_("Unknown choice of invitees."))
         cleaned["audience"] = audience
     if kind == "certificates" and not event.honorees:
         raise PrintableError(_("This event has no honorees."))
-    if kind in ("badges", "door_list") and not _count(event, cleaned["audience"]):
+    if kind == "address_labels" and not _count(event, cleaned["audience"], with_address=True):
+        raise PrintableError(_("None of these invitees has a postal address, so there are no labels to print."))
+    if kind in ("badges", "door_list", "invitation_cards") and not _count(event, cleaned["audience"]):
         raise PrintableError(_("Nobody has accepted yet, so there are no badges to print.")
                              if cleaned["audience"] == "accepted" and kind == "badges" else
                              _("Nobody has accepted yet, so there is nothing to print.")
@@ -83,25 +87,33 @@ def describe(row: Printable) -> str:
     """What a file in the list holds, in words: "Name badges · invitees who accepted · A4, 2 × 5 per page"."""
     options = row.options or {}
     parts = [str(KINDS.get(row.kind, row.kind))]
-    if row.kind in ("badges", "door_list"):
+    if row.kind in ("badges", "door_list", "invitation_cards", "address_labels"):
         parts.append(str(AUDIENCE_WORDS.get(options.get("audience"), "")))
     if row.kind == "badges":
         parts.append(_("%(paper)s paper, %(columns)s × %(rows)s badges a page", paper=options.get("paper", "A4"),
                        columns=options.get("columns", 2), rows=options.get("rows", 5)))
     elif row.kind == "door_list":
         parts.append(_("%(paper)s paper", paper="A4"))
+    elif row.kind == "invitation_cards":
+        parts.append(_("A5 cards, two to an A4 sheet"))
+    elif row.kind == "address_labels":
+        parts.append(_("A4 sheet of 3 × 8 labels, only invitees with a postal address"))
     else:
         parts += [_("every honoree"), _("%(paper)s paper, landscape", paper="A4")]
     return " · ".join(part for part in parts if part)
 
 
-def _count(event: Event, audience: str) -> int:
-    """How many people a badge sheet or door list for `audience` would hold."""
+def _count(event: Event, audience: str, with_address: bool = False) -> int:
+    """How many people a badge sheet or door list for `audience` would hold (`with_address`: only those
+    with a postal address, as address labels)."""
     statement = select(func.count(Invitation.id)).where(Invitation.event_id == event.id,
                                                          Invitation.revoked_at.is_(None))
+    if with_address:
+        statement = statement.join(Contact, Contact.id == Invitation.contact_id).where(
+            func.trim(Contact.postal_address) != "")
     if audience == "accepted":
         statement = statement.where(Invitation.status == InvitationStatus.ACCEPTED)
-    return db.session.scalar(statement) or 0
+    return (db.session.scalar(statement) or 0) + sum(1 for _row in _guests(event, audience))
 
 
 def request_printable(event: Event, kind: str, options: dict, *, by=None) -> Printable:
@@ -115,7 +127,7 @@ def request_printable(event: Event, kind: str, options: dict, *, by=None) -> Pri
 
 # ---------------------------------------------------------------- what is printed
 
-def _invitations(event: Event, audience: str):
+def _invitations(event: Event, audience: str, with_address: bool = False):
     """The event's live invitations with their contacts, in Vietnamese order, read CHUNK rows at a time."""
     statement = (
         select(Invitation, Contact).join(Contact, Contact.id == Invitation.contact_id)
@@ -126,12 +138,39 @@ def _invitations(event: Event, audience: str):
     )
     if audience == "accepted":
         statement = statement.where(Invitation.status == InvitationStatus.ACCEPTED)
+    if with_address:
+        statement = statement.where(func.trim(Contact.postal_address) != "")
     return db.session.execute(statement)
 
 
 def _association_name(contact: Contact, event: Event, allowed: set[int]) -> str:
     names = [a.name_vi for a in contact.associations if a.id in allowed]
     return ", ".join(names) or event.association.name_vi
+
+
+def _guests(event: Event, audience: str):
+    """The event's named guests (of live invitations; with `accepted`, of accepted ones) and the members of
+    its live delegations, as plain rows: the invitees' guests by host, then each delegation's members
+    together (the door list and the badges group them by delegation)."""
+    host = Contact.__table__.alias("host")
+    statement = (
+        select(EventGuest.id, EventGuest.full_name, EventGuest.honorific, EventGuest.checkin_token,
+               Invitation.status, host.c.full_name.label("host_name"), Delegation.name.label("delegation"))
+        .outerjoin(Invitation, Invitation.id == EventGuest.invitation_id)
+        .outerjoin(host, host.c.id == Invitation.contact_id)
+        .outerjoin(Delegation, Delegation.id == EventGuest.delegation_id)
+        .where(EventGuest.event_id == event.id,
+               ((EventGuest.invitation_id.is_not(None) & Invitation.revoked_at.is_(None))
+                | (EventGuest.delegation_id.is_not(None) & Delegation.revoked_at.is_(None))))
+        .order_by(Delegation.name.is_not(None), Delegation.name, Delegation.id, host.c.sort_key, EventGuest.id)
+    )
+    if audience == "accepted":
+        statement = statement.where((Invitation.status == InvitationStatus.ACCEPTED) | EventGuest.delegation_id.is_not(None))
+    return db.session.execute(statement)
+
+
+def _with_whom(row) -> str:
+    return row.delegation if row.delegation is not None else _("Guest of %(name)s", name=row.host_name)
 
 
 def badges(event: Event, audience: str = "accepted"):
@@ -141,6 +180,11 @@ def badges(event: Event, audience: str = "accepted"):
         seat = seats.get(invitation.id)
         yield printing.Badge(contact.full_name, _association_name(contact, event, allowed), checkin_url(invitation),
                              invitation.is_honoree, seat_text(*seat) if seat else "")
+    guest_seats = seats_by_guest(db.session, event.id)
+    for row in _guests(event, audience):  # each named guest and member has a badge with their own code
+        seat = guest_seats.get(row.id)
+        yield printing.Badge(f"{row.honorific} {row.full_name}".strip(), _with_whom(row), checkin_url(row), False,
+                             seat_text(*seat) if seat else "")
 
 
 def status_label(status: InvitationStatus | None) -> str:
@@ -151,12 +195,25 @@ def status_label(status: InvitationStatus | None) -> str:
 
 def door_lines(event: Event, audience: str = "all"):
     allowed = descendant_ids([event.association_id])
-    came = {row.contact_id: row.checked_in_at for row in db.session.scalars(
-        select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None)))}
+    came, guests_came = {}, {}
+    for row in db.session.scalars(select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))):
+        if row.guest_id is not None:
+            guests_came[row.guest_id] = row.checked_in_at
+        else:
+            came[row.contact_id] = row.checked_in_at
+    named = dict(db.session.execute(select(EventGuest.invitation_id, func.count(EventGuest.id))
+                                    .where(EventGuest.event_id == event.id, EventGuest.invitation_id.is_not(None))
+                                    .group_by(EventGuest.invitation_id)).all())
     for invitation, contact in _invitations(event, audience):
         at = came.get(contact.id)
+        # The guests named have lines of their own below: the invitee's line counts the others.
         yield printing.DoorLine(contact.full_name, _association_name(contact, event, allowed),
-                                status_label(invitation.status), invitation.guests,
+                                status_label(invitation.status), max(invitation.guests - named.get(invitation.id, 0), 0),
+                                in_zone(at, event.timezone).strftime("%H:%M") if at else "")
+    for row in _guests(event, audience):
+        at = guests_came.get(row.id)
+        yield printing.DoorLine(f"{row.honorific} {row.full_name}".strip(), _with_whom(row),
+                                status_label(row.status or InvitationStatus.ACCEPTED), 0,
                                 in_zone(at, event.timezone).strftime("%H:%M") if at else "")
 
 
@@ -218,6 +275,49 @@ def preview_certificate(event: Event, template: CertificateTemplate) -> bytes:
     return out.getvalue()
 
 
+def _card_words(event: Event, locale: str) -> dict[str, str]:
+    """The fixed words of a card in `locale` (read once per language, not once per card)."""
+    with force_locale(locale):
+        return {"heading": _("INVITATION"), "intro": _("We have the honour to invite you to"),
+                "when": _("Time:"), "where": _("Place:"), "qr": _("Scan to reply; show this code at the door."),
+                "deadline": _("Kindly reply by %(time)s.", time="{time}")}
+
+
+def invitation_cards(event: Event, audience: str = "all"):
+    """One card per live invitation, in the invitee's own language and time zone, with the check-in code
+    (which the door scans, and which opens the invitee's answer page for anyone else: attendance.views.confirm)."""
+    words = {locale: _card_words(event, locale) for locale in ("vi", "en")}
+    logo = certificate_template(event).logo_png
+    association = event.association.name_vi
+    for invitation, contact in _invitations(event, audience):
+        locale = "en" if contact.language == "en" else "vi"
+        zone = contact.timezone or event.timezone
+        said = words[locale]
+        deadline = event.rsvp_deadline
+        yield printing.InvitationCard(
+            association=association, heading=said["heading"], salutation=salutations.greeting(contact, locale),
+            intro=said["intro"], event_title=event.title(locale), when_label=said["when"],
+            when=timefmt.event_span(event, zone, locale), where_label=said["where"],
+            where=", ".join(part for part in (event.venue_name, event.venue_address) if (part or "").strip()),
+            deadline=said["deadline"].replace("{time}", timefmt.moment_text(deadline, zone, locale)) if deadline else "",
+            qr_caption=said["qr"], qr_text=card_url(invitation), logo_png=logo)
+
+
+def addressee(contact: Contact) -> str:
+    """The label's first line: the Vietnamese salutation ("Kính gửi: Ông …, chức vụ") or, for an English
+    reader, the form of address and name ("Mr Nguyễn Văn A"; "Dear …," belongs in a letter, not on an envelope)."""
+    if contact.language == "en":
+        form = salutations.english_form(contact.honorific)
+        return " ".join(part for part in (form, " ".join(contact.full_name.split())) if part)
+    return salutations.greeting(contact, "vi")
+
+
+def address_labels(event: Event, audience: str = "all"):
+    """One label per live invitation whose contact has a postal address."""
+    for _invitation, contact in _invitations(event, audience, with_address=True):
+        yield printing.AddressLabel(addressee(contact), contact.postal_address)
+
+
 # ---------------------------------------------------------------- the worker's part
 
 def filename(row: Printable) -> str:
@@ -244,6 +344,12 @@ def render(printable_id: int) -> None:
                     headers={"box": "", "no": "#", "name": _("Name"), "association": _("Association"),
                              "status": _("Answer"), "guests": _("Guests"), "checked_in": _("Arrived")},
                     page_label=_("Page %(n)s", n="{n}"))
+            elif row.kind == "invitation_cards":
+                count = printing.invitation_cards_pdf(invitation_cards(event, options["audience"]), out,
+                                                      title=event.title_vi)
+            elif row.kind == "address_labels":
+                count = printing.address_labels_pdf(address_labels(event, options["audience"]), out,
+                                                    title=event.title_vi)
             else:
                 count = printing.certificates_pdf(certificates(event), out, title=event.title_vi)
             out.seek(0)

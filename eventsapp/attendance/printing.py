@@ -330,3 +330,174 @@ def chunked(items: Iterable, size: int) -> Iterator[list]:
             batch = []
     if batch:
         yield batch
+
+
+# ---------------------------------------------------------------- invitation cards and address labels
+
+CARD_CLIP = 600  # no line of an A5 card holds more: longer values are cut before measuring (fit is quadratic)
+
+
+def clean_line(text: str | None, limit: int = CARD_CLIP) -> str:
+    """One printable line: NFC, whitespace (CR/LF, tabs) folded to single spaces, control characters and
+    lone surrogates dropped, at most `limit` characters."""
+    words = nfc(text or "").split()
+    line = " ".join("".join(ch for ch in word if ch.isprintable()) for word in words)
+    return " ".join(line.split())[:limit]
+
+
+def clean_lines(text: str | None, most: int = 4) -> list[str]:
+    """A postal address as printed: its own lines cleaned, empty ones dropped, at most `most`."""
+    rows = [clean_line(row) for row in (text or "").splitlines()]
+    return [row for row in rows if row][:most]
+
+
+@dataclass
+class InvitationCard:
+    """What one A5 card says; the words around the values ("Trân trọng kính mời…") are in the reader's
+    language, chosen by the caller."""
+    association: str
+    heading: str          # "GIẤY MỜI" / "INVITATION"
+    salutation: str       # salutations.greeting(contact, contact.language)
+    intro: str            # "Trân trọng kính mời tới dự"
+    event_title: str
+    when_label: str
+    when: str
+    where_label: str
+    where: str
+    deadline: str         # "Xin vui lòng trả lời trước …", or ""
+    qr_caption: str
+    qr_text: str
+    logo_png: bytes | None = None
+
+
+def _card(canvas: Canvas, card: InvitationCard, x0: float, y0: float, width: float, height: float,
+          logos: dict) -> None:
+    """One card in the A5 box at (x0, y0): text centred from the top, the QR code at the bottom."""
+    pad = 14 * mm
+    inner = width - 2 * pad
+    centre = x0 + width / 2
+    top = y0 + height - 12 * mm
+    canvas.setFillGray(0)
+    if card.logo_png:
+        reader = logos.setdefault(card.logo_png, ImageReader(io.BytesIO(card.logo_png)))
+        iw, ih = reader.getSize()
+        side = 18 * mm
+        scale = side / max(iw, ih)
+        canvas.drawImage(reader, centre - iw * scale / 2, top - ih * scale, iw * scale, ih * scale, mask="auto")
+        top -= side + 3 * mm
+
+    def centred(text: str, font: str, size: float, lines: int, step: float) -> None:
+        nonlocal top
+        rows, size = wrap(clean_line(text), font, size, inner, lines=lines)
+        canvas.setFont(font, size)
+        for row in rows:
+            canvas.drawCentredString(centre, top - size, row)
+            top -= size * 1.25
+        top -= step
+
+    def labelled(label: str, value: str) -> None:
+        nonlocal top
+        rows, size = wrap(f"{clean_line(label)} {clean_line(value)}", "EA-Serif", 11, inner, lines=2, smallest=7)
+        canvas.setFont("EA-Serif", size)
+        for row in rows:
+            canvas.drawString(x0 + pad, top - size, row)
+            top -= size * 1.3
+        top -= 1.5 * mm
+
+    centred(card.association.upper(), "EA-Serif-Bold", 11, 2, 5 * mm)
+    canvas.setFillColorRGB(0.55, 0.05, 0.05)
+    centred(card.heading, "EA-Serif-Bold", 24, 1, 5 * mm)
+    canvas.setFillGray(0)
+    rows, size = wrap(clean_line(card.salutation), "EA-Serif-Bold", 12, inner, lines=3, smallest=7)
+    canvas.setFont("EA-Serif-Bold", size)
+    for row in rows:  # a letter's salutation starts at the left margin
+        canvas.drawString(x0 + pad, top - size, row)
+        top -= size * 1.3
+    top -= 3 * mm
+    centred(card.intro, "EA-Serif", 11, 1, 1.5 * mm)
+    centred(card.event_title, "EA-Serif-Bold", 15, 3, 4 * mm)
+    labelled(card.when_label, card.when)
+    if clean_line(card.where):
+        labelled(card.where_label, card.where)
+    if card.deadline:
+        rows, size = wrap(clean_line(card.deadline), "EA-Serif", 10, inner, lines=2, smallest=7)
+        canvas.setFont("EA-Serif", size)
+        for row in rows:
+            canvas.drawString(x0 + pad, top - size, row)
+            top -= size * 1.3
+    qr_side = 30 * mm
+    draw_qr(canvas, card.qr_text, centre - qr_side / 2, y0 + 15 * mm, qr_side)
+    caption, size = fit(clean_line(card.qr_caption), "EA-Sans", 8, inner)
+    canvas.setFont("EA-Sans", size)
+    canvas.drawCentredString(centre, y0 + 10 * mm, caption)
+
+
+def invitation_cards_pdf(cards: Iterable[InvitationCard], out, title: str = "") -> int:
+    """A5 invitation cards, two to a landscape A4 sheet with a cutting line between them; the count."""
+    register_fonts()
+    width, height = landscape(A4)
+    canvas = Canvas(out, pagesize=(width, height), pageCompression=1, invariant=1)
+    canvas.setTitle(title)
+    logos: dict[bytes, ImageReader] = {}
+    count = 0
+    for count, card in enumerate(cards, start=1):
+        left = count % 2 == 1
+        if left and count > 1:
+            canvas.showPage()
+        if left:
+            canvas.setDash(2, 2)
+            canvas.setStrokeGray(0.7)
+            canvas.line(width / 2, 0, width / 2, height)  # cutting line
+            canvas.setDash()
+            canvas.setStrokeGray(0)
+        _card(canvas, card, 0 if left else width / 2, 0, width / 2, height, logos)
+    if count:
+        canvas.showPage()
+    canvas.save()
+    return count
+
+
+@dataclass
+class AddressLabel:
+    addressee: str
+    address: str
+
+
+LABEL_COLUMNS, LABEL_ROWS = 3, 8  # the common A4 sheet of 24 labels, 70 × 37 mm, no margins
+
+
+def address_labels_pdf(labels: Iterable[AddressLabel], out, title: str = "") -> int:
+    """Address labels, 3 × 8 on A4 (70 × 37 mm each): the addressee in bold, then the postal address."""
+    register_fonts()
+    width, height = A4
+    canvas = Canvas(out, pagesize=A4, pageCompression=1, invariant=1)
+    canvas.setTitle(title)
+    cell_w, cell_h = width / LABEL_COLUMNS, height / LABEL_ROWS
+    pad = 4 * mm
+    text_w = cell_w - 2 * pad
+    count = 0
+    for count, label in enumerate(labels, start=1):
+        slot = (count - 1) % (LABEL_COLUMNS * LABEL_ROWS)
+        if slot == 0 and count > 1:
+            canvas.showPage()
+        col, row = slot % LABEL_COLUMNS, slot // LABEL_COLUMNS
+        x0, top = col * cell_w + pad, height - row * cell_h - pad
+        rows, size = wrap(clean_line(label.addressee), "EA-Sans-Bold", 8.5, text_w, lines=2, smallest=6)
+        canvas.setFont("EA-Sans-Bold", size)
+        for text in rows:
+            canvas.drawString(x0, top - size, text)
+            top -= size * 1.2
+        top -= 1 * mm
+        lines = clean_lines(label.address)
+        small = 8.5
+        for line in lines:  # each address line on its own; a long one shrinks, then is cut
+            text, small = fit(line, "EA-Sans", small, text_w, smallest=6)
+        for line in lines:
+            text, size = fit(line, "EA-Sans", small, text_w, smallest=6)
+            canvas.setFont("EA-Sans", size)
+            canvas.drawString(x0, top - size, text)
+            top -= size * 1.2
+    if count:
+        canvas.showPage()
+    canvas.save()
+    return count

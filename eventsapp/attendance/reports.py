@@ -18,12 +18,13 @@ from ..associations.models import Association
 from ..contacts.models import Contact
 from ..events.models import Event
 from ..extensions import db
+from ..guests.models import Delegation, EventGuest
 from ..i18n import LANGUAGE_NAMES
 from ..invitations.models import STATUS_VI, Invitation, InvitationStatus
 from ..permissions import descendant_ids
 from ..timefmt import zone_label
 from ..timeutils import in_zone, utcnow, zone
-from .models import CheckIn
+from .models import CheckIn, OnlineJoin
 from .services import check_ins, staff_name
 
 UNKNOWN = "—"
@@ -41,6 +42,7 @@ class Figures:
     attended_invitees: int = 0  # of whom invited
     accepted_attended: int = 0  # of whom had accepted
     walk_ins: int = 0
+    online: int = 0             # invitees who joined online through their personal link (apart from `attended`)
     guests: int = 0             # guests who came with them
     no_shows: int = 0           # accepted, not checked in, event over
     ended_accepted: int = 0     # accepted invitations of events that are over
@@ -58,7 +60,7 @@ class Figures:
 
     def as_dict(self) -> dict:
         keys = ("invited", "answered", "accepted", "tentative", "declined", "expected_guests", "attended",
-                "attended_invitees", "walk_ins", "guests", "no_shows")
+                "attended_invitees", "walk_ins", "online", "guests", "no_shows")
         return {**{key: getattr(self, key) for key in keys}, "attendance_rate": self.rate}
 
 
@@ -69,6 +71,7 @@ class Report:
     per_event: dict[int, Figures] = field(default_factory=dict)
     by_country: dict[str, Figures] = field(default_factory=lambda: defaultdict(Figures))
     by_language: dict[str, Figures] = field(default_factory=lambda: defaultdict(Figures))
+    by_delegation: dict[str, Figures] = field(default_factory=lambda: defaultdict(Figures))
 
     def breakdown(self, name: str) -> list[tuple[str, Figures]]:
         rows = getattr(self, name)
@@ -90,14 +93,16 @@ def build(events: list[Event], now: datetime | None = None) -> Report:
         return report
     ended = {e.id for e in events if e.ends_at <= now}
     ids = [e.id for e in events]
-    # Grouped in the database: one row per (event, country, language, answer, came or not).
-    came_flag = case((CheckIn.id.is_(None), 0), else_=1)
+    # Grouped in the database: one row per (event, country, language, answer, came or not). Joining online
+    # counts as coming (an accepted invitee who joined online is no no-show).
+    came_flag = case((and_(CheckIn.id.is_(None), OnlineJoin.id.is_(None)), 0), else_=1)
     invitations = db.session.execute(
         select(Invitation.event_id, Contact.country, Contact.language, Invitation.status, came_flag.label("here"),
                func.count(Invitation.id).label("n"), func.coalesce(func.sum(Invitation.guests), 0).label("guests"))
         .join(Contact, Contact.id == Invitation.contact_id)
         .outerjoin(CheckIn, and_(CheckIn.event_id == Invitation.event_id, CheckIn.contact_id == Invitation.contact_id,
                                  CheckIn.undone_at.is_(None)))
+        .outerjoin(OnlineJoin, OnlineJoin.invitation_id == Invitation.id)
         .where(Invitation.event_id.in_(ids), Invitation.revoked_at.is_(None))
         .group_by(Invitation.event_id, Contact.country, Contact.language, Invitation.status, came_flag)
     ).all()
@@ -108,6 +113,13 @@ def build(events: list[Event], now: datetime | None = None) -> Report:
         .join(Contact, Contact.id == CheckIn.contact_id)
         .where(CheckIn.event_id.in_(ids), CheckIn.undone_at.is_(None))
         .group_by(CheckIn.event_id, Contact.country, Contact.language, CheckIn.walk_in, invited_flag)
+    ).all()
+    online = db.session.execute(
+        select(OnlineJoin.event_id, Contact.country, Contact.language, func.count(OnlineJoin.id).label("n"))
+        .join(Invitation, Invitation.id == OnlineJoin.invitation_id)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(OnlineJoin.event_id.in_(ids), Invitation.revoked_at.is_(None))
+        .group_by(OnlineJoin.event_id, Contact.country, Contact.language)
     ).all()
     for event_id in ids:
         report.per_event[event_id] = Figures()
@@ -130,13 +142,55 @@ def build(events: list[Event], now: datetime | None = None) -> Report:
                     figures.no_shows += 0 if here else n
             figures.tentative += n if row.status == InvitationStatus.TENTATIVE else 0
             figures.declined += n if row.status == InvitationStatus.DECLINED else 0
+    for row in online:
+        for figures in buckets(row.event_id, row.country, row.language):
+            figures.online += row.n
     for row in came:
         for figures in buckets(row.event_id, row.country, row.language):
             figures.attended += row.n
             figures.attended_invitees += row.n if row.invited else 0
             figures.walk_ins += row.n if row.walk_in else 0
             figures.guests += int(row.guests)
+    _named_guests(report, ids, buckets)
+    _delegations(report, ids, ended, buckets)
     return report
+
+
+def _named_guests(report: Report, ids: list[int], buckets) -> None:
+    """Guests named by invitees are already announced in the invitations' number of guests; those who came
+    (on their own code) count with the guests, under their host's country and language."""
+    for row in db.session.execute(
+            select(CheckIn.event_id, Contact.country, Contact.language, func.count(CheckIn.id).label("n"))
+            .join(EventGuest, EventGuest.id == CheckIn.guest_id)
+            .join(Invitation, Invitation.id == EventGuest.invitation_id)
+            .join(Contact, Contact.id == Invitation.contact_id)
+            .where(CheckIn.event_id.in_(ids), CheckIn.undone_at.is_(None), CheckIn.contact_id.is_(None))
+            .group_by(CheckIn.event_id, Contact.country, Contact.language)).all():
+        for figures in buckets(row.event_id, row.country, row.language):
+            figures.guests += row.n
+
+
+def _delegations(report: Report, ids: list[int], ended: set[int], buckets) -> None:
+    """Delegation members are invited people who have said yes (their leader named them): counted like
+    accepted invitees, and grouped by delegation (country and language unknown)."""
+    here = case((CheckIn.id.is_(None), 0), else_=1)
+    for row in db.session.execute(
+            select(Delegation.event_id, Delegation.name, here.label("here"), func.count(EventGuest.id).label("n"))
+            .join(EventGuest, EventGuest.delegation_id == Delegation.id)
+            .outerjoin(CheckIn, and_(CheckIn.guest_id == EventGuest.id, CheckIn.undone_at.is_(None)))
+            .where(Delegation.event_id.in_(ids), Delegation.revoked_at.is_(None))
+            .group_by(Delegation.event_id, Delegation.name, here)).all():
+        came = row.n if row.here else 0
+        for figures in (*buckets(row.event_id, None, None), report.by_delegation[row.name]):
+            figures.invited += row.n
+            figures.answered += row.n
+            figures.accepted += row.n
+            figures.accepted_attended += came
+            figures.attended += came
+            figures.attended_invitees += came
+            if row.event_id in ended:
+                figures.ended_accepted += row.n
+                figures.no_shows += row.n - came
 
 
 # ---------------------------------------------------------------- which events
@@ -194,9 +248,16 @@ def export_rows(event: Event) -> list[list]:
     rows = []
     for number, row in enumerate(check_ins(event), start=1):
         contact, invitation = row.contact, row.invitation
-        placeholder = contact.email.endswith("@walk-in.invalid")
+        if row.guest_id is not None:  # a named guest or delegation member: their name, no address of theirs
+            guest = row.guest
+            rows.append([number, f"{guest.honorific} {guest.full_name}".strip(), "", guest.phone or "",
+                         guest.nationality, "", "Đoàn: " + guest.delegation.name if guest.delegation_id
+                         else "Khách đi cùng", 0, "", "",
+                         in_zone(row.checked_in_at, event.timezone).strftime("%Y-%m-%d %H:%M"),
+                         staff_name(row.checked_in_by)])
+            continue
         rows.append([
-            number, contact.full_name, "" if placeholder else contact.email, contact.phone, contact.country,
+            number, contact.full_name, contact.email or "", contact.phone, contact.country,
             LANGUAGE_NAMES.get(contact.language, contact.language), STATUS_VI[invitation.status] if invitation else "",
             row.guests,
             "Có" if invitation and invitation.is_honoree else "", "Có" if row.walk_in else "",

@@ -30,9 +30,12 @@ class DoorContact(fields.Nested):
     """A check-in's contact: check-in staff get what the door needs (id and name), readers of the event more."""
 
     def __init__(self, **kwargs):
-        super().__init__(CheckInContact, required=True, **kwargs)
+        super().__init__(CheckInContact, required=True, allow_none=True, metadata={
+            "description": "null for a named guest or delegation member who is no contact (see guest)"}, **kwargs)
 
     def serialize(self, attr, obj, accessor=None, **kwargs):
+        if obj.contact is None:
+            return None
         if can(current_user, Action.VIEW, obj.event.association_id):
             return self.schema.dump(obj.contact)
         return CheckInContact(only=("id", "full_name")).dump(obj.contact)
@@ -57,6 +60,13 @@ class CheckIn(Schema):
     checked_in_by = fields.Function(lambda row: services.staff_name(row.checked_in_by) if row.checked_in_by else None,
                                     required=True, metadata={"type": "string", "nullable": True})
     undone_at = api.Moment(required=True)
+    guest = fields.Function(
+        lambda row: {"id": row.guest.id, "full_name": row.guest.full_name, "with": services.guest_label(row.guest)}
+        if row.guest_id is not None else None, required=True, metadata={
+            "type": "object", "nullable": True, "properties": {
+                "id": {"type": "integer"}, "full_name": {"type": "string"}, "with": {"type": "string"}},
+            "description": "a named guest or delegation member checked in on their own code: who, and with "
+                           "whom (their delegation, or the invitee who brought them)"})
 
 
 @component("ScannedCode")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -17,19 +16,21 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
 
+from .. import audit
 from ..associations.models import Association
-from ..contacts.models import PLACEHOLDER_DOMAIN, Contact, contact_associations
+from ..contacts.models import Contact, contact_associations
 from ..events.models import Event, EventStatus
 from ..extensions import db
+from ..guests.counting import members_of_events, named_count
+from ..guests.models import EventGuest
 from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..permissions import Action, descendant_ids, filter_by_association
 from ..text import fold, nfc
 from ..timeutils import UTC, in_zone, utcnow, zone
-from .models import CheckIn, DoorSyncOp
+from .models import CheckIn, DoorSyncOp, OnlineJoin
 
 MAX_GUESTS = 50
-WALK_IN_DOMAIN = PLACEHOLDER_DOMAIN
 _TOKEN_IN_URL = re.compile(r"/c/([A-Za-z0-9_\-]{16,64})/?(?:[?#].*)?$")
 _BARE_TOKEN = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
 
@@ -111,6 +112,41 @@ def invitation_by_token(token: str | None) -> Invitation | None:
     )
 
 
+def guest_by_token(token: str | None) -> EventGuest | None:
+    """The named guest or delegation member whose own QR code carries `token` (a guest of a revoked
+    invitation, or a member of a revoked delegation, is unknown)."""
+    if not token:
+        return None
+    guest = db.session.scalar(select(EventGuest).where(EventGuest.checkin_token == token))
+    if guest is None:
+        return None
+    if guest.invitation_id is not None and guest.invitation.revoked_at is not None:
+        return None
+    if guest.delegation_id is not None and guest.delegation.revoked_at is not None:
+        return None
+    return guest
+
+
+def guest_label(guest: EventGuest) -> str:
+    """Who a named guest is with, as the door says it: their delegation, or the invitee who brought them."""
+    if guest.delegation_id is not None:
+        return str(_l("Delegation: %(name)s", name=guest.delegation.name))
+    if guest.invitation_id is not None:
+        return str(_l("Guest of %(name)s", name=guest.invitation.contact.full_name))
+    return ""
+
+
+def person_id(row: CheckIn) -> int:
+    """The id of a check-in's person on the door list: the contact's, or minus the named guest's
+    (named guests have lines of their own without being contacts; see attendance/doorlist.py)."""
+    return row.contact_id if row.contact_id is not None else -row.guest_id
+
+
+def active_guest_check_in(event_id: int, guest_id: int) -> CheckIn | None:
+    return db.session.scalar(select(CheckIn).where(
+        CheckIn.event_id == event_id, CheckIn.guest_id == guest_id, CheckIn.undone_at.is_(None)))
+
+
 def active_check_in(event_id: int, contact_id: int) -> CheckIn | None:
     return db.session.scalar(select(CheckIn).where(
         CheckIn.event_id == event_id, CheckIn.contact_id == contact_id, CheckIn.undone_at.is_(None)))
@@ -136,7 +172,10 @@ def check_in(event: Event, contact: Contact, *, by=None, invitation: Invitation 
     if invitation is not None and invitation.event_id != event.id:
         # Said exactly as for an unknown code: the other event (maybe another association's) is not named.
         raise CheckInError(str(_l("This code is not a valid invitation.")))
-    guests = _valid_guests(invitation.guests if guests is None and invitation is not None else guests or 0)
+    if guests is None and invitation is not None:
+        # The guests named on the invitation come in with codes of their own: the invitee brings the others.
+        guests = max(invitation.guests - named_count(invitation.id), 0)
+    guests = _valid_guests(guests or 0)
     existing = active_check_in(event.id, contact.id)
     if existing is not None:
         raise AlreadyCheckedIn(existing)
@@ -158,14 +197,42 @@ def check_in(event: Event, contact: Contact, *, by=None, invitation: Invitation 
     return row
 
 
+def check_in_guest(event: Event, guest: EventGuest, *, by=None, at: datetime | None = None,
+                   client_id: str | None = None) -> CheckIn:
+    """Record that a named guest or delegation member came in, on their own check-in (like `check_in`)."""
+    if guest.event_id != event.id:
+        raise CheckInError(str(_l("This code is not a valid invitation.")))
+    existing = active_guest_check_in(event.id, guest.id)
+    if existing is not None:
+        raise AlreadyCheckedIn(existing)
+    row = CheckIn(event=event, guest=guest, invitation_id=guest.invitation_id, contact_id=guest.contact_id,
+                  guests=0, checked_in_at=at or utcnow(), checked_in_by=by, client_id=client_id)
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.add(row)
+        db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        existing = active_guest_check_in(event.id, guest.id)
+        if existing is None:
+            raise CheckInError(str(_l("This check-in has no valid id."))) from None
+        raise AlreadyCheckedIn(existing) from None
+    savepoint.commit()
+    return row
+
+
 def check_in_invitation(invitation: Invitation, *, by=None, guests: int | None = None) -> CheckIn:
     return check_in(invitation.event, invitation.contact, by=by, invitation=invitation, guests=guests)
 
 
 def check_in_by_token(event: Event, scanned: str | None, *, by=None, guests: int | None = None) -> CheckIn:
     """Check in the invitee whose QR code (link or token) was scanned at `event`'s door."""
-    invitation = invitation_by_token(token_from_scan(scanned))
+    token = token_from_scan(scanned)
+    invitation = invitation_by_token(token)
     if invitation is None:
+        guest = guest_by_token(token)
+        if guest is not None:
+            return check_in_guest(event, guest, by=by)
         raise CheckInError(str(_l("This code is not a valid invitation.")))
     return check_in(event, invitation.contact, by=by, invitation=invitation, guests=guests)
 
@@ -177,24 +244,22 @@ def undo(row: CheckIn, *, by=None) -> CheckIn:
     row.undone_at = utcnow()
     row.undone_by = by
     db.session.flush()
+    event = db.session.get(Event, row.event_id)
+    audit.record("check_in_undone", row, association_id=event.association_id if event else None,
+                 event_id=row.event_id, contact_id=row.contact_id, guest_id=row.guest_id)
     return row
-
-
-def walk_in_placeholder_email() -> str:
-    return f"walkin-{secrets.token_hex(6)}@{WALK_IN_DOMAIN}"
 
 
 def register_walk_in(event: Event, *, by=None, contact: Contact | None = None, full_name: str = "",
                      email: str = "", guests: int = 0) -> CheckIn:
     """Check in someone without an invitation: a known contact, or a new one.
 
-    A new contact joins the event's association; without an e-mail it gets a
-    unique placeholder address on the reserved `.invalid` domain (never mailed).
+    A new contact joins the event's association; without an e-mail it has none (NULL: no placeholder).
     If the person was invited after all, the invitation is used (not a walk-in).
     An address that belongs to a contact outside the door's scope (another association's rolls)
     is treated exactly as an unknown one would be at the door, without touching that contact:
-    the person is a new contact under the typed name, on a placeholder address (addresses are
-    unique), so neither the door nor this association's organisers see the other's data.
+    the person is a new contact under the typed name, without that address (addresses are unique),
+    so neither the door nor this association's organisers see the other's data.
     """
     if contact is None:
         full_name = nfc(full_name).strip()
@@ -208,7 +273,7 @@ def register_walk_in(event: Event, *, by=None, contact: Contact | None = None, f
                 raise CheckInError(str(_l("Enter the walk-in's name.")))
             if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
                 raise CheckInError(str(_l("This e-mail address is not valid.")))
-            contact = Contact(full_name=full_name, email=email or walk_in_placeholder_email(),
+            contact = Contact(full_name=full_name, email=email or None,
                               timezone=event.timezone, notes=str(_l("Walk-in")))
             db.session.add(contact)
     association = db.session.get(Association, event.association_id)
@@ -288,7 +353,8 @@ def counters(event: Event, connection=None) -> dict:
     `connection` when given: the door list reads them in its own snapshot)."""
     execute = (connection or db.session).execute
     accepted = execute(
-        select(func.count(Invitation.id), func.coalesce(func.sum(Invitation.guests), 0))
+        select(func.count(Invitation.id), func.coalesce(func.sum(Invitation.guests), 0),
+               members_of_events([event.id]))
         .where(Invitation.event_id == event.id, Invitation.status == InvitationStatus.ACCEPTED,
                Invitation.revoked_at.is_(None))
     ).one()
@@ -297,9 +363,13 @@ def counters(event: Event, connection=None) -> dict:
                func.count(CheckIn.id).filter(CheckIn.walk_in.is_(True)))
         .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))
     ).one()
+    # Delegation members are expected as people of their own (each has a line and a code).
+    expected = accepted[0] + accepted[2]
+    online = execute(select(func.count(OnlineJoin.id)).where(OnlineJoin.event_id == event.id)).scalar() or 0
     return {
-        "expected": accepted[0], "expected_guests": int(accepted[1]),
-        "expected_total": accepted[0] + int(accepted[1]),
+        "expected": expected, "expected_guests": int(accepted[1]),
+        "online": online,  # joined through their personal link (attendance.online), apart from those at the door
+        "expected_total": expected + int(accepted[1]),
         "checked_in": came[0], "checked_in_guests": int(came[1]), "checked_in_total": came[0] + int(came[1]),
         "walk_ins": came[2],
     }
@@ -309,7 +379,8 @@ def check_ins(event: Event) -> list[CheckIn]:
     """Active check-ins of the event, earliest first."""
     return list(db.session.scalars(
         select(CheckIn)
-        .options(selectinload(CheckIn.contact), selectinload(CheckIn.invitation), selectinload(CheckIn.checked_in_by))
+        .options(selectinload(CheckIn.contact), selectinload(CheckIn.invitation), selectinload(CheckIn.checked_in_by),
+                 selectinload(CheckIn.guest).selectinload(EventGuest.delegation))
         .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))
         .order_by(CheckIn.checked_in_at, CheckIn.id)
     ))
@@ -377,7 +448,10 @@ def _apply_check_in(event: Event, op: dict, by) -> dict:
             raise CheckInError(str(_l("This check-in belongs to another event.")))
         return {"status": "conflict", "message": already_message(existing),
                 "check_in": _check_in_state(existing, event.timezone)}
-    contact_id = _row_id(op.get("contact_id"))
+    raw_person = op.get("contact_id")
+    if isinstance(raw_person, int) and not isinstance(raw_person, bool) and raw_person < 0:
+        return _apply_guest_check_in(event, op, by, client_id, _row_id(-raw_person))
+    contact_id = _row_id(raw_person)
     contact = db.session.get(Contact, contact_id) if contact_id else None
     if contact is None:
         raise CheckInError(str(_l("Unknown person.")))
@@ -404,6 +478,41 @@ def _apply_check_in(event: Event, op: dict, by) -> dict:
             db.session.add(DoorSyncOp(client_id=client_id, check_in_id=existing.id))
     except IntegrityError:
         pass  # the same operation, sent twice at the same moment, was recorded by the other request
+    return {"status": "conflict", "message": already_message(existing),
+            "check_in": _check_in_state(existing, event.timezone)}
+
+
+def _on_door_list(event: Event, guest: EventGuest | None) -> bool:
+    """Whether a named guest has a line on `event`'s door list (see doorlist.py)."""
+    if guest is None or guest.event_id != event.id:
+        return False
+    if guest.invitation_id is not None:
+        return guest.invitation.revoked_at is None
+    return guest.delegation is not None and guest.delegation.revoked_at is None
+
+
+def _apply_guest_check_in(event: Event, op: dict, by, client_id: str, guest_id: int | None) -> dict:
+    """A phone's queued check-in of a named guest (their line's id is minus the guest's id)."""
+    guest = db.session.get(EventGuest, guest_id) if guest_id else None
+    if not _on_door_list(event, guest):
+        raise CheckInError(str(_l("Unknown person.")))
+    at = _offline_time(op.get("at"), event)
+    existing = active_guest_check_in(event.id, guest.id)
+    if existing is None:
+        try:
+            row = check_in_guest(event, guest, by=by, at=at, client_id=client_id)
+        except AlreadyCheckedIn as error:
+            existing = error.existing
+        else:
+            return {"status": "applied", "check_in": _check_in_state(row, event.timezone)}
+    if existing.client_id == client_id:
+        return {"status": "applied", "check_in": _check_in_state(existing, event.timezone)}
+    existing = keep_earliest(existing, at, by)
+    try:
+        with db.session.begin_nested():
+            db.session.add(DoorSyncOp(client_id=client_id, check_in_id=existing.id))
+    except IntegrityError:
+        pass
     return {"status": "conflict", "message": already_message(existing),
             "check_in": _check_in_state(existing, event.timezone)}
 
@@ -441,7 +550,7 @@ def _apply_undo(event: Event, op: dict, by) -> dict:
         raise CheckInError(str(_l("There is no such check-in to undo.")))
     if row.undone_at is None:  # an undo sent twice stays one undo
         undo(row, by=by)
-    return {"status": "applied", "check_in": None, "contact_id": row.contact_id}
+    return {"status": "applied", "check_in": None, "contact_id": person_id(row)}
 
 
 def apply_offline(event: Event, ops: list, *, by=None) -> list[dict]:
@@ -502,5 +611,10 @@ def board(event: Event, last: int = 12) -> dict:
             latest.append({"name": row.contact.full_name, "association": association,
                            "time": clock(row.checked_in_at, event.timezone), "guests": row.guests})
     ordered = lambda counts: [{"name": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]  # noqa: E731
+    joined = db.session.execute(
+        select(OnlineJoin.joined_at, Contact.full_name).join(Contact, Contact.id == OnlineJoin.contact_id)
+        .where(OnlineJoin.event_id == event.id).order_by(OnlineJoin.joined_at.desc(), OnlineJoin.id.desc())
+        .limit(last)).all()
     return {"counts": counters(event), "by_association": ordered(by_association),
-            "by_country": ordered(by_country), "latest": latest}
+            "by_country": ordered(by_country), "latest": latest,
+            "online_latest": [{"name": name, "time": clock(at, event.timezone)} for at, name in joined]}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import hmac
 import json
 from datetime import date
 
@@ -11,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -18,13 +20,14 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import refresh
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from .. import navigation
+from .. import audit, links, navigation
 from ..associations.access import load_association
 from ..campaigns.models import Campaign
 from ..contacts.models import Contact
@@ -35,11 +38,21 @@ from ..i18n import current_locale, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
+from ..links import card_signature, rsvp_url
 from ..permissions import Action, authorize, can, require_admin
 from ..text import nfc
 from ..timeutils import utcnow
-from . import doorlist, printables, reports, services
-from .forms import BadgesForm, CertificateTemplateForm, CheckInForm, DoorListForm, PeriodForm, WalkInForm
+from . import doorlist, online, printables, reports, services
+from .forms import (
+    AddressLabelsForm,
+    BadgesForm,
+    CertificateTemplateForm,
+    CheckInForm,
+    DoorListForm,
+    InvitationCardsForm,
+    PeriodForm,
+    WalkInForm,
+)
 from .models import CertificateTemplate, CheckIn, Printable
 
 bp = Blueprint("attendance", __name__)
@@ -91,7 +104,7 @@ def _answer(event: Event, message: str, ok: bool, contact: Contact | None = None
 
 
 def _checked_in_message(row: CheckIn, name: str | None = None) -> str:
-    name = name or row.contact.full_name
+    name = name or (row.contact.full_name if row.guest_id is None else row.guest.full_name)
     if row.guests:
         return _("Checked in: %(name)s (+%(guests)s guests).", name=name, guests=row.guests)
     return _("Checked in: %(name)s.", name=name)
@@ -318,21 +331,42 @@ def undo(event_id: int, checkin_id: int):
         db.session.rollback()
         return _answer(event, str(error), False, row.contact, status=409)
     db.session.commit()
-    return _answer(event, _("Check-in of %(name)s undone.", name=row.contact.full_name), True, row.contact)
+    name = row.contact.full_name if row.guest_id is None else row.guest.full_name
+    return _answer(event, _("Check-in of %(name)s undone.", name=name), True, row.contact)
 
 
 @bp.get("/c/<token>")
-@login_required
 def confirm(token: str):
-    """What the QR code opens: the person's check-in card for staff of the event's association."""
+    """What the QR code opens: the person's check-in card for staff of the event's association. A printed
+    invitation card's code is signed (links.card_url): for anyone else, it opens the invitee's answer page; a
+    badge's or an e-mail's (unsigned) asks to sign in, or is refused, as before."""
     invitation = services.invitation_by_token(token)
     if invitation is None:
-        abort(404)
-    authorize(Action.CHECKIN, invitation.event.association_id)
+        guest = services.guest_by_token(token)
+        if guest is None:
+            abort(404)
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        return _confirm_guest(guest, token)
+    if not current_user.is_authenticated or not can(current_user, Action.CHECKIN, invitation.event.association_id):
+        if hmac.compare_digest(request.args.get("card", "")[:64], card_signature(token)):
+            return redirect(rsvp_url(invitation), 303)
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        abort(403)
     event = invitation.event
     return render_template("attendance/confirm.html", event=event,
                            can_manage=can(current_user, Action.MANAGE, event.association_id),
                            person=services.person(event, invitation.contact), counts=services.counters(event))
+
+
+def _confirm_guest(guest, token: str):
+    """A named guest's or delegation member's own code: their card, checked in with their code."""
+    event = guest.event
+    authorize(Action.CHECKIN, event.association_id)
+    return render_template("guests/confirm.html", event=event, guest=guest, token=token,
+                           with_whom=services.guest_label(guest), counts=services.counters(event),
+                           check_in=services.active_guest_check_in(event.id, guest.id))
 
 
 # ---------------------------------------------------------------- reports
@@ -370,6 +404,7 @@ def _no_shows(event: Event) -> list[Invitation]:
 @login_required
 def export_csv(event_id: int):
     event = load_event(event_id, Action.VIEW)
+    audit.downloaded("attendance", event, event.association_id, len(reports.export_rows(event)), format="csv")
     return _download(reports.attendees_csv(event), "text/csv; charset=utf-8", reports.export_filename(event, "csv"))
 
 
@@ -377,6 +412,7 @@ def export_csv(event_id: int):
 @login_required
 def export_xlsx(event_id: int):
     event = load_event(event_id, Action.VIEW)
+    audit.downloaded("attendance", event, event.association_id, len(reports.export_rows(event)), format="xlsx")
     return _download(reports.attendees_xlsx(event),
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      reports.export_filename(event, "xlsx"))
@@ -461,6 +497,7 @@ def printables_page(event_id: int):
     return render_template(
         "attendance/printables.html", event=event, rows=rows, describe=printables.describe,
         badges_form=BadgesForm(formdata=None), door_list_form=DoorListForm(formdata=None),
+        cards_form=InvitationCardsForm(formdata=None), labels_form=AddressLabelsForm(formdata=None),
         template_form=CertificateTemplateForm(formdata=None, obj=template), template=template,
         honorees=printables.honorees(event),
     )
@@ -471,7 +508,8 @@ def printables_page(event_id: int):
 def printable_start(event_id: int, kind: str):
     """Start a PDF in a worker; the page polls it and shows the download link."""
     event = load_event(event_id, Action.MANAGE)
-    form = {"badges": BadgesForm, "door_list": DoorListForm, "certificates": FlaskForm}.get(kind)
+    form = {"badges": BadgesForm, "door_list": DoorListForm, "certificates": FlaskForm,
+            "invitation_cards": InvitationCardsForm, "address_labels": AddressLabelsForm}.get(kind)
     if form is None:
         abort(404)
     form = form()
@@ -553,6 +591,7 @@ def certificate_template_save(event_id: int):
         db.session.rollback()
         flash(problem, "danger")
         return redirect(url_for(".printables_page", event_id=event.id), 303)
+    audit.record("template_changed", template, association_id=event.association_id, what="certificate")
     db.session.commit()
     flash(_("Certificate template saved."), "success")
     return redirect(url_for(".printables_page", event_id=event.id), 303)
@@ -573,3 +612,34 @@ def certificate_template_preview(event_id: int):
         return Response(problem, status=422, mimetype="text/plain")
     body = printables.preview_certificate(event, template)
     return Response(body, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="preview.pdf"'})
+
+
+# ---------------------------------------------------------------- online: the personal join link
+
+@bp.get("/j/<token>")
+def join(token: str):
+    """An invitee's personal join link: to the event's own meeting address in its time (counted once as
+    attending online), else a page saying when it opens; a revoked or unknown link is a 404."""
+    if token == links.TEST_COPY_TOKEN:  # the join link of an organiser's test copy: says what it does
+        return redirect(url_for("invitations.test_copy_link", link="join"))
+    invitation = online.invitation_by_join_token(token)
+    if invitation is None:
+        g.locale_override = "vi"
+        refresh()
+        return render_template("invitations/not_found.html"), 404
+    contact, event = invitation.contact, invitation.event
+    g.locale_override = contact.language if contact.language in ("vi", "en") else "vi"
+    g.timezone_override = contact.timezone
+    refresh()
+    state = online.join_state(event)
+    if state.url:
+        online.record_join(invitation)
+        db.session.commit()
+        response = redirect(state.url, code=303)
+        response.headers["Referrer-Policy"] = "no-referrer"  # the meeting never learns the personal link
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    response = Response(render_template("attendance/join.html", event=event, state=state,
+                                        title=event.title(current_locale())))
+    response.headers["Cache-Control"] = "no-store"
+    return response

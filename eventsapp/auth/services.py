@@ -9,6 +9,7 @@ import email_validator
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import audit
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..timeutils import utcnow
@@ -77,8 +78,11 @@ def authenticate(email: str, password: str) -> User | None:
     matches = verify_password(stored, password or "")
     if user is None or not user.is_active or not matches:
         logger.info("failed sign-in for %s", normalise_email(email))
+        # The account tried, when it exists; an unknown address is not written down (it may be anyone's).
+        audit.record("sign_in_failed", ("users", user.id) if user is not None else None)
         return None
     user.last_login_at = utcnow()
+    audit.record("sign_in", user, actor=user)
     return user
 
 

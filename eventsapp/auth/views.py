@@ -72,6 +72,7 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             return devices.remember(redirect(safe_next(request.args.get("next"))), services.normalise_email(user.email))
+        db.session.commit()  # the failed attempt's audit entry
         flash(_("The e-mail or the password is wrong."), "danger")
     return render_template("auth/login.html", form=form)
 

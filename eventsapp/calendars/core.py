@@ -128,12 +128,15 @@ def local_dates(event) -> tuple[date, date]:
 
 def event_component(event, *, locale: str = "vi", url: str | None = None, extra_description: str = "",
                     organizer_email: str | None = None, organizer_name: str | None = None,
-                    attendees: Iterable[tuple[str, str, str]] = (), cancelled: bool | None = None) -> VEvent:
+                    attendees: Iterable[tuple[str, str, str]] = (), cancelled: bool | None = None,
+                    online_url: str | None = None) -> VEvent:
     """A VEVENT for `event` (an events.models.Event).
 
     `attendees` are (email, name, partstat) triples, for iTIP messages only;
-    feeds never pass them, so no personal data reaches a feed.
+    feeds never pass them, so no personal data reaches a feed. `online_url` replaces the event's online
+    link (an invitee's personal join link).
     """
+    online = online_url or event.online_url
     cancelled = event.is_cancelled if cancelled is None else cancelled
     vevent = VEvent()
     vevent.add("uid", event.uid)
@@ -155,21 +158,21 @@ def event_component(event, *, locale: str = "vi", url: str | None = None, extra_
         vevent.add("dtstart", event.starts_at.astimezone(tz))
         vevent.add("dtend", event.ends_at.astimezone(tz))
     location = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
-    if not location and event.online_url:
-        location = event.online_url
+    if not location and online:
+        location = online
     if location:
         vevent.add("location", nfc(location))
     description = plain_description(event, locale)
-    if event.online_url:
-        description += ("\n\n" if description else "") + ("Trực tuyến: " if locale == "vi" else "Online: ") + event.online_url
+    if online:
+        description += ("\n\n" if description else "") + ("Trực tuyến: " if locale == "vi" else "Online: ") + online
     if extra_description:
         description += ("\n\n" if description else "") + nfc(extra_description)
     if description:
         vevent.add("description", description)
     if url:
         vevent.add("url", url)
-    if event.online_url:
-        vevent.add("conference", event.online_url, parameters={"VALUE": "URI"})
+    if online:
+        vevent.add("conference", online, parameters={"VALUE": "URI"})
     category = KIND_CATEGORIES.get(getattr(event.kind, "value", event.kind), KIND_CATEGORIES["other"])
     vevent.add("categories", [category[0] if locale == "vi" else category[1]])
     vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -287,16 +290,17 @@ def personal_event_ics(event, *, method: str, locale: str = "vi", url: str | Non
                        extra_description: str = "",
                        organizer_email: str | None = None, organizer_name: str | None = None,
                        attendee: tuple[str, str, str], cancelled: bool | None = None,
-                       templates: dict | None = None) -> bytes:
+                       templates: dict | None = None, online_url: str | None = None) -> bytes:
     """`to_ics(single_event_calendar(...))` for one attendee; with `templates` (a dict kept for a send
-    batch), from one serialisation per event and options."""
+    batch), from one serialisation per event and options. With a personal `online_url` (a join link) the
+    calendar is serialised for this attendee alone."""
     def direct() -> bytes:
         return to_ics(single_event_calendar(
             event, method=method, locale=locale, url=url, extra_description=extra_description,
             organizer_email=organizer_email, organizer_name=organizer_name, attendees=[attendee],
-            cancelled=cancelled))
+            cancelled=cancelled, online_url=online_url))
 
-    if templates is None:
+    if templates is None or online_url:
         return direct()
     has_url, has_extra = bool(url), bool(extra_description)
     key = ("ics", event.id, event.uid, event.sequence, event.updated_at, method, locale, organizer_email,

@@ -209,7 +209,16 @@ def mark_printed(event_id: int) -> None:
 
 def seats_by_invitation(connection, event_id: int) -> dict[int, tuple[str, int, int]]:
     """(shape, table number, seat) of each seated invitee: plain rows, for the door list."""
-    return {row.invitation_id: (row.shape, row.number, row.seat) for row in connection.execute(
-        select(SeatAssignment.invitation_id, SeatTable.shape, SeatTable.number, SeatAssignment.seat)
+    return _seats_by(connection, event_id, SeatAssignment.invitation_id)
+
+
+def seats_by_guest(connection, event_id: int) -> dict[int, tuple[str, int, int]]:
+    """(shape, table number, seat) of each seated named guest or delegation member, by guest id."""
+    return _seats_by(connection, event_id, SeatAssignment.guest_id)
+
+
+def _seats_by(connection, event_id: int, person) -> dict[int, tuple[str, int, int]]:
+    return {row[0]: (row.shape, row.number, row.seat) for row in connection.execute(
+        select(person, SeatTable.shape, SeatTable.number, SeatAssignment.seat)
         .join(SeatTable, SeatTable.id == SeatAssignment.table_id)
-        .where(SeatAssignment.event_id == event_id, SeatAssignment.invitation_id.is_not(None))).all()}
+        .where(SeatAssignment.event_id == event_id, person.is_not(None))).all()}

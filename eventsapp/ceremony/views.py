@@ -19,6 +19,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation
 from ..permissions import Action
+from ..web import save_or_flash
 from . import mc, printables, protocol, seating
 from .forms import MoveForm, PersonForm, PlaceForm, PositionChangeForm, PositionForm, TableChangeForm, TableForm
 from .models import ProtocolPosition, SeatAssignment, SeatTable
@@ -225,15 +226,9 @@ def table_add(event_id: int):
     form = TableForm()
     if not form.validate_on_submit():
         return _refuse(form, _back(event))
-    try:
-        seating.add_table(event, number=form.number.data, name=(form.name.data or "").strip(), shape=form.shape.data,
-                          capacity=form.capacity.data, x=form.x.data or 0, y=form.y.data or 0)
-    except seating.SeatingError as error:
-        db.session.rollback()
-        flash(_("Could not save: %(reason)s", reason=str(error)), "danger")
-        return redirect(_back(event), 303)
-    db.session.commit()
-    flash(_("Saved."), "success")
+    save_or_flash(seating.SeatingError, seating.add_table, event, number=form.number.data,
+                  name=(form.name.data or "").strip(), shape=form.shape.data, capacity=form.capacity.data,
+                  x=form.x.data or 0, y=form.y.data or 0)
     return redirect(_back(event), 303)
 
 
@@ -248,18 +243,11 @@ def table_change(event_id: int):
     if table is None or table.event_id != event.id:
         flash(_("This table is not on the plan any more."), "danger")
         return redirect(_back(event), 303)
-    try:
-        if form.delete.data:
-            seating.remove_table(table)
-        else:
-            seating.update_table(table, name=(form.name.data or "").strip(), shape=form.shape.data,
-                                 capacity=form.capacity.data, x=form.x.data or 0, y=form.y.data or 0)
-    except seating.SeatingError as error:
-        db.session.rollback()
-        flash(_("Could not save: %(reason)s", reason=str(error)), "danger")
-        return redirect(_back(event), 303)
-    db.session.commit()
-    flash(_("Saved."), "success")
+    if form.delete.data:
+        save_or_flash(seating.SeatingError, seating.remove_table, table)
+    else:
+        save_or_flash(seating.SeatingError, seating.update_table, table, name=(form.name.data or "").strip(),
+                      shape=form.shape.data, capacity=form.capacity.data, x=form.x.data or 0, y=form.y.data or 0)
     return redirect(_back(event), 303)
 
 

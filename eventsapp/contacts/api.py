@@ -11,6 +11,7 @@ from ..associations.models import Association
 from ..extensions import db
 from ..i18n import gettext as _
 from ..permissions import Action, require_some
+from ..privacy.models import Basis
 from . import importing, schemas, services
 from .models import Contact
 
@@ -39,11 +40,10 @@ def _data(body: dict, contact: Contact | None) -> services.ContactData:
             message = _("Unknown association: %(slugs)s", slugs=", ".join(unknown))
             abort(api_error(400, "unknown_association", message, fields={"associations": message}))
         association_ids = [found[s] for s in slugs]
-    current = {name: getattr(contact, name) for name in ("full_name", "email", "phone", "country", "place",
-                                                       "timezone", "language", "notes")} if contact else {}
-    for name, default in (("full_name", ""), ("email", ""), ("phone", ""), ("country", ""), ("place", ""),
-                          ("timezone", "Asia/Ho_Chi_Minh"), ("language", "vi"), ("notes", "")):
-        values.setdefault(name, current.get(name, default))
+    defaults = {name: "" for name in services.SAVED_FIELDS}
+    defaults.update(timezone="Asia/Ho_Chi_Minh", language="vi", preferred_channel="email")
+    for name, default in defaults.items():
+        values.setdefault(name, (getattr(contact, name) or "") if contact else default)
     tags = values.pop("tag_names", contact.tag_names if contact else [])  # the schema reads `tags` into it
     return services.ContactData(**values, tags=services.clean_tags(tags), association_ids=association_ids)
 
@@ -88,7 +88,8 @@ def get_contact(contact_id: int):
 
 @bp.post("/contacts")
 @operation(tags=["contacts"], body=schemas.Contact, example={
-    "full_name": "Nguyễn Thị Lan", "email": "lan@example.vn", "language": "vi", "associations": ["viet-nhat"]},
+    "full_name": "Nguyễn Thị Lan", "email": "lan@example.vn", "phone": "0912 345 678", "honorific": "Bà",
+    "language": "vi", "associations": ["viet-nhat"]},
     responses={201: ("The new contact", schemas.Contact), 400: "Invalid data (message says why)"})
 def create_contact():
     """Create a contact."""
@@ -124,6 +125,7 @@ def import_contacts():
                 dry_run: {type: boolean, description: "Check only; write nothing"}
                 valid_only: {type: boolean, description: "Import the valid rows even if others have errors"}
                 only_mine: {type: boolean, description: "Leave out the associations the caller does not manage"}
+                basis: {type: string, enum: [consent, membership, contract, none], description: "Why the association may write to the people of this list, recorded as each row's consent (none: nothing is sent until they agree)"}
       responses:
         200: {description: "dry_run, counts, imported, errors (each: row, column, message)", schema: ContactImport}
         400: {description: "Not a readable spreadsheet"}
@@ -142,6 +144,10 @@ def import_contacts():
         if not services.can_access_association(current_user, association):
             return api_error(403, "forbidden", _("You do not manage this association."))
     flag = lambda name: request.form.get(name, "").lower() in ("1", "true", "yes", "on")  # noqa: E731
+    basis = request.form.get("basis") or None
+    if basis is not None and basis not in Basis._value2member_map_:
+        return api_error(400, "invalid", _("Unknown basis: use consent, membership, contract or none."),
+                         fields={"basis": _("Use consent, membership, contract or none.")})
     try:
         result = importing.check_file(upload.filename or "", upload.read(), current_user, association,
                                       only_mine=flag("only_mine"))
@@ -154,7 +160,8 @@ def import_contacts():
         db.session.rollback()
         return {"dry_run": True, "counts": result.counts, "imported": None, "errors": errors}
     try:
-        counts = importing.apply(result, valid_only=flag("valid_only"), user=current_user)
+        counts = importing.apply(result, valid_only=flag("valid_only"), user=current_user,
+                                 basis=Basis(basis) if basis else None)
     except importing.ImportRefused as error:
         db.session.rollback()
         return api_error(422, "rows_have_errors", str(error), counts=result.counts, errors=errors)

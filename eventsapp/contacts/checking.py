@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ARRAY, Integer, String, any_, bindparam, select
 
+from .. import validation
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import current_locale
@@ -22,9 +23,13 @@ from . import services, values
 from .models import Contact, ContactTag, contact_associations
 
 CHUNK = 5000
-TEXT_FIELDS = ("full_name", "phone", "country", "place", "timezone", "language", "notes")
+TEXT_FIELDS = ("full_name", "phone", "honorific", "position", "postal_address", "preferred_channel", "country", "place",
+               "timezone", "language", "notes")
 # What the contacts table holds (full_name also bounded by its Vietnamese sort key, at most 400 characters).
-FIELD_MAX_LENGTHS = {"full_name": 130, "phone": 50, "country": 100, "place": 200, "notes": 10_000}
+FIELD_MAX_LENGTHS = {"full_name": 130, "phone": 50, "country": 100, "place": 200, "notes": 10_000,
+                     **services.TEXT_MAX}
+# One-line cells a letter's greeting is made of: no line break or control character.
+ONE_LINE_FIELDS = ("honorific", "position")
 ACTIONS = ("create", "update", "skip", "ignore", "error")
 # Each kind of error, as a heading over the rows that have it (in this order).
 ERROR_KINDS = {
@@ -32,11 +37,16 @@ ERROR_KINDS = {
     "association_unknown": _l("Associations not found"),
     "no_association": _l("No association of yours named"),
     "not_yours": _l("Addresses that cannot be added here"),
-    "email_missing": _l("E-mail address missing"),
+    "no_reach": _l("No e-mail, phone number or postal address"),
     "email_invalid": _l("Not a valid e-mail address"),
     "email_repeated": _l("The same e-mail address twice in the file"),
+    "phone_invalid": _l("Not a phone number"),
+    "phone_repeated": _l("The same phone number twice in the file"),
+    "phone_taken": _l("Phone number of another contact"),
+    "channel": _l("Channel not understood"),
     "name_missing": _l("Full name missing"),
     "name_control": _l("Line breaks or control characters in the name"),
+    "line_control": _l("Line breaks or control characters in a form of address or position"),
     "timezone": _l("Time zone not understood"),
     "language": _l("Language not understood"),
     "too_long": _l("Cell too long"),
@@ -57,6 +67,7 @@ class RowResult:
     tags: list[str] | tuple = ()
     left_out: list[str] | tuple = ()  # names of associations she chose to leave out
     signalled: bool = False  # an update that changes the name, language or zone (feeds show them)
+    stored_email: str | None = None  # an update's stored address, for the search text when the row has none
 
     def fail(self, column: str, kind: str, message) -> None:
         self.errors = [*self.errors, (column, str(message))]
@@ -115,16 +126,23 @@ def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
         yield items[start:start + size]
 
 
-def existing(emails: list[str]) -> dict[str, dict]:
-    """Existing contacts by e-mail as plain dicts (id, the compared fields, association ids, tags):
-    three Core SELECTs per 5,000, no ORM objects."""
-    found: dict[str, dict] = {}
+def existing(emails: list[str], phones: list[str] = ()) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Existing contacts by e-mail and by phone as plain dicts (id, the compared fields, association ids, tags):
+    four Core SELECTs per 5,000, no ORM objects."""
+    by_id: dict[int, dict] = {}
     connection = db.session.connection()
     columns = [Contact.id, Contact.email, *(getattr(Contact, name) for name in TEXT_FIELDS)]
-    for chunk in chunks(emails):
-        for row in connection.execute(select(*columns).where(_among(Contact.email, chunk, String))):
-            found[row.email] = {**row._mapping, "association_ids": set(), "tags": set()}
-    by_id = {c["id"]: c for c in found.values()}
+    # By e-mail first; then only the numbers those contacts do not already hold (a re-import reads each contact
+    # once). `phone <> ''` lets PostgreSQL use the partial unique index on phones (uq_contacts_phone).
+    for column, present in ((Contact.email, Contact.email.is_not(None)), (Contact.phone, Contact.phone != "")):
+        if column is Contact.email:
+            wanted = list(emails)
+        else:
+            known = {c["phone"] for c in by_id.values() if c["phone"]}
+            wanted = [phone for phone in phones if phone not in known]
+        for chunk in chunks(wanted):
+            for row in connection.execute(select(*columns).where(present, _among(column, chunk, String))):
+                by_id.setdefault(row.id, {**row._mapping, "association_ids": set(), "tags": set()})
     for chunk in chunks(list(by_id)):
         for contact_id, association_id in connection.execute(
                 select(contact_associations.c.contact_id, contact_associations.c.association_id)
@@ -133,7 +151,8 @@ def existing(emails: list[str]) -> dict[str, dict]:
         for contact_id, tag in connection.execute(
                 select(ContactTag.contact_id, ContactTag.tag).where(_among(ContactTag.contact_id, chunk, Integer))):
             by_id[contact_id]["tags"].add(tag)
-    return found
+    return ({c["email"]: c for c in by_id.values() if c["email"]},
+            {c["phone"]: c for c in by_id.values() if c["phone"]})
 
 
 def _among(column, values: list, item_type):
@@ -203,16 +222,60 @@ def preview(headers: list[str], rows: list[list[str]], mapping: dict[str, str], 
             row.clear()
     first_row_of: dict[str, int] = {}
     for chunk in chunks(records):
+        for record in chunk:
+            _read_phone(record, header_of)
         # The stored contacts are read a chunk at a time, as plain values: a re-import of a large roll
         # never holds every contact at once.
-        found = existing(sorted({r.values["email"] for r in chunk if r.values["email"]}))
+        found = existing(sorted({r.values["email"] for r in chunk if r.values["email"]}),
+                         sorted({r.values["phone"] for r in chunk if r.values.get("phone")}))
         for record in chunk:
             _check_row(record, found, header_of, first_row_of, associations, allowed, extra_association,
                        only_mine, zones, languages)
     return Preview(headers=headers, rows=records)
 
 
-def _check_row(record: RowResult, found: dict[str, dict], header_of: dict[str, str], first_row_of: dict[str, int],
+def _read_phone(record: RowResult, header_of: dict[str, str]) -> None:
+    """The row's phone in E.164 (validation.phone, as the form and the API read it); a number it cannot read
+    is the row's error, and the cell is then left out of every comparison."""
+    written = record.values.get("phone")
+    if not written:
+        return
+    try:
+        record.values["phone"] = validation.phone(written)
+    except validation.Invalid:
+        record.values["phone"] = ""
+        record.fail(header_of["phone"], "phone_invalid",
+                    _l("Not a phone number: %(phone)s (write digits, such as 0912 345 678 or +84 912 345 678)",
+                       phone=written[:60]))
+
+
+def _find_current(record: RowResult, found: tuple[dict, dict], header_of: dict[str, str],
+                  allowed: set[int] | None) -> dict | None:
+    """The stored contact the row is about: by its e-mail, else by its phone (None: a new contact). A phone that
+    is another contact's than the e-mail's is the row's error; a contact no association of the importer holds
+    is refused in words that name no one, and nothing of it shapes the answer (docs/architecture.md,
+    "Contact sharing")."""
+    cells = record.values
+    by_email, by_phone = found
+    email, phone = cells.get("email"), cells.get("phone")
+    by_address = by_email.get(email) if email else None
+    by_number = by_phone.get(phone) if phone else None
+    candidates = [(by_address, header_of.get("email")), (by_number, header_of.get("phone"))]
+    for contact, column in candidates:
+        if contact is not None and allowed is not None and not contact["association_ids"] & allowed:
+            record.fail(column, "not_yours", services.NOT_YOURS)
+            return None
+    if by_number is not None and (by_address is not None and by_number["id"] != by_address["id"]
+                                  or by_address is None and email and by_number["email"]):
+        # Her own contacts both: the number is one person's, the address another's (or a second address).
+        record.fail(header_of["phone"], "phone_taken",
+                    _l("This phone number is already another contact's. Correct it, or merge the two contacts "
+                       "first."))
+        return None
+    return by_address if by_address is not None else by_number
+
+
+def _check_row(record: RowResult, found: tuple[dict, dict], header_of: dict[str, str], first_row_of: dict[str, int],
                associations: _Associations, allowed: set[int] | None, extra_association: Association | None,
                only_mine: bool, zones: dict, languages: dict) -> None:
     """Decide one row's action, from its cells and the stored contact with its address (if any)."""
@@ -242,17 +305,20 @@ def _check_row(record: RowResult, found: dict[str, dict], header_of: dict[str, s
     elif not_managed:
         record.fail(header_of["associations"], "association_not_managed",
                     _l("You do not manage: %(associations)s", associations=associations.words(not_managed)))
-    current = found.get(cells["email"])
-    if current is not None and allowed is not None and not current["association_ids"] & allowed:
-        # Held by no association of the importer: refused in words that name no one, and nothing of the
-        # contact shapes this row's answer (docs/architecture.md, "Contact sharing").
-        record.fail(header_of["email"], "not_yours", services.NOT_YOURS)
-        current = None
+    if cells.get("preferred_channel"):
+        channel = values.read_channel(cells["preferred_channel"])
+        if channel is None:
+            record.fail(header_of["preferred_channel"], "channel",
+                        _l("Channel not understood: %(channel)s (write e-mail, SMS, Zalo or printed card)",
+                           channel=cells["preferred_channel"][:60]))
+        else:
+            cells["preferred_channel"] = channel
+    current = _find_current(record, found, header_of, allowed)
     if allowed is not None and not record.association_ids and current is None and not record.errors:
         if record.left_out:
             record.action = "ignore"  # only other associations' people: she chose to leave them out
             return
-        record.fail(header_of.get("associations", header_of["email"]), "no_association",
+        record.fail(header_of.get("associations", header_of["full_name"]), "no_association",
                     _l("Name at least one association you manage."))
     if record.errors:
         record.action = "error"
@@ -260,8 +326,10 @@ def _check_row(record: RowResult, found: dict[str, dict], header_of: dict[str, s
         record.action = "create"
     else:
         record.contact_id = current["id"]
+        record.stored_email = current["email"]
         # The cells are NFC already (importing._cell; the name's spaces joined): compared as they are.
         changed = any(cells.get(name) and cells[name] != current[name] for name in TEXT_FIELDS) \
+            or bool(cells.get("email")) and not current["email"] \
             or not set(record.association_ids) <= current["association_ids"] \
             or not set(record.tags) <= current["tags"]
         record.action = "update" if changed else "skip"
@@ -277,9 +345,11 @@ def _check_cells(record: RowResult, header_of: dict[str, str], first_row_of: dic
     elif has_control_characters(cells["full_name"]):
         record.fail(header_of["full_name"], "name_control",
                     _l("The name cannot contain line breaks or control characters."))
-    email = cells["email"]
+    email, phone = cells.get("email", ""), cells.get("phone", "")
     if not email:
-        record.fail(header_of["email"], "email_missing", _l("The e-mail address is missing."))
+        if not phone and not cells.get("postal_address") and "phone_invalid" not in record.kinds:
+            record.fail(header_of.get("email") or header_of.get("phone") or header_of["postal_address"], "no_reach",
+                        _l("Give an e-mail address, a phone number or a postal address."))
     elif not services.is_valid_email(email):
         record.fail(header_of["email"], "email_invalid", _l("Not a valid e-mail address: %(email)s", email=email))
     elif email in first_row_of:
@@ -287,6 +357,15 @@ def _check_cells(record: RowResult, header_of: dict[str, str], first_row_of: dic
                     _l("The same e-mail is already on row %(row)s.", row=first_row_of[email]))
     else:
         first_row_of[email] = record.number
+    if phone:  # E.164 already (_read_phone); kept apart from the addresses by its "+"
+        if phone in first_row_of:
+            record.fail(header_of["phone"], "phone_repeated",
+                        _l("The same phone number is already on row %(row)s.", row=first_row_of[phone]))
+        else:
+            first_row_of[phone] = record.number
+    for name in ONE_LINE_FIELDS:
+        if cells.get(name) and has_control_characters(cells[name]):
+            record.fail(header_of[name], "line_control", _l("Must be on one line, without control characters."))
     for name, limit in FIELD_MAX_LENGTHS.items():
         if name in header_of and len(cells.get(name) or "") > limit:
             record.fail(header_of[name], "too_long", _l("Too long: at most %(max)s characters.", max=limit))

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from ..associations import services as association_services
 from ..extensions import db
+from ..privacy.models import Basis
 from . import importing
 
 contacts_cli = AppGroup("contacts", help="The contact directory.")
@@ -20,7 +21,10 @@ contacts_cli = AppGroup("contacts", help="The contact directory.")
 @click.option("--association", "slug", required=True, help="Short name of the association added to every row.")
 @click.option("--dry-run", is_flag=True, help="Check the file and print what would happen; write nothing.")
 @click.option("--valid-only", is_flag=True, help="Import the valid rows even when other rows have errors.")
-def import_command(file: Path, slug: str, dry_run: bool, valid_only: bool) -> None:
+@click.option("--basis", type=click.Choice([b.value for b in Basis]), default=None,
+              help="Why the association may write to the people of this list, recorded as each row's consent "
+                   "(none: nothing is sent until they agree).")
+def import_command(file: Path, slug: str, dry_run: bool, valid_only: bool, basis: str | None) -> None:
     """Import contacts from a CSV or XLSX FILE (headers in Vietnamese or English)."""
     association = association_services.get_by_slug(slug)
     if association is None:
@@ -41,7 +45,7 @@ def import_command(file: Path, slug: str, dry_run: bool, valid_only: bool) -> No
         click.echo("Dry run: nothing written.")
         return
     try:
-        done = importing.apply(result, valid_only=valid_only)
+        done = importing.apply(result, valid_only=valid_only, basis=Basis(basis) if basis else None)
     except importing.ImportRefused as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

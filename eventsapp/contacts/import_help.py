@@ -8,9 +8,16 @@ from .importing import EXPORT_HEADERS, FIELD_LABELS, FIELDS
 # For each column: what it accepts, and examples of what people write (in the reader's language; both are read).
 ACCEPTS = {
     "full_name": (_l("Required."), "Nguyễn Văn An"),
-    "email": (_l("Required; one address per row. A row whose address is already in your associations updates "
-                 "that contact; empty cells keep what is stored."), "an.nguyen@example.vn"),
-    "phone": (_l("As you write it."), "0912 345 678 · +49 30 1234 567"),
+    "honorific": (_l("How a letter greets them: Ông, Bà, Anh, Chị, Đồng chí, Ngài… or your own words."),
+                  "Ông · Bà · Đồng chí"),
+    "position": (_l("Their office, as a letter names it."), _l("Vice-President of the Association")),
+    "email": (_l("One address per row. A row whose address (or else phone number) is already in your associations "
+                 "updates that contact; empty cells keep what is stored. Each row needs an e-mail, a phone number "
+                 "or a postal address."), "an.nguyen@example.vn"),
+    "phone": (_l("As you write it: numbers without a country code are Vietnamese."), "0912 345 678 · +49 30 1234 567"),
+    "postal_address": (_l("Where printed invitation cards are posted."), "Số 1 Hoàng Văn Thụ, TP Bắc Giang"),
+    "preferred_channel": (_l("How to reach them first: e-mail, SMS, Zalo or printed card. Empty: e-mail."),
+                          _l("E-mail · Zalo · SMS · Printed card")),
     "country": (_l("In Vietnamese or English."), _l("Japan · Germany")),
     "place": (_l("Town, district or city."), "Yên Thế · Berlin"),
     "timezone": (_l("A city, a country with a single time zone, or an offset from UTC. Empty: Vietnam's time."),
@@ -42,12 +49,15 @@ def example_csv(association_name: str) -> bytes:
     rows = [
         [EXPORT_HEADERS[name] for name in FIELDS],
         ["Nguyễn Văn An", "an.nguyen@example.vn", "0912 345 678", "Việt Nam", "Yên Thế", "", "Tiếng Việt",
-         association_name, "Hội viên lâu năm", "hội viên"],
+         association_name, "Hội viên lâu năm", "hội viên", "Đồng chí", "Phó Chủ tịch Hội",
+         "Số 1 Hoàng Văn Thụ, TP Bắc Giang", "Email"],
+        ["Hoàng Văn Sơn", "", "0987 654 321", "Việt Nam", "Yên Thế", "", "Tiếng Việt", association_name, "",
+         "hội viên", "Ông", "", "Xã Phồn Xương, huyện Yên Thế", "Zalo"],
         ["Trần Thị Bích", "bich.tran@example.de", "+49 30 1234 567", "Đức", "Berlin", "Đức", "Tiếng Việt",
-         association_name, "", "kiều bào"],
+         association_name, "", "kiều bào", "Bà", "", "", "Email"],
         ["Lê Minh Châu", "chau.le@example.jp", "+81 3 1234 5678", "Nhật Bản", "Tokyo", "Giờ Tokyo", "Tiếng Anh",
-         association_name, "", "kiều bào; Tết 2027"],
-        ["Phạm Quốc Dũng", "dung.pham@example.kr", "+82 2 123 4567", "Hàn Quốc", "Seoul", "UTC+9", "Vietnamese",
-         association_name, "", ""],
+         association_name, "", "kiều bào; Tết 2027", "Chị", "", "", ""],
+        ["Phạm Quốc Dũng", "dung.pham@example.kr", "+82 2 1234 5678", "Hàn Quốc", "Seoul", "UTC+9", "Vietnamese",
+         association_name, "", "", "Anh", "", "", ""],
     ]
     return spreadsheets.csv_bytes(rows)

@@ -18,10 +18,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import bindparam, case, delete, insert, select, text, update
 
-from .. import signals, spreadsheets
+from .. import audit, signals, spreadsheets
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
+from ..phones import shown_phone
+from ..privacy import consent
+from ..privacy.models import Basis, Source
 from ..spreadsheets import unguard_cell
 from ..text import fold, nfc, sort_key
 from ..timeutils import utcnow
@@ -30,14 +33,21 @@ from .checking import chunks as _chunks
 from .models import Contact, ContactTag, ImportBatch, contact_associations, new_contact_token
 
 # The fields an import fills, in export order, with their Vietnamese (export) headers.
-FIELDS = ("full_name", "email", "phone", "country", "place", "timezone", "language", "associations", "notes", "tags")
+# The columns of issue 26 come last: spreadsheets made from earlier exports keep their columns' places.
+FIELDS = ("full_name", "email", "phone", "country", "place", "timezone", "language", "associations", "notes", "tags",
+          "honorific", "position", "postal_address", "preferred_channel")
 EXPORT_HEADERS = {
-    "full_name": "Họ và tên", "email": "Email", "phone": "Số điện thoại", "country": "Quốc gia",
+    "full_name": "Họ và tên", "honorific": "Danh xưng", "position": "Chức vụ", "email": "Email",
+    "phone": "Số điện thoại", "postal_address": "Địa chỉ", "preferred_channel": "Kênh liên lạc", "country": "Quốc gia",
     "place": "Nơi ở", "timezone": "Múi giờ", "language": "Ngôn ngữ", "associations": "Hội",
     "notes": "Ghi chú", "tags": "Nhãn",
 }
+# A preferred channel as the export writes it (and the import reads it back: values.read_channel).
+CHANNEL_WORDS = {"email": "Email", "sms": "SMS", "zalo": "Zalo", "printed": "Thiệp mời"}
 FIELD_LABELS = {
-    "full_name": _l("Full name"), "email": _l("E-mail"), "phone": _l("Phone"), "country": _l("Country"),
+    "full_name": _l("Full name"), "email": _l("E-mail"), "phone": _l("Phone"), "honorific": _l("Form of address"),
+    "position": _l("Position"), "postal_address": _l("Postal address"), "preferred_channel": _l("Reach first by"),
+    "country": _l("Country"),
     "place": _l("Place"), "timezone": _l("Time zone"), "language": _l("Language"),
     "associations": _l("Associations"), "notes": _l("Notes"), "tags": _l("Tags"),
 }
@@ -47,9 +57,19 @@ ALIASES = {
     "fullname": "full_name",
     "email": "email", "e-mail": "email", "e mail": "email", "thu dien tu": "email", "dia chi email": "email",
     "so dien thoai": "phone", "dien thoai": "phone", "sdt": "phone", "phone": "phone", "telephone": "phone",
-    "phone number": "phone", "mobile": "phone",
+    "phone number": "phone", "mobile": "phone", "di dong": "phone", "so di dong": "phone", "dien thoai di dong": "phone",
+    "mobile phone": "phone", "zalo": "phone", "so zalo": "phone",
+    "danh xung": "honorific", "xung ho": "honorific", "honorific": "honorific", "title": "honorific",
+    "form of address": "honorific", "salutation": "honorific",
+    "chuc vu": "position", "chuc danh": "position", "position": "position", "job title": "position",
+    "dia chi": "postal_address", "dia chi buu dien": "postal_address", "dia chi lien he": "postal_address",
+    "dia chi lien lac": "postal_address", "dia chi gui thu": "postal_address", "postal address": "postal_address",
+    "address": "postal_address", "mailing address": "postal_address",
+    "kenh lien lac": "preferred_channel", "kenh": "preferred_channel", "kenh uu tien": "preferred_channel",
+    "lien lac qua": "preferred_channel", "preferred channel": "preferred_channel", "channel": "preferred_channel",
+    "reach first by": "preferred_channel",
     "quoc gia": "country", "nuoc": "country", "country": "country",
-    "noi o": "place", "dia chi": "place", "thanh pho": "place", "place": "place", "city": "place",
+    "noi o": "place", "thanh pho": "place", "place": "place", "city": "place",
     "place/city": "place", "place / city": "place", "town": "place",
     "mui gio": "timezone", "timezone": "timezone", "time zone": "timezone",
     "ngon ngu": "language", "language": "language", "lang": "language",
@@ -57,7 +77,9 @@ ALIASES = {
     "ghi chu": "notes", "notes": "notes", "note": "notes",
     "nhan": "tags", "the": "tags", "tags": "tags", "tag": "tags",
 }
-REQUIRED = ("full_name", "email")
+REQUIRED = ("full_name",)
+# One of these columns at least: a person is reached by e-mail, phone or post.
+REACH_COLUMNS = ("email", "phone", "postal_address")
 BATCH_LIFETIME = timedelta(hours=2)
 # Limits (config.py, from the environment): CONTACTS_IMPORT_MAX_ROWS, _MAX_COLUMNS, _MAX_UNPACKED_BYTES.
 # Spreadsheet bombs: MAX_CONTENT_LENGTH counts compressed bytes, so an XLSX is also judged by what it
@@ -241,7 +263,10 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
 def mapping_problems(headers: list[str], mapping: dict[str, str]) -> list[str]:
     """Why the mapping cannot be used yet: required fields missing (empty list: fine)."""
     used = set(mapping.values())
-    return [str(_l("No column holds %(field)s.", field=FIELD_LABELS[name])) for name in REQUIRED if name not in used]
+    problems = [str(_l("No column holds %(field)s.", field=FIELD_LABELS[name])) for name in REQUIRED if name not in used]
+    if not used & set(REACH_COLUMNS):
+        problems.append(str(_l("No column holds an e-mail address, a phone number or a postal address.")))
+    return problems
 
 
 def unknown_headers(headers: list[str], mapping: dict[str, str]) -> list[str]:
@@ -254,7 +279,7 @@ class ImportRefused(ValueError):
     """The preview has errors and the user did not choose "valid rows only"."""
 
 
-def apply(result: Preview, *, valid_only: bool = False, user=None) -> dict[str, int]:
+def apply(result: Preview, *, valid_only: bool = False, user=None, basis: Basis | None = None) -> dict[str, int]:
     """Write the rows of `result` with bulk statements; returns the counts. The caller commits.
 
     Creates are INSERTed from the rows as JSON; updates are one UPDATE per 5,000 rows in which an empty cell keeps
@@ -262,6 +287,10 @@ def apply(result: Preview, *, valid_only: bool = False, user=None) -> dict[str, 
     already has skipped by the database; the feeds of contacts whose name, language or zone changed
     are marked by one bulk signal. `user` is not needed: `result` was checked for that user (the preview
     refuses the rows she may not write).
+
+    `basis`: why the association may write to the people of this roll, asked once; recorded as each row's
+    consent to invitations and reminders (source "import"; "none" records that nothing may be sent yet) in one
+    statement.
     """
     if result.has_errors and not valid_only:
         raise ImportRefused(_l("The file has errors: nothing was imported. Correct them, or choose "
@@ -271,11 +300,12 @@ def apply(result: Preview, *, valid_only: bool = False, user=None) -> dict[str, 
     updates = [r for r in result.rows if r.action == "update"]
 
     for chunk in _chunks(creates, 2000):
-        inserted = _bulk_insert(Contact.__table__, [_new_contact(record, now) for record in chunk],
-                                returning=("id", "email"))
-        ids = {email: contact_id for contact_id, email in inserted}
-        for record in chunk:
-            record.contact_id = ids[record.values["email"]]
+        new = [_new_contact(record, now) for record in chunk]
+        # Matched by the feed token, unique and made here: a new contact may have no e-mail (nor phone).
+        inserted = _bulk_insert(Contact.__table__, new, returning=("id", "feed_token"))
+        ids = {token: contact_id for contact_id, token in inserted}
+        for record, row in zip(chunk, new, strict=True):
+            record.contact_id = ids[row["feed_token"]]
     for chunk in _chunks(updates):
         _bulk_update([_changed_cells(record) for record in chunk], now)
 
@@ -289,16 +319,25 @@ def apply(result: Preview, *, valid_only: bool = False, user=None) -> dict[str, 
     db.session.expire_all()  # contacts already in the session must not keep the old values
     signals.contacts_imported.send(None, contact_ids=[r.contact_id for r in updates if r.signalled])
     counts = result.counts
-    return {"created": len(creates), "updated": len(updates), "skipped": counts["skip"], "errors": counts["error"],
-            "ignored": counts["ignore"]}
+    summary = {"created": len(creates), "updated": len(updates), "skipped": counts["skip"], "errors": counts["error"],
+               "ignored": counts["ignore"]}
+    if basis is not None:
+        rows = [r.contact_id for r in result.rows if r.action in ("create", "update", "skip") and r.contact_id]
+        consent.record(rows, consent.ROLL_PURPOSES, granted=basis != Basis.NONE, source=Source.IMPORT, basis=basis,
+                       by=user)
+        summary["basis"] = basis.value
+    audit.record_for("contacts_imported", None, {a for r in written for a in r.association_ids}, **summary)
+    return summary
 
 
 def _new_contact(record, now) -> dict:
     v = record.values
     name = nfc(v["full_name"])
     return {
-        "full_name": name, "email": v["email"], "phone": v.get("phone", ""), "country": v.get("country", ""),
-        "place": v.get("place", ""), "timezone": v.get("timezone") or "Asia/Ho_Chi_Minh",
+        "full_name": name, "email": v["email"] or None, "phone": v.get("phone", ""),
+        "honorific": nfc(v.get("honorific", "")), "position": nfc(v.get("position", "")),
+        "postal_address": nfc(v.get("postal_address", "")), "preferred_channel": v.get("preferred_channel") or "email",
+        "country": v.get("country", ""), "place": v.get("place", ""), "timezone": v.get("timezone") or "Asia/Ho_Chi_Minh",
         "language": v.get("language") or "vi", "notes": v.get("notes", ""),
         "search_text": f"{fold(name)} {v['email']}", "sort_key": sort_key(name),
         "feed_token": new_contact_token(), "unsubscribe_token": new_contact_token(),
@@ -308,9 +347,11 @@ def _new_contact(record, now) -> dict:
 
 def _changed_cells(record) -> dict:
     """The row's non-empty cells for an update ("" = keep the stored value), with the name's derived keys."""
-    row = {name: nfc(record.values.get(name) or "") for name in TEXT_FIELDS}
+    values = record.values
+    row = {name: nfc(value) if (value := values.get(name)) else "" for name in TEXT_FIELDS}
+    row["email"] = record.values.get("email") or ""  # fills in the address of a contact found by phone
     name = row["full_name"]
-    row["search_text"] = f"{fold(name)} {record.values['email']}" if name else ""
+    row["search_text"] = f"{fold(name)} {row['email'] or record.stored_email or ''}" if name else ""
     row["sort_key"] = sort_key(name) if name else ""
     row["id"] = record.contact_id
     return row
@@ -369,7 +410,7 @@ def _bulk_insert(table, rows: list[dict], returning: tuple[str, ...] = (), skip_
     return result
 
 
-UPDATED_COLUMNS = ("id", *TEXT_FIELDS, "search_text", "sort_key")
+UPDATED_COLUMNS = ("id", *TEXT_FIELDS, "email", "search_text", "sort_key")
 
 
 def _bulk_update(rows: list[dict], now) -> None:
@@ -418,12 +459,13 @@ def batch_preview(batch: ImportBatch, user, *, only_mine: bool = False) -> Previ
     return preview(batch.headers, batch.rows, batch.mapping, user, batch.association, only_mine=only_mine)
 
 
-def confirm_batch(batch: ImportBatch, user, *, valid_only: bool, only_mine: bool = False) -> dict[str, int]:
+def confirm_batch(batch: ImportBatch, user, *, valid_only: bool, only_mine: bool = False,
+                  basis: Basis | None = None) -> dict[str, int]:
     """Check the rows again and write them; the caller commits."""
     if batch.imported_at is not None:
         raise ImportRefused(_l("This file has already been imported."))
     result = batch_preview(batch, user, only_mine=only_mine)
-    counts = apply(result, valid_only=valid_only, user=user)
+    counts = apply(result, valid_only=valid_only, user=user, basis=basis)
     batch.summary = {**counts, "error_report": error_report_csv(result) if result.has_errors else ""}
     batch.imported_at = utcnow()
     batch.rows = []  # the data is in the directory now
@@ -456,8 +498,10 @@ def export_rows(contacts: Iterable[Contact], visible_association_ids: set[int] |
     for contact in contacts:
         slugs = sorted(a.slug for a in contact.associations
                        if visible_association_ids is None or a.id in visible_association_ids)
-        yield [contact.full_name, contact.email, contact.phone, contact.country, contact.place, contact.timezone,
-               contact.language, ";".join(slugs), contact.notes, ";".join(contact.tag_names)]
+        yield [contact.full_name, contact.email or "", shown_phone(contact.phone), contact.country, contact.place,
+               contact.timezone, contact.language, ";".join(slugs), contact.notes, ";".join(contact.tag_names),
+               contact.honorific, contact.position, contact.postal_address,
+               CHANNEL_WORDS.get(contact.preferred_channel, "")]
 
 
 def export_csv(contacts: Iterable[Contact], visible_association_ids: set[int] | None) -> bytes:

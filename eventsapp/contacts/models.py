@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, event
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime
@@ -20,14 +20,17 @@ contact_associations = Table(
 )
 
 
-# Walk-ins registered without an e-mail get a placeholder address under this domain (attendance.services).
-# ".invalid" is reserved (RFC 2606): no such address can receive mail, so none is ever invited or sent to.
-PLACEHOLDER_DOMAIN = "walk-in.invalid"
+def lacks_email(address: str | None) -> bool:
+    """True when there is no address mail can reach: none at all, or a reserved ".invalid" domain
+    (RFC 2606; the placeholders walk-ins once got, should a stray one come back from an old export)."""
+    address = (address or "").strip().lower()
+    return not address or address.endswith(".invalid")
 
 
-def is_placeholder_email(address: str | None) -> bool:
-    """True for an address that cannot receive mail (a walk-in's placeholder, any ".invalid" domain)."""
-    return (address or "").strip().lower().endswith(".invalid")
+# The ways a contact may be reached first (mail/channels: one outbox for every channel).
+CHANNELS = ("email", "sms", "zalo", "printed")
+# Forms of address a Vietnamese official letter uses (the form offers them; any other may be typed).
+HONORIFICS = ("Ông", "Bà", "Anh", "Chị", "Đồng chí", "Ngài", "Giáo sư", "Tiến sĩ", "Bác sĩ", "Thầy", "Cô")
 
 
 def new_contact_token() -> str:
@@ -36,11 +39,18 @@ def new_contact_token() -> str:
 
 class Contact(db.Model):
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_sort_key_id", "sort_key", "id"),)
+    __table_args__ = (
+        Index("ix_contacts_sort_key_id", "sort_key", "id"),
+        # A mobile number is one person's, like an e-mail address; most contacts have none ("").
+        Index("uq_contacts_phone", "phone", unique=True, postgresql_where=text("phone <> ''"),
+              sqlite_where=text("phone <> ''")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254), unique=True)  # normalised: trimmed, lower-case
+    # Normalised (trimmed, lower-case); NULL for a person without e-mail (reached by phone or post).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # E.164 ("+84912345678", validation.phone) or "" for none; unique when present (uq_contacts_phone).
     phone: Mapped[str] = mapped_column(String(50), default="")
     # How a Vietnamese official letter greets them: "Đồng chí" / "Ông" / "Bà"…, and their office
     # ("Phó Chủ tịch Hội hữu nghị Việt Nam – Nhật Bản tỉnh"); both optional (issue 26).
@@ -64,6 +74,8 @@ class Contact(db.Model):
     undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undeliverable_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
     soft_bounces: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when the person's data was erased (eventsapp.privacy): the row stays, anonymised, for the counts.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Personal calendar feed and unsubscribe links; rotating revokes them.
     feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_contact_token)
     unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_contact_token)
@@ -77,19 +89,24 @@ class Contact(db.Model):
 
     @classmethod
     def has_address(cls):
-        """SQL: the contact's e-mail can receive mail (not a walk-in's placeholder)."""
-        return ~cls.email.like("%.invalid")
+        """SQL: the contact has an e-mail address mail can reach."""
+        return cls.email.is_not(None) & ~cls.email.like("%.invalid")
 
     @property
     def has_email(self) -> bool:
-        return not is_placeholder_email(self.email)
+        return not lacks_email(self.email)
+
+    @property
+    def reachable(self) -> bool:
+        """Some way to reach the person: an e-mail, a phone number or a postal address."""
+        return self.has_email or bool(self.phone) or bool((self.postal_address or "").strip())
 
     @property
     def tag_names(self) -> list[str]:
         return [t.tag for t in self.tags]
 
     def __repr__(self) -> str:
-        return f"<Contact {self.email}>"
+        return f"<Contact {self.id} {self.email or self.phone}>"
 
 
 class ContactTag(db.Model):
@@ -106,8 +123,9 @@ class ContactTag(db.Model):
 def _derive_search_fields(mapper, connection, contact: Contact) -> None:
     """Keep the diacritic-free search text and the Vietnamese sort key in step with the name."""
     contact.full_name = nfc(contact.full_name).strip()
-    contact.email = (contact.email or "").strip().lower()
-    contact.search_text = f"{fold(contact.full_name)} {contact.email}"
+    contact.email = (contact.email or "").strip().lower() or None
+    contact.phone = contact.phone or ""
+    contact.search_text = f"{fold(contact.full_name)} {contact.email or ''}"
     contact.sort_key = sort_key(contact.full_name)
 
 

@@ -9,6 +9,7 @@ from ..api import fields as api
 from ..api.resources import Schema
 from ..api.schemas import component
 from ..i18n import lazy_gettext as _l
+from ..mail.models import Channel
 from ..permissions import Action, association_ids_for
 from . import services
 from .forms import TEXT_LIMITS
@@ -91,8 +92,15 @@ class Contact(Schema):
 
     id = fields.Integer(dump_only=True, required=True)
     full_name = api.Text(TEXT_LIMITS["full_name"])
-    email = api.Text(TEXT_LIMITS["email"])
-    phone = api.Text(TEXT_LIMITS["phone"])
+    email = api.Text(TEXT_LIMITS["email"], metadata={
+        "description": "null or empty: no e-mail (the contact is reached by phone or post)"})
+    phone = api.Phone(metadata={"description": "answered in E.164 (+84912345678); sent as people write it "
+                                               "(0912 345 678 is Vietnamese, +420 601 234 567); empty: none"})
+    honorific = api.Text(TEXT_LIMITS["honorific"], metadata={
+        "description": "Form of address: Ông, Bà, Anh, Chị, Đồng chí, Ngài… or any other", "example": "Đồng chí"})
+    position = api.Text(TEXT_LIMITS["position"], metadata={"example": "Phó Chủ tịch Hội"})
+    postal_address = api.Text(TEXT_LIMITS["postal_address"], multiline=True)
+    preferred_channel = api.Choice(Channel, metadata={"description": "How to reach them first"})
     country = api.Text(TEXT_LIMITS["country"])
     place = api.Text(TEXT_LIMITS["place"])
     timezone = api.Text(TEXT_LIMITS["timezone"], metadata={"example": "Europe/Berlin"})

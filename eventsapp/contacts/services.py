@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select, tuple_, update
 
-from .. import query_args, signals, validation
+from .. import audit, query_args, signals, validation
 from ..associations.models import Association
 from ..events.models import Honoree
 from ..extensions import db
@@ -21,9 +21,11 @@ from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import OutboxMessage
 from ..permissions import Action, association_ids_for, descendant_ids
+from ..privacy import consent
+from ..privacy.models import Source
 from ..text import SORT_KEY_LENGTH, fold, has_control_characters, nfc
 from ..timeutils import is_valid_timezone, utcnow
-from .models import Contact, ContactTag, contact_associations
+from .models import CHANNELS, Contact, ContactTag, contact_associations
 
 LANGUAGES = ("vi", "en")
 EMAIL_RE = re.compile(r"^[^@\s,;<>()\[\]\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
@@ -63,7 +65,24 @@ def clean_tags(tags) -> list[str]:
 
 
 def find_by_email(email: str) -> Contact | None:
-    return db.session.scalar(select(Contact).where(Contact.email == normalise_email(email)))
+    email = normalise_email(email)
+    return db.session.scalar(select(Contact).where(Contact.email == email)) if email else None
+
+
+def find_by_phone(phone: str) -> Contact | None:
+    """The contact with this number (E.164, as `validation.phone` writes it)."""
+    return db.session.scalar(select(Contact).where(Contact.phone == phone)) if phone else None
+
+
+def find_by_email_or_phone(text: str) -> Contact | None:
+    """The contact an e-mail address or a phone number (as people write it) names, if any."""
+    text = (text or "").strip()
+    if "@" in text:
+        return find_by_email(text)
+    try:
+        return find_by_phone(validation.phone(text))
+    except validation.Invalid:
+        return None
 
 
 # ---------------------------------------------------------------- permissions
@@ -136,8 +155,12 @@ def can_access(user, contact: Contact, action: Action = Action.VIEW) -> bool:
 @dataclass
 class ContactData:
     full_name: str
-    email: str
+    email: str = ""
     phone: str = ""
+    honorific: str = ""
+    position: str = ""
+    postal_address: str = ""
+    preferred_channel: str = "email"
     country: str = ""
     place: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -147,6 +170,47 @@ class ContactData:
     association_ids: list[int] = field(default_factory=list)
 
 
+NO_WAY_TO_REACH = _l("Give at least one way to reach this person: an e-mail address, a phone number or a "
+                     "postal address.")
+
+
+def _check_text(value, name: str, max_length: int, *, multiline: bool = False) -> str:
+    try:
+        return nfc(validation.text(value, max_length=max_length, multiline=multiline)).strip()
+    except validation.Invalid as error:
+        raise ContactError(f"{FIELD_NAMES[name]}: {error.message}") from None
+
+
+FIELD_NAMES = {"honorific": _l("Form of address"), "position": _l("Position"),
+               "postal_address": _l("Postal address"), "phone": _l("Phone")}
+TEXT_MAX = {"honorific": 40, "position": 300, "postal_address": 1000}
+
+
+def _validate_reach(data: ContactData, contact: Contact | None, user) -> None:
+    """The e-mail, phone, address, form of address and preferred channel: read, checked, and not another's."""
+    for name, limit in TEXT_MAX.items():
+        setattr(data, name, _check_text(getattr(data, name), name, limit, multiline=name == "postal_address"))
+    try:
+        data.phone = validation.phone(data.phone)
+    except validation.Invalid as error:
+        raise ContactError(f"{FIELD_NAMES['phone']}: {error.message}") from None
+    if data.preferred_channel not in CHANNELS:
+        raise ContactError(_l("Choose how to reach this person first: e-mail, SMS, Zalo or printed card."))
+    if data.email and not is_valid_email(data.email):
+        raise ContactError(_l("This is not a valid e-mail address: %(email)s", email=data.email))
+    if not (data.email or data.phone or data.postal_address):
+        raise ContactError(NO_WAY_TO_REACH)
+    for existing, taken in ((find_by_email(data.email), _l("A contact with the e-mail %(email)s already exists.",
+                                                           email=data.email)),
+                            (find_by_phone(data.phone), _l("A contact with the phone number %(phone)s already "
+                                                           "exists.", phone=data.phone))):
+        if existing is not None and existing is not contact:
+            # Held by none of the user's associations: the same words as for anyone's address, naming no one.
+            if user is not None and not can_access(user, existing, Action.VIEW):
+                raise ContactError(NOT_YOURS)
+            raise ContactError(taken)
+
+
 def _validate(data: ContactData, contact: Contact | None, user) -> None:
     data.full_name = nfc(data.full_name).strip()
     data.email = normalise_email(data.email)
@@ -154,23 +218,21 @@ def _validate(data: ContactData, contact: Contact | None, user) -> None:
         raise ContactError(_l("Enter the full name."))
     if has_control_characters(data.full_name):
         raise ContactError(_l("The name cannot contain line breaks or control characters."))
-    if not is_valid_email(data.email):
-        raise ContactError(_l("This is not a valid e-mail address: %(email)s", email=data.email))
+    _validate_reach(data, contact, user)
     if not is_valid_timezone(data.timezone):
         raise ContactError(_l("This time zone does not exist: %(zone)s", zone=data.timezone))
     if data.language not in LANGUAGES:
         raise ContactError(_l("Unsupported language: %(language)s (use vi or en)", language=data.language))
-    existing = find_by_email(data.email)
-    if existing is not None and existing is not contact:
-        if user is not None and not can_access(user, existing, Action.VIEW):
-            raise ContactError(NOT_YOURS)
-        raise ContactError(_l("A contact with the e-mail %(email)s already exists.", email=data.email))
     allowed = manageable_association_ids(user) if user is not None else None
     if allowed is not None:
         if any(a not in allowed for a in data.association_ids):
             raise ContactError(_l("You may only add associations you manage."))
         if not data.association_ids and not (contact and any(a.id not in allowed for a in contact.associations)):
             raise ContactError(_l("Choose at least one association."))
+
+
+SAVED_FIELDS = ("full_name", "email", "phone", "honorific", "position", "postal_address", "preferred_channel",
+                "country", "place", "timezone", "language", "notes")
 
 
 def save_contact(contact: Contact | None, data: ContactData, user=None) -> Contact:
@@ -180,8 +242,8 @@ def save_contact(contact: Contact | None, data: ContactData, user=None) -> Conta
     if creating:
         contact = Contact()
         db.session.add(contact)
-    before = {name: getattr(contact, name) for name in SIGNALLED_FIELDS}
-    for name in ("full_name", "email", "phone", "country", "place", "timezone", "language", "notes"):
+    before = {name: getattr(contact, name) for name in SAVED_FIELDS}
+    for name in SAVED_FIELDS:
         value = getattr(data, name)
         setattr(contact, name, nfc(value).strip() if isinstance(value, str) else value)
     # Associations the user cannot see stay as they are; the ones they manage follow the form.
@@ -195,6 +257,9 @@ def save_contact(contact: Contact | None, data: ContactData, user=None) -> Conta
     db.session.flush()
     if creating or any(before[name] != getattr(contact, name) for name in SIGNALLED_FIELDS):
         signals.contact_saved.send(contact)
+    changed = sorted(name for name in before if before[name] != getattr(contact, name))
+    audit.record_for("contact_created" if creating else "contact_edited", contact,
+                     [a.id for a in contact.associations], fields=changed)
     return contact
 
 
@@ -207,7 +272,9 @@ def _stamp(contact: Contact, column: str, on: bool) -> None:
 
 
 def opt_out(contact: Contact) -> None:
-    """The contact asked not to be e-mailed again."""
+    """The contact asked not to be e-mailed again (staff record it: a withdrawal of every consent)."""
+    if contact.opted_out_at is None:
+        consent.withdraw_all(contact, Source.STAFF_PHONE)
     _stamp(contact, "opted_out_at", True)
 
 
@@ -233,6 +300,7 @@ def has_history(contact: Contact) -> bool:
 def delete_contact(contact: Contact) -> None:
     if has_history(contact):
         raise ContactError(_l("This contact has invitations and cannot be deleted. Archive it instead."))
+    audit.record_for("contact_deleted", contact, [a.id for a in contact.associations])
     db.session.delete(contact)
     db.session.flush()
 
@@ -263,7 +331,10 @@ def merge(keep: Contact, other: Contact, user=None) -> Contact:
     if user is not None and not (holds_only_managed(user, keep) and holds_only_managed(user, other)):
         raise ContactError(_l("One of these contacts is also kept by an association you do not manage, so they "
                               "cannot be merged here. Ask the union's administrator to merge them."))
-    for name in ("phone", "country", "place", "notes"):
+    # Addresses are unique: `other`'s move to `keep` once `other` is gone (below).
+    moved = {name: getattr(other, name) for name in ("email", "phone")
+             if not getattr(keep, name) and getattr(other, name)}
+    for name in ("honorific", "position", "postal_address", "country", "place", "notes"):
         if not getattr(keep, name) and getattr(other, name):
             setattr(keep, name, getattr(other, name))
     if other.opted_out_at and not keep.opted_out_at:
@@ -298,9 +369,15 @@ def merge(keep: Contact, other: Contact, user=None) -> Contact:
             honour.contact_id = keep.id
     db.session.execute(update(OutboxMessage).where(OutboxMessage.contact_id == other.id).values(contact_id=keep.id))
     db.session.flush()
+    merged_id = other.id
     db.session.delete(other)
     db.session.flush()
+    if moved:
+        for name, value in moved.items():
+            setattr(keep, name, value)
+        db.session.flush()
     signals.contact_saved.send(keep)
+    audit.record_for("contacts_merged", keep, [a.id for a in keep.associations], removed_contact_id=merged_id)
     return keep
 
 

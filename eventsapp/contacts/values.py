@@ -42,6 +42,22 @@ _LANGUAGES = {
 }
 
 
+# How people name a channel in a spreadsheet (folded: lower-case, no diacritics).
+_CHANNELS = {
+    "email": "email", "e-mail": "email", "e mail": "email", "mail": "email", "thu dien tu": "email", "thu": "email",
+    "sms": "sms", "tin nhan": "sms", "nhan tin": "sms", "text": "sms", "text message": "sms",
+    "zalo": "zalo",
+    "printed": "printed", "printed card": "printed", "card": "printed", "post": "printed", "letter": "printed",
+    "thiep": "printed", "thiep moi": "printed", "giay moi": "printed", "thu tay": "printed", "buu dien": "printed",
+    "ban in": "printed", "in": "printed",
+}
+
+
+def read_channel(text: str | None) -> str | None:
+    """"email", "sms", "zalo" or "printed" for what a person wrote ("Zalo", "Tin nhắn", "Thiệp mời"), else None."""
+    return _CHANNELS.get(" ".join(fold(text or "").split()))
+
+
 def read_language(text: str | None) -> str | None:
     """"vi" or "en" for what a person wrote ("tiếng Việt", "Vietnamese", "Tiếng Anh", "en"), else None."""
     return _LANGUAGES.get(" ".join(fold(text or "").replace("_", "-").split()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import navigation
+from .. import audit, navigation
 from ..associations import services as association_services
 from ..associations.models import Association
 from ..errors import refuse
@@ -13,11 +13,12 @@ from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, association_ids_for, authorize, require_some
+from ..privacy.models import Basis
 from ..timeutils import utcnow
 from ..web import save_or_flash
 from . import import_help, importing, services
-from .forms import ConfirmForm, ConfirmImportForm, ContactForm, ImportForm, MergeForm
-from .models import Contact
+from .forms import CHANNEL_LABELS, ConfirmForm, ConfirmImportForm, ContactForm, ImportForm, MergeForm
+from .models import HONORIFICS, Contact
 
 bp = Blueprint("contacts", __name__)
 
@@ -69,6 +70,9 @@ def export(fmt: str):
     flt = services.DirectoryFilter.from_args(request.args)
     contacts = db.session.scalars(services.directory_query(current_user, flt)).all()
     visible = association_ids_for(current_user, Action.VIEW)
+    filters = {**flt.as_args(), "q": bool(flt.q)}  # whether a search was typed, not what (it may be a name)
+    audit.downloaded("contacts", None, audit.association_of(current_user, [flt.association_id]), len(contacts),
+                     format=fmt, **filters)
     stamp = utcnow().strftime("%Y%m%d")
     if fmt == "csv":
         return Response(importing.export_csv(contacts, visible), mimetype="text/csv; charset=utf-8",
@@ -81,6 +85,8 @@ def export(fmt: str):
 def _data_from(form: ContactForm) -> services.ContactData:
     return services.ContactData(
         full_name=form.full_name.data or "", email=form.email.data or "", phone=form.phone.data or "",
+        honorific=form.honorific.data or "", position=form.position.data or "",
+        postal_address=form.postal_address.data or "", preferred_channel=form.preferred_channel.data or "email",
         country=form.country.data or "", place=form.place.data or "", timezone=form.timezone.data,
         language=form.language.data, notes=form.notes.data or "", tags=services.clean_tags(form.tags.data or ""),
         association_ids=list(form.association_ids.data or []),
@@ -100,7 +106,7 @@ def create():
     form.association_ids.choices = _association_choices()
     if form.validate_on_submit() and (saved := _save(form, None)) is not None:
         return redirect(url_for(".show", contact_id=saved.id))
-    return render_template("contacts/form.html", form=form, contact=None)
+    return render_template("contacts/form.html", form=form, contact=None, honorifics=HONORIFICS)
 
 
 @bp.get("/contacts/<int:contact_id>")
@@ -112,7 +118,7 @@ def show(contact_id: int):
     visible = association_ids_for(current_user, Action.VIEW)
     can_manage = services.can_access(current_user, contact, Action.MANAGE)
     return render_template(
-        "contacts/show.html", contact=contact, confirm=ConfirmForm(),
+        "contacts/show.html", contact=contact, confirm=ConfirmForm(), channel_labels=CHANNEL_LABELS,
         associations=[a for a in contact.associations if visible is None or a.id in visible],
         can_manage=can_manage, has_history=services.has_history(contact),
         unverified_opt_out=unverified_opt_out(contact.id) if can_manage and not contact.opted_out_at else None,
@@ -131,7 +137,7 @@ def edit(contact_id: int):
         form.tags.data = "; ".join(contact.tag_names)
     if form.validate_on_submit() and _save(form, contact) is not None:
         return redirect(url_for(".show", contact_id=contact.id))
-    return render_template("contacts/form.html", form=form, contact=contact)
+    return render_template("contacts/form.html", form=form, contact=contact, honorifics=HONORIFICS)
 
 
 _STATE_CHANGES = {
@@ -177,9 +183,9 @@ def merge(contact_id: int):
     contact = load_contact(contact_id, Action.MANAGE)
     form = MergeForm()
     if form.validate_on_submit():
-        other = services.find_by_email(form.other_email.data)
+        other = services.find_by_email_or_phone(form.other_email.data)
         if other is None or not services.can_access(current_user, other, Action.MANAGE):
-            flash(_("No contact you manage has this e-mail."), "danger")
+            flash(_("No contact you manage has this e-mail or phone number."), "danger")
         elif other.id == contact.id:
             flash(_("Choose two different contacts."), "danger")
         elif save_or_flash(services.ContactError, services.merge, contact, other, current_user,
@@ -281,7 +287,8 @@ def import_preview(token: str):
     only_mine = _only_mine()
     if form.validate_on_submit():
         try:
-            importing.confirm_batch(batch, current_user, valid_only=form.valid_only.data, only_mine=only_mine)
+            importing.confirm_batch(batch, current_user, valid_only=form.valid_only.data, only_mine=only_mine,
+                                    basis=Basis(form.basis.data))
         except importing.ImportRefused as error:
             db.session.rollback()
             flash(str(error), "danger")

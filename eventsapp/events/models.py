@@ -72,6 +72,10 @@ class Event(db.Model):
     online_url: Mapped[str] = mapped_column(String(500), default="")
     capacity: Mapped[int | None]
     max_guests: Mapped[int] = mapped_column(default=0)  # guests an invitee may bring
+    # Named guests and delegations (eventsapp/guests): an invitee's guests must each be named (their number
+    # is then the number of names); delegation members are asked their nationality and passport.
+    guests_must_be_named: Mapped[bool] = mapped_column(default=False)
+    delegations_ask_passport: Mapped[bool] = mapped_column(default=False)
     rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     visibility: Mapped[Visibility] = mapped_column(EnumType(Visibility), default=Visibility.INVITE_ONLY)
     status: Mapped[EventStatus] = mapped_column(EnumType(EventStatus), default=EventStatus.DRAFT)

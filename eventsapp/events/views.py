@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import navigation, query_args
+from .. import audit, navigation, query_args
 from ..associations import branding
 from ..campaigns.models import Campaign
 from ..contacts import services as contact_services
@@ -290,6 +290,7 @@ def remove_honoree(event_id: int, honoree_id: int):
 @login_required
 def honorees_csv(event_id: int):
     event = load_event(event_id, Action.VIEW)
+    audit.downloaded("honorees", event, event.association_id, len(event.honorees))
     return Response(services.honorees_csv(event), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{event.slug}-honorees.csv"'})
 

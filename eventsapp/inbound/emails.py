@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import force_locale
 
-from .. import links
+from .. import links, salutations
 from ..extensions import db
 from ..i18n import gettext as _
 from ..invitations.emails import mail_locale, sender
@@ -72,7 +72,7 @@ def render_answer_check(message: OutboxMessage) -> Mail:
             action = _("If it was you, please confirm your answer on this page: %(url)s",
                        url=links.rsvp_url(invitation, answer=inbound.claim or None))
         text = "\n\n".join([
-            _("Dear %(name)s,", name=contact.full_name), asked,
+            salutations.greeting(contact, locale), asked,
             _("We could not verify that it came from you, so nothing has been changed."), action,
             _("If you did not send it, you need not do anything."),
         ])

@@ -79,18 +79,28 @@ def add_invitations(event_id: int):
 @bp.post("/events/<int:event_id>/invitations/send")
 @operation(tags=["invitations"], body=schemas.SendRequest, responses={
     202: ("The send's id, the messages queued and where to follow it", schemas.SendQueued),
-    400: "not_before is not a time with an offset",
-    409: "The event is cancelled or over, or not_before is past or after the start"})
+    400: "not_before is not a time with an offset, or local_time is not a time of day (HH:MM)",
+    409: "The event is cancelled or over, not_before is past or after the start, both not_before and "
+         "local_time are given, or the send would finish after the start at the provider's limits "
+         "(code would_finish_late, with finishes_at)"})
 def send_invitations(event_id: int):
     """Queue the invitation e-mail of every pending invitee not mailed for the current version of the event."""
     event = load_event(event_id, Action.MANAGE)
     body = request.get_json(silent=True) if request.content_length else None
-    not_before = load(schemas.SendRequest(), body if isinstance(body, dict) else {}).get("not_before")
+    when = load(schemas.SendRequest(), body if isinstance(body, dict) else {})
     try:
-        send_id, queued = services.send_invitations(event.id, not_before=not_before)
+        send_id, queued = services.send_invitations(event.id, not_before=when.get("not_before"),
+                                                    local_time=when.get("local_time"),
+                                                    accept_late=when.get("accept_late", False))
     except services.InvitationError as error:
         db.session.rollback()
         return api_error(409, "not_allowed", str(error.message))
+    except services.SendWouldFinishLate as late:
+        db.session.rollback()
+        return api_error(409, "would_finish_late", _(
+            "At the mail provider's sending limits this send would only finish %(when)s, after the event starts; "
+            "send it with accept_late to send it all the same.", when=late.finishes_at.isoformat()),
+            finishes_at=late.finishes_at.isoformat())
     db.session.commit()
     return {"send_id": send_id, "queued": queued,
             "progress_url": f"/api/v1/events/{event.id}/invitations/sends/{send_id}"}, 202
@@ -122,7 +132,8 @@ def record_answer(event_id: int, invitation_id: int):
         return api_error(404, "not_found", _("No such invitation to this event."))
     answer = load(schemas.Answer(max_guests=event.max_guests), json_body())
     try:
-        answered = services.answer(invitation, InvitationStatus(answer["status"]), answer["guests"], answer["comment"])
+        answered = services.record_answer(invitation, InvitationStatus(answer["status"]), source=answer["source"],
+                                          by=current_user, guests=answer["guests"], comment=answer["comment"])
     except services.InvitationError as error:
         db.session.rollback()
         return api_error(409, "answer_refused", str(error.message))

@@ -23,7 +23,7 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import links
+from .. import links, salutations
 from ..calendars.core import add_timezones, event_component, new_calendar, personal_event_ics, to_ics
 from ..events.models import Event, EventChange
 from ..extensions import db
@@ -111,7 +111,7 @@ def calendar_links(event: Event, invitation: Invitation, locale: str) -> dict[st
     """Add-to-calendar links: Google, Outlook.com and the invitee's .ics download."""
     title = event.title(locale)
     details = f"{links.rsvp_url(invitation)}"
-    location = location_text(event) or event.online_url
+    location = location_text(event) or (links.join_url(invitation) if event.online_url else "")
     if event.all_day:
         from ..calendars.core import local_dates
 
@@ -238,10 +238,13 @@ def _render_bodies(message: OutboxMessage, kind: MessageKind, event: Event, invi
     title = event.title(locale)
     context = {
         "kind": kind.value, "event": event, "invitation": invitation, "contact": contact, "title": title,
+        # A batch's shared render carries the greeting's stand-in (personalise.py); a reader's, the greeting.
+        "greeting": contact.greeting if isinstance(contact, SimpleNamespace) else salutations.greeting(contact, locale),
         "association_name": event.association.name(locale), "locale": locale,
         "description_html": render_markdown_email(event.description(locale)),
         "description_text": markdown_to_text(event.description(locale)), "times": times_for(event, contact, locale),
-        "location": location_text(event), "map_url": map_url(event), "online_url": event.online_url,
+        "location": location_text(event), "map_url": map_url(event),
+        "online_url": links.join_url(invitation) if event.online_url else "",  # personal (attendance.online)
         "answers": None if cancel else {a: links.rsvp_url(invitation, a) for a in ("accepted", "tentative", "declined")},
         "rsvp_url": links.rsvp_url(invitation), "calendar_links": None if cancel else calendar_links(event, invitation, locale),
         "status_label": status_label(invitation.status), "guests": invitation.guests,
@@ -264,10 +267,11 @@ def _bodies(message: OutboxMessage, kind: MessageKind, event: Event, invitation,
            invitation.status, invitation.guests, qr_cid is not None, tuple((message.payload or {}).get("change_ids") or ()))
 
     def render_shared() -> tuple[str, str]:
-        stand_in_invitation = SimpleNamespace(token=stand_in("TOKEN"), status=invitation.status,
-                                              guests=invitation.guests)
+        stand_in_invitation = SimpleNamespace(token=stand_in("TOKEN"), join_token=stand_in("JOIN"),
+                                              status=invitation.status, guests=invitation.guests)
         stand_in_contact = SimpleNamespace(full_name=stand_in("NAME"), unsubscribe_token=stand_in("UNSUB"),
-                                           feed_token=stand_in("FEED"), timezone=contact.timezone)
+                                           feed_token=stand_in("FEED"), timezone=contact.timezone,
+                                           greeting=stand_in("GREETING"))
         return _render_bodies(message, kind, event, stand_in_invitation, stand_in_contact, locale,
                               f"<{stand_in('CID')}>" if qr_cid else None)
 
@@ -275,9 +279,12 @@ def _bodies(message: OutboxMessage, kind: MessageKind, event: Event, invitation,
     if parts is None:
         return _render_bodies(message, kind, event, invitation, contact, locale, qr_cid)
     text, html = parts
-    values = {"TOKEN": invitation.token, "UNSUB": contact.unsubscribe_token, "FEED": contact.feed_token,
+    values = {"TOKEN": invitation.token, "JOIN": invitation.join_token, "UNSUB": contact.unsubscribe_token,
+              "FEED": contact.feed_token,
               "CID": qr_cid[1:-1] if qr_cid else ""}
-    return text.fill({**values, "NAME": contact.full_name}), html.fill({**values, "NAME": str(escape(contact.full_name))})
+    greeting = salutations.greeting(contact, locale)
+    return (text.fill({**values, "NAME": contact.full_name, "GREETING": greeting}),
+            html.fill({**values, "NAME": str(escape(contact.full_name)), "GREETING": str(escape(greeting))}))
 
 
 def render_event_mail(message: OutboxMessage) -> Mail:
@@ -302,6 +309,7 @@ def render_event_mail(message: OutboxMessage) -> Mail:
         organizer_email=organizer_address(sender_address), organizer_name=association.name(locale) or sender_name,
         attendee=(contact.email, contact.full_name, PARTSTAT[InvitationStatus(invitation.status)]),
         cancelled=True if cancel else None, templates=batch_memo(),
+        online_url=links.join_url(invitation) if event.online_url else None,
     )
     # The MIME method equals the calendar's METHOD property.
     msg.body = calendar_mail_body(text, html, ics, method,
@@ -343,11 +351,13 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
         msg["Subject"] = SUBJECTS[MessageKind.INVITATION](title)
         items = [{
             "title": inv.event.title(locale), "times": times_for(inv.event, contact, locale),
-            "location": location_text(inv.event), "map_url": map_url(inv.event), "online_url": inv.event.online_url,
+            "location": location_text(inv.event), "map_url": map_url(inv.event),
+            "online_url": links.join_url(inv) if inv.event.online_url else "",
             "answers": {a: links.rsvp_url(inv, a) for a in ("accepted", "tentative", "declined")},
             "calendar_links": calendar_links(inv.event, inv, locale), "terms": answer_terms(inv.event, contact, locale),
         } for inv in invitations]
         context = {"title": title, "items": items, "contact": contact, "association": association,
+                   "greeting": salutations.greeting(contact, locale),
                    "association_name": association.name(locale), "locale": locale,
                    "description_html": render_markdown_email(description), "description_text": markdown_to_text(description),
                    "unsubscribe_url": links.unsubscribe_url(contact), "feed_url": links.personal_feed_url(contact)}
@@ -358,6 +368,7 @@ def render_campaign_invitation(message: OutboxMessage) -> Mail:
     add_timezones(cal, events)
     for inv in invitations:
         cal.add_component(event_component(inv.event, locale=locale, url=links.rsvp_url(inv),
+                                          online_url=links.join_url(inv) if inv.event.online_url else None,
                                           organizer_email=sender_address,
                                           organizer_name=association.name(locale) or sender_name))
     msg.body = Multipart("mixed", [Multipart("alternative", [text_part(text), text_part(html, "html")]),
@@ -382,7 +393,7 @@ def render_test_mail(message: OutboxMessage) -> Mail:
     stand_in_contact = SimpleNamespace(
         full_name=contact.full_name, email=message.recipient, language=contact.language, timezone=contact.timezone,
         unsubscribe_token=TEST_TOKEN, feed_token=TEST_TOKEN, opted_out_at=None, archived_at=None)
-    stand_in = SimpleNamespace(token=TEST_TOKEN, checkin_token=TEST_TOKEN, status=invitation.status,
+    stand_in = SimpleNamespace(token=TEST_TOKEN, checkin_token=TEST_TOKEN, join_token=TEST_TOKEN, status=invitation.status,
                                guests=invitation.guests, event=invitation.event, contact=stand_in_contact)
     kind = MessageKind(payload.get("kind") or MessageKind.INVITATION)
     msg = render_event_mail(SimpleNamespace(kind=kind, invitation=stand_in, invitation_id=None, payload={}))

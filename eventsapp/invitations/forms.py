@@ -27,5 +27,20 @@ class AddInviteesForm(FlaskForm):
     emails = TextAreaField(_l("E-mail addresses (one per line)"), validators=[Optional(), Length(max=200_000)])
 
 
+# How a staff member heard an answer (models.ANSWER_SOURCES), and the answers they record.
+SOURCE_CHOICES = [("phone", _l("By phone")), ("in_person", _l("In person"))]
+RECORDED_ANSWERS = [("accepted", _l("Attends")), ("tentative", _l("Maybe")), ("declined", _l("Cannot attend"))]
+
+
+class RecordAnswerForm(FlaskForm):
+    """An answer taken by phone or in person: the source (phone unless changed) and the answer's button."""
+
+    source = RadioField(_l("Answer given"), choices=SOURCE_CHOICES, default="phone",
+                        validators=[InputRequired(message=_l("Choose how the answer was given: by phone or in "
+                                                             "person."))])
+    status = RadioField(_l("Answer"), choices=RECORDED_ANSWERS,
+                        validators=[InputRequired(message=_l("Please choose an answer."))])
+
+
 class ConfirmForm(FlaskForm):
     """A POST button with its CSRF token."""

@@ -31,6 +31,10 @@ STATUS_VI = {
 }
 
 
+# How a staff member heard an answer (Invitation.answer_source).
+ANSWER_SOURCES = ("phone", "in_person")
+
+
 def new_token() -> str:
     """256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
@@ -48,6 +52,8 @@ class Invitation(db.Model):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="RESTRICT"), index=True)
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)  # RSVP link
     checkin_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)  # QR code at the door
+    # The personal join link of an online event (/j/<token>): counts the person as attending online.
+    join_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     status: Mapped[InvitationStatus] = mapped_column(EnumType(InvitationStatus), default=InvitationStatus.PENDING)
     guests: Mapped[int] = mapped_column(default=0)
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -55,6 +61,13 @@ class Invitation(db.Model):
     # Order of precedence at the ceremony (1 first); None: derived from the contact's position (issue 28).
     protocol_rank: Mapped[int | None] = mapped_column()
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An answer a staff member recorded (given by phone or in person): who, and how it came (ANSWER_SOURCES);
+    # NULL for an answer the invitee gave themselves (their link, a reply by mail).
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answer_source: Mapped[str | None] = mapped_column(String(16))
+    # The printed card was handed over (or posted): when, and by whom.
+    card_handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    card_handed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # queue order for promotion
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a revoked token answers 404
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -62,6 +75,8 @@ class Invitation(db.Model):
 
     event: Mapped["Event"] = relationship()  # noqa: F821
     contact: Mapped["Contact"] = relationship()  # noqa: F821
+    answered_by: Mapped["User | None"] = relationship(foreign_keys=[answered_by_id])  # noqa: F821
+    card_handed_by: Mapped["User | None"] = relationship(foreign_keys=[card_handed_by_id])  # noqa: F821
     # Loaded only where asked for (the mail sender's batches): a PNG per row is no list page's business.
     checkin_code: Mapped["CheckinCode | None"] = relationship(lazy="select", viewonly=True)
 

@@ -65,6 +65,7 @@ class EventSnapshot:
     online_url: str
     max_guests: int
     association: AssociationSnapshot
+    guests_must_be_named: bool = False  # the guests are named (eventsapp/guests): no number to type
 
     title = Event.title
     description = Event.description
@@ -77,7 +78,8 @@ class EventSnapshot:
                    event.description_en or "", EventStatus(event.status), event.timezone, event.starts_at,
                    event.ends_at, bool(event.all_day), event.rsvp_deadline, event.venue_name or "",
                    event.venue_address or "", event.online_url or "", event.max_guests or 0,
-                   AssociationSnapshot(a.id, a.slug, a.name_vi, a.name_en or "", a.brand_color, a.logo_version))
+                   AssociationSnapshot(a.id, a.slug, a.name_vi, a.name_en or "", a.brand_color, a.logo_version),
+                   guests_must_be_named=bool(event.guests_must_be_named))
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class InvitationView:
     timezone: str
     feed_token: str
     event: EventSnapshot
+    join_token: str = ""  # the personal join link of an online event (attendance.online)
 
     @property
     def event_id(self) -> int:
@@ -107,6 +110,7 @@ class _Row(NamedTuple):
     language: str
     timezone: str
     feed_token: str
+    join_token: str
     event_id: int
     event_version: object  # compared only: the driver's own timestamp type
     association_version: object
@@ -114,7 +118,7 @@ class _Row(NamedTuple):
 
 _BY_TOKEN = PreparedRead(
     select(Invitation.id, Invitation.status, Invitation.guests, Invitation.comment, Contact.language, Contact.timezone,
-           Contact.feed_token, Event.id, Event.updated_at, Association.updated_at)
+           Contact.feed_token, Invitation.join_token, Event.id, Event.updated_at, Association.updated_at)
     .join(Contact, Contact.id == Invitation.contact_id)
     .join(Event, Event.id == Invitation.event_id)
     .join(Association, Association.id == Event.association_id)
@@ -137,7 +141,7 @@ def by_token(token: str) -> InvitationView | None:
     if event is None:  # deleted since the first query
         return None
     return InvitationView(row.id, token, InvitationStatus(row.status), row.guests, row.comment, row.language, row.timezone,
-                          row.feed_token, event)
+                          row.feed_token, event, row.join_token)
 
 
 def _event(engine, row: _Row) -> EventSnapshot | None:

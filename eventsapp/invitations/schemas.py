@@ -2,6 +2,8 @@
 written once (see eventsapp.api.resources)."""
 from __future__ import annotations
 
+import enum
+
 from marshmallow import fields, post_load
 
 from .. import validation
@@ -34,13 +36,18 @@ class Invitation(Schema):
 
     id = fields.Integer(required=True)
     contact_id = fields.Integer(required=True)
-    email = fields.String(attribute="contact.email", required=True)
+    email = fields.String(attribute="contact.email", required=True, allow_none=True,
+                          metadata={"description": "null for an invitee without e-mail"})
     full_name = fields.String(attribute="contact.full_name", required=True)
     status = api.Choice(InvitationStatus, required=True)
     guests = fields.Integer(required=True)
     comment = fields.String(required=True)
     is_honoree = fields.Boolean(required=True)
     answered_at = api.Moment(required=True)
+    answer_source = fields.String(required=True, allow_none=True, metadata={
+        "enum": ["phone", "in_person", None], "description": "how a staff member heard the answer; null: the "
+                                                           "invitee answered themselves (link, e-mail)"})
+    card_handed_at = api.Moment(required=True, metadata={"description": "when the printed card was handed over"})
     revoked = fields.Function(lambda invitation: invitation.revoked_at is not None, required=True,
                               metadata={"type": "boolean"})
     undeliverable = UndeliverableMark(of="contact", metadata={
@@ -51,6 +58,13 @@ class Invitation(Schema):
     personal_feed_url = fields.String(metadata={"description": "organisers: the invitee's personal calendar feed"})
 
 
+class AnswerSource(str, enum.Enum):
+    """How a staff member heard an answer (models.ANSWER_SOURCES)."""
+
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+
+
 class Answer(Schema):
     """An answer taken by an organiser (by phone, in person); `max_guests` is the event's."""
 
@@ -58,6 +72,8 @@ class Answer(Schema):
     guests = api.WholeNumber(0, validation.MAX_GUESTS, allow_none=True, load_default=0, metadata={
         "description": "with accepted; at most the event's max_guests"})
     comment = api.Text(2000, multiline=True, load_default="")
+    source = api.Choice(AnswerSource, message=_l("Choose how the answer was given: by phone or in person."),
+                        load_default="phone", metadata={"description": "how the answer was given (default: by phone)"})
 
     def __init__(self, *args, max_guests: int = validation.MAX_GUESTS, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,6 +123,11 @@ class InviteesAdded(Schema):
 class SendRequest(Schema):
     not_before = api.Moment(require_offset=True, metadata={"description": "start sending then (ISO 8601 with offset); the rows wait "
                                                      "in the outbox"})
+    local_time = api.WallTime(metadata={
+        "description": "send at this hour (HH:MM) in each invitee's own time zone (the association's when the "
+                       "contact has none), instead of now; not with not_before"})
+    accept_late = api.Flag(load_default=False, metadata={
+        "description": "send even when, at the provider's sending limits, it would finish after the event starts"})
 
 
 @component("SendQueued")

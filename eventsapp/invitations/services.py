@@ -11,30 +11,44 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import JSON, Integer, String, and_, bindparam, case, cast, exists, func, literal, or_, select, update
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
-from .. import signals
+from .. import audit, signals
 from ..associations.models import Association
 from ..campaigns.models import Campaign
+from ..channels import routing
 from ..contacts.models import Contact, ContactTag, contact_associations
 from ..contacts.services import visible_filter
 from ..countries import country_code
 from ..dbtypes import UTCDateTime
 from ..events.models import Event, EventStatus, Honoree
 from ..extensions import db, dialect_insert
+from ..guests import counting
+from ..hours import next_wall_time, zone_of
 from ..i18n import lazy_gettext as _l
 from ..mail.models import MessageKind, MessageState, OutboxMessage
-from ..mail.services import queue_from_select, queue_messages
+from ..mail.services import estimated_finish, queue_from_select, queue_messages
+from ..mail.services import progress as mail_progress
 from ..mail.services import recent_sends as mail_recent_sends
 from ..permissions import Action, association_ids_for, descendant_ids
+from ..privacy import consent
+from ..privacy.models import Purpose, Source
 from ..text import fold
 from ..timeutils import utcnow
-from .models import Invitation, InvitationStatus, new_token
+from .models import ANSWER_SOURCES, Invitation, InvitationStatus, new_token
 
 ANSWERS = (InvitationStatus.ACCEPTED, InvitationStatus.TENTATIVE, InvitationStatus.DECLINED)
+
+
+class SendWouldFinishLate(Exception):
+    """At the provider's limits a send would not all go out before its event starts (`finishes_at`)."""
+
+    def __init__(self, finishes_at: datetime):
+        super().__init__(finishes_at.isoformat())
+        self.finishes_at = finishes_at
 
 
 class InvitationError(Exception):
@@ -86,7 +100,7 @@ class AddResult:
     already_invited: int = 0
     opted_out: int = 0
     archived: int = 0
-    no_address: int = 0  # walk-ins registered without an e-mail (a placeholder address)
+    no_address: int = 0  # contacts without an e-mail address (Contact.has_address: walk-ins, members reached by phone)
     unknown_emails: list[str] = field(default_factory=list)
     honorees: int = 0
     invitation_ids: list[int] = field(default_factory=list)
@@ -174,7 +188,8 @@ def _invite_to_event(event: Event, condition, mailable: int, result: AddResult) 
     honoree = exists().where(Honoree.event_id == event.id, Honoree.contact_id == Contact.id)
     columns = {
         "event_id": literal(event.id), "contact_id": Contact.id, "token": _random_token(),
-        "checkin_token": _random_token(), "status": literal(InvitationStatus.PENDING.value), "guests": literal(0),
+        "checkin_token": _random_token(), "join_token": _random_token(),
+        "status": literal(InvitationStatus.PENDING.value), "guests": literal(0),
         "comment": literal(""), "is_honoree": honoree, "created_at": literal(now, UTCDateTime),
         "updated_at": literal(now, UTCDateTime),
     }
@@ -240,16 +255,37 @@ def _mailable():
     return and_(Contact.opted_out_at.is_(None), Contact.archived_at.is_(None), Contact.has_address())
 
 
+def _sendable():
+    """Mailable contacts whose consent to the association's invitations allows sending (privacy.consent):
+    they may be on an invitee list, but nothing is sent to them while their consent is withdrawn."""
+    return and_(_mailable(), consent.may_send(Purpose.INVITATIONS))
+
+
+def consent_before_send(event: Event) -> consent.ConsentCounts:
+    """Before sending: how many pending invitees are held back by their consent, and how many have none recorded."""
+    return consent.counts(
+        select(Invitation.contact_id).join(Contact, Contact.id == Invitation.contact_id)
+        .where(Invitation.event_id == event.id, Invitation.status == InvitationStatus.PENDING,
+               Invitation.revoked_at.is_(None), Contact.opted_out_at.is_(None), Contact.archived_at.is_(None),
+               Contact.has_address()))
+
+
 def invitation_key(invitation_id: int, sequence: int) -> str:
     return f"invitation:{invitation_id}:seq:{sequence}"
 
 
-def send_invitations(event_id: int, not_before: datetime | None = None) -> tuple[str, int]:
+def send_invitations(event_id: int, not_before: datetime | None = None,
+                     local_time: time | None = None, accept_late: bool = False) -> tuple[str, int]:
     """Queue the invitation e-mail of every pending invitee; returns (send_id, rows queued).
 
     With `not_before` (aware), the rows wait in the outbox until then (their `next_attempt_at`, which the
     sender's claim honours; `mail.sweep` wakes a dispatcher within a minute of it), and the send can be
-    cancelled until it starts (`cancel_scheduled_send`)."""
+    cancelled until it starts (`cancel_scheduled_send`). With `local_time` (a wall time, e.g. 09:00), each
+    row waits for the next time the clocks show it in its contact's zone (the association's when the
+    contact has none); a person whose hour would come only after the event starts gets it straight away.
+
+    When the provider's limits (mail.ratelimit) mean the send would not all go out before the event starts,
+    SendWouldFinishLate says when it would finish (the caller rolls back), unless `accept_late`."""
     event = db.session.get(Event, event_id)
     if event is None or event.is_cancelled:
         raise InvitationError(_l("This event is cancelled."))
@@ -258,6 +294,8 @@ def send_invitations(event_id: int, not_before: datetime | None = None) -> tuple
     now = utcnow()
     if event.ends_at <= now:
         raise InvitationError(_l("This event is over."))
+    if not_before is not None and local_time is not None:
+        raise InvitationError(_l("Choose either a sending time or an hour in each invitee's zone, not both."))
     if not_before is not None:
         if not_before.tzinfo is None:
             raise InvitationError(_l("Give the sending time with its time zone."))
@@ -266,10 +304,77 @@ def send_invitations(event_id: int, not_before: datetime | None = None) -> tuple
         if not_before >= event.starts_at:
             raise InvitationError(_l("Choose a sending time before the event starts."))
     send_id = uuid.uuid4().hex
-    return send_id, _queue_from_select(
-        MessageKind.INVITATION, event, send_id, _dedupe("invitation", event.sequence),
-        (Invitation.event_id == event_id, Invitation.status == InvitationStatus.PENDING,
-         Invitation.revoked_at.is_(None), _mailable()), not_before=not_before)
+    conditions = (Invitation.event_id == event_id, Invitation.status == InvitationStatus.PENDING,
+                  Invitation.revoked_at.is_(None), _sendable())
+    order = routing.order_of(event_id)
+    if order != routing.EMAIL_ONLY:  # the event's channels (Zalo, SMS, card…): each invitee's first one,
+        # whether or not they have an e-mail address (routing skips whoever no channel reaches)
+        reachable = (*conditions[:3], Contact.opted_out_at.is_(None), Contact.archived_at.is_(None),
+                     consent.may_send(Purpose.INVITATIONS))
+        queued = _queue_by_channel(event, send_id, reachable, order, not_before, local_time, now)
+    else:
+        due = None if local_time is None else _due_at_local_time(event, conditions, local_time, now)
+        queued = _queue_from_select(MessageKind.INVITATION, event, send_id, _dedupe("invitation", event.sequence),
+                                    conditions, not_before=not_before, due=due)
+    if queued and not accept_late:
+        finishes_at = estimated_finish(0, start=not_before)  # the rows just queued are among those waiting
+        if finishes_at is not None and finishes_at >= event.starts_at:
+            raise SendWouldFinishLate(finishes_at)
+    audit.record("send_started", event, association_id=event.association_id, send_id=send_id, messages=queued,
+                 kind=MessageKind.INVITATION.value, not_before=not_before.isoformat() if not_before else None)
+    return send_id, queued
+
+
+def _queue_by_channel(event: Event, send_id: str, conditions, order, not_before: datetime | None,
+                      local_time: time | None, now: datetime) -> int:
+    """The invitations of a send, each by the first channel of the event's order its invitee can be reached on,
+    due at once, at `not_before`, or at `local_time` in each invitee's zone."""
+    fallback = event.association.timezone
+    rows = []
+    for invitation_id, contact_id, zone_name in db.session.execute(
+            select(Invitation.id, Invitation.contact_id, Contact.timezone)
+            .join(Contact, Contact.id == Invitation.contact_id).where(*conditions).order_by(Invitation.id)):
+        if local_time is not None:
+            extra = {"next_attempt_at": _due_in(event, local_time, now, zone_name or fallback)}
+        else:
+            extra = {"next_attempt_at": max(utcnow(), not_before)} if not_before is not None else {}
+        rows.append({"kind": MessageKind.INVITATION, "dedupe_key": invitation_key(invitation_id, event.sequence),
+                     "contact_id": contact_id, "invitation_id": invitation_id, "event_id": event.id,
+                     "campaign_id": event.campaign_id, "send_id": send_id, **extra})
+    return routing.queue_by_channel(rows, order)
+
+
+def send_estimate(event: Event) -> datetime | None:
+    """When a send of the event's pending invitations would finish at the provider's limits, if that is
+    after the event starts (for the organiser to see before sending); else None."""
+    if estimated_finish(0) is None:  # no limit set: nothing to estimate
+        return None
+    pending = db.session.scalar(
+        select(func.count(Invitation.id)).join(Contact, Contact.id == Invitation.contact_id)
+        .where(Invitation.event_id == event.id, Invitation.status == InvitationStatus.PENDING,
+               Invitation.revoked_at.is_(None), _sendable())) or 0
+    finishes_at = estimated_finish(pending) if pending else None
+    return finishes_at if finishes_at is not None and finishes_at >= event.starts_at else None
+
+
+def _due_in(event: Event, wall: time, now: datetime, zone_name: str) -> datetime:
+    """The next `wall` clock time in `zone_name` (now when that is after the event starts: no use then)."""
+    moment = next_wall_time(now, wall, zone_of(zone_name, event.association.timezone))
+    return now if moment >= event.starts_at else moment
+
+
+def _due_at_local_time(event: Event, conditions, wall: time, now: datetime):
+    """A SQL expression giving each row its due moment: the next `wall` in the contact's zone (one CASE
+    over the few zones the invitees live in, so the send stays one INSERT … SELECT)."""
+    fallback = event.association.timezone
+    zones = db.session.scalars(
+        select(Contact.timezone).distinct().select_from(Invitation)
+        .join(Contact, Contact.id == Invitation.contact_id).where(*conditions)).all()
+    whens = {name: literal(_due_in(event, wall, now, name), UTCDateTime) for name in zones if name is not None}
+    default = literal(_due_in(event, wall, now, fallback), UTCDateTime)
+    if not whens:
+        return default
+    return case(whens, value=Contact.timezone, else_=default)
 
 
 def cancel_scheduled_send(event: Event, send_id: str) -> int:
@@ -283,7 +388,9 @@ def cancel_scheduled_send(event: Event, send_id: str) -> int:
                         OutboxMessage.state == MessageState.QUEUED, OutboxMessage.attempts == 0,
                         OutboxMessage.next_attempt_at > now)
                  .returning(OutboxMessage.id))
-    return len(db.session.execute(statement).all())
+    withdrawn = len(db.session.execute(statement).all())
+    audit.record("send_cancelled", event, association_id=event.association_id, send_id=send_id, messages=withdrawn)
+    return withdrawn
 
 
 def _dedupe(prefix: str, sequence: int):
@@ -292,10 +399,11 @@ def _dedupe(prefix: str, sequence: int):
 
 
 def _queue_from_select(kind: MessageKind, event: Event, send_id: str, dedupe_key, conditions, payload=None,
-                       not_before: datetime | None = None) -> int:
+                       not_before: datetime | None = None, due=None) -> int:
     """Outbox rows for the matching invitations in ONE statement (INSERT … SELECT, duplicates skipped);
     the rows mail.services.queue_messages would write, without a Python round trip per invitee; with
-    `not_before` they wait in the outbox until then (a scheduled send)."""
+    `not_before` they wait in the outbox until then (a scheduled send); `due` (an SQL expression) gives
+    each row its own time instead."""
     columns = {
         "kind": literal(kind.value), "dedupe_key": dedupe_key, "recipient": Contact.email,
         "contact_id": Invitation.contact_id, "invitation_id": Invitation.id, "event_id": literal(event.id),
@@ -304,6 +412,8 @@ def _queue_from_select(kind: MessageKind, event: Event, send_id: str, dedupe_key
     }
     if not_before is not None:
         columns["next_attempt_at"] = literal(max(utcnow(), not_before), UTCDateTime)
+    if due is not None:
+        columns["next_attempt_at"] = due
     query = (select(Invitation.id).select_from(Invitation).join(Contact, Contact.id == Invitation.contact_id)
              .where(*conditions).order_by(Invitation.id))
     return queue_from_select(columns, query)
@@ -317,7 +427,7 @@ def send_campaign_invitations(campaign_id: int) -> tuple[str, int]:
         .join(Contact, Contact.id == Invitation.contact_id)
         .join(Event, Event.id == Invitation.event_id)
         .where(Event.campaign_id == campaign_id, Event.status == EventStatus.PUBLISHED, Event.ends_at > utcnow(),
-               Invitation.status == InvitationStatus.PENDING, Invitation.revoked_at.is_(None), _mailable())
+               Invitation.status == InvitationStatus.PENDING, Invitation.revoked_at.is_(None), _sendable())
         .order_by(Event.starts_at, Invitation.id)
     ).all()
     by_contact: dict[int, tuple[str, list[int]]] = {}
@@ -331,6 +441,9 @@ def send_campaign_invitations(campaign_id: int) -> tuple[str, int]:
          "payload": {"invitation_ids": ids}}
         for contact_id, (email, ids) in by_contact.items()
     ])
+    campaign = db.session.get(Campaign, campaign_id)
+    audit.record("send_started", campaign, association_id=campaign.association_id if campaign else None,
+                 send_id=send_id, messages=queued, kind=MessageKind.CAMPAIGN_INVITATION.value)
     return send_id, queued
 
 
@@ -339,6 +452,8 @@ def resend(invitation: Invitation) -> int:
     contact = invitation.contact
     if contact.opted_out_at is not None:
         raise InvitationError(_l("This contact has unsubscribed."))
+    if not consent.allows(contact, Purpose.INVITATIONS):
+        raise InvitationError(_l("This person has not agreed to receive invitations (or withdrew their consent)."))
     if invitation.revoked_at is not None:
         raise InvitationError(_l("This invitation is revoked."))
     event = invitation.event
@@ -376,20 +491,15 @@ def revoke(invitation: Invitation) -> None:
 
 
 def regenerate_token(invitation: Invitation) -> None:
-    """A new RSVP link (the old one answers 404); the invitation is active again."""
+    """A new RSVP link and join link (the old ones answer 404); the invitation is active again."""
     invitation.token = new_token()
+    invitation.join_token = new_token()  # the old join link stays revoked too
     invitation.revoked_at = None
 
 
 def send_progress(send_id: str) -> dict:
-    """Counts by outbox state for one send."""
-    counts = {state.value: 0 for state in MessageState}
-    for state, count in db.session.execute(
-        select(OutboxMessage.state, func.count()).where(OutboxMessage.send_id == send_id).group_by(OutboxMessage.state)
-    ):
-        counts[state.value] = count
-    counts["total"] = sum(counts.values())
-    return counts
+    """Counts by outbox state for one send, and how many wait for their time (mail.services.progress)."""
+    return mail_progress(send_id)
 
 
 def status_counts(event_ids: list[int]) -> dict[str, int]:
@@ -405,11 +515,12 @@ def status_counts(event_ids: list[int]) -> dict[str, int]:
 
 
 def seats_taken(event_ids: list[int]) -> int:
-    return db.session.scalar(
-        select(func.coalesce(func.sum(1 + Invitation.guests), 0))
-        .where(Invitation.event_id.in_(event_ids), Invitation.status == InvitationStatus.ACCEPTED,
-               Invitation.revoked_at.is_(None))
-    ) or 0
+    """People holding a seat: accepted invitees with their guests, and delegation members (eventsapp.guests)."""
+    invitees = (select(func.coalesce(func.sum(1 + Invitation.guests), 0))
+                .where(Invitation.event_id.in_(event_ids), Invitation.status == InvitationStatus.ACCEPTED,
+                       Invitation.revoked_at.is_(None))
+                .scalar_subquery())
+    return db.session.scalar(select(invitees + counting.members_of_events(event_ids))) or 0
 
 
 # ------------------------------------------------------------------ the RSVP
@@ -453,22 +564,30 @@ def _queue_personal(kind: MessageKind, invitation: Invitation, key: str) -> None
 
 
 @functools.cache
-def _lock_event_statement():
-    return select(Event.id).where(Event.id == bindparam("event_id")).with_for_update()
+def _lock_event_statement(by_token: bool = False):
+    """The lock on the row of an event, by its `event_id` parameter, or (`by_token`) of the event of the
+    invitation whose token is the `token` parameter (an invitation never moves to another event)."""
+    wanted = (select(Invitation.event_id).where(Invitation.token == bindparam("token")).scalar_subquery()
+              if by_token else bindparam("event_id"))
+    return select(Event.id).where(Event.id == wanted).with_for_update()
+
+
+def _found_by(by_token: bool):
+    return Invitation.token == bindparam("token") if by_token else Invitation.id == bindparam("id")
 
 
 @functools.cache
-def _answering_query():
-    """The invitation by its `id` parameter with its contact and event, read afresh."""
+def _answering_query(by_token: bool = False):
+    """The invitation by its `id` (or `token`) parameter with its contact and event, read afresh."""
     return (select(Invitation)
             .join(Invitation.event).join(Invitation.contact)
             .options(contains_eager(Invitation.event), contains_eager(Invitation.contact))
-            .where(Invitation.id == bindparam("id"))
+            .where(_found_by(by_token))
             .execution_options(populate_existing=True))
 
 
 @functools.cache
-def _answering_seated_query():
+def _answering_seated_query(by_token: bool = False):
     """`_answering_query` with the seats the event's other accepted invitees take, in the same statement
     (read once the event's lock is held, so the count stays true until commit)."""
     other = aliased(Invitation)
@@ -476,35 +595,39 @@ def _answering_seated_query():
               .where(other.event_id == Invitation.event_id, other.status == InvitationStatus.ACCEPTED,
                      other.revoked_at.is_(None), other.id != Invitation.id)
               .scalar_subquery())
-    return _answering_query().add_columns(others)
+    return _answering_query(by_token).add_columns(others + counting.members_statement(Invitation.event_id),
+                                                  counting.named_statement(Invitation.id))
 
 
 @functools.cache
-def _answering_seatless_query():
+def _answering_seatless_query(by_token: bool = False):
     """`_answering_query` locking the invitation's row, unless it holds a seat. PostgreSQL checks the
     condition again on the row a concurrent answer committed, so no row comes back (and none is
     locked) when it was accepted meanwhile."""
-    return (_answering_query().where(Invitation.status != InvitationStatus.ACCEPTED)
+    return (_answering_query(by_token).where(Invitation.status != InvitationStatus.ACCEPTED)
             .with_for_update(of=Invitation.__table__))
 
 
-def _locked_for_answer(invitation_id: int, event_id: int, seats_at_stake: bool) -> tuple[Invitation | None, int]:
-    """The invitation read afresh under the lock its answer needs, and the seats the event's other
-    invitees take (0 when it holds none and asks for none: not counted).
+def _locked_for_answer(found: dict, seats_at_stake: bool) -> tuple[Invitation | None, int, int]:
+    """The invitation `found` ({"id": …, "event_id": …} or {"token": …}) read afresh under the lock its
+    answer needs, the seats the event's other invitees (and delegation members) take, and the guests it
+    has named (both 0 when it holds no seat and asks for none: not counted, and no guest comes with such
+    an answer).
 
     An answer that takes or gives back seats (an acceptance, or a change from one) locks the event's row:
     those answers are serialised, so the seats each one counts stay true until it commits. Any other
     answer only locks the invitation's row, which is enough while the invitation holds no seat: those
     answers do not wait for each other. The event is always locked before an invitation, as everywhere.
     """
+    by_token = "token" in found
     if not seats_at_stake:
-        invitation = db.session.scalar(_answering_seatless_query(), {"id": invitation_id})
+        invitation = db.session.scalar(_answering_seatless_query(by_token), found)
         if invitation is not None:
-            return invitation, 0
+            return invitation, 0, 0
         # Accepted meanwhile (or gone): its seat is at stake after all. Nothing is locked yet.
-    db.session.execute(_lock_event_statement(), {"event_id": event_id})
-    row = db.session.execute(_answering_seated_query(), {"id": invitation_id}).first()
-    return (row[0], row[1]) if row else (None, 0)
+    db.session.execute(_lock_event_statement(by_token), found)
+    row = db.session.execute(_answering_seated_query(by_token), found).first()
+    return (row[0], row[1], row[2]) if row else (None, 0, 0)
 
 
 def answer(invitation, status: InvitationStatus | str, guests: int = 0, comment: str = "") -> Invitation:
@@ -512,13 +635,41 @@ def answer(invitation, status: InvitationStatus | str, guests: int = 0, comment:
     `id`, `event_id` and `status` are read, the last as a hint). Capacity is checked under a lock on
     the event row, taken by the answers that take or give back seats, so that simultaneous acceptances
     never overbook (those that do not fit are waitlisted) while other answers do not queue behind them."""
-    status = InvitationStatus(status)
-    if status not in ANSWERS:
-        raise InvitationError(_l("Please choose an answer."))
+    status = _answer_status(status)
     # Everything below reads fresh rows (the invitation, its contact and its event, in one statement
     # once the lock is held); the caller's status only tells which lock to ask for first.
     seats_at_stake = InvitationStatus.ACCEPTED in (status, invitation.status)
-    invitation, others_seats = _locked_for_answer(invitation.id, invitation.event_id, seats_at_stake)
+    found, others_seats, named = _locked_for_answer({"id": invitation.id, "event_id": invitation.event_id},
+                                                    seats_at_stake)
+    return _record(found, others_seats, named, status, guests, comment)
+
+
+def answer_by_token(token: str, status: InvitationStatus | str, guests: int = 0, comment: str = "") -> Invitation | None:
+    """`answer` to the invitation whose link holds `token` (None when there is none), for the RSVP page's
+    POST: the first read is the one under the answer's lock, no read of the invitation before it (each
+    statement is a round trip to the database, and answers to one event queue on its lock). An answer
+    other than an acceptance tries the invitation's own lock first: it falls back to the event's when the
+    invitation holds a seat."""
+    status = _answer_status(status)
+    if not token or len(token) > 64:
+        return None
+    found, others_seats, named = _locked_for_answer({"token": token}, status == InvitationStatus.ACCEPTED)
+    if found is None:
+        return None
+    return _record(found, others_seats, named, status, guests, comment)
+
+
+def _answer_status(status: InvitationStatus | str) -> InvitationStatus:
+    status = InvitationStatus(status)
+    if status not in ANSWERS:
+        raise InvitationError(_l("Please choose an answer."))
+    return status
+
+
+def _record(invitation: Invitation | None, others_seats: int, named: int, status: InvitationStatus, guests: int,
+            comment: str) -> Invitation:
+    """The answer written to `invitation`, read afresh under its lock with the `others_seats` counted and
+    the guests it has `named`."""
     if invitation is None or invitation.revoked_at is not None:  # (None: deleted with its event meanwhile)
         raise InvitationError(_l("This invitation is revoked."))
     event = invitation.event
@@ -526,10 +677,14 @@ def answer(invitation, status: InvitationStatus | str, guests: int = 0, comment:
     if reason:
         raise InvitationError(reason)
     guests = int(guests or 0)
+    if event.guests_must_be_named:
+        guests = named  # the guests are the names given (eventsapp/guests): their number is no separate answer
     if status != InvitationStatus.ACCEPTED:
         guests = 0
     if guests < 0 or guests > event.max_guests:
         raise InvitationError(_l("You may bring at most %(n)s guests.", n=event.max_guests))
+    if status == InvitationStatus.ACCEPTED and guests < named:
+        raise InvitationError(_l("You have named %(n)s guests: remove names on the guests' page first.", n=named))
     previous, previous_guests = invitation.status, invitation.guests
     now = utcnow()
     if status == InvitationStatus.ACCEPTED:
@@ -540,12 +695,36 @@ def answer(invitation, status: InvitationStatus | str, guests: int = 0, comment:
     invitation.guests = guests
     invitation.comment = (comment or "").strip()[:2000]
     invitation.answered_at = now
+    invitation.answered_by_id = invitation.answer_source = None  # the invitee's own (record_answer sets them)
     db.session.flush()
     if previous == InvitationStatus.ACCEPTED and (status != InvitationStatus.ACCEPTED or guests < previous_guests):
         promote_waiters(event)  # seats were freed
     _queue_personal(MessageKind.CONFIRMATION, invitation,
                     f"confirmation:{invitation.id}:{now.strftime('%Y%m%dT%H%M%S%f')}")
     signals.invitation_answered.send(invitation, previous_status=previous)
+    return invitation
+
+
+def record_answer(invitation: Invitation, status: InvitationStatus | str, *, source: str, by, guests: int | None = None,
+                  comment: str | None = None) -> Invitation:
+    """An answer given to a staff member (`source`: "phone" or "in_person"), by `answer`'s rules; who recorded it,
+    how and when (answered_at) are kept. Guests and comment stay as they were unless given."""
+    if source not in ANSWER_SOURCES:
+        raise InvitationError(_l("Choose how the answer was given: by phone or in person."))
+    answered = answer(invitation, status, invitation.guests if guests is None else guests,
+                      invitation.comment if comment is None else comment)
+    answered.answered_by_id = by.id if by is not None else None
+    answered.answer_source = source
+    db.session.flush()
+    return answered
+
+
+def hand_card(invitation: Invitation, *, by) -> Invitation:
+    """Mark the printed invitation card as handed over (or posted) now, by `by`; a second mark keeps the first."""
+    if invitation.card_handed_at is None:
+        invitation.card_handed_at = utcnow()
+        invitation.card_handed_by_id = by.id if by is not None else None
+        db.session.flush()
     return invitation
 
 
@@ -610,6 +789,7 @@ def unsubscribe(contact: Contact) -> None:
     """Never mail this contact again: mark them and fail what is still queued for them."""
     if contact.opted_out_at is None:
         contact.opted_out_at = utcnow()
+        consent.withdraw_all(contact, Source.UNSUBSCRIBE)
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.contact_id == contact.id, OutboxMessage.state == MessageState.QUEUED)
@@ -629,7 +809,7 @@ def _informed(event: Event):
                                     OutboxMessage.kind == MessageKind.CAMPAIGN_INVITATION,
                                     OutboxMessage.contact_id == Invitation.contact_id))
     return (Invitation.event_id == event.id, Invitation.status != InvitationStatus.DECLINED,
-            Invitation.revoked_at.is_(None), _mailable(), or_(*heard))
+            Invitation.revoked_at.is_(None), _sendable(), or_(*heard))
 
 
 def queue_change_notices(event: Event, changes) -> int:
@@ -645,7 +825,8 @@ def queue_change_notices(event: Event, changes) -> int:
 
 def invitation_query(event_ids: list[int], *, status: str = "", honoree: str = "", search: str = ""):
     query = (select(Invitation).join(Contact, Contact.id == Invitation.contact_id)
-             .options(joinedload(Invitation.contact))
+             .options(joinedload(Invitation.contact), joinedload(Invitation.answered_by),
+                      joinedload(Invitation.card_handed_by))
              .where(Invitation.event_id.in_(event_ids)))
     if status in {s.value for s in InvitationStatus}:
         query = query.where(Invitation.status == status)

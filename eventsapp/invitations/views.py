@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from .. import links, navigation, query_args, spreadsheets
+from .. import audit, links, navigation, query_args, spreadsheets, validation
 from ..associations import branding
 from ..auth.security import framed_by_self
 from ..calendars.core import single_event_calendar, to_ics
@@ -17,18 +17,30 @@ from ..campaigns.models import Campaign
 from ..events.access import load_event, load_of_event
 from ..events.models import EventStatus
 from ..extensions import csrf, db
+from ..guests import services as guest_services
 from ..i18n import LANGUAGE_NAMES, current_locale, select_timezone
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..mail.models import MessageKind
 from ..mail.transport import PermanentFailure
 from ..permissions import Action, accessible_associations, authorize, can
+from ..questions import services as questions
+from ..questions.models import Audience
+from ..questions.services import Person
 from ..timefmt import format_in_zone
 from ..timeutils import zone
 from ..versioned_cache import VersionedCache
 from . import previews, reading, services
 from .emails import map_url, sender, status_label
-from .forms import ANSWER_CHOICES, ANSWER_VALUES, AddInviteesForm, AnswerForm, ConfirmForm
+from .forms import (
+    ANSWER_CHOICES,
+    ANSWER_VALUES,
+    SOURCE_CHOICES,
+    AddInviteesForm,
+    AnswerForm,
+    ConfirmForm,
+    RecordAnswerForm,
+)
 from .models import STATUS_VI, Invitation, InvitationStatus
 from .reading import InvitationView
 
@@ -38,6 +50,7 @@ navigation.register_tab("event", "invitations.event_invitations", _l("Invitation
 navigation.register_tab("campaign", "invitations.campaign_invitations", _l("Invitations"), order=30)
 
 PAGE_SIZE = 200
+SEATED = (InvitationStatus.ACCEPTED, InvitationStatus.WAITLISTED)  # answers that may bring named guests
 
 
 # ------------------------------------------------------------------ public: RSVP
@@ -78,6 +91,8 @@ TEST_COPY_LINKS = {
     "feed": _l("In the invitee's e-mail, this link is their own calendar of the events they are invited to, "
                "which their calendar app keeps up to date."),
     "unsubscribe": _l("In the invitee's e-mail, this link lets them stop receiving e-mails from the association."),
+    "join": _l("In the invitee's e-mail, this is their personal link to the online meeting: it opens the meeting "
+               "from 30 minutes before the start and counts them as attending online."),
 }
 
 
@@ -117,26 +132,45 @@ def rsvp(token: str):
 
 @bp.post("/rsvp/<token>")
 def rsvp_answer(token: str):
-    view = _as_invitee(token)
-    if view is None:
-        return _not_found()
     form = AnswerForm()
-    if not services.answer_closed_reason(view.event) and form.validate_on_submit():
+    question_errors, refused = {}, None
+    if form.validate_on_submit():
+        # The answer first, found by its token under the lock it needs: no read of the page's snapshot
+        # before it (a round trip to the database each, while answers to the event queue on its lock).
         try:
-            status = services.answer(view, form.status.data, form.guests.data or 0, form.comment.data or "").status
+            invitation = services.answer_by_token(token, form.status.data, form.guests.data or 0,
+                                                  form.comment.data or "")
         except services.InvitationError as error:
             db.session.rollback()
-            view = reading.by_token(token)  # as it is now: revoked or deleted meanwhile, the page is gone
-            if view is None:
-                return _not_found()
-            flash(str(error.message), "danger")
+            refused = error.message
         else:
-            db.session.commit()
-            flash(_("Thank you, your answer is recorded: %(answer)s.", answer=status_label(status)),
-                  "success" if status != InvitationStatus.WAITLISTED else "warning")
-            return redirect(url_for("invitations.rsvp", token=token), code=303)
+            if invitation is None or invitation.event.status == EventStatus.DRAFT:
+                db.session.rollback()  # a draft event is not public, even to someone holding a link
+                return _not_found()
+            question_errors = questions.record_form(invitation.event, Audience.INVITEE, request.form,
+                                                    Person(invitation_id=invitation.id),
+                                                    attending=form.status.data != "declined")
+            if question_errors:
+                db.session.rollback()  # nothing kept, the answer neither: the page says what to correct
+            else:
+                status = invitation.status
+                g.locale_override = invitation.contact.language
+                g.timezone_override = invitation.contact.timezone
+                refresh()
+                db.session.commit()
+                flash(_("Thank you, your answer is recorded: %(answer)s.", answer=status_label(status)),
+                      "success" if status != InvitationStatus.WAITLISTED else "warning")
+                return redirect(url_for("invitations.rsvp", token=token), code=303)
+    view = _as_invitee(token)  # as it is now: revoked or deleted meanwhile, the page is gone
+    if view is None:
+        return _not_found()
+    closed = services.answer_closed_reason(view.event)
+    if not closed:
+        form.validate_on_submit()  # again, for the messages in the invitee's language
+        if refused is not None:
+            flash(str(refused), "danger")
     answer = _Answer(form.status.data, form.guests.data or 0, form.comment.data or "")
-    return _rsvp_page(view, answer, form.errors, status=400)
+    return _rsvp_page(view, answer, {} if closed else form.errors | question_errors, status=400)
 
 
 def _rsvp_page(view: InvitationView, answer: _Answer, errors: dict | None = None, status: int = 200):
@@ -147,9 +181,14 @@ def _rsvp_page(view: InvitationView, answer: _Answer, errors: dict | None = None
                            waitlist_position=services.waitlist_position(view.id)
                            if view.status == InvitationStatus.WAITLISTED else None,
                            event_header=_event_header(event, locale),
+                           question_fields=questions.fields(event, Audience.INVITEE, Person(invitation_id=view.id),
+                                                            form=request.form if errors else None, errors=errors),
                            public_brand=branding.brand(event.association, locale),
                            ics_url=url_for("invitations.rsvp_ics", token=view.token),
-                           feed_url=links.personal_feed_url(view)), status
+                           join_url=links.join_url(view) if event.online_url and view.join_token else None,
+                           feed_url=links.personal_feed_url(view),
+                           named_guests=guest_services.named_guests(view.id)
+                           if event.max_guests and view.status in SEATED else []), status
 
 
 event_headers: VersionedCache[Markup] = VersionedCache(256)
@@ -177,6 +216,7 @@ def rsvp_ics(token: str):
     locale = invitation.contact.language
     name, address = sender(event.association)
     cal = single_event_calendar(event, method="PUBLISH", locale=locale, url=links.rsvp_url(invitation),
+                                online_url=links.join_url(invitation) if event.online_url else None,
                                 organizer_email=address, organizer_name=event.association.name(locale) or name)
     return Response(to_ics(cal), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="{event.slug}.ics"',
@@ -310,8 +350,13 @@ def event_invitations(event_id: int):
         "invitations/event.html", event=event, form=form, confirm=ConfirmForm(), filters=filters,
         counts=services.status_counts([event.id]), invitations=rows, total=total, page=page, page_size=PAGE_SIZE,
         last_messages=services.last_messages([i.id for i in rows]), sends=services.recent_sends([event.id]),
+        late_finish=services.send_estimate(event) if _can_manage(event.association_id) else None,
         statuses=list(InvitationStatus), status_label=status_label,
-        can_manage=_can_manage(event.association_id),
+        can_manage=_can_manage(event.association_id), answer_form=RecordAnswerForm(formdata=None),
+        source_labels=dict(SOURCE_CHOICES),
+        answer_lines=questions.answer_lines(event.id, [i.id for i in rows], current_locale()),
+        consent_counts=services.consent_before_send(event) if _can_manage(event.association_id) else None,
+        delegations=guest_services.delegations_of(event.id),
     )
 
 
@@ -326,20 +371,37 @@ def send(event_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     back = redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
-    not_before = None
-    if request.form.get("not_before", "").strip():
+    not_before = local_time = None
+    when = request.form.get("when", "")
+    if when == "local":  # at an hour in each invitee's own zone
+        try:
+            local_time = validation.wall_time(request.form.get("local_time", ""))
+        except validation.Invalid as error:
+            flash(_("The hour in each invitee's zone: %(problem)s", problem=error.message), "danger")
+            return back
+    elif request.form.get("not_before", "").strip():  # a time given is meant, whichever choice is ticked
         not_before = _local_moment(request.form["not_before"])
         if not_before is None:
             flash(_("The sending time is not a date and time (example: 2027-01-20 08:00)."), "danger")
             return back
     try:
-        send_id, queued = services.send_invitations(event.id, not_before=not_before)
+        send_id, queued = services.send_invitations(event.id, not_before=not_before, local_time=local_time,
+                                                    accept_late=request.form.get("accept_late") == "1")
     except services.InvitationError as error:
         db.session.rollback()
         flash(str(error.message), "danger")
         return back
+    except services.SendWouldFinishLate as late:
+        db.session.rollback()
+        flash(_("Nothing was sent: at the mail provider's sending limits this send would only finish %(when)s, "
+                "after the event starts. Tick “Send even if it finishes late” to send it all the same.",
+                when=format_in_zone(late.finishes_at, select_timezone())), "danger")
+        return back
     db.session.commit()
-    if not_before is not None:
+    if local_time is not None:
+        flash(_("%(n)s invitations will go out at %(hour)s in each invitee's time zone.", n=queued,
+                hour=local_time.strftime("%H:%M")), "success")
+    elif not_before is not None:
         flash(_("%(n)s invitations will go out %(when)s.", n=queued, when=format_in_zone(not_before, select_timezone())),
               "success")
     else:
@@ -479,15 +541,55 @@ def invitation_action(event_id: int, invitation_id: int, action: str):
     return redirect(url_for("invitations.event_invitations", event_id=event_id, **_filters()), code=303)
 
 
-def _csv_response(invitations, filename: str) -> Response:
+@bp.post("/events/<int:event_id>/invitations/<int:invitation_id>/answer")
+@login_required
+def record_answer(event_id: int, invitation_id: int):
+    """An answer given by phone or in person, recorded from the invitation list (who and when are kept)."""
+    event = load_event(event_id, Action.MANAGE)
+    invitation = load_of_event(Invitation, invitation_id, event)
+    form = RecordAnswerForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(str(errors[0]), "danger")
+            break
+        return redirect(url_for("invitations.event_invitations", event_id=event_id, **_filters()), code=303)
+    try:
+        answered = services.record_answer(invitation, form.status.data, source=form.source.data, by=current_user)
+    except services.InvitationError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("Recorded for %(name)s: %(answer)s (%(source)s).", name=answered.contact.full_name,
+                answer=status_label(answered.status), source=dict(SOURCE_CHOICES)[answered.answer_source]),
+              "success")
+    return redirect(url_for("invitations.event_invitations", event_id=event_id, **_filters()), code=303)
+
+
+@bp.post("/events/<int:event_id>/invitations/<int:invitation_id>/card")
+@login_required
+def hand_card(event_id: int, invitation_id: int):
+    """The printed invitation card was handed over (when and by whom are kept)."""
+    invitation = _event_invitation(event_id, invitation_id)
+    services.hand_card(invitation, by=current_user)
+    db.session.commit()
+    flash(_("The invitation card of %(name)s is marked as handed over.", name=invitation.contact.full_name),
+          "success")
+    return redirect(url_for("invitations.event_invitations", event_id=event_id, **_filters()), code=303)
+
+
+def _csv_response(invitations, filename: str, event_id: int) -> Response:
+    """The invitees with their answers, the event's questions (in Vietnamese) as the last headers."""
+    invitations = list(invitations)
+    header, answer_cells = questions.export_columns(event_id, [i.id for i in invitations])
     header = ["Sự kiện", "Họ và tên", "Email", "Quốc gia", "Ngôn ngữ", "Trạng thái", "Số khách đi cùng",
-              "Người được vinh danh", "Ghi chú", "Thời điểm trả lời (UTC)", "Đã thu hồi"]
+              "Người được vinh danh", "Ghi chú", "Thời điểm trả lời (UTC)", "Đã thu hồi", *header]
     rows = ([invitation.event.title_vi, invitation.contact.full_name, invitation.contact.email,
              invitation.contact.country, LANGUAGE_NAMES.get(invitation.contact.language, invitation.contact.language),
              STATUS_VI[invitation.status], invitation.guests,
              "có" if invitation.is_honoree else "", invitation.comment,
              invitation.answered_at.strftime("%Y-%m-%d %H:%M") if invitation.answered_at else "",
-             "có" if invitation.revoked_at else ""] for invitation in invitations)
+             "có" if invitation.revoked_at else "", *answer_cells(invitation.id)] for invitation in invitations)
     return Response(spreadsheets.csv_text([header, *rows]), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -499,7 +601,10 @@ def export_csv(event_id: int):
     filters = _filters()
     query = services.invitation_query([event.id], status=filters["status"], honoree=filters["honoree"],
                                       search=filters["q"])
-    return _csv_response(db.session.scalars(query).unique(), f"invitations-{event.slug}.csv")
+    invitations = list(db.session.scalars(query).unique())
+    audit.downloaded("invitations", event, event.association_id, len(invitations), status=filters["status"],
+                     honoree=filters["honoree"], search=bool(filters["q"]))
+    return _csv_response(invitations, f"invitations-{event.slug}.csv", event.id)
 
 
 # ------------------------------------------------------------------ organiser: a campaign

@@ -77,11 +77,13 @@ class Multipart:
 
 def text_part(text: str, subtype: str = "plain", **params: str) -> Part:
     """UTF-8 text: 7bit when it is short-lined ASCII, base64 otherwise (Vietnamese is shorter so than in QP)."""
-    lines = re.split(r"\r\n|\r|\n", text)  # a lone CR is a line break too, never sent bare
+    # Every line break made CRLF; a lone CR is a line break too, never sent bare (string replacements:
+    # several times faster than splitting a message's HTML on a regular expression).
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     params = {"charset": "utf-8", **params}
-    if text.isascii() and max(map(len, lines)) <= 998:
-        return Part(f"text/{subtype}", CRLF.join(lines).encode("ascii"), params, "7bit")
-    return Part(f"text/{subtype}", CRLF.join(lines).encode("utf-8"), params)
+    if text.isascii() and max(map(len, text.split("\n"))) <= 998:
+        return Part(f"text/{subtype}", text.replace("\n", CRLF).encode("ascii"), params, "7bit")
+    return Part(f"text/{subtype}", text.replace("\n", CRLF).encode("utf-8"), params)
 
 
 def attachment(data: bytes, content_type: str, filename: str, **params: str) -> Part:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 
 from ..timeutils import utcnow
+from .ratelimit import LimitReached
 from .transport import ConnectionLost, PermanentFailure, TemporaryFailure
 
 _DONE = object()
@@ -45,6 +46,7 @@ class SendingThread:
         self._out: queue.SimpleQueue = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._abandoned = False
+        self._put = self._finished = 0  # messages given to the thread, and those it is done with
         self._thread = threading.Thread(target=self._run, name="mail-send", daemon=True)
 
     def __enter__(self) -> SendingThread:
@@ -58,7 +60,12 @@ class SendingThread:
             self._thread.join()
 
     def put(self, item) -> None:
+        self._put += 1
         self._in.put(item)
+
+    def waiting(self) -> int:
+        """How many of the messages put the thread has not sent (or given back) yet."""
+        return self._put - self._finished
 
     def outcomes(self) -> list[Outcome]:
         """The outcomes known so far, without waiting."""
@@ -97,14 +104,19 @@ class SendingThread:
     def _run(self) -> None:
         try:
             while (item := self._in.get()) is not _DONE:
-                self._out.put(self._send(item))
+                outcome = self._send(item)
+                self._finished += 1  # before its outcome can be read
+                self._out.put(outcome)
         except BaseException as error:  # handed to the dispatcher by finish()
             self._error = error
 
     def _send(self, item) -> Outcome:
         if self.lost is not None or self._abandoned:
             return Outcome(item, attempted=False)
-        self.limiter.take()
+        try:
+            self.limiter.take(getattr(item, "domain", ""))
+        except LimitReached as error:  # a provider's window is full: the message waits in the outbox
+            return Outcome(item, error)
         del item.email["Date"]
         item.email["Date"] = format_datetime(utcnow(), usegmt=True)  # RFC 5322, at send time
         try:

@@ -21,6 +21,10 @@ class Progress(Schema):
     done = fields.Boolean(metadata={"description": "nothing left queued or sending"})
     scheduled_for = fields.String(allow_none=True, metadata={  # already ISO 8601 in mail.services.progress
         "format": "date-time", "description": "when a send that waits for its time starts; null once started"})
+    waiting_for_time = fields.Integer(metadata={
+        "description": "messages waiting for their time (a scheduled send, or each invitee's hour in their zone)"})
+    last_due_at = fields.String(allow_none=True, metadata={
+        "format": "date-time", "description": "when the last message waiting for its time goes; null when none waits"})
 
 
 @component("MailState")

@@ -32,9 +32,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
@@ -48,7 +48,7 @@ from ..timeutils import utcnow
 from . import ratelimit
 from .addresses import message_id_secret, tagged_address
 from .compose import Mail
-from .models import MessageKind, MessageState, OutboxMessage
+from .models import Channel, MessageKind, MessageState, OutboxMessage
 from .pipeline import Outcome, SendingThread
 from .renderers import render, rendering_batch
 from .services import DISPATCH_TASK
@@ -81,8 +81,10 @@ def _due(now, send_id: str | None) -> list:
     return conditions
 
 
-def claim(limit: int, send_id: str | None = None) -> list[int]:
-    """Move up to `limit` due rows to `sending` (one statement), commit, return their ids."""
+def claim(limit: int, send_id: str | None = None, channel: Channel = Channel.EMAIL) -> list[int]:
+    """Move up to `limit` due rows of `channel` to `sending` (one statement), commit, return their ids.
+
+    E-mail is this module's; eventsapp.channels.dispatch claims SMS, Zalo and printed rows the same way."""
     now = utcnow()
     # The Message-ID is fixed at the first claim and kept on retries: a copy sent
     # twice (crash between send and record) carries the same id, and the log shows it.
@@ -94,7 +96,10 @@ def claim(limit: int, send_id: str | None = None) -> list[int]:
     )
     values = {"state": SENDING, "attempts": c.attempts + 1, "updated_at": now, "smtp_message_id": message_id,
               "lease_expires_at": now + timedelta(seconds=setting("MAIL_LEASE_SECONDS"))}
-    chosen = select(c.id).where(*_due(now, send_id)).order_by(c.next_attempt_at, c.id).limit(limit)
+    # The most urgent first (an update, a confirmation, a test copy overtakes the invitations of a large send),
+    # then the oldest.
+    chosen = (select(c.id).where(*_due(now, send_id), c.channel == channel)
+              .order_by(c.priority, c.next_attempt_at, c.id).limit(limit))
     if db.session.get_bind().dialect.name == "postgresql":
         statement = update(table).where(c.id.in_(chosen.with_for_update(skip_locked=True).scalar_subquery()))
     else:
@@ -128,7 +133,10 @@ class Recorder:
     failed: list[dict] = field(default_factory=list)
     retry: list[dict] = field(default_factory=list)
     released: list[int] = field(default_factory=list)
-    totals: dict = field(default_factory=lambda: {"sent": 0, "failed": 0, "retry": 0, "released": 0})
+    deferred: list[dict] = field(default_factory=list)
+    # Set when the hour or day window is full: the dispatcher claims no more until then.
+    capped_until: datetime | None = None
+    totals: dict = field(default_factory=lambda: {"sent": 0, "failed": 0, "retry": 0, "released": 0, "deferred": 0})
     _last_flush: float = field(default_factory=time.monotonic)
 
     def mark_sent(self, row_id: int, subject: str) -> None:
@@ -147,12 +155,18 @@ class Recorder:
         self.retry.append({"b_id": row_id, "b_error": reason[:2000], "b_subject": subject,
                            "b_next": utcnow() + timedelta(seconds=delay)})
 
+    def defer(self, row_id: int, limit: ratelimit.LimitReached) -> None:
+        """Not sent: a provider's window is full. Back to the queue until it has room, the attempt not counted."""
+        self.deferred.append({"b_id": row_id, "b_error": str(limit)[:2000], "b_next": limit.until})
+        if limit.scope != "domain":
+            self.capped_until = max(self.capped_until or limit.until, limit.until)
+
     def release(self, row_ids: list[int]) -> None:
         """Not attempted (no connection): back to the queue, the attempt not counted."""
         self.released.extend(row_ids)
 
     def pending(self) -> int:
-        return len(self.sent) + len(self.failed) + len(self.retry) + len(self.released)
+        return len(self.sent) + len(self.failed) + len(self.retry) + len(self.released) + len(self.deferred)
 
     def maybe_flush(self) -> None:
         if self.pending() >= self.every or time.monotonic() - self._last_flush > 1.0:
@@ -166,7 +180,7 @@ class Recorder:
         # the dispatcher is still rendering, and each would be read again, one query at a time.
         with db.engine.begin() as connection:
             self._write(connection, now, release_reason)
-        for name in ("sent", "failed", "retry"):
+        for name in ("sent", "failed", "retry", "deferred"):
             self.totals[name] += len(getattr(self, name))
             getattr(self, name).clear()
         self.totals["released"] += len(self.released)
@@ -193,6 +207,12 @@ class Recorder:
                 .values(state=QUEUED, updated_at=now, lease_expires_at=None, last_error=bindparam("b_error"),
                         subject=bindparam("b_subject"), next_attempt_at=bindparam("b_next")),
                 self.retry)
+        if self.deferred:
+            connection.execute(
+                update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
+                .values(state=QUEUED, updated_at=now, lease_expires_at=None, attempts=c.attempts - 1,
+                        last_error=bindparam("b_error"), next_attempt_at=bindparam("b_next")),
+                self.deferred)
         if self.released:
             connection.execute(
                 update(table).where(c.id.in_(self.released), c.state == SENDING)
@@ -210,6 +230,7 @@ class Outgoing:
     subject: str
     email: Mail
     envelope_sender: str | None = None  # VERP: bounces come back to an address naming this row
+    domain: str = ""  # the recipient's domain, for the provider's per-domain limit
 
 
 # Mail no person sent at that moment: vacation responders must not answer it (RFC 3834).
@@ -239,7 +260,8 @@ def _prepare(message: OutboxMessage) -> Outgoing:
         email["Reply-To"] = (sender_name, tagged)
     if message.kind in AUTOMATIC_KINDS and not email.get("Auto-Submitted"):
         email["Auto-Submitted"] = "auto-generated"
-    return Outgoing(message.id, message.attempts, str(email.get("Subject", ""))[:500], email, tagged)
+    return Outgoing(message.id, message.attempts, str(email.get("Subject", ""))[:500], email, tagged,
+                    message.recipient.rpartition("@")[2].lower() if "@" in message.recipient else "")
 
 
 def render_batch(ids: list[int], recorder: Recorder) -> list[Outgoing]:
@@ -282,6 +304,8 @@ def _record(outcomes: list[Outcome], recorder: Recorder, done: set[int]) -> None
         done.add(item.row_id)
         if error is None:
             recorder.mark_sent(item.row_id, item.subject)
+        elif isinstance(error, ratelimit.LimitReached):
+            recorder.defer(item.row_id, error)
         elif isinstance(error, PermanentFailure):
             recorder.mark_failed(item.row_id, str(error), item.subject)
         else:  # TemporaryFailure, ConnectionLost
@@ -289,24 +313,44 @@ def _record(outcomes: list[Outcome], recorder: Recorder, done: set[int]) -> None
     recorder.maybe_flush()
 
 
-def send_batch(ids: list[int], recorder: Recorder | None = None) -> tuple[Recorder, bool]:
+def send_batch(ids: list[int], recorder: Recorder | None = None,
+               more: Callable[[], list[int]] | None = None) -> tuple[Recorder, bool]:
     """Render and send claimed rows; returns the recorder and whether the connection failed.
 
     The messages are sent by a thread (mail.pipeline) as they are rendered, and recorded as their
     outcomes come back; once the connection is lost, rendering stops and what is left is released.
+
+    With `more`, the batches it gives after `ids` (claimed when asked for; an empty one ends) go over
+    the same connection and thread: the next batch is claimed, loaded and rendered while the thread
+    still sends the last one's tail (batch after batch, the renderer waited for each tail and the
+    thread for each load and new connection: a third of a dispatch's time). The next batch is asked
+    for once at most a quarter of a batch waits for the thread (enough to cover its claim and load), so
+    that a claimed row waits behind a quarter of a batch at most (`batch_size` gives a batch half the
+    lease) and a worker does not claim what another could be sending.
     """
     recorder = recorder or Recorder(every=max(1, int(setting("MAIL_RECORD_EVERY"))))
     done: set[int] = set()  # recorded: sent, refused, or not renderable
+    claimed = list(ids)
     reason = ""
     try:
-        with (open_transport() as transport, SendingThread(transport, ratelimit.bucket()) as sending,
-              contextlib.closing(_rendered(ids, recorder, done)) as rendered):
-            for item in rendered:
-                if sending.lost is not None:
+        with open_transport() as transport, SendingThread(transport, ratelimit.limiter()) as sending:
+            batch = ids
+            while batch:
+                with contextlib.closing(_rendered(batch, recorder, done)) as rendered:
+                    for item in rendered:
+                        if sending.lost is not None:
+                            break
+                        sending.put(item)
+                        _record(sending.outcomes(), recorder, done)
+                db.session.commit()  # the rows are rendered: their read transaction need not stay open
+                while more is not None and sending.lost is None and sending.waiting() > len(batch) // 4:
+                    if (arrived := sending.next_outcomes()) is None:
+                        break
+                    _record(arrived, recorder, done)
+                if sending.lost is not None or more is None:
                     break
-                sending.put(item)
-                _record(sending.outcomes(), recorder, done)
-            db.session.commit()  # the rows are rendered: their read transaction need not stay open
+                batch = more()
+                claimed.extend(batch)
             sending.close()
             while (arrived := sending.next_outcomes()) is not None:
                 _record(arrived, recorder, done)  # recorded as they come, not at the batch's end
@@ -316,7 +360,7 @@ def send_batch(ids: list[int], recorder: Recorder | None = None) -> tuple[Record
         reason = str(error)
     connection_failed = bool(reason)
     if connection_failed:
-        left = [row_id for row_id in ids if row_id not in done]
+        left = [row_id for row_id in claimed if row_id not in done]
         logger.warning("mail server unreachable (%s); %d messages wait for the next try", reason, len(left))
         recorder.release(left)
     recorder.flush(release_reason=reason)
@@ -342,22 +386,26 @@ def _dispatch(send_id: str | None) -> dict:
     size = batch_size()
     recorder = Recorder(every=max(1, int(setting("MAIL_RECORD_EVERY"))))
     deadline = time.monotonic() + setting("MAIL_DISPATCH_MAX_SECONDS")
-    first = True
-    while True:
-        ids = claim(size, send_id)
-        if not ids:
-            break
-        if first and len(ids) == size:
-            _wake_quietly(send_id)
-        first = False
-        _, connection_failed = send_batch(ids, recorder)
-        if connection_failed:
-            break
+    windows = ratelimit.windows()
+    if windows.full_until() is not None:  # the hour or day is used up: the sweeper wakes us again
+        return dict(recorder.totals)
+    ids = claim(size, send_id)
+    if not ids:
+        return dict(recorder.totals)  # nothing due: no connection opened
+    if len(ids) == size:
+        _wake_quietly(send_id)
+
+    def more() -> list[int]:
+        if recorder.capped_until is not None or windows.full_until() is not None:
+            return []  # the provider's hour or day is used up: the sweeper wakes a dispatcher when it has room
         if time.monotonic() > deadline:
             # A long send continues in a fresh task: no task outlives the broker's
             # visibility timeout or holds up a worker's warm shutdown.
             _wake_quietly(send_id)
-            break
+            return []
+        return claim(size, send_id)
+
+    send_batch(ids, recorder, more)
     return dict(recorder.totals)
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import Select, literal
+from sqlalchemy import Integer, Select, case, literal
 
 from ..after_commit import enqueue_after_commit
-from ..contacts.models import is_placeholder_email
+from ..contacts.models import lacks_email
 from ..extensions import db, dialect_insert
 from ..timeutils import utcnow
-from .models import MessageKind, MessageState, OutboxMessage
+from .models import BULK_KINDS, URGENT_KINDS, Channel, MessageKind, MessageState, OutboxMessage, Priority, priority_of
 
 DISPATCH_TASK = "mail.dispatch"
 DISPATCH_WAKEUP = "mail-dispatch"  # the coalesced wake-up of a dispatcher for every due message
@@ -35,9 +35,8 @@ def queue_messages(rows: Iterable[dict], *, wake_sender: bool = True) -> int:
     the same purpose never produces a second message.
     """
     now = utcnow()
-    # An address that cannot receive mail (a walk-in's placeholder) never gets a row: nothing to send,
-    # nothing to count as delivered.
-    rows = [row for row in rows if not is_placeholder_email(row.get("recipient"))]
+    # No recipient (a contact without e-mail) never gets a row: nothing to send, nothing to count as delivered.
+    rows = [{"priority": priority_of(row.get("kind")), **row} for row in rows if not lacks_email(row.get("recipient"))]
     values = [{**new_row(now), **{k: (v.value if hasattr(v, "value") else v) for k, v in row.items()}} for row in rows]
     if not values:
         return 0
@@ -58,7 +57,8 @@ def queue_from_select(columns: dict, query: Select) -> int:
     and ORDER BY; `columns` maps column names to SQL expressions over it (at least kind, dedupe_key and
     recipient); the other columns are `new_row`'s."""
     table = OutboxMessage.__table__
-    columns = {**{name: literal(value, table.c[name].type) for name, value in new_row(utcnow()).items()}, **columns}
+    columns = {**{name: literal(value, table.c[name].type) for name, value in new_row(utcnow()).items()},
+               "priority": _priority_expression(columns["kind"]), **columns}
     rows = query.with_only_columns(*[value.label(name) for name, value in columns.items()])
     statement = (dialect_insert(OutboxMessage.__table__).from_select(list(columns), rows)
                  .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id))
@@ -66,6 +66,13 @@ def queue_from_select(columns: dict, query: Select) -> int:
     if inserted:
         wake_sender_after_commit()
     return inserted
+
+
+def _priority_expression(kind):
+    """`priority_of` in SQL, over the kind column of an INSERT … SELECT."""
+    return case({**{name: literal(int(Priority.URGENT)) for name in URGENT_KINDS},
+                 **{name: literal(int(Priority.BULK)) for name in BULK_KINDS}},
+                value=kind, else_=literal(int(Priority.NORMAL), Integer))
 
 
 def wake_sender_after_commit() -> None:
@@ -121,8 +128,10 @@ def resend(message: OutboxMessage, *, send_id: str | None = None) -> OutboxMessa
         OutboxMessage.dedupe_key.like(root.replace("%", r"\%").replace("_", r"\_") + RESEND_MARK + "%", escape="\\")))
     copy = OutboxMessage(
         kind=message.kind, dedupe_key=f"{root}{RESEND_MARK}{earlier + 1}", recipient=message.recipient,
+        channel=message.channel,
         contact_id=message.contact_id, invitation_id=message.invitation_id, event_id=message.event_id,
         campaign_id=message.campaign_id, send_id=send_id or message.send_id, payload=dict(message.payload or {}),
+        priority=Priority.URGENT,  # an organiser sent it again for one person: it does not wait behind a send
     )
     db.session.add(copy)
     db.session.flush()
@@ -140,15 +149,19 @@ def is_send_of_event(send_id: str, event_id: int) -> bool:
 
 def progress(send_id: str) -> dict:
     """Counts by state of one send, for progress bars: {queued, sending, sent, failed, total, done,
-    scheduled_for}; `scheduled_for` (ISO 8601) while the whole send still waits for its time, else None."""
+    scheduled_for, waiting_for_time, last_due_at}; `scheduled_for` (ISO 8601) while the whole send still
+    waits for its time, else None; `waiting_for_time` rows wait for their time (their hour in their zone),
+    the last of them due at `last_due_at`."""
     from sqlalchemy import func, select
 
     counts = _counts(OutboxMessage.send_id == send_id)
-    waiting, first_due = db.session.execute(
-        select(func.count(OutboxMessage.id), func.min(OutboxMessage.next_attempt_at))
+    waiting, first_due, last_due = db.session.execute(
+        select(func.count(OutboxMessage.id), func.min(OutboxMessage.next_attempt_at),
+               func.max(OutboxMessage.next_attempt_at))
         .where(OutboxMessage.send_id == send_id, _still_scheduled())).one()
     scheduled = counts["total"] and waiting == counts["total"]
-    return {**counts, "scheduled_for": first_due.isoformat() if scheduled else None}
+    return {**counts, "scheduled_for": first_due.isoformat() if scheduled else None,
+            "waiting_for_time": waiting, "last_due_at": last_due.isoformat() if last_due else None}
 
 
 def _still_scheduled():
@@ -161,9 +174,11 @@ def _still_scheduled():
 
 def recent_sends(condition, limit: int = 5) -> list[dict]:
     """The latest sends among the messages matching `condition`, newest first:
-    [{send_id, started, scheduled_for, queued, sending, sent, failed, total, done}], one query;
-    `scheduled_for` is when a send that waits for its time starts (None once it has started)."""
-    from sqlalchemy import case, func, select
+    [{send_id, started, scheduled_for, waiting_for_time, last_due_at, queued, sending, sent, failed, total,
+    done}], one query; `scheduled_for` is when a send that waits for its time starts (None once it has
+    started); `waiting_for_time` messages wait for their time (their hour in their zone), the last due
+    at `last_due_at`."""
+    from sqlalchemy import func, select
 
     def count(state: MessageState):
         return func.sum(case((OutboxMessage.state == state, 1), else_=0))
@@ -173,17 +188,19 @@ def recent_sends(condition, limit: int = 5) -> list[dict]:
     rows = db.session.execute(
         select(OutboxMessage.send_id, func.min(OutboxMessage.created_at),
                func.sum(case((waiting, 1), else_=0)), func.min(OutboxMessage.next_attempt_at),
+               func.max(case((waiting, OutboxMessage.next_attempt_at), else_=None)),
                *(count(state) for state in MessageState))
         .where(condition, OutboxMessage.send_id.is_not(None))
         .group_by(OutboxMessage.send_id).order_by(func.min(OutboxMessage.created_at).desc()).limit(limit)
     ).all()
     sends = []
-    for send_id, started, waiting_count, first_due, *numbers in rows:
+    for send_id, started, waiting_count, first_due, last_due, *numbers in rows:
         counts = {state.value: int(number or 0) for state, number in zip(MessageState, numbers, strict=True)}
         counts["total"] = sum(counts.values())
         counts["done"] = counts["queued"] + counts["sending"] == 0
         scheduled_for = first_due if counts["total"] and waiting_count == counts["total"] else None
-        sends.append({"send_id": send_id, "started": started, "scheduled_for": scheduled_for, **counts})
+        sends.append({"send_id": send_id, "started": started, "scheduled_for": scheduled_for,
+                      "waiting_for_time": int(waiting_count or 0), "last_due_at": last_due, **counts})
     return sends
 
 
@@ -197,7 +214,7 @@ def _counts(condition) -> dict:
 
     counts = {state.value: 0 for state in MessageState}
     for state, number in db.session.execute(
-            select(OutboxMessage.state, func.count(OutboxMessage.id)).where(condition).group_by(OutboxMessage.state)):
+            select(OutboxMessage.state, func.count()).where(condition).group_by(OutboxMessage.state)):
         counts[MessageState(state).value] = number
     counts["total"] = sum(counts.values())
     counts["done"] = counts["queued"] + counts["sending"] == 0
@@ -205,8 +222,8 @@ def _counts(condition) -> dict:
 
 
 def log_query(*, event_id: int | None = None, send_id: str | None = None, state: str | None = None,
-              kind: str | None = None):
-    """The e-mail log: messages newest first, filtered; a select() for pagination."""
+              kind: str | None = None, channel: str | None = None):
+    """The message log (every channel): messages newest first, filtered; a select() for pagination."""
     from sqlalchemy import select
 
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
@@ -218,6 +235,8 @@ def log_query(*, event_id: int | None = None, send_id: str | None = None, state:
         query = query.where(OutboxMessage.state == MessageState(state))
     if kind in {k.value for k in MessageKind}:
         query = query.where(OutboxMessage.kind == MessageKind(kind))
+    if channel in {c.value for c in Channel}:
+        query = query.where(OutboxMessage.channel == Channel(channel))
     return query
 
 
@@ -238,3 +257,36 @@ def send_owner_association_id(send_id: str) -> int | None:
     if row.campaign_id is not None:
         return db.session.scalar(select(Campaign.association_id).where(Campaign.id == row.campaign_id))
     return None
+
+
+# ---------------------------------------------------------------- the provider's limits
+
+def estimated_finish(count: int, start=None):
+    """When `count` more messages, queued from `start` (default now) behind those already waiting, would all
+    have gone at the provider's limits (mail.ratelimit), at the earliest; None when no limit is set.
+
+    Each full window (hour, 24 hours) makes the rest wait one more window; the messages already in the
+    current windows count, so a day half used leaves half a day's cap."""
+    import math
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from . import ratelimit
+
+    config = current_app.config
+    rate = float(config.get("MAIL_RATE_LIMIT_PER_SECOND") or 0)
+    windows = ratelimit.configured_windows(config)
+    global_windows = [window for window in windows if window.scope != "domain"]
+    if rate <= 0 and not global_windows:
+        return None
+    start = max(start or utcnow(), utcnow())
+    ahead = db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.state.in_([MessageState.QUEUED, MessageState.SENDING]))) or 0
+    total = ahead + count
+    used = ratelimit.windows().used() if global_windows else {}
+    waits = [timedelta(seconds=total / rate)] if rate > 0 else []
+    for window in global_windows:
+        waves = math.ceil((used.get(window.scope, 0) + total) / window.cap) - 1
+        waits.append(window.length * max(0, waves))
+    return start + max(waits)

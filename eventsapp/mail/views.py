@@ -21,11 +21,11 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..permissions import Action, authorize, can, require_admin
 from . import services
-from .models import MessageKind, MessageState, OutboxMessage
+from .models import Channel, MessageKind, MessageState, OutboxMessage
 
 bp = Blueprint("mail", __name__)
 
-navigation.register_tab("event", "mail.event_log", _l("E-mail log"), order=60)
+navigation.register_tab("event", "mail.event_log", _l("Message log"), order=60)
 
 
 @bp.record_once
@@ -44,8 +44,15 @@ KIND_LABELS = {kind.value: label for kind, label in (
     (MessageKind.REMINDER, _l("Reminder")), (MessageKind.THANK_YOU, _l("Thank you")), (MessageKind.STAFF, _l("Staff")),
     (MessageKind.INBOUND_FORWARD, _l("Reply forwarded")),
     (MessageKind.ANSWER_CHECK, _l("Answer by e-mail to confirm")),
+    (MessageKind.REGISTRATION, _l("Registration to confirm")),
+    (MessageKind.REGISTRATION_DECISION, _l("Registration decision")),
     (MessageKind.TEST, _l("Test")),
+    (MessageKind.DELEGATION, _l("Delegation link")),
 )}
+
+
+CHANNEL_LABELS = {Channel.EMAIL.value: _l("E-mail"), Channel.SMS.value: _l("SMS"), Channel.ZALO.value: _l("Zalo"),
+                  Channel.PRINTED.value: _l("Printed card")}
 
 
 @bp.app_context_processor
@@ -59,10 +66,12 @@ def mail_labels():
 def event_log(event_id: int):
     event = load_event(event_id, Action.VIEW)
     state, kind = request.args.get("state") or None, request.args.get("kind") or None
-    page = query_args.paginate(services.log_query(event_id=event.id, state=state, kind=kind), per_page=PER_PAGE)
+    channel = request.args.get("channel") or None
+    page = query_args.paginate(services.log_query(event_id=event.id, state=state, kind=kind, channel=channel),
+                               per_page=PER_PAGE)
     return render_template(
         "mail/event_log.html", event=event, page=page, counts=services.event_counts(event.id),
-        state=state, kind=kind, state_labels=STATE_LABELS, kind_labels=KIND_LABELS, sends=services.recent_sends(OutboxMessage.event_id == event.id),
+        state=state, kind=kind, channel=channel, channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, kind_labels=KIND_LABELS, sends=services.recent_sends(OutboxMessage.event_id == event.id),
         can_manage=can(current_user, Action.MANAGE, event.association_id),
     )
 

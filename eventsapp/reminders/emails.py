@@ -13,7 +13,7 @@ from email.utils import make_msgid
 from flask import current_app
 from flask_babel import force_locale
 
-from .. import links
+from .. import links, salutations
 from ..calendars.core import single_event_calendar, to_ics
 from ..events.models import ChangeKind
 from ..extensions import db
@@ -64,8 +64,9 @@ def extra_message(rule: ReminderRule | None, locale: str) -> str:
     return (rule.message_en if locale == "en" else rule.message_vi) or rule.message_vi or rule.message_en
 
 
-def change_lines(event, changes) -> list[str]:
-    """What changed, told with the event's current details (already in the invitee's language)."""
+def change_lines(event, changes, online_url: str | None = None) -> list[str]:
+    """What changed, told with the event's current details (already in the invitee's language); the online
+    link is the reader's personal one when given."""
     lines = []
     for kind in dict.fromkeys(change.kind for change in changes):
         if kind == ChangeKind.TIME:
@@ -74,7 +75,7 @@ def change_lines(event, changes) -> list[str]:
             place = ", ".join(p for p in (event.venue_name, event.venue_address) if p)
             lines.append(_("The place has changed: %(place)s.", place=place))
         elif kind == ChangeKind.ONLINE:
-            lines.append(_("The online link has changed: %(url)s", url=event.online_url))
+            lines.append(_("The online link has changed: %(url)s", url=online_url or event.online_url))
     return lines
 
 
@@ -96,6 +97,7 @@ def reminder_context(message: OutboxMessage, invitation, rule, locale: str) -> d
     status = invitation.status
     return {
         "event": event, "contact": contact, "invitation": invitation, "locale": locale,
+        "greeting": salutations.greeting(contact, locale),
         "title": event.title(locale),
         "association_name": event.association.name(locale),
         "starts_in_event_zone": when(event.starts_at, event.timezone),
@@ -108,8 +110,10 @@ def reminder_context(message: OutboxMessage, invitation, rule, locale: str) -> d
         "rsvp_url": links.rsvp_url(invitation),
         "unsubscribe_url": links.unsubscribe_url(contact),
         "feed_url": links.personal_feed_url(contact),
-        "changes": change_lines(event, changes),
+        "changes": change_lines(event, changes, links.join_url(invitation) if event.online_url else None),
         "extra_message": extra_message(rule, locale),
+        # The personal join link (attendance.online), never the shared meeting address.
+        "online_url": links.join_url(invitation) if event.online_url else "",
     }
 
 
@@ -133,6 +137,7 @@ def render_reminder(message: OutboxMessage) -> Mail:
             event, method="REQUEST", locale=locale, url=links.rsvp_url(invitation),
             organizer_email=organizer_address(organizer[1]), organizer_name=event.association.name(locale),
             attendees=[(contact.email, contact.full_name, PARTSTAT.get(invitation.status, "NEEDS-ACTION"))],
+            online_url=links.join_url(invitation) if event.online_url else None,
         )
     body = calendar_mail_body(text, html, to_ics(calendar), "REQUEST", inline_qr=(checkin_png(invitation), qr_cid))
     return _base_message(invitation, subject, locale, body)
@@ -146,10 +151,12 @@ def render_thank_you(message: OutboxMessage) -> Mail:
     with force_locale(locale):
         context = {
             "event": event, "contact": invitation.contact, "title": event.title(locale), "locale": locale,
+            "greeting": salutations.greeting(invitation.contact, locale),
             "association_name": event.association.name(locale),
             "extra_message": extra_message(rule, locale),
             "unsubscribe_url": links.unsubscribe_url(invitation.contact),
             "feed_url": links.personal_feed_url(invitation.contact),
+            "feedback_url": links.feedback_url(invitation),  # a plain link: no pixel, no rewriting
         }
         subject = _("Thank you for joining %(title)s", title=context["title"])
         text = render_mail_template("emails/thank_you.txt", **context)

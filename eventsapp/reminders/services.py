@@ -24,10 +24,13 @@ from sqlalchemy import func, insert, null, or_, select, update
 from ..contacts.models import Contact
 from ..events.models import Event, EventChange, EventStatus
 from ..extensions import db
+from ..hours import after_quiet_hours, minutes_of, zone_of
 from ..i18n import lazy_gettext as _l
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import MessageKind, MessageState, OutboxMessage
 from ..mail.services import queue_messages
+from ..privacy import consent
+from ..privacy.models import Purpose
 from ..timeutils import utcnow
 from .models import Anchor, ReminderRule, ReminderSkip, RuleKind, SkipReason
 
@@ -421,7 +424,7 @@ def plan_rule(rule: ReminderRule, event: Event, now: datetime) -> Plan:
     recent = _recently_reminded(event, [r.id for r in recipients], now - window) if window else set()
     told = told_sequences(event) if reminder else {}
     kind = MessageKind.REMINDER if reminder else MessageKind.THANK_YOU
-    for invitation_id, contact_id, email, status, own_sent_at, campaign_sent_at in recipients:
+    for invitation_id, contact_id, email, status, own_sent_at, campaign_sent_at, zone_name in recipients:
         invited_at = min(filter(None, (own_sent_at, campaign_sent_at)), default=None)
         if invited_at is None:
             plan.skips[invitation_id] = SkipReason.NOT_INVITED
@@ -435,10 +438,20 @@ def plan_rule(rule: ReminderRule, event: Event, now: datetime) -> Plan:
             plan.rows.append({
                 "kind": kind, "dedupe_key": dedupe_key(rule.id, invitation_id), "recipient": email,
                 "contact_id": contact_id, "invitation_id": invitation_id, "event_id": event.id,
+                "next_attempt_at": not_at_night(now, zone_name, event, before_start=reminder),
                 "payload": {"rule_id": rule.id, "sequence": event.sequence,
                             "since_sequence": told.get(invitation_id), "status": status.value},
             })
     return plan
+
+
+def not_at_night(now: datetime, zone_name: str | None, event: Event, *, before_start: bool) -> datetime:
+    """When a message due `now` goes to a reader in `zone_name`: now, or at the end of their night (the
+    association's quiet hours); a reminder (`before_start`) whose night ends after the event starts goes now."""
+    association = event.association
+    due = after_quiet_hours(now, zone_of(zone_name, association.timezone), minutes_of(association.quiet_from),
+                            minutes_of(association.quiet_until))
+    return now if before_start and due >= event.starts_at else due
 
 
 def _later_audiences(rule: ReminderRule, until: datetime) -> list[set[str]]:
@@ -557,7 +570,7 @@ def _first_campaign_sent(event: Event):
 
 def recipients_query(rule: ReminderRule, event: Event):
     """(invitation id, contact id, e-mail, status, own invitation sent at, campaign invitation sent
-    at) of those the rule's audience covers: never declined, never opted out, never revoked. An
+    at, contact's time zone) of those the rule's audience covers: never declined, never opted out, never revoked. An
     invitee was sent the invitation when either time is set (the earlier one counts)."""
     statuses = [STATUS_OF_AUDIENCE[a] for a in rule.audience if a in STATUS_OF_AUDIENCE]
     conditions = [Invitation.status.in_(statuses)] if statuses else []
@@ -568,14 +581,15 @@ def recipients_query(rule: ReminderRule, event: Event):
     own, campaign = _first_sent(event), _first_campaign_sent(event)
     query = (select(Invitation.id, Invitation.contact_id, Contact.email, Invitation.status,
                     own.c.sent_at.label("own_sent_at"),
-                    (campaign.c.sent_at if campaign is not None else null()).label("campaign_sent_at"))
+                    (campaign.c.sent_at if campaign is not None else null()).label("campaign_sent_at"),
+                    Contact.timezone)
              .join(Contact, Contact.id == Invitation.contact_id)
              .outerjoin(own, own.c.invitation_id == Invitation.id))
     if campaign is not None:
         query = query.outerjoin(campaign, campaign.c.contact_id == Invitation.contact_id)
     return (query.where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None),
                         Invitation.status != InvitationStatus.DECLINED, Contact.opted_out_at.is_(None),
-                        or_(*conditions) if conditions else False)
+                        consent.may_send(Purpose.REMINDERS), or_(*conditions) if conditions else False)
             .order_by(Invitation.id))
 
 

@@ -39,10 +39,12 @@ class SinkHandler:
     reject: dict[str, str] = field(default_factory=dict)  # recipient -> "550 reason"
     lock: threading.Lock = field(default_factory=threading.Lock)
     pipelining: bool = True
+    greetings: int = 0  # EHLOs received: one per connection a client opened
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         # aiosmtpd answers commands in the order they arrive whether or not the client waited.
         session.host_name = hostname
+        self.greetings += 1
         if self.pipelining:
             return [responses[0], "250-PIPELINING", *responses[1:]]
         return responses

@@ -1,0 +1,1 @@
+"""Questions of an event (issue 27): asked on the RSVP page, the delegation page, by staff and through the API."""

@@ -1,0 +1,1 @@
+"""Open registration (issue 27): people nobody invited by name register on an event's public page."""

@@ -1,0 +1,60 @@
+"""An event's registration settings and the registrations made on its public page.
+
+A registration holds what the person typed until they confirm it by the link sent to their address; only
+then is a contact found or created (`contact_id`), and, once accepted (at once, or by an organiser), an
+invitation with its own RSVP link, check-in code and reminders (`invitation_id`).
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..dbtypes import EnumType, UTCDateTime
+from ..extensions import db
+from ..timeutils import utcnow
+
+
+class RegistrationSettings(db.Model):
+    """Whether an event takes registrations on its public page, and whether an organiser approves each."""
+
+    __tablename__ = "registration_settings"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    is_open: Mapped[bool] = mapped_column(default=False)
+    needs_approval: Mapped[bool] = mapped_column(default=False)  # False: accepted at once while seats remain
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class RegistrationState(str, enum.Enum):
+    UNCONFIRMED = "unconfirmed"  # the link sent to the address has not been followed
+    PENDING = "pending"          # confirmed, waiting for an organiser's decision
+    ACCEPTED = "accepted"        # an invitation (accepted, or waitlisted when the event was full)
+    DECLINED = "declined"        # by an organiser, with a message
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (Index("ix_registrations_event_state", "event_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))  # normalised: trimmed, lower-case
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    language: Mapped[str] = mapped_column(String(5), default="vi")
+    guests: Mapped[int] = mapped_column(default=0)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)  # {question id (str): typed value}, kept until confirmed
+    state: Mapped[RegistrationState] = mapped_column(EnumType(RegistrationState), default=RegistrationState.UNCONFIRMED)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(Text, default="")  # the organiser's words with the decision
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped["Event"] = relationship()  # noqa: F821
+    contact: Mapped["Contact | None"] = relationship()  # noqa: F821
+    invitation: Mapped["Invitation | None"] = relationship()  # noqa: F821
