@@ -181,20 +181,7 @@ def check_in(event: Event, contact: Contact, *, by=None, invitation: Invitation 
         raise AlreadyCheckedIn(existing)
     row = CheckIn(event=event, contact=contact, invitation=invitation, guests=guests, walk_in=walk_in,
                   checked_in_at=at or utcnow(), checked_in_by=by, client_id=client_id)
-    savepoint = db.session.begin_nested()
-    try:
-        db.session.add(row)
-        db.session.flush()
-    except IntegrityError:
-        # Another device inserted the active row between our look-up and our insert (PostgreSQL made
-        # this insert wait for that device's commit), or the same queued check-in arrived twice at once.
-        savepoint.rollback()
-        existing = active_check_in(event.id, contact.id)
-        if existing is None:  # the phone's id is already another person's check-in: a forged or garbled id
-            raise CheckInError(str(_l("This check-in has no valid id."))) from None
-        raise AlreadyCheckedIn(existing) from None
-    savepoint.commit()
-    return row
+    return _insert_check_in(row, lambda: active_check_in(event.id, contact.id))
 
 
 def check_in_guest(event: Event, guest: EventGuest, *, by=None, at: datetime | None = None,
@@ -207,14 +194,21 @@ def check_in_guest(event: Event, guest: EventGuest, *, by=None, at: datetime | N
         raise AlreadyCheckedIn(existing)
     row = CheckIn(event=event, guest=guest, invitation_id=guest.invitation_id, contact_id=guest.contact_id,
                   guests=0, checked_in_at=at or utcnow(), checked_in_by=by, client_id=client_id)
+    return _insert_check_in(row, lambda: active_guest_check_in(event.id, guest.id))
+
+
+def _insert_check_in(row: CheckIn, active) -> CheckIn:
+    """Insert `row` in a savepoint; AlreadyCheckedIn with `active()` when another device was quicker."""
     savepoint = db.session.begin_nested()
     try:
         db.session.add(row)
         db.session.flush()
     except IntegrityError:
+        # Another device inserted the active row between our look-up and our insert (PostgreSQL made
+        # this insert wait for that device's commit), or the same queued check-in arrived twice at once.
         savepoint.rollback()
-        existing = active_guest_check_in(event.id, guest.id)
-        if existing is None:
+        existing = active()
+        if existing is None:  # the phone's id is already another person's check-in: a forged or garbled id
             raise CheckInError(str(_l("This check-in has no valid id."))) from None
         raise AlreadyCheckedIn(existing) from None
     savepoint.commit()
