@@ -47,6 +47,9 @@ class Member(Schema):
     position = api.Text(LIMITS["position"], load_default="")
     email = api.Text(LIMITS["email"], allow_none=True, load_default=None)
     phone = api.Text(LIMITS["phone"], allow_none=True, load_default=None)
+    language = api.Text(LIMITS["language"], load_default="", metadata={
+        "description": "vi or en: the language of the member's e-mails (sent when they have an address); "
+                       "left out: the leader's, or unchanged"})
     nationality = api.Text(LIMITS["nationality"], load_default="")
     passport_number = api.Text(LIMITS["passport_number"], load_default="")
     passport_expires_on = api.Day(load_default=None)
