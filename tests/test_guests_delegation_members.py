@@ -13,6 +13,7 @@ from eventsapp.associations.models import Role
 from eventsapp.guests.models import Delegation, EventGuest
 from eventsapp.mail.models import MessageKind, MessageState, OutboxMessage
 from eventsapp.qr import qr_png
+from eventsapp.timefmt import event_span
 from tests.conftest import csrf_token_from
 from tests.factories import ContactFactory, EventFactory, staff
 
@@ -98,7 +99,7 @@ def test_members_with_an_address_get_their_welcome_updates_and_cancellation_once
     event, delegation = _delegation(client, auth, db, smtp_sink)
     token = delegation.token
     assert _post(client, token, full_name="Nguyễn Thị Lan", honorific="Bà", position="Phó Chủ tịch Hội",
-                 email="Lan@Example.cz", language="vi").status_code == 303
+                 email="Lan@Example.cz", language="vi", timezone="Asia/Seoul").status_code == 303
     assert _post(client, token, full_name="Jana Nováková", honorific="Bà", email="jana@example.cz",
                  language="en").status_code == 303
     assert _post(client, token, full_name="Trần Văn Minh", honorific="Ông").status_code == 303  # no address
@@ -112,7 +113,9 @@ def test_members_with_an_address_get_their_welcome_updates_and_cancellation_once
     text = _plain(to_lan)
     assert text.startswith("Kính gửi: Bà Nguyễn Thị Lan, Phó Chủ tịch Hội")
     assert "Quý vị có tên trong đoàn “Hội người Bắc Giang tại Séc” dự Gặp mặt Xuân Quê hương 2027" in text
-    assert "Thời gian: " in text and "Giờ của Quý vị: " in text  # Hà Nội's clock, then Prague's
+    # The event's clock, then hers (she lives in Seoul, her delegation's leader in Prague).
+    assert f"Thời gian: {event_span(event, event.timezone, 'vi')}" in text
+    assert f"Giờ của Quý vị: {event_span(event, 'Asia/Seoul', 'vi')}" in text
     assert "Mã QR trong thư này là mã vào cửa riêng của Quý vị" in text
     assert "Nguyễn Văn Hùng, trưởng đoàn" in text
     assert "Xin xuất trình mã này khi vào cửa:" in _html(to_lan)
@@ -128,7 +131,8 @@ def test_members_with_an_address_get_their_welcome_updates_and_cancellation_once
     text = _plain(to_jana)
     assert text.startswith("Dear Ms Jana Nováková,")
     assert "You are a member of the delegation “Hội người Bắc Giang tại Séc” at Homeland Spring Gathering 2027" in text
-    assert "Your time: " in text
+    assert jana.timezone == "Europe/Prague"  # none given: her leader's
+    assert f"Your time: {event_span(event, 'Europe/Prague', 'en')}" in text
     assert _qr(to_jana) == qr_png(links.checkin_url(jana))
     assert smtp_sink.to("hung@example.cz") and len(smtp_sink.messages) == 3  # the member without an address: nothing
 
@@ -223,7 +227,7 @@ def test_a_queued_message_for_a_member_removed_meanwhile_never_leaves(client, au
         pass
 
 
-def test_the_language_of_a_members_mail_is_checked_and_defaults_to_the_leaders(client, auth, db):
+def test_the_language_and_zone_of_a_members_mail_are_checked_and_default_to_the_leaders(client, auth, db):
     _event, delegation = _delegation(client, auth, db, None, leader_language="en")
     page = client.get(f"/delegation/{delegation.token}").text
     assert "Language of the e-mails" in page and '<option value="en" selected>' in page
@@ -234,4 +238,10 @@ def test_the_language_of_a_members_mail_is_checked_and_defaults_to_the_leaders(c
         assert refused.status_code == 400, value[:10]
         if value in ("fr", "=cmd"):
             assert "Choose Vietnamese or English." in refused.text
+    for value in ("Europe/Atlantis", "../../etc/passwd", "x" * 65):
+        refused = _post(client, delegation.token, full_name="Anna", timezone=value)
+        assert refused.status_code == 400
+        assert ("This time zone does not exist" if len(value) < 64 else "64") in refused.text
     assert _member(db, "Anna") is None
+    assert _post(client, delegation.token, full_name="Anna", timezone="Asia/Tokyo").status_code == 303
+    assert _member(db, "Anna").timezone == "Asia/Tokyo"

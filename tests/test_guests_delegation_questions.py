@@ -84,7 +84,7 @@ def test_each_member_answers_the_members_questions_on_the_delegation_page(client
     lan = _member(db, "Nguyễn Thị Lan")
     assert _answers(db, lan.id) == {meal.id: str(_key(meal, "Món chay")), allergy.id: "Hải sản"}
     page = client.get(f"/delegation/{delegation.token}").text
-    lan_form = page.split(f'id="member-1"')[1].split('id="add-member"')[0]
+    lan_form = page.split('id="member-1"')[1].split('id="add-member"')[0]
     assert f'id="m{lan.id}-question-{meal.id}-{_key(meal, "Món chay")}" value="{_key(meal, "Món chay")}" checked' \
         in lan_form and 'value="Hải sản"' in lan_form
 

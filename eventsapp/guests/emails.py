@@ -102,8 +102,8 @@ def _member_changes(message: OutboxMessage, event) -> list[EventChange]:
 
 @renderer(MessageKind.DELEGATION_MEMBER)
 def render_member_mail(message: OutboxMessage) -> Mail:
-    """A member's message in their language, the times in the event's zone and in their delegation's (the
-    leader's zone: a delegation travels together), with their own check-in QR code (not on a cancellation) and
+    """A member's message in their language, the times in the event's zone and in theirs (the leader's when
+    none was given), with their own check-in QR code (not on a cancellation) and
     a calendar invitation (REQUEST, or CANCEL)."""
     member = _member_of(message)
     purpose = (message.payload or {}).get("purpose")
@@ -116,7 +116,7 @@ def render_member_mail(message: OutboxMessage) -> Mail:
         raise PermanentFailure("the event is cancelled")
     association, leader = event.association, delegation.leader_contact
     locale = member.language if member.language in ("vi", "en") else "vi"
-    reader = SimpleNamespace(timezone=leader.timezone if leader is not None else None)
+    reader = SimpleNamespace(timezone=member.timezone or (leader.timezone if leader is not None else None))
     sender_name, sender_address = sender(association)
     msg = Mail()
     with force_locale(locale):

@@ -25,7 +25,7 @@ from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import MessageKind
 from ..mail.services import queue_messages
 from ..text import nfc
-from ..timeutils import utcnow
+from ..timeutils import is_valid_timezone, utcnow
 from . import member_mail
 from .models import Delegation, EventGuest
 
@@ -46,10 +46,10 @@ class GuestError(Exception):
 # ---------------------------------------------------------------- one person's details
 
 PERSON_FIELDS = ("full_name", "honorific", "email", "phone")
-MEMBER_FIELDS = ("full_name", "honorific", "position", "email", "phone", "language")
+MEMBER_FIELDS = ("full_name", "honorific", "position", "email", "phone", "language", "timezone")
 PASSPORT_FIELDS = ("nationality", "passport_number", "passport_expires_on")
 LIMITS = {"full_name": 200, "honorific": 40, "position": 300, "email": 254, "phone": 40, "nationality": 100,
-          "passport_number": 40, "language": 5}
+          "passport_number": 40, "language": 5, "timezone": 64}
 LANGUAGES = ("vi", "en")
 
 
@@ -102,6 +102,11 @@ def clean_person(data: dict, fields: tuple[str, ...]) -> dict:
             elif name == "language":  # the language of the person's e-mails; left out: the default stays
                 if text and text not in LANGUAGES:
                     raise validation.Invalid(_("Choose Vietnamese or English."))
+                if text:
+                    values[name] = text
+            elif name == "timezone":  # the zone of the person's e-mails; left out: the default stays
+                if text and not is_valid_timezone(text):
+                    raise validation.Invalid(_("This time zone does not exist (example: Asia/Ho_Chi_Minh)."))
                 if text:
                     values[name] = text
             else:
@@ -338,8 +343,11 @@ def save_member(delegation: Delegation, data: dict, member: EventGuest | None = 
         if free is not None and free <= 0:
             raise GuestError(_("The event is full: no place is left for another member."))
         leader = delegation.leader_contact
+        # A member speaks and lives as their leader does unless the leader says otherwise (a delegation travels
+        # from one country).
         member = EventGuest(event_id=event.id, delegation_id=delegation.id,
-                            language=leader.language if leader is not None and leader.language in LANGUAGES else "vi")
+                            language=leader.language if leader is not None and leader.language in LANGUAGES else "vi",
+                            timezone=leader.timezone if leader is not None else None)
         db.session.add(member)
     elif member.delegation_id != delegation.id:
         raise GuestError(_("No such member."))

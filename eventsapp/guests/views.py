@@ -19,6 +19,7 @@ from ..invitations.models import Invitation, new_token
 from ..permissions import Action, can
 from ..questions import services as questions
 from ..questions.models import Audience
+from ..timefmt import zone_choices
 from ..web import save_or_flash
 from . import services
 from .emails import delegation_url
@@ -166,6 +167,9 @@ def _delegation_page(delegation: Delegation, *, form_values=None, errors=None, e
         question_fields={member.id: _question_fields(delegation, member.id, editing, errors) for member in members}
         | {0: _question_fields(delegation, None, editing, errors)},
         default_language=leader.language if leader is not None and leader.language in ("vi", "en") else "vi",
+        default_timezone=leader.timezone if leader is not None else "",
+        zone_choices=zone_choices([zone for zone in (leader.timezone if leader else None, delegation.event.timezone)
+                                   if zone], g.get("locale_override") or "vi"),
         locale=g.get("locale_override") or "vi"), status
 
 
