@@ -196,3 +196,21 @@ def test_csrf_and_another_delegations_link_change_no_answer(client, auth, db):
     assert _answers(db, olena.id) == theirs_answers
     assert "Olena" not in client.get(f"/delegation/{mine.token}").text
     assert db.session.scalar(select(func.count(QuestionAnswer.id))) == 2
+
+
+def test_after_the_delegations_deadline_the_answers_are_shown_and_no_longer_changed(client, auth, db):
+    event, delegation = _setup(db, client, auth)
+    meal, _allergy, _invitees_only = _questions(db, event)
+    assert _post(client, delegation.token, full_name="Đỗ Văn Nam", **{
+        f"new-question-{meal.id}": str(_key(meal, "Món chay"))}).status_code == 303
+    nam = _member(db, "Đỗ Văn Nam")
+    csrf = csrf_token_from(client.get(f"/delegation/{delegation.token}").text)
+    found = db.session.get(Delegation, delegation.id)
+    found.deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    page = client.get(f"/delegation/{delegation.token}").text
+    assert "Quý vị dùng món gì?: <strong>Món chay</strong>" in page and f"m{nam.id}-question-" not in page
+    refused = client.post(f"/delegation/{delegation.token}/members/{nam.id}", data={
+        "csrf_token": csrf, "full_name": "Đỗ Văn Nam", f"m{nam.id}-question-{meal.id}": str(_key(meal, "Món mặn"))})
+    assert refused.status_code == 400 and "Đã hết hạn nhập danh sách đoàn." in refused.text
+    assert _answers(db, nam.id) == {meal.id: str(_key(meal, "Món chay"))}

@@ -160,17 +160,23 @@ def _delegation_page(delegation: Delegation, *, form_values=None, errors=None, e
                                       .order_by(EventGuest.id)))
     errors = errors or {}
     leader = delegation.leader_contact
+    closed = services.members_closed_reason(delegation)
+    locale = g.get("locale_override") or "vi"
     return render_template(
         "guests/delegation.html", delegation=delegation, event=delegation.event, members=members,
-        fields=services.member_fields(delegation.event), closed=services.members_closed_reason(delegation),
+        fields=services.member_fields(delegation.event), closed=closed,
         values=form_values or {}, errors=errors, editing=editing, staff=staff,
-        question_fields={member.id: _question_fields(delegation, member.id, editing, errors) for member in members}
+        # Closed: each member's answers are read; open: each member's form asks the members' questions.
+        answer_lines=questions.answer_lines(delegation.event_id, [m.id for m in members], locale, guests=True)
+        if closed else None,
+        question_fields={} if closed else
+        {member.id: _question_fields(delegation, member.id, editing, errors) for member in members}
         | {0: _question_fields(delegation, None, editing, errors)},
         default_language=leader.language if leader is not None and leader.language in ("vi", "en") else "vi",
         default_timezone=leader.timezone if leader is not None else "",
-        zone_choices=zone_choices([zone for zone in (leader.timezone if leader else None, delegation.event.timezone)
-                                   if zone], g.get("locale_override") or "vi"),
-        locale=g.get("locale_override") or "vi"), status
+        zone_choices=[] if closed else
+        zone_choices([zone for zone in (leader.timezone if leader else None, delegation.event.timezone) if zone], locale),
+        locale=locale), status
 
 
 def _record_answers(delegation: Delegation, member: EventGuest, prefix: str) -> None:
