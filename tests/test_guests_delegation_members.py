@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eventsapp import links
 from eventsapp.associations.models import Role
@@ -245,3 +245,34 @@ def test_the_language_and_zone_of_a_members_mail_are_checked_and_default_to_the_
     assert _member(db, "Anna") is None
     assert _post(client, delegation.token, full_name="Anna", timezone="Asia/Tokyo").status_code == 303
     assert _member(db, "Anna").timezone == "Asia/Tokyo"
+
+
+def test_an_organiser_adding_a_member_through_the_api_queues_their_welcome_once(client, auth, api, db):
+    event, delegation = _delegation(client, auth, db, None)
+    organiser = staff(event.association, Role.ORGANISER)
+    url = f"/api/v1/events/{event.id}/delegations/{delegation.id}/members"
+    refused = api(organiser).post(url, json={"full_name": "Sato Kenji", "email": "sato@example.jp",
+                                             "timezone": "Asia/Atlantis", "language": "ja"})
+    assert refused.status_code == 400 and set(refused.json["error"]["fields"]) == {"timezone", "language"}
+    added = api(organiser).post(url, json={"full_name": "Sato Kenji", "honorific": "Mr", "email": "sato@example.jp",
+                                           "timezone": "Asia/Tokyo", "language": "en"})
+    assert added.status_code == 201
+    assert (added.json["language"], added.json["timezone"]) == ("en", "Asia/Tokyo")
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MessageKind.DELEGATION_MEMBER)).all()
+    assert [(r.recipient, r.payload["purpose"]) for r in rows] == [("sato@example.jp", "welcome")]
+    # Another organiser's association: 404/403, nothing added or queued.
+    stranger = staff(EventFactory().association, Role.ORGANISER)
+    assert api(stranger).post(url, json={"full_name": "X", "email": "x@example.jp"}).status_code in (403, 404)
+    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.kind == MessageKind.DELEGATION_MEMBER)) == 1
+    # The same message rendered: English greeting, Tokyo's time beside the event's.
+    import email
+    import email.policy
+
+    from eventsapp.mail.renderers import render
+
+    parsed = email.message_from_bytes(render(rows[0]).as_bytes(), policy=email.policy.default)
+    text = parsed.get_body(("plain",)).get_content()
+    assert str(parsed["Subject"]) == f"Invitation: {TITLE_EN}"
+    assert text.startswith("Dear Mr Sato Kenji,")
+    assert f"Your time: {event_span(event, 'Asia/Tokyo', 'en')}" in text
