@@ -276,3 +276,28 @@ def test_an_organiser_adding_a_member_through_the_api_queues_their_welcome_once(
     assert str(parsed["Subject"]) == f"Invitation: {TITLE_EN}"
     assert text.startswith("Dear Mr Sato Kenji,")
     assert f"Your time: {event_span(event, 'Asia/Tokyo', 'en')}" in text
+
+
+def test_members_entered_while_the_event_is_a_draft_are_welcomed_when_it_is_published(client, auth, api, db):
+    from eventsapp.events.models import EventStatus
+
+    event = EventFactory(title_vi=TITLE_VI, title_en=TITLE_EN, status=EventStatus.DRAFT)
+    ContactFactory(full_name="Nguyễn Văn Hùng", email="hung@example.cz", associations=[event.association])
+    organiser = staff(event.association, Role.ORGANISER)
+    created = api(organiser).post(f"/api/v1/events/{event.id}/delegations", json={
+        "name": "Hội người Bắc Giang tại Séc", "leader_email": "hung@example.cz", "quota": 3})
+    assert created.status_code == 201, created.json
+    url = f"/api/v1/events/{event.id}/delegations/{created.json['id']}/members"
+    assert api(organiser).post(url, json={"full_name": "Lê Thị Hoa", "email": "hoa@example.cz"}).status_code == 201
+    assert api(organiser).post(url, json={"full_name": "Trần Văn Minh"}).status_code == 201
+
+    def welcomes():
+        db.session.expire_all()
+        return db.session.scalars(select(OutboxMessage.recipient).where(
+            OutboxMessage.kind == MessageKind.DELEGATION_MEMBER)).all()
+
+    assert welcomes() == []  # a draft is shown to nobody
+    assert api(organiser).post(f"/api/v1/events/{event.id}/publish").status_code == 200
+    assert welcomes() == ["hoa@example.cz"]
+    assert api(organiser).patch(f"/api/v1/events/{event.id}", json={"description_vi": "Mời bà con"}).status_code == 200
+    assert welcomes() == ["hoa@example.cz"]  # saved again: not welcomed twice

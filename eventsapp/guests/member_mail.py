@@ -1,8 +1,9 @@
 """The messages a delegation's members receive when they have an e-mail address, queued through the one outbox.
 
-- `welcome`: when the leader (or an organiser) enters a member with an address, or changes it: the event in the
-  member's language, their own check-in QR code and a calendar invitation. Keyed by the member and their
-  address, so a member whose other details change is not welcomed twice.
+- `welcome`: when the leader (or an organiser) enters a member with an address, or changes it, and when an event
+  whose members were entered as a draft is published (`welcome_all`): the event in the member's language and
+  zone, their own check-in QR code and a calendar invitation. Keyed by the member and their address, so a member
+  whose other details change is not welcomed twice.
 - `queue_change_notices`: when the organiser changes the event's time, place or link, or cancels it (the
   `event_changed` signal): an update or a cancellation for every member with an address of a live delegation,
   keyed by the event's sequence like the invitees' own.
@@ -55,6 +56,17 @@ def welcome(member: EventGuest) -> int:
         return 0
     key = f"member:{member.id}:welcome:{_address_key(member.email)}"
     return queue_messages([_row(member, WELCOME, key, Priority.NORMAL)])
+
+
+def welcome_all(event) -> int:
+    """The welcome of every member with an address of the event's live delegations who has not had it (members
+    entered while the event was a draft, welcomed when it is published); returns how many were queued."""
+    if event.status != EventStatus.PUBLISHED:
+        return 0
+    return sum(welcome(member) for member in db.session.scalars(
+        select(EventGuest).join(Delegation, Delegation.id == EventGuest.delegation_id)
+        .where(Delegation.event_id == event.id, Delegation.revoked_at.is_(None), EventGuest.email.is_not(None),
+               EventGuest.email != "").order_by(EventGuest.id)))
 
 
 def queue_change_notices(event, changes) -> int:

@@ -11,3 +11,12 @@ def notify_members(event, changes=(), **_):
     from .member_mail import queue_change_notices
 
     queue_change_notices(event, list(changes))
+
+
+@signals.event_saved.connect
+def welcome_members(event, **_):
+    """An event published: the members entered while it was a draft get their welcome (once: keyed per address)."""
+    # As above: loaded on the first signal.
+    from .member_mail import welcome_all
+
+    welcome_all(event)
