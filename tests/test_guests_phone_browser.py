@@ -8,7 +8,13 @@ from sqlalchemy import select
 
 from eventsapp.guests.models import Delegation, EventGuest
 from eventsapp.invitations.models import InvitationStatus
+from eventsapp.questions import services as questions
+from eventsapp.questions.models import QuestionKind
 from tests.factories import ContactFactory, EventFactory, InvitationFactory
+
+MEMBERS_MEAL = questions.QuestionValues(kind=QuestionKind.CHOICE, text_vi="Quý vị dùng món gì?", text_en="Which meal?",
+                                        options=[("Món chay", "Vegetarian"), ("Món mặn", "Regular")], required=True,
+                                        for_invitees=False, for_members=True)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -44,6 +50,7 @@ def test_a_leader_fills_their_delegation_on_a_phone_in_english(live_server, phon
     delegation = Delegation(event_id=event.id, name="Japan–Vietnam Friendship Society, Osaka", quota=2,
                             leader_contact_id=leader.id)
     db.session.add(delegation)
+    meal = questions.create_question(event, MEMBERS_MEAL)
     db.session.commit()
     page = phone_page
     page.goto(f"{live_server}/delegation/{delegation.token}")
@@ -51,6 +58,7 @@ def test_a_leader_fills_their_delegation_on_a_phone_in_english(live_server, phon
     form = page.locator("#add-member")
     form.get_by_label("Full name").fill("Sato Yuki")
     form.get_by_label("Position").fill("Secretary")
+    form.get_by_label("Vegetarian").check()
     form.get_by_label("Nationality").fill("Japanese")
     form.get_by_label("Passport number").fill("TZ1234567")
     form.get_by_label("Passport valid until").fill("2031-05-01")
@@ -58,6 +66,9 @@ def test_a_leader_fills_their_delegation_on_a_phone_in_english(live_server, phon
     form.get_by_role("button", name="Add this member").click()
     page.get_by_text("Sato Yuki is added to the delegation.").wait_for()
     page.locator("#add-member").get_by_label("Full name").fill("Ito Ken")
+    page.locator("#add-member").get_by_role("button", name="Add this member").click()
+    page.get_by_text("Please answer this question.").wait_for()  # the meal, required of members
+    page.locator("#add-member").get_by_label("Regular").check()
     page.locator("#add-member").get_by_role("button", name="Add this member").click()
     page.get_by_text("All places are filled.").wait_for()
     card = page.locator("#member-2")
@@ -70,6 +81,9 @@ def test_a_leader_fills_their_delegation_on_a_phone_in_english(live_server, phon
     names = db.session.scalars(select(EventGuest.full_name).where(EventGuest.delegation_id == delegation.id)
                                .order_by(EventGuest.id)).all()
     assert names == ["Sato Yuki", "Ito Kenji"]
+    chosen = [questions.stored(questions.Person(guest_id=guest_id)).get(meal.id) for guest_id in db.session.scalars(
+        select(EventGuest.id).where(EventGuest.delegation_id == delegation.id).order_by(EventGuest.id))]
+    assert chosen == [str(key) for key in (meal.options[0]["key"], meal.options[1]["key"])]
 
 
 def test_the_guests_and_delegation_pages_have_no_serious_accessibility_violation(live_server, browser, db):
@@ -82,6 +96,7 @@ def test_the_guests_and_delegation_pages_have_no_serious_accessibility_violation
     delegation = Delegation(event_id=event.id, name="Đoàn Osaka", quota=3, leader_contact_id=leader.id)
     delegation.members.append(EventGuest(event_id=event.id, full_name="Sato Yuki"))
     db.session.add(delegation)
+    questions.create_question(event, MEMBERS_MEAL)  # asked in each member's form and the new member's
     db.session.commit()
     context = browser.new_context(bypass_csp=True, **PHONE)
     page = context.new_page()

@@ -63,7 +63,8 @@ class EventGuest(db.Model):
     position: Mapped[str] = mapped_column(String(300), default="")
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164
-    language: Mapped[str] = mapped_column(String(5), default="vi")
+    language: Mapped[str] = mapped_column(String(5), default="vi")  # of their e-mails (a member with an address)
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA; their e-mails show the event's time in it too
     nationality: Mapped[str] = mapped_column(String(100), default="")
     passport_number: Mapped[str] = mapped_column(String(40), default="")
     passport_expires_on: Mapped[date | None] = mapped_column(Date)

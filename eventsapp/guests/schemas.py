@@ -47,6 +47,12 @@ class Member(Schema):
     position = api.Text(LIMITS["position"], load_default="")
     email = api.Text(LIMITS["email"], allow_none=True, load_default=None)
     phone = api.Text(LIMITS["phone"], allow_none=True, load_default=None)
+    language = api.Text(LIMITS["language"], load_default="", metadata={
+        "description": "vi or en: the language of the member's e-mails (sent when they have an address); "
+                       "left out: the leader's, or unchanged"})
+    timezone = api.Text(LIMITS["timezone"], load_default="", allow_none=True, metadata={
+        "description": "IANA time zone of the member's e-mails (e.g. Europe/Prague); left out: the leader's, or "
+                       "unchanged"})
     nationality = api.Text(LIMITS["nationality"], load_default="")
     passport_number = api.Text(LIMITS["passport_number"], load_default="")
     passport_expires_on = api.Day(load_default=None)

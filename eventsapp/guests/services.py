@@ -25,7 +25,8 @@ from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import MessageKind
 from ..mail.services import queue_messages
 from ..text import nfc
-from ..timeutils import utcnow
+from ..timeutils import is_valid_timezone, utcnow
+from . import member_mail
 from .models import Delegation, EventGuest
 
 MAX_QUOTA = 500  # places of one delegation
@@ -45,10 +46,11 @@ class GuestError(Exception):
 # ---------------------------------------------------------------- one person's details
 
 PERSON_FIELDS = ("full_name", "honorific", "email", "phone")
-MEMBER_FIELDS = ("full_name", "honorific", "position", "email", "phone")
+MEMBER_FIELDS = ("full_name", "honorific", "position", "email", "phone", "language", "timezone")
 PASSPORT_FIELDS = ("nationality", "passport_number", "passport_expires_on")
 LIMITS = {"full_name": 200, "honorific": 40, "position": 300, "email": 254, "phone": 40, "nationality": 100,
-          "passport_number": 40}
+          "passport_number": 40, "language": 5, "timezone": 64}
+LANGUAGES = ("vi", "en")
 
 
 def _phone(value: str) -> str | None:
@@ -97,6 +99,16 @@ def clean_person(data: dict, fields: tuple[str, ...]) -> dict:
                 values[name] = text or None
             elif name == "phone":
                 values[name] = _phone(text)
+            elif name == "language":  # the language of the person's e-mails; left out: the default stays
+                if text and text not in LANGUAGES:
+                    raise validation.Invalid(_("Choose Vietnamese or English."))
+                if text:
+                    values[name] = text
+            elif name == "timezone":  # the zone of the person's e-mails; left out: the default stays
+                if text and not is_valid_timezone(text):
+                    raise validation.Invalid(_("This time zone does not exist (example: Asia/Ho_Chi_Minh)."))
+                if text:
+                    values[name] = text
             else:
                 values[name] = text
         except validation.Invalid as error:
@@ -330,7 +342,12 @@ def save_member(delegation: Delegation, data: dict, member: EventGuest | None = 
         free = _free_places(event)
         if free is not None and free <= 0:
             raise GuestError(_("The event is full: no place is left for another member."))
-        member = EventGuest(event_id=event.id, delegation_id=delegation.id, language="en")
+        leader = delegation.leader_contact
+        # A member speaks and lives as their leader does unless the leader says otherwise (a delegation travels
+        # from one country).
+        member = EventGuest(event_id=event.id, delegation_id=delegation.id,
+                            language=leader.language if leader is not None and leader.language in LANGUAGES else "vi",
+                            timezone=leader.timezone if leader is not None else None)
         db.session.add(member)
     elif member.delegation_id != delegation.id:
         raise GuestError(_("No such member."))
@@ -338,6 +355,7 @@ def save_member(delegation: Delegation, data: dict, member: EventGuest | None = 
         setattr(member, name, value)
     delegation.updated_at = utcnow()
     db.session.flush()
+    member_mail.welcome(member)
     return member
 
 

@@ -11,11 +11,15 @@ from ..events.access import load_event, load_of_event
 from ..events.models import EventStatus
 from ..events.services import local_to_utc
 from ..extensions import db
+from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..invitations import services as invitation_services
 from ..invitations.models import Invitation, new_token
 from ..permissions import Action, can
+from ..questions import services as questions
+from ..questions.models import Audience
+from ..timefmt import zone_choices
 from ..web import save_or_flash
 from . import services
 from .emails import delegation_url
@@ -136,15 +140,52 @@ def _leader(token: str) -> Delegation | None:
     return delegation
 
 
+def _question_prefix(member_id: int | None) -> str:
+    """The names of a member form's question inputs: one form per member on the page, each its own ids."""
+    return f"m{member_id}-question-" if member_id else "new-question-"
+
+
+def _question_fields(delegation: Delegation, member_id: int | None, editing: int | None, errors: dict) -> list:
+    """The questions asked of delegation members, as the form of `member_id` (None: the new member's) shows
+    them: the member's answers, or what was sent back with a refusal."""
+    refused = editing is not None and (editing or None) == member_id
+    person = questions.Person(guest_id=member_id) if member_id else None
+    return questions.fields(delegation.event, Audience.MEMBER, person, form=request.form if refused else None,
+                            errors=errors if refused else None, prefix=_question_prefix(member_id))
+
+
 def _delegation_page(delegation: Delegation, *, form_values=None, errors=None, editing: int | None = None,
                      status: int = 200, staff: bool = False):
     members = list(db.session.scalars(db.select(EventGuest).where(EventGuest.delegation_id == delegation.id)
                                       .order_by(EventGuest.id)))
+    errors = errors or {}
+    leader = delegation.leader_contact
+    closed = services.members_closed_reason(delegation)
+    locale = g.get("locale_override") or "vi"
     return render_template(
         "guests/delegation.html", delegation=delegation, event=delegation.event, members=members,
-        fields=services.member_fields(delegation.event), closed=services.members_closed_reason(delegation),
-        values=form_values or {}, errors=errors or {}, editing=editing, staff=staff,
-        locale=g.get("locale_override") or "vi"), status
+        fields=services.member_fields(delegation.event), closed=closed,
+        values=form_values or {}, errors=errors, editing=editing, staff=staff,
+        # Closed: each member's answers are read; open: each member's form asks the members' questions.
+        answer_lines=questions.answer_lines(delegation.event_id, [m.id for m in members], locale, guests=True)
+        if closed else None,
+        question_fields={} if closed else
+        {member.id: _question_fields(delegation, member.id, editing, errors) for member in members}
+        | {0: _question_fields(delegation, None, editing, errors)},
+        default_language=leader.language if leader is not None and leader.language in ("vi", "en") else "vi",
+        default_timezone=leader.timezone if leader is not None else "",
+        zone_choices=[] if closed else
+        zone_choices([zone for zone in (leader.timezone if leader else None, delegation.event.timezone) if zone], locale),
+        locale=locale), status
+
+
+def _record_answers(delegation: Delegation, member: EventGuest, prefix: str) -> None:
+    """Save the member's answers to the questions asked of members, as the RSVP page does (required ones,
+    deadlines, values checked); GuestError (with each refused field) when one is not acceptable."""
+    errors = questions.record_form(delegation.event, Audience.MEMBER, request.form,
+                                   questions.Person(guest_id=member.id), prefix=prefix)
+    if errors:
+        raise services.GuestError(_("Please correct the answers marked below."), errors)
 
 
 def _member_values() -> dict:
@@ -187,6 +228,7 @@ def _member_change(token: str, change, member_id: int | None = None):
 def add_member(token: str):
     def add(found, _member, values):
         saved = services.save_member(found, values)
+        _record_answers(found, saved, _question_prefix(None))
         return _("%(name)s is added to the delegation.", name=saved.full_name)
     return _member_change(token, add)
 
@@ -195,6 +237,7 @@ def add_member(token: str):
 def change_member(token: str, member_id: int):
     def change(found, member, values):
         saved = services.save_member(found, values, member)
+        _record_answers(found, saved, _question_prefix(member.id))
         return _("The details of %(name)s are saved.", name=saved.full_name)
     return _member_change(token, change, member_id)
 
@@ -228,6 +271,8 @@ def _event_page(event, delegation_form: DelegationForm | None = None, status: in
     return render_template(
         "guests/event.html", event=event, guests=guests, hosts=hosts, delegations=delegations, members=members,
         options=options, delegation_form=delegation_form or DelegationForm(formdata=None),
+        member_answer_lines=questions.answer_lines(event.id, [m.id for ms in members.values() for m in ms],
+                                                   current_locale(), guests=True),
         can_manage=can(current_user, Action.MANAGE, event.association_id), delegation_url=delegation_url), status
 
 

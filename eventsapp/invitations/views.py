@@ -346,6 +346,7 @@ def event_invitations(event_id: int):
         return redirect(url_for("invitations.event_invitations", event_id=event.id), code=303)
     filters = _filters()
     rows, total, page = _invitations_page([event.id], filters)
+    delegations = guest_services.delegations_of(event.id)
     return render_template(
         "invitations/event.html", event=event, form=form, confirm=ConfirmForm(), filters=filters,
         counts=services.status_counts([event.id]), invitations=rows, total=total, page=page, page_size=PAGE_SIZE,
@@ -356,7 +357,10 @@ def event_invitations(event_id: int):
         source_labels=dict(SOURCE_CHOICES),
         answer_lines=questions.answer_lines(event.id, [i.id for i in rows], current_locale()),
         consent_counts=services.consent_before_send(event) if _can_manage(event.association_id) else None,
-        delegations=guest_services.delegations_of(event.id),
+        delegations=delegations,
+        member_answer_lines=questions.answer_lines(
+            event.id, [member.id for delegation in delegations for member in delegation.members], current_locale(),
+            guests=True),
     )
 
 

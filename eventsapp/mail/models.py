@@ -31,6 +31,8 @@ class MessageKind(str, enum.Enum):
     # An answer or opt-out by mail whose sender is not authenticated: the invitee is asked to confirm it.
     ANSWER_CHECK = "answer_check"
     DELEGATION = "delegation"  # a delegation leader's link to their members' page (eventsapp.guests)
+    # A delegation member's message (eventsapp.guests.member_mail): welcome, update or cancellation (payload).
+    DELEGATION_MEMBER = "delegation_member"
     REGISTRATION = "registration"  # the link confirming a registration on a public page (eventsapp.registration)
     REGISTRATION_DECISION = "registration_decision"  # an organiser's decision on a registration, with a message
     TEST = "test"  # an organiser's test of an invitee's e-mail, sent to the organiser (invitations.previews)

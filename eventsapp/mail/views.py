@@ -48,6 +48,7 @@ KIND_LABELS = {kind.value: label for kind, label in (
     (MessageKind.REGISTRATION_DECISION, _l("Registration decision")),
     (MessageKind.TEST, _l("Test")),
     (MessageKind.DELEGATION, _l("Delegation link")),
+    (MessageKind.DELEGATION_MEMBER, _l("Delegation member")),
 )}
 
 

@@ -49,7 +49,7 @@ ERASURE_RULES: dict[str, dict] = {
         "personal": {"full_name": ANONYMISED, "honorific": CLEARED, "position": CLEARED, "email": CLEARED,
                      "phone": CLEARED, "passport_number": CLEARED, "passport_expires_on": CLEARED,
                      "notes": CLEARED, "checkin_token": REVOKED},
-        "kept": ("id", "event_id", "invitation_id", "delegation_id", "contact_id", "language", "nationality",
+        "kept": ("id", "event_id", "invitation_id", "delegation_id", "contact_id", "language", "timezone", "nationality",
                  "protocol_rank", "created_at", "updated_at")},
     "delegations": {
         "personal": {"token": REVOKED},  # the leader's secret link; the delegation's name is an organisation's

@@ -362,14 +362,16 @@ def answers_by_guest(guest_ids) -> dict[int, dict[int, str]]:
     return found
 
 
-def answer_lines(event_id: int, invitation_ids, locale: str) -> dict[int, list[tuple[str, str]]] | None:
-    """{invitation id: [(question, answer as read)]}, for the invitation list; None when the event asks nothing."""
+def answer_lines(event_id: int, invitation_ids, locale: str, *, guests: bool = False
+                 ) -> dict[int, list[tuple[str, str]]] | None:
+    """{invitation id: [(question, answer as read)]}, for the invitation list; None when the event asks nothing.
+    With `guests`, the ids are event guests' (named guests, delegation members) and so are the keys."""
     questions = event_questions(event_id)
     if not questions:
         return None
-    by_invitation = answers_by_invitation(invitation_ids)
-    return {invitation_id: [(q.text(locale), answers.shown(q, given[q.id], locale)) for q in questions if q.id in given]
-            for invitation_id, given in by_invitation.items()}
+    by_person = answers_by_guest(invitation_ids) if guests else answers_by_invitation(invitation_ids)
+    return {person_id: [(q.text(locale), answers.shown(q, given[q.id], locale)) for q in questions if q.id in given]
+            for person_id, given in by_person.items()}
 
 
 def export_columns(event_id: int, invitation_ids):
