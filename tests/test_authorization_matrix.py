@@ -28,7 +28,7 @@ from eventsapp.extensions import db
 from eventsapp.guests.models import Delegation, EventGuest
 from eventsapp.mail.models import MessageKind, OutboxMessage
 from eventsapp.questions.models import Question, QuestionKind
-from eventsapp.registration.models import Registration
+from eventsapp.registration.models import Registration, RegistrationState
 from eventsapp.registration.services import token_for as registration_token
 from eventsapp.reminders.models import ReminderRule
 from eventsapp.timeutils import utcnow
@@ -137,6 +137,10 @@ ROUTES: dict[str, R] = {
     "api.delete_question": r("manage"),
     "api.question_summary": r("view"),
     "api.get_answers": r("view"),
+    "api.list_registrations": r("view"),
+    "api.get_registration": r("view"),
+    "api.approve_registration": r("manage"),
+    "api.decline_registration": r("manage"),
     "api.set_answers": r("manage"),
     # public pages, feeds, RSVP
     "static": r("public"),
@@ -357,8 +361,10 @@ class World:
                                  headers=["Họ và tên", "Email"], rows=[["Lan", "x"]], mapping={"0": "full_name", "1": "email"},
                                  expires_at=utcnow().replace(year=utcnow().year + 1))
         self.question = Question(event_id=self.event.id, kind=QuestionKind.TEXT, text_vi="Số chuyến bay", options=[])
+        registrant = ContactFactory(full_name="Người Đăng Ký", email="dang-ky@example.vn", associations=[a])
         self.registration = Registration(event_id=self.event.id, full_name="Người Đăng Ký", email="dang-ky@example.vn",
-                                         answers={}, message="")
+                                         answers={}, message="", state=RegistrationState.PENDING,
+                                         contact_id=registrant.id)
         self.printable = Printable(event_id=self.event.id, kind="door_list", state="done", content=b"%PDF-1.4\n%%EOF\n")
         leader = ContactFactory(full_name="Trưởng đoàn A", associations=[a])
         self.delegation = Delegation(event_id=self.event.id, name="Đoàn hội A", leader_contact_id=leader.id, quota=3)

@@ -10,6 +10,8 @@ from ..fields import WholeNumberField
 from ..i18n import lazy_gettext as _l
 from ..validation import Check
 
+MESSAGE_MAX = 2000  # an organiser's message with a decision
+
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
@@ -38,4 +40,4 @@ class SettingsForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     message = TextAreaField(_l("Message to the person (optional)"), validators=[
-        Optional(), Check(validation.text, max_length=2000, multiline=True)])
+        Optional(), Check(validation.text, max_length=MESSAGE_MAX, multiline=True)])

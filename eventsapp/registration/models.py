@@ -10,7 +10,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..dbtypes import EnumType, UTCDateTime
 from ..extensions import db
@@ -26,6 +26,21 @@ class RegistrationSettings(db.Model):
     is_open: Mapped[bool] = mapped_column(default=False)
     needs_approval: Mapped[bool] = mapped_column(default=False)  # False: accepted at once while seats remain
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # `event.registration_settings` (None when never set): the API's event reads its settings there.
+    event: Mapped["Event"] = relationship(  # noqa: F821
+        backref=backref("registration_settings", uselist=False, passive_deletes=True))
+
+    @property
+    def acceptance(self) -> "Acceptance":
+        return Acceptance.APPROVAL if self.needs_approval else Acceptance.AUTOMATIC
+
+
+class Acceptance(str, enum.Enum):
+    """How a confirmed registration is accepted (the API's words for `needs_approval`)."""
+
+    AUTOMATIC = "automatic"  # at once, while seats remain
+    APPROVAL = "approval"    # an organiser approves or declines each
 
 
 class RegistrationState(str, enum.Enum):

@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import links, signals
+from .. import audit, links, signals
 from ..contacts.models import Contact
 from ..events.models import Event, EventStatus, Visibility
 from ..extensions import db
@@ -193,11 +193,13 @@ def confirm(registration: Registration) -> Registration:
 
 
 def decide(registration: Registration, accept: bool, message: str = "") -> Registration:
-    """An organiser's decision on a registration waiting for it; the person is told, with `message`."""
+    """An organiser's decision on a registration waiting for it (the page and the API alike); the person is
+    told, with `message`, and the audit log records who decided (ids only: never the name or the message)."""
+    _lock_event(registration.event)
+    db.session.refresh(registration)  # two organisers deciding at once: the second finds it decided
     if registration.state != RegistrationState.PENDING:
         raise RegistrationError(_l("This registration is not waiting for a decision."))
     registration.message, registration.decided_at = message, utcnow()
-    _lock_event(registration.event)
     if accept:
         _accept(registration, registration.event)
     else:
@@ -208,15 +210,20 @@ def decide(registration: Registration, accept: bool, message: str = "") -> Regis
                          "contact_id": registration.contact_id, "invitation_id": registration.invitation_id,
                          "payload": {"registration_id": registration.id}}])
     db.session.flush()
+    audit.record("registration_decided", registration, association_id=registration.event.association_id,
+                 event_id=registration.event_id, decision=registration.state.value, with_message=bool(message))
     return registration
 
 
-def registrations(event_id: int) -> list[Registration]:
-    """The event's confirmed registrations, those waiting for a decision first, then the latest."""
+def registrations(event_id: int, state: RegistrationState | None = None) -> list[Registration]:
+    """The event's confirmed registrations (or those in `state`), those waiting for a decision first, then
+    the latest."""
+    query = select(Registration).where(Registration.event_id == event_id,
+                                       Registration.state != RegistrationState.UNCONFIRMED)
+    if state is not None:
+        query = query.where(Registration.state == state)
     return list(db.session.scalars(
-        select(Registration).where(Registration.event_id == event_id,
-                                   Registration.state != RegistrationState.UNCONFIRMED)
-        .order_by((Registration.state == RegistrationState.PENDING).desc(), Registration.id.desc()).limit(500)))
+        query.order_by((Registration.state == RegistrationState.PENDING).desc(), Registration.id.desc()).limit(500)))
 
 
 def unconfirmed_count(event_id: int) -> int:
