@@ -57,8 +57,8 @@ class Registration(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     full_name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254))  # normalised: trimmed, lower-case
-    phone: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(254))  # normalised: trimmed, lower-case; "" when registered by phone
+    phone: Mapped[str] = mapped_column(String(50), default="")  # E.164, or ""
     language: Mapped[str] = mapped_column(String(5), default="vi")
     guests: Mapped[int] = mapped_column(default=0)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)  # {question id (str): typed value}, kept until confirmed
@@ -69,6 +69,10 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Registration by phone (no e-mail): when the SMS code was issued (the code is derived from it, see
+    # registration/codes.py) and the wrong tries on it.
+    code_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_attempts: Mapped[int] = mapped_column(default=0)
 
     event: Mapped["Event"] = relationship()  # noqa: F821
     contact: Mapped["Contact | None"] = relationship()  # noqa: F821
