@@ -167,6 +167,9 @@ class Config:
     # registered, so that nobody floods an inbox with confirmation links.
     REGISTRATION_RATE_LIMIT_PER_CLIENT = env("REGISTRATION_RATE_LIMIT_PER_CLIENT", "20 per hour")
     REGISTRATION_RATE_LIMIT_PER_ADDRESS = env("REGISTRATION_RATE_LIMIT_PER_ADDRESS", "3 per hour")
+    # Codes sent by SMS to confirm a registration by phone (registration/codes.py): tries per client address, on
+    # top of the few wrong tries each code allows.
+    REGISTRATION_CODE_RATE_LIMIT_PER_CLIENT = env("REGISTRATION_CODE_RATE_LIMIT_PER_CLIENT", "30 per hour")
     # Reverse proxies (load balancers) in front of the app whose X-Forwarded-For/-Proto are trusted.
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

@@ -28,7 +28,8 @@ from eventsapp.extensions import db
 from eventsapp.guests.models import Delegation, EventGuest
 from eventsapp.mail.models import MessageKind, OutboxMessage
 from eventsapp.questions.models import Question, QuestionKind
-from eventsapp.registration.models import Registration
+from eventsapp.registration.models import Registration, RegistrationState
+from eventsapp.registration.services import code_token_for
 from eventsapp.registration.services import token_for as registration_token
 from eventsapp.reminders.models import ReminderRule
 from eventsapp.timeutils import utcnow
@@ -137,6 +138,10 @@ ROUTES: dict[str, R] = {
     "api.delete_question": r("manage"),
     "api.question_summary": r("view"),
     "api.get_answers": r("view"),
+    "api.list_registrations": r("view"),
+    "api.get_registration": r("view"),
+    "api.approve_registration": r("manage"),
+    "api.decline_registration": r("manage"),
     "api.set_answers": r("manage"),
     # public pages, feeds, RSVP
     "static": r("public"),
@@ -300,6 +305,7 @@ ROUTES: dict[str, R] = {
     "registration.form": r("public", slug="event"),
     "registration.register": r("public", slug="event"),
     "registration.confirm": r("public", slug="event", token="registration"),
+    "registration.code": r("public", slug="event", token="registration_code"),
     "registration.manage": r("view", post="manage"),
     "registration.decide": r("manage"),
     "ceremony.protocol_table": r("manage"),
@@ -357,15 +363,20 @@ class World:
                                  headers=["Họ và tên", "Email"], rows=[["Lan", "x"]], mapping={"0": "full_name", "1": "email"},
                                  expires_at=utcnow().replace(year=utcnow().year + 1))
         self.question = Question(event_id=self.event.id, kind=QuestionKind.TEXT, text_vi="Số chuyến bay", options=[])
+        registrant = ContactFactory(full_name="Người Đăng Ký", email="dang-ky@example.vn", associations=[a])
         self.registration = Registration(event_id=self.event.id, full_name="Người Đăng Ký", email="dang-ky@example.vn",
-                                         answers={}, message="")
+                                         answers={}, message="", state=RegistrationState.PENDING,
+                                         contact_id=registrant.id)
+        self.phone_registration = Registration(event_id=self.event.id, full_name="Người Đăng Ký Qua Điện Thoại",
+                                               email="", phone="+84900000001", answers={}, message="",
+                                               code_sent_at=utcnow())
         self.printable = Printable(event_id=self.event.id, kind="door_list", state="done", content=b"%PDF-1.4\n%%EOF\n")
         leader = ContactFactory(full_name="Trưởng đoàn A", associations=[a])
         self.delegation = Delegation(event_id=self.event.id, name="Đoàn hội A", leader_contact_id=leader.id, quota=3)
         self.member = EventGuest(event_id=self.event.id, full_name="Thành viên A")
         self.delegation.members.append(self.member)
         db.session.add_all([self.honoree, self.check_in, self.message, self.event_rule, self.default_rule,
-                            self.batch, self.printable, self.delegation, self.question, self.registration,
+                            self.batch, self.printable, self.delegation, self.question, self.registration, self.phone_registration,
                             ShortLink(code="matrixshort", invitation_id=self.invitation.id)])
         db.session.commit()
         self.membership = db.session.scalar(db.select(Membership).where(
@@ -382,6 +393,7 @@ class World:
                     "unsubscribe": self.contact.unsubscribe_token,
                     "delegation": self.delegation.token,
                     "registration": registration_token(self.registration),
+                    "registration_code": code_token_for(self.phone_registration),
                     "join": self.invitation.join_token}.get(choice, self.invitation.token)
         if name == "code" and choice == "short":
             return "matrixshort"

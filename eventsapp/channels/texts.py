@@ -5,6 +5,8 @@ Both carry the short link (`/r/<code>`, links.absolute) to the invitation's RSVP
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from ..extensions import db, dialect_insert
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..mail.models import MessageKind, OutboxMessage
+from ..mail.renderers import load_all
 from ..timefmt import event_start_text
 from ..timeutils import utcnow
 from .models import ShortLink, new_short_code
@@ -28,6 +31,18 @@ ZALO_SOURCES = {
 }
 # The kinds of message a channel other than e-mail carries (each its own Zalo template).
 CHANNEL_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.UPDATE, MessageKind.CANCELLATION)
+
+
+# SMS texts of other kinds, written by their domain (`@sms_text_for(MessageKind.REGISTRATION)` in the domain's
+# `emails` module, loaded with the e-mail renderers): e.g. a registration's confirmation code.
+_SMS_TEXTS: dict[MessageKind, Callable[[OutboxMessage], str]] = {}
+
+
+def sms_text_for(kind: MessageKind):
+    def register(function: Callable[[OutboxMessage], str]):
+        _SMS_TEXTS[kind] = function
+        return function
+    return register
 
 
 def short_link_path(code: str) -> str:
@@ -62,7 +77,11 @@ def values(message: OutboxMessage) -> dict[str, str]:
 
 
 def sms_text(message: OutboxMessage) -> str:
-    """The SMS of a message, in the contact's language."""
+    """The SMS of a message, in the contact's language (or its domain's own text, see `sms_text_for`)."""
+    if message.kind not in CHANNEL_KINDS and message.kind not in _SMS_TEXTS:
+        load_all()
+    if message.kind in _SMS_TEXTS:
+        return " ".join(_SMS_TEXTS[message.kind](message).split())
     contact = message.contact
     locale = (contact.language if contact is not None else "vi") or "vi"
     v = values(message)

@@ -10,6 +10,7 @@ from flask import request
 from flask_login import current_user
 from marshmallow import fields
 from sqlalchemy import select, tuple_
+from sqlalchemy.orm import configure_mappers, selectinload
 
 from .. import validation
 from ..api import bp, json_body
@@ -18,8 +19,10 @@ from ..api_helpers import bad_request, commit_or_400, managed_association
 from ..associations.models import Association
 from ..campaigns.models import Campaign
 from ..extensions import db
+from ..guests import services as guests
 from ..i18n import gettext as _
 from ..permissions import Action, association_ids_for, authorize
+from ..registration import services as registration
 from ..timeutils import utcnow
 from . import schemas, services
 from .access import load_event
@@ -35,6 +38,24 @@ def _check_campaign(values: dict, association_id: int) -> None:
         authorize(Action.MANAGE, campaign.association_id)
 
 
+
+def _pop_settings(values: dict) -> dict:
+    """Take the settings kept outside the event's own fields out of `values` (what the schema read)."""
+    return {key: values.pop(key) for key in ("guests_must_be_named", "delegations_ask_passport",
+                                             "registration_settings") if key in values}
+
+
+def _save_settings(event: Event, settings: dict) -> None:
+    """Save the guests' and registration settings sent (the rest stays as it was), by the services the
+    event's pages use."""
+    if "guests_must_be_named" in settings or "delegations_ask_passport" in settings:
+        guests.set_options(event, must_be_named=settings.get("guests_must_be_named", event.guests_must_be_named),
+                           ask_passport=settings.get("delegations_ask_passport", event.delegations_ask_passport))
+    sent = settings.get("registration_settings")
+    if sent:
+        current = registration.settings_of(event.id)
+        registration.save_settings(event, is_open=sent.get("is_open", current.is_open),
+                                   needs_approval=sent.get("needs_approval", current.needs_approval))
 
 
 def _encode_cursor(event: Event) -> str:
@@ -57,7 +78,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
 def list_events():
     """List the events the caller may see, latest start first, page by page (`cursor` = the last page's `next_cursor`)."""
     args = load(schemas.EventQuery(), request.args)
-    query = select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
+    configure_mappers()  # Event.registration_settings is a backref of eventsapp.registration's model
+    query = select(Event).options(selectinload(Event.registration_settings)).order_by(
+        Event.starts_at.desc(), Event.id.desc())
     ids = association_ids_for(current_user, Action.VIEW)
     if ids is not None:
         query = query.where(Event.association_id.in_(ids or [-1]))
@@ -88,9 +111,11 @@ def create_event():
     values = load(schemas.Event(), data)
     del values["association"]
     publish = values.pop("publish")
+    settings = _pop_settings(values)
     _check_campaign(values, association.id)
     try:
         event = services.create_event(association, user=current_user, **values)
+        _save_settings(event, settings)
         if publish:
             services.publish(event, user=current_user)
     except services.EventError as error:
@@ -110,16 +135,25 @@ def get_event(event_id: int):
 
 @bp.patch("/events/<int:event_id>")
 @operation(tags=["events"], body=schemas.Event(partial=True, exclude=("association", "publish")),
-           example={"venue_name": "Nhà văn hóa tỉnh", "capacity": 200}, responses={
+           example={"venue_name": "Nhà văn hóa tỉnh", "capacity": 200, "registration_open": True,
+                    "registration_acceptance": "approval"}, responses={
     200: ("The event, with `changes`: the kinds of change recorded", schemas.Event), 400: "Invalid values",
     403: "The caller may not manage this event"})
 def update_event(event_id: int):
     """Change an event: only the fields sent change.
-    Changes of time, place or online link bump `sequence` and are told to invitees."""
+    Changes of time, place or online link bump `sequence` and are told to invitees. The guests' and
+    registration settings (`guests_must_be_named`, `delegations_ask_passport`, `registration_open`,
+    `registration_acceptance`) are the ones the event's pages set."""
     event = load_event(event_id, Action.MANAGE)
     values = load(schemas.for_update(event), json_body())
+    settings = _pop_settings(values)
     _check_campaign(values, event.association_id)
-    changes = commit_or_400(services.EventError, services.update_event, event, user=current_user, **values)
+
+    def update() -> list:
+        changes = services.update_event(event, user=current_user, **values)
+        _save_settings(event, settings)
+        return changes
+    changes = commit_or_400(services.EventError, update)
     return Extended(event, recorded_changes=[c.kind.value for c in changes])
 
 

@@ -8,6 +8,7 @@ from ..api import fields as api
 from ..api.resources import Schema
 from ..api.schemas import component
 from ..i18n import lazy_gettext as _l
+from ..registration.models import Acceptance
 from ..timeutils import zone
 from .forms import DESCRIPTION_MAX
 from .models import Event as EventModel
@@ -17,6 +18,21 @@ from .services import local_to_utc
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 PAGE_SIZE, PAGE_MAX = 100, 500
 TIMES = ("starts_at", "ends_at", "rsvp_deadline")
+
+
+class AcceptanceChoice(api.Choice):
+    """How registrations are accepted, `automatic` or `approval`: the settings' `needs_approval` (a bool)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Acceptance, message=_l("Acceptance is automatic or approval."), **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, bool):
+            value = Acceptance.APPROVAL if value else Acceptance.AUTOMATIC
+        return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs) == Acceptance.APPROVAL.value
 
 
 @component("Honoree")
@@ -56,6 +72,17 @@ class Event(Schema):
     capacity = api.WholeNumber(1, validation.MAX_CAPACITY, allow_none=True, metadata={
         "description": "null: no limit"})
     max_guests = api.WholeNumber(0, validation.MAX_GUESTS, allow_none=True, load_default=0)
+    guests_must_be_named = api.Flag(metadata={
+        "description": "each guest needs a name: the number of guests is the number of names"})
+    delegations_ask_passport = api.Flag(metadata={
+        "description": "delegation members are asked their nationality and passport"})
+    # The registration settings live in their own table (eventsapp.registration); never set: closed, automatic.
+    registration_open = api.Flag(attribute="registration_settings.is_open", dump_default=False, metadata={
+        "description": "the public page takes registrations (when the event is published and public)"})
+    registration_acceptance = AcceptanceChoice(
+        attribute="registration_settings.needs_approval", dump_default=Acceptance.AUTOMATIC.value, metadata={
+            "description": "automatic: a confirmed registration is accepted while seats remain; "
+                           "approval: an organiser approves or declines each"})
     rsvp_deadline = api.Moment("timezone")
     visibility = api.Choice(Visibility, message=_l("Visibility is public or invite_only."),
                             load_default=Visibility.INVITE_ONLY.value, metadata={

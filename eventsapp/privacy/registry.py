@@ -107,7 +107,7 @@ ERASURE_RULES: dict[str, dict] = {
     "registrations": {"personal": {"full_name": ANONYMISED, "email": CLEARED, "phone": CLEARED, "answers": CLEARED,
                                    "message": CLEARED},
                       "kept": ("id", "event_id", "language", "guests", "state", "contact_id", "invitation_id",
-                               "created_at", "confirmed_at", "decided_at")},
+                               "created_at", "confirmed_at", "decided_at", "code_sent_at", "code_attempts")},
     "question_answers": {"personal": {"value": DELETED}, "kept": (
         "id", "question_id", "invitation_id", "guest_id", "created_at", "updated_at")},
     "questions": {"personal": {}, "kept": (

@@ -203,7 +203,8 @@ def erase(contact: Contact, *, by_self: bool = False) -> dict:
     db.session.execute(delete(ShortLink).where(ShortLink.invitation_id.in_(invitation_ids or [-1])))
     db.session.execute(update(FeedbackAnswer).where(FeedbackAnswer.invitation_id.in_(invitation_ids or [-1]))
                        .values(better="", answer=""))
-    registered = [Registration.contact_id == cid] + ([Registration.email == email] if email else [])
+    registered = [Registration.contact_id == cid] + ([Registration.email == email] if email else []) + (
+        [Registration.phone == phone] if phone else [])  # registrations by phone not yet confirmed too
     db.session.execute(update(Registration).where(or_(*registered))
                        .values(full_name=ERASED_NAME, email="", phone="", answers={}, message=""))
     db.session.execute(update(Honoree).where(Honoree.contact_id == cid).values(citation=""))

@@ -9,6 +9,9 @@
   acceptance the person then becomes an accepted invitee at once (`invitations.services.answer`: seats
   counted as people, under the event's lock; waitlisted when full); with approval they wait for `decide`.
 - The invitee has their own RSVP link, check-in code and reminders, like every invitee.
+- A person who gives a phone number and no e-mail confirms with a code sent by SMS instead of the link
+  (`register` queues it through the one outbox, channel `sms`, when a gateway is configured for the number;
+  `confirm_code` checks it: see `codes`). The contact is then the one of that number, or a new one.
 """
 from __future__ import annotations
 
@@ -19,27 +22,59 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import links, signals
+from .. import audit, links, signals
+from ..channels import providers, routing
 from ..contacts.models import Contact
 from ..events.models import Event, EventStatus, Visibility
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..invitations import services as invitations
 from ..invitations.models import Invitation, InvitationStatus
-from ..mail.models import MessageKind
+from ..mail.models import Channel, MessageKind
 from ..mail.services import queue_messages
 from ..questions import services as questions
 from ..timeutils import utcnow
+from . import codes
 from .models import Registration, RegistrationSettings, RegistrationState
 
 TOKEN_SALT = "registration-confirm"
 TOKEN_MAX_AGE = 3 * 24 * 3600  # seconds a confirmation link works
+CODE_PAGE_SALT = "registration-code-page"
 
 
 class RegistrationError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
+
+
+class CodeRefused(RegistrationError):
+    """A code that is wrong, expired or tried too often (one message for all: the page tells nothing more)."""
+
+    def __init__(self):
+        super().__init__(_l("This code is not right or no longer works. Check the SMS and type the 6 digits again; "
+                            "after 5 wrong tries, or 15 minutes, please register again to get a new code."))
+
+
+def sms_possible() -> bool:
+    """Whether some SMS gateway is configured (the form then offers a mobile number instead of an e-mail)."""
+    return providers.configured("esms") or providers.configured("twilio")
+
+
+def sms_available(phone: str) -> bool:
+    """Whether a registration with this number (E.164) alone can be confirmed by an SMS code here."""
+    return bool(phone) and providers.reaches(Channel.SMS, phone)
+
+
+def _queue(registration: Registration, kind: MessageKind, key: str, **links) -> None:
+    """The registration's message to the person: by e-mail, or by SMS to a registration made by phone."""
+    row = {"kind": kind, "event_id": registration.event_id, "payload": {"registration_id": registration.id}, **links}
+    if registration.email:
+        queue_messages([{**row, "dedupe_key": key, "recipient": registration.email}])
+    elif registration.phone:
+        if queue_messages([{**row, "dedupe_key": routing.key_for(key, Channel.SMS), "recipient": registration.phone,
+                            "channel": Channel.SMS}], wake_sender=False):
+            routing.wake_after_commit(Channel.SMS)
 
 
 def settings_of(event_id: int) -> RegistrationSettings:
@@ -77,18 +112,21 @@ class Person:
 
 
 def register(event: Event, person: Person) -> Registration:
-    """Keep an unconfirmed registration and queue the link that confirms it to `person.email`."""
+    """Keep an unconfirmed registration and queue what confirms it: the link to `person.email`, or, without
+    one, a code by SMS to `person.phone` (RegistrationError when no SMS gateway can reach it)."""
     reason = closed_reason(event)
     if reason:
         raise RegistrationError(reason)
-    registration = Registration(event_id=event.id, full_name=person.full_name, email=person.email.strip().lower(),
+    email = person.email.strip().lower()
+    if not email and not sms_available(person.phone):
+        raise RegistrationError(_l("Please give an e-mail address: we cannot send a code by SMS to confirm it."))
+    registration = Registration(event_id=event.id, full_name=person.full_name, email=email,
                                 phone=person.phone, language=person.language, guests=person.guests,
-                                answers=person.answers, state=RegistrationState.UNCONFIRMED, message="")
+                                answers=person.answers, state=RegistrationState.UNCONFIRMED, message="",
+                                code_sent_at=None if email else utcnow(), code_attempts=0)
     db.session.add(registration)
     db.session.flush()
-    queue_messages([{"kind": MessageKind.REGISTRATION, "dedupe_key": f"registration:{registration.id}",
-                     "recipient": registration.email, "event_id": event.id,
-                     "payload": {"registration_id": registration.id}}])
+    _queue(registration, MessageKind.REGISTRATION, f"registration:{registration.id}")
     return registration
 
 
@@ -117,13 +155,14 @@ def by_token(token: str, event: Event) -> Registration | None:
 
 
 def _contact_for(registration: Registration, event: Event) -> Contact:
-    """The contact of the registration's address: the one that exists, unchanged, or a new one held by the
-    event's association."""
-    query = select(Contact).where(func.lower(Contact.email) == registration.email)
+    """The contact of the registration's address (or, registered by phone, of its number): the one that exists,
+    unchanged, or a new one held by the event's association."""
+    query = (select(Contact).where(func.lower(Contact.email) == registration.email) if registration.email
+             else select(Contact).where(Contact.phone == registration.phone))
     contact = db.session.scalar(query)
     if contact is not None:
         return contact
-    contact = Contact(full_name=registration.full_name, email=registration.email, phone=registration.phone,
+    contact = Contact(full_name=registration.full_name, email=registration.email or None, phone=registration.phone,
                       language=registration.language, timezone=event.timezone)
     contact.associations.append(event.association)
     try:
@@ -192,31 +231,72 @@ def confirm(registration: Registration) -> Registration:
     return registration
 
 
+def code_token_for(registration: Registration) -> str:
+    """The key of the page where the SMS code is typed (another salt: it confirms nothing by itself)."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt=CODE_PAGE_SALT).dumps(registration.id)
+
+
+def by_code_token(token: str, event: Event) -> Registration | None:
+    """The phone registration of a code page's key for `event`, or None (altered, expired, another event's)."""
+    if not token or len(token) > 200:
+        return None
+    try:
+        registration_id = URLSafeTimedSerializer(current_app.secret_key, salt=CODE_PAGE_SALT).loads(
+            token, max_age=TOKEN_MAX_AGE)
+    except BadSignature:
+        return None
+    registration = db.session.get(Registration, registration_id) if isinstance(registration_id, int) else None
+    if registration is None or registration.event_id != event.id or registration.email:
+        return None
+    return registration
+
+
+def confirm_code(registration: Registration, typed: str) -> Registration:
+    """Confirm a phone registration with the code of its SMS: what its link does for an e-mail registration.
+    A wrong try is counted (the caller commits it too) and refused like an expired or used-up code."""
+    _lock_event(registration.event)  # tries on one code are counted one after another
+    db.session.refresh(registration)
+    if registration.state != RegistrationState.UNCONFIRMED:
+        return registration  # confirmed already: the code did its one job
+    if not codes.usable(registration.code_sent_at, registration.code_attempts):
+        raise CodeRefused()
+    if not codes.matches(registration.id, registration.code_sent_at, typed):
+        registration.code_attempts += 1
+        db.session.flush()
+        raise CodeRefused()
+    return confirm(registration)
+
+
 def decide(registration: Registration, accept: bool, message: str = "") -> Registration:
-    """An organiser's decision on a registration waiting for it; the person is told, with `message`."""
+    """An organiser's decision on a registration waiting for it (the page and the API alike); the person is
+    told, with `message`, and the audit log records who decided (ids only: never the name or the message)."""
+    _lock_event(registration.event)
+    db.session.refresh(registration)  # two organisers deciding at once: the second finds it decided
     if registration.state != RegistrationState.PENDING:
         raise RegistrationError(_l("This registration is not waiting for a decision."))
     registration.message, registration.decided_at = message, utcnow()
-    _lock_event(registration.event)
     if accept:
         _accept(registration, registration.event)
     else:
         registration.state = RegistrationState.DECLINED
-    if not accept or message:
-        queue_messages([{"kind": MessageKind.REGISTRATION_DECISION, "dedupe_key": f"registration-decision:{registration.id}",
-                         "recipient": registration.email, "event_id": registration.event_id,
-                         "contact_id": registration.contact_id, "invitation_id": registration.invitation_id,
-                         "payload": {"registration_id": registration.id}}])
+    if not accept or message or not registration.email:  # by phone: the SMS is how they learn they are in
+        _queue(registration, MessageKind.REGISTRATION_DECISION, f"registration-decision:{registration.id}",
+               contact_id=registration.contact_id, invitation_id=registration.invitation_id)
     db.session.flush()
+    audit.record("registration_decided", registration, association_id=registration.event.association_id,
+                 event_id=registration.event_id, decision=registration.state.value, with_message=bool(message))
     return registration
 
 
-def registrations(event_id: int) -> list[Registration]:
-    """The event's confirmed registrations, those waiting for a decision first, then the latest."""
+def registrations(event_id: int, state: RegistrationState | None = None) -> list[Registration]:
+    """The event's confirmed registrations (or those in `state`), those waiting for a decision first, then
+    the latest."""
+    query = select(Registration).where(Registration.event_id == event_id,
+                                       Registration.state != RegistrationState.UNCONFIRMED)
+    if state is not None:
+        query = query.where(Registration.state == state)
     return list(db.session.scalars(
-        select(Registration).where(Registration.event_id == event_id,
-                                   Registration.state != RegistrationState.UNCONFIRMED)
-        .order_by((Registration.state == RegistrationState.PENDING).desc(), Registration.id.desc()).limit(500)))
+        query.order_by((Registration.state == RegistrationState.PENDING).desc(), Registration.id.desc()).limit(500)))
 
 
 def unconfirmed_count(event_id: int) -> int:

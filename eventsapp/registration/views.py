@@ -21,7 +21,7 @@ from ..permissions import Action, can
 from ..questions import services as questions
 from ..questions.models import Audience
 from . import services
-from .forms import DecisionForm, RegistrationForm, SettingsForm
+from .forms import CodeForm, DecisionForm, RegistrationForm, SettingsForm
 from .models import Registration, RegistrationState
 
 bp = Blueprint("registration", __name__)
@@ -43,6 +43,7 @@ def _open_event(slug: str):
 
 def _form_page(event, form: RegistrationForm, question_errors: dict | None = None, status: int = 200):
     return render_template("registration/form.html", event=event, form=form, locale=current_locale(),
+                           sms=services.sms_possible(),
                            closed=services.closed_reason(event),
                            question_fields=questions.fields(event.id, Audience.INVITEE, None,
                                                             form=request.form if request.method == "POST" else None,
@@ -56,11 +57,15 @@ def registration_box(event) -> Markup:
         return Markup("")
     form = RegistrationForm()
     return Markup(render_template("registration/_box.html", event=event, form=form, locale=current_locale(),
+                                  sms=services.sms_possible(),
                                   question_fields=questions.fields(event.id, Audience.INVITEE, None)))
 
 
 def _address_key() -> str:
-    return "registration-address:" + (request.form.get("email") or "").strip().lower()[:254]
+    """The address registered (or, without one, the phone number): nobody floods one inbox or phone."""
+    address = (request.form.get("email") or "").strip().lower() or "".join(
+        ch for ch in request.form.get("phone") or "" if ch.isdigit())
+    return "registration-address:" + address[:254]
 
 
 @bp.get("/e/<slug>/register")
@@ -85,16 +90,20 @@ def register(slug: str):
     values, question_errors = questions.check_form(event.id, Audience.INVITEE, request.form)
     if not form.validate_on_submit() or question_errors:
         return _form_page(event, form, question_errors, status=400)
-    person = services.Person(full_name=form.full_name.data.strip(), email=form.email.data, phone=form.phone.data or "",
+    person = services.Person(full_name=form.full_name.data.strip(), email=form.email.data or "",
+                             phone=form.phone.data or "",
                              language=current_locale(), guests=form.guests.data or 0,
                              answers={str(key): value for key, value in values.items() if value is not None})
     try:
-        services.register(event, person)
+        registration = services.register(event, person)
     except services.RegistrationError as error:
         db.session.rollback()
         flash(str(error.message), "danger")
         return _form_page(event, form, status=409)
     db.session.commit()
+    if not registration.email:  # by phone: the code goes by SMS, typed on the next page
+        return redirect(url_for("registration.code", slug=event.slug, token=services.code_token_for(registration)),
+                        code=303)
     return render_template("registration/sent.html", event=event, email=person.email.strip().lower())
 
 
@@ -121,6 +130,46 @@ def confirm(slug: str, token: str):
     return render_template("registration/confirm.html", event=event, registration=registration, error=error,
                            confirm=ConfirmForm(), locale=registration.language, RegistrationState=RegistrationState,
                            status_label=status_label)
+
+
+def _masked(phone: str) -> str:
+    """A number as the code page shows it: enough for its owner to recognise, not to read it off the screen."""
+    return phone[:3] + "•" * max(0, len(phone) - 6) + phone[-3:]
+
+
+@bp.route("/e/<slug>/register/code/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTRATION_CODE_RATE_LIMIT_PER_CLIENT"], key_func=get_remote_address,
+               scope="registration-code", methods=["POST"])
+def code(slug: str, token: str):
+    """Where a person who registered by phone types the code of their SMS; the code does what the link does."""
+    event = _open_event(slug)
+    registration = services.by_code_token(token, event)
+    if registration is None:
+        return render_template("registration/unknown.html", event=event), 404
+    g.locale_override = registration.language
+    refresh()
+    form, error, status = CodeForm(), None, 200
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.confirm_code(registration, form.code.data)
+        except services.CodeRefused as refused:
+            db.session.commit()  # the wrong try counts
+            error, status = str(refused.message), 400
+        except services.RegistrationError as refused:
+            db.session.rollback()
+            error, status = str(refused.message), 409
+        else:
+            db.session.commit()
+    elif request.method == "POST":
+        if form.csrf_token.errors:
+            abort(400)
+        status = 400
+    if registration.state != RegistrationState.UNCONFIRMED:
+        return render_template("registration/confirm.html", event=event, registration=registration, error=None,
+                               confirm=ConfirmForm(), locale=registration.language,
+                               RegistrationState=RegistrationState, status_label=status_label)
+    return render_template("registration/code.html", event=event, registration=registration, form=form,
+                           error=error, phone=_masked(registration.phone), locale=registration.language), status
 
 
 # ------------------------------------------------------------------ organisers

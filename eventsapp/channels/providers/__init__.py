@@ -32,5 +32,14 @@ def for_message(channel: Channel, recipient: str) -> Provider:
     raise PermanentFailure(f"no {channel.value.upper()} provider is configured for {recipient[:4]}…")
 
 
+def reaches(channel: Channel, recipient: str) -> bool:
+    """Whether a gateway is configured that can send `channel` to `recipient` (what `for_message` would pick)."""
+    try:
+        for_message(channel, recipient)
+    except PermanentFailure:
+        return False
+    return True
+
+
 def by_name(name: str) -> Provider:
     return ADAPTERS[name](current_app.config)
