@@ -1,8 +1,8 @@
 """registration by phone (issue 27): when a registration's SMS code was issued, and the wrong tries on it
 (the code itself is derived from these with the app's key: nothing secret is stored)
 
-Revision ID: h27b_01_registration_codes
-Revises: world_01
+Revision ID: registration_02_sms_codes
+Revises: guests_02_member_timezone
 Create Date: 2026-12-08 01:15:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from eventsapp.dbtypes import UTCDateTime
 
-revision = "h27b_01_registration_codes"
-down_revision = "world_01"
+revision = "registration_02_sms_codes"
+down_revision = "guests_02_member_timezone"
 branch_labels = None
 depends_on = None
 

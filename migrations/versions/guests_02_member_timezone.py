@@ -1,6 +1,6 @@
-"""h27a (issue 27): a delegation member's time zone, for the times in their own e-mails
+"""delegations (issue 27): a delegation member's time zone, for the times in their own e-mails
 
-Revision ID: h27a_01_member_timezone
+Revision ID: guests_02_member_timezone
 Revises: world_01
 Create Date: 2026-12-08 01:10:00
 
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "h27a_01_member_timezone"
+revision = "guests_02_member_timezone"
 down_revision = "world_01"
 branch_labels = None
 depends_on = None
