@@ -50,6 +50,9 @@ def _person(db, name=NAME, email=EMAIL):
 def test_an_administrator_exports_the_same_document_as_the_person_downloads(app, db, client, api):
     admin = UserFactory(is_admin=True, email="quan-tri@example.vn")
     _, _, person = _person(db)
+    page = client.get(f"/privacy/{person.unsubscribe_token}").text
+    assert "Câu trả lời của Quý vị cho các câu hỏi của sự kiện" in page and "Có, ăn chay" in page
+    assert "Đoàn Hà Nội" in page and "Âm thanh to hơn" in page and "Các lần đăng ký của Quý vị" in page
     own = client.get(f"/privacy/{person.unsubscribe_token}/data.json")
     response = api(admin).get(f"/api/v1/contacts/{person.id}/personal-data")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
