@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
-from .. import signals, spreadsheets
+from .. import audit, signals, spreadsheets
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
@@ -100,6 +100,7 @@ def create_event(association: Association, *, user=None, **values) -> Event:
                   slug=unique_slug(Event, values["title_vi"]), **values)
     db.session.add(event)
     db.session.flush()
+    audit.record("settings_changed", event, association_id=event.association_id, what="event", change="created")
     signals.event_saved.send(event)
     return event
 
@@ -129,6 +130,10 @@ def update_event(event: Event, *, user=None, **values) -> list[EventChange]:
         setattr(event, name, value)
     after = {kind: _snapshot(event, fields) for kind, fields in WATCHED.items()}
     changed_kinds = [kind for kind in WATCHED if before[kind] != after[kind]]
+    fields = audit.changed(event, EDITABLE)
+    if fields:
+        audit.record("settings_changed", event, association_id=event.association_id, what="event", change="edited",
+                     fields=fields, sequence_raised=bool(changed_kinds))
     changes: list[EventChange] = []
     if changed_kinds:
         event.sequence += 1
@@ -157,6 +162,8 @@ def publish(event: Event, *, user=None) -> Event:
         event.status = EventStatus.PUBLISHED
         event.published_at = utcnow()
         db.session.flush()
+        audit.record("settings_changed", event, association_id=event.association_id, what="event",
+                     change="published")
         signals.event_saved.send(event)
     return event
 
@@ -171,6 +178,7 @@ def cancel(event: Event, *, user=None, reason: str = "") -> EventChange | None:
     event.sequence += 1
     change = _record(event, ChangeKind.CANCELLED, {"status": previous},
                      {"status": EventStatus.CANCELLED.value, "reason": reason}, user)
+    audit.record("settings_changed", event, association_id=event.association_id, what="event", change="cancelled")
     db.session.flush()
     signals.event_changed.send(event, changes=[change])
     signals.event_saved.send(event)

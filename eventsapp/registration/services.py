@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import links, signals
+from .. import audit, links, signals
 from ..contacts.models import Contact
 from ..events.models import Event, EventStatus, Visibility
 from ..extensions import db
@@ -54,7 +54,10 @@ def save_settings(event: Event, *, is_open: bool, needs_approval: bool) -> Regis
         settings = RegistrationSettings(event_id=event.id)
         db.session.add(settings)
     settings.is_open, settings.needs_approval = is_open, needs_approval
+    fields = audit.changed(settings, ("is_open", "needs_approval"))
     db.session.flush()
+    audit.record("settings_changed", event, association_id=event.association_id, what="registration", fields=fields,
+                 is_open=is_open, needs_approval=needs_approval)
     return settings
 
 
@@ -208,6 +211,9 @@ def decide(registration: Registration, accept: bool, message: str = "") -> Regis
                          "contact_id": registration.contact_id, "invitation_id": registration.invitation_id,
                          "payload": {"registration_id": registration.id}}])
     db.session.flush()
+    audit.record("registration_decided", registration, association_id=registration.event.association_id,
+                 event_id=registration.event_id, decision=registration.state.value, told=bool(not accept or message),
+                 invitation_id=registration.invitation_id)
     return registration
 
 
