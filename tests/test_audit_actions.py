@@ -191,3 +191,203 @@ def test_quiet_hours_and_other_association_settings(db, auth):
     assert (entry.actor, entry.association_id, entry.target_id) == ("quan-tri@example.vn", association.id,
                                                                      str(association.id))
     assert entry.details == {"what": "association", "change": "edited", "fields": ["quiet_from", "quiet_until"]}
+
+
+# ---------------------------------------------------------------- questions
+
+def test_questions_added_changed_moved_and_removed_on_the_page_and_by_the_api(db, auth, api):
+    event = EventFactory()
+    organiser = organiser_of(event.association)
+    auth.login(organiser)
+    url = f"/events/{event.id}/questions/new"
+    assert auth.post(url, {"kind": "text", "text_vi": "Bà Hoa ăn chay không?", "for_invitees": "y"}).status_code \
+        in (302, 303)
+    assert auth.post(url, {"kind": "yes_no", "text_vi": "Cần xe đón?", "for_invitees": "y"}).status_code in (302, 303)
+    first, second = db.session.scalars(select(Question).order_by(Question.position)).all()
+    added = [e for e in entries(db, "settings_changed") if e.details.get("change") == "added"]
+    assert [(e.target_type, e.target_id, e.details["kind"]) for e in added] == [
+        ("questions", str(first.id), "text"), ("questions", str(second.id), "yes_no")]
+    by(added[0], organiser, event.association)
+    no_values(added[0], "Bà Hoa", "ăn chay")
+
+    assert auth.post(f"/events/{event.id}/questions/{first.id}/edit", {
+        "kind": "text", "text_vi": "Bà Hoa dùng món gì?", "for_invitees": "y", "required": "y"}).status_code \
+        in (302, 303)
+    edited = one(db, "settings_changed", what="question", change="edited")
+    assert edited.details["fields"] == ["required", "text_vi"] and edited.details["answers_dropped"] == 0
+    no_values(edited, "Bà Hoa")
+    assert auth.post(f"/events/{event.id}/questions/{second.id}/move", {"direction": "up"},
+                     form_url=f"/events/{event.id}/questions").status_code in (302, 303)
+    assert one(db, "settings_changed", what="question", change="moved").details["position"] == 1
+    # By the API: changed, then removed.
+    assert api(organiser).patch(f"/api/v1/events/{event.id}/questions/{first.id}",
+                                json={"text_en": "Meal?"}).status_code == 200
+    assert one(db, "settings_changed", what="question", change="edited", fields=["text_en"]).actor == ORGANISER
+    assert api(organiser).delete(f"/api/v1/events/{event.id}/questions/{first.id}").status_code == 204
+    removed = one(db, "settings_changed", what="question", change="removed")
+    assert (removed.target_id, removed.details["answers_removed"], removed.association_id) == (
+        str(first.id), 0, event.association_id)
+
+
+# ---------------------------------------------------------------- delegations
+
+def test_delegations_created_revoked_given_a_new_link_and_members_changed_by_staff(db, auth, api, client):
+    event = EventFactory(capacity=100)
+    organiser = organiser_of(event.association)
+    leader = ContactFactory(full_name="Nguyễn Văn Hùng", email="hung@example.cz", associations=[event.association])
+    auth.login(organiser)
+    assert auth.post(f"/events/{event.id}/delegations", {
+        "name": "Hội người Bắc Giang", "leader_email": "hung@example.cz", "quota": "6"},
+        form_url=f"/events/{event.id}/guests").status_code in (302, 303)
+    delegation = db.session.scalar(select(Delegation))
+    created = one(db, "delegation_changed", change="created")
+    by(created, organiser, event.association)
+    assert (created.target_type, created.target_id) == ("delegations", str(delegation.id))
+    assert created.details == {"change": "created", "event_id": event.id, "quota": 6, "leader_contact_id": leader.id,
+                               "messages": 1}
+    no_values(created, "Hùng", "hung@example.cz", "Bắc Giang", delegation.token)
+    assert auth.post(f"/events/{event.id}/delegations/{delegation.id}/new-link", {},
+                     form_url=f"/events/{event.id}/guests").status_code in (302, 303)
+    renewed = one(db, "delegation_changed", change="new_link")
+    db.session.refresh(delegation)
+    no_values(renewed, delegation.token)
+
+    members = f"/api/v1/events/{event.id}/delegations/{delegation.id}/members"
+    added = api(organiser).post(members, json={"full_name": "Trần Thị Lan", "nationality": "Séc"})
+    assert added.status_code == 201, added.json
+    member_id = added.json["id"]
+    assert api(organiser).delete(f"{members}/{member_id}").status_code == 204
+    assert one(db, "delegation_changed", change="member_added").details["member_id"] == member_id
+    assert one(db, "delegation_changed", change="member_removed").details["member_id"] == member_id
+    no_values(one(db, "delegation_changed", change="member_added"), "Trần Thị Lan", "Séc")
+
+    assert auth.post(f"/events/{event.id}/delegations/{delegation.id}/revoke", {},
+                     form_url=f"/events/{event.id}/guests").status_code in (302, 303)
+    assert one(db, "delegation_changed", change="revoked").details["members"] == 0
+
+
+# ---------------------------------------------------------------- registration
+
+def test_registration_settings_and_each_decision(db, auth, client):
+    from flask import g
+
+    from tests.test_registration import confirm, last_registration, register
+
+    event = EventFactory(status=EventStatus.PUBLISHED, visibility=Visibility.PUBLIC)
+    organiser = organiser_of(event.association)
+    auth.login(organiser)
+    assert auth.post(f"/events/{event.id}/registration", {"is_open": "y", "needs_approval": "y"}).status_code == 303
+    settings = one(db, "settings_changed", what="registration")
+    by(settings, organiser, event.association)
+    assert settings.details == {"what": "registration", "fields": ["is_open", "needs_approval"], "is_open": True,
+                                "needs_approval": True}
+    assert db.session.get(RegistrationSettings, event.id).needs_approval
+    client.get("/logout")
+    g.pop("_login_user", None)
+    waiting = []
+    for name, address in (("Trần Văn An", "an@example.vn"), ("Lê Thị Bình", "binh@example.vn")):
+        register(client, event, full_name=name, email=address)
+        confirm(client, event, last_registration(db))
+        waiting.append(last_registration(db))
+    assert {r.state for r in waiting} == {RegistrationState.PENDING}
+    auth.login(organiser)
+    url = f"/events/{event.id}/registrations/{{}}/{{}}"
+    auth.post(url.format(waiting[0].id, "accept"), {"message": ""}, form_url=f"/events/{event.id}/registration")
+    auth.post(url.format(waiting[1].id, "decline"), {"message": "Rất tiếc, chị Bình"},
+              form_url=f"/events/{event.id}/registration")
+    accepted = one(db, "registration_decided", decision="accepted")
+    declined = one(db, "registration_decided", decision="declined")
+    by(accepted, organiser, event.association)
+    assert (accepted.target_type, accepted.target_id, accepted.details["told"]) == (
+        "registrations", str(waiting[0].id), False)
+    assert (declined.target_id, declined.details["told"], declined.details["invitation_id"]) == (
+        str(waiting[1].id), True, None)
+    for entry in (accepted, declined):
+        no_values(entry, "Trần Văn An", "an@example.vn", "Lê Thị Bình", "binh@example.vn", "chị Bình")
+
+
+# ---------------------------------------------------------------- ceremony: protocol and seating
+
+def test_protocol_table_order_and_titles(db, auth, client):
+    world = ceremony(invitees=12, tables=2, delegation_sizes=())
+    organiser, event, association = world.organiser, world.event, world.event.association
+    auth.login(organiser)
+    slug = association.slug
+    token = csrf_token_from(client.get(f"/associations/{slug}/protocol").text)
+    assert client.post(f"/associations/{slug}/protocol", data={
+        "csrf_token": token, "label": "Khách quý", "keywords": "đại sứ", "delegations": ""}).status_code == 303
+    line = db.session.scalar(select(ProtocolPosition).where(ProtocolPosition.label == "Khách quý"))
+    added = one(db, "settings_changed", what="protocol_table", change="added")
+    by(added, organiser, association)
+    assert (added.target_type, added.target_id) == ("protocol_positions", str(line.id))
+    client.post(f"/associations/{slug}/protocol/change", data={"csrf_token": token, "position_id": line.id,
+                                                               "action": "up"})
+    client.post(f"/associations/{slug}/protocol/change", data={"csrf_token": token, "position_id": line.id,
+                                                               "action": "delete"})
+    assert one(db, "settings_changed", what="protocol_table", change="moved_up").target_id == str(line.id)
+    assert one(db, "settings_changed", what="protocol_table", change="removed").target_id == str(line.id)
+
+    keys = [unit.key for unit in protocol.read(event).units]
+    token = csrf_token_from(client.get(f"/events/{event.id}/protocol").text)
+    assert client.post(f"/events/{event.id}/protocol/move", data={
+        "csrf_token": token, "unit": keys[3], "direction": "up"}).status_code == 303
+    moved = one(db, "settings_changed", what="protocol", change="moved")
+    by(moved, organiser, association)
+    assert (moved.target_id, moved.details["unit"], moved.details["to"], moved.details["event_id"]) == (
+        str(event.id), keys[3], 3, event.id)
+    assert client.post(f"/events/{event.id}/protocol/reset", data={"csrf_token": token}).status_code == 303
+    assert one(db, "settings_changed", what="protocol", change="reset").association_id == association.id
+    # An invitee's title set from the order page is an edit of their contact: the fields, not the words.
+    invitation = world.invitations[5]
+    client.post(f"/events/{event.id}/protocol/person", data={
+        "csrf_token": token, "person": f"i-{invitation.id}", "honorific": "Thượng tọa", "position": "Bí thư tỉnh ủy"})
+    edited = one(db, "contact_edited", event_id=event.id)
+    assert (edited.target_id, edited.details["fields"], edited.actor) == (
+        str(invitation.contact_id), ["honorific", "position"], organiser.email)
+    no_values(edited, "Bí thư", "Thượng tọa")
+
+
+def test_seating_tables_assignment_and_places(db, auth, client):
+    world = ceremony(invitees=12, tables=2, capacity=6, delegation_sizes=())
+    organiser, event, association = world.organiser, world.event, world.event.association
+    auth.login(organiser)
+    token = csrf_token_from(client.get(f"/events/{event.id}/seating").text)
+    assert client.post(f"/events/{event.id}/seating/tables", data={
+        "csrf_token": token, "name": "Bàn danh dự", "shape": "round", "capacity": "8", "x": "10", "y": "10"}
+    ).status_code == 303
+    table = db.session.scalar(select(SeatTable).where(SeatTable.name == "Bàn danh dự"))
+    added = one(db, "settings_changed", what="seating", change="table_added")
+    by(added, organiser, association)
+    assert (added.target_type, added.target_id, added.details["capacity"]) == ("seat_tables", str(table.id), 8)
+    client.post(f"/events/{event.id}/seating/tables/change", data={
+        "csrf_token": token, "table_id": table.id, "name": "Bàn danh dự", "shape": "long", "capacity": "8",
+        "x": "10", "y": "10"})
+    assert one(db, "settings_changed", what="seating", change="table_changed").details["fields"] == ["shape"]
+    assert client.post(f"/events/{event.id}/seating/assign", data={"csrf_token": token}).status_code == 303
+    assigned = one(db, "settings_changed", what="seating", change="assigned")
+    assert (assigned.details["seated"], assigned.details["unseated"]) == (12, 0)
+    person = seating.seats(event)[0][0].person.key
+    client.post(f"/events/{event.id}/seating/place", data={"csrf_token": token, "person": person,
+                                                           "table_id": table.id})
+    placed = one(db, "settings_changed", what="seating", change="placed")
+    assert (placed.details["person"], placed.details["table_id"], placed.details["seat"]) == (person, table.id, 1)
+    client.post(f"/events/{event.id}/seating/tables/change", data={
+        "csrf_token": token, "table_id": table.id, "shape": "long", "capacity": "8", "x": "1", "y": "1",
+        "delete": "y"})
+    removed = one(db, "settings_changed", what="seating", change="table_removed")
+    assert (removed.target_id, removed.details["seated"]) == (str(table.id), 1)
+
+
+# ---------------------------------------------------------------- feedback forms
+
+def test_the_feedback_form_settings(db, auth):
+    event = EventFactory()
+    organiser = organiser_of(event.association)
+    auth.login(organiser)
+    url = f"/events/{event.id}/feedback"
+    assert auth.post(url, {"question_vi": "Anh Minh thấy thế nào?", "open_days": "7"}).status_code == 303
+    entry = one(db, "settings_changed", what="feedback_form")
+    by(entry, organiser, event.association)
+    assert entry.target_id == str(event.id) and entry.details["open_days"] == 7
+    assert set(entry.details["fields"]) >= {"question_vi", "open_days"}
+    no_values(entry, "Anh Minh")
