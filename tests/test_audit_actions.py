@@ -391,3 +391,127 @@ def test_the_feedback_form_settings(db, auth):
     assert entry.target_id == str(event.id) and entry.details["open_days"] == 7
     assert set(entry.details["fields"]) >= {"question_vi", "open_days"}
     no_values(entry, "Anh Minh")
+
+
+# ---------------------------------------------------------------- roles, imports, contacts
+
+def test_roles_granted_and_revoked_on_the_members_page(db, auth, client):
+    association = AssociationFactory()
+    organiser = organiser_of(association)
+    newcomer = UserFactory(email="moi@example.vn")
+    auth.login(organiser)
+    url = f"/associations/{association.slug}/members"
+    assert auth.post(url, {"email": "moi@example.vn", "role": "viewer"}).status_code == 302
+    granted = one(db, "role_granted")
+    by(granted, organiser, association)
+    assert (granted.target_type, granted.target_id, granted.details) == ("users", str(newcomer.id), {"role": "viewer"})
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == newcomer.id))
+    assert auth.post(f"{url}/{membership.id}/remove", {}, form_url=url).status_code == 302
+    revoked = one(db, "role_revoked")
+    by(revoked, organiser, association)
+    assert (revoked.target_id, revoked.details) == (str(newcomer.id), {"role": "viewer"})
+    no_values(granted, "moi@example.vn")
+
+
+def test_an_import_by_the_api_counts_rows_and_names_nobody(db, api):
+    association = AssociationFactory(slug="hoi-a")
+    organiser = organiser_of(association)
+    ContactFactory(full_name="Người Cũ", email="cu@example.vn", associations=[association])
+    roll = "Họ và tên,Email\nNguyễn Văn Mới,moi@example.vn\nNgười Cũ,cu@example.vn\n".encode()
+    import io
+
+    response = api(organiser).post("/api/v1/contacts/import", data={
+        "file": (io.BytesIO(roll), "danh-sach.csv"), "association": "hoi-a", "valid_only": "true"},
+        content_type="multipart/form-data")
+    assert response.status_code == 200, response.json
+    entry = one(db, "contacts_imported")
+    by(entry, organiser, association)
+    assert entry.details["created"] == 1 and entry.details["created"] + entry.details["updated"] + \
+        entry.details["skipped"] == 2
+    no_values(entry, "Nguyễn Văn Mới", "moi@example.vn", "cu@example.vn", "danh-sach")
+
+
+def test_a_contact_edited_by_the_api_names_the_fields_not_the_values(db, api):
+    association = AssociationFactory()
+    organiser = organiser_of(association)
+    contact = ContactFactory(full_name="Đỗ Văn Cũ", phone="", associations=[association])
+    assert api(organiser).patch(f"/api/v1/contacts/{contact.id}", json={
+        "full_name": "Đỗ Văn Mới", "notes": "Hay quên giấy mời"}).status_code == 200
+    entry = one(db, "contact_edited")
+    by(entry, organiser, association)
+    assert (entry.target_type, entry.target_id, entry.details) == ("contacts", str(contact.id),
+                                                                   {"fields": ["full_name", "notes"]})
+    no_values(entry, "Đỗ Văn", "Hay quên")
+
+
+# ---------------------------------------------------------------- sends, check-in undo
+
+def test_a_send_scheduled_by_the_api_and_cancelled_on_the_page(db, api, auth, client):
+    event = EventFactory(starts_at=utcnow() + timedelta(days=3), ends_at=utcnow() + timedelta(days=3, hours=2))
+    for n in range(2):
+        InvitationFactory(event=event, contact=ContactFactory(email=f"khach-{n}@example.vn"))
+    organiser = organiser_of(event.association)
+    at = (utcnow() + timedelta(days=1)).replace(microsecond=0)
+    response = api(organiser).post(f"/api/v1/events/{event.id}/invitations/send", json={"not_before": at.isoformat()})
+    assert response.status_code == 202
+    send_id = response.json["send_id"]
+    started = one(db, "send_started")
+    by(started, organiser, event.association)
+    assert (started.target_id, started.details["send_id"], started.details["messages"]) == (str(event.id), send_id, 2)
+    assert started.details["not_before"] == at.isoformat()
+    auth.login(organiser)
+    page = client.get(f"/events/{event.id}/invitations")
+    assert client.post(f"/events/{event.id}/invitations/sends/{send_id}/cancel",
+                       data={"csrf_token": csrf_token_from(page.text)}).status_code == 303
+    cancelled = one(db, "send_cancelled")
+    by(cancelled, organiser, event.association)
+    assert cancelled.details == {"send_id": send_id, "messages": 2}
+    no_values(started, "khach-0@example.vn")
+
+
+def test_a_check_in_undone_by_the_api(db, api):
+    from eventsapp.associations.models import Role as Roles
+
+    invitation = InvitationFactory()
+    event = invitation.event
+    door = staff(event.association, Roles.CHECKIN, email="cua@example.vn")
+    checked = api(door).post(f"/api/v1/events/{event.id}/attendance/checkins", json={"token": invitation.checkin_token})
+    assert checked.status_code in (200, 201), checked.json
+    checkin_id = checked.json["id"] if "id" in checked.json else checked.json["check_in"]["id"]
+    assert api(door).post(f"/api/v1/events/{event.id}/attendance/checkins/{checkin_id}/undo").status_code == 200
+    entry = one(db, "check_in_undone")
+    by(entry, door, event.association)
+    assert (entry.target_type, entry.target_id, entry.details["event_id"]) == ("check_ins", str(checkin_id), event.id)
+    no_values(entry, invitation.contact.full_name, invitation.contact.email)
+
+
+# ---------------------------------------------------------------- downloads
+
+def test_downloads_of_answers_feedback_and_pdfs_say_which_list_and_how_many_rows(db, auth, client):
+    from eventsapp.attendance.models import Printable
+    from eventsapp.feedback.models import FeedbackAnswer
+
+    invitation = InvitationFactory(contact=ContactFactory(full_name="Vũ Thị Tải"))
+    event = invitation.event
+    organiser = organiser_of(event.association)
+    db.session.add(FeedbackAnswer(event_id=event.id, invitation_id=invitation.id, marker="m", rating=4,
+                                  better="Loa nhỏ quá"))
+    printable = Printable(event_id=event.id, kind="badges", state="done", content=b"%PDF-1.4 Vu Thi Tai",
+                          options={}, item_count=1)
+    db.session.add(printable)
+    db.session.commit()
+    auth.login(organiser)
+    assert client.get(f"/events/{event.id}/questions/answers.xlsx").status_code == 200
+    assert client.get(f"/events/{event.id}/feedback.csv").status_code == 200
+    assert client.get(f"/events/{event.id}/printables/{printable.id}/download").status_code == 200
+    answers = one(db, "download", what="question_answers")
+    feedback = one(db, "download", what="feedback")
+    pdf = one(db, "download", what="printable")
+    for entry in (answers, feedback, pdf):
+        by(entry, organiser, event.association)
+        no_values(entry, "Vũ Thị Tải", "Loa nhỏ")
+    assert (answers.target_id, answers.details["rows"], answers.details["filters"]) == (
+        str(event.id), 1, {"format": "xlsx"})
+    assert feedback.details["rows"] == 1
+    assert (pdf.target_type, pdf.target_id, pdf.details["rows"], pdf.details["filters"]) == (
+        "printables", str(printable.id), 1, {"kind": "badges", "event_id": event.id})
