@@ -14,7 +14,7 @@ from eventsapp.ceremony.models import ProtocolPosition, SeatTable
 from eventsapp.events.models import EventStatus, Visibility
 from eventsapp.guests.models import Delegation
 from eventsapp.questions.models import Question
-from eventsapp.registration.models import Registration, RegistrationSettings, RegistrationState
+from eventsapp.registration.models import RegistrationSettings, RegistrationState
 from eventsapp.reminders import services as reminders
 from eventsapp.timeutils import utcnow
 from tests.ceremony_support import ceremony
@@ -515,3 +515,27 @@ def test_downloads_of_answers_feedback_and_pdfs_say_which_list_and_how_many_rows
     assert feedback.details["rows"] == 1
     assert (pdf.target_type, pdf.target_id, pdf.details["rows"], pdf.details["filters"]) == (
         "printables", str(printable.id), 1, {"kind": "badges", "event_id": event.id})
+
+
+# ---------------------------------------------------------------- campaigns and the private feed link
+
+def test_campaigns_and_the_private_feed_link_by_the_api(db, api):
+    association = AssociationFactory(slug="viet-phap")
+    organiser = organiser_of(association)
+    created = api(organiser).post("/api/v1/campaigns", json={"association": "viet-phap", "kind": "tet_week",
+                                                             "year": 2027})
+    assert created.status_code == 201, created.json
+    campaign_id = created.json["id"]
+    assert api(organiser).patch(f"/api/v1/campaigns/{campaign_id}", json={"title_en": "Tet week"}).status_code == 200
+    assert api(organiser).post(f"/api/v1/campaigns/{campaign_id}/publish").status_code == 200
+    assert api(organiser).post(f"/api/v1/campaigns/{campaign_id}/archive").status_code == 200
+    changes = [e for e in entries(db, "settings_changed") if e.details.get("what") == "campaign"]
+    assert [(e.target_type, e.target_id, e.details["change"]) for e in changes] == [
+        ("campaigns", str(campaign_id), change) for change in ("created", "edited", "published", "archived")]
+    assert changes[1].details["fields"] == ["title_en"]
+    by(changes[0], organiser, association)
+    assert api(organiser).post("/api/v1/associations/viet-phap/feeds/revoke").status_code == 200
+    revoked = one(db, "settings_changed", what="private_feed")
+    by(revoked, organiser, association)
+    db.session.refresh(association)
+    no_values(revoked, association.private_feed_token)
