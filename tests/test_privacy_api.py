@@ -147,3 +147,42 @@ def test_the_openapi_document_describes_both_operations(client, db):
     assert {"400", "401", "403", "404"} <= set(erase["responses"]) and {"403", "404"} <= set(export["responses"])
     received = document["components"]["schemas"]["PersonalData"]["properties"]["messages_received"]["items"]
     assert "from" in received["properties"] and "from" in received["required"]
+
+
+def test_erasure_removes_the_printed_pdfs_naming_the_person_and_new_ones_do_not_name_them(app, db, api, tmp_path):
+    """Badges, invitation cards and place cards are kept on the server (printables) until downloaded again:
+    erasing a person deletes those of their events; drawn again, they no longer name them."""
+    from eventsapp.attendance import printables as door_printables
+    from eventsapp.ceremony import printables as ceremony_printables
+    from eventsapp.ceremony import seating
+    from tests.ceremony_support import ceremony
+    from tests.test_attendance_printables import pdf_text
+
+    world = ceremony(invitees=6, tables=1, capacity=10, delegation_sizes=())
+    event, invitation = world.event, world.invitations[2]
+    person = invitation.contact
+    name = person.full_name
+    seating.assign(event)
+    rows = [door_printables.request_printable(event, kind, {"paper": "A4", "columns": 2, "rows": 5, "audience": "all"})
+            for kind in ("badges", "invitation_cards")]
+    rows.append(ceremony_printables.request_printable(event, "place_cards", "vi"))
+    db.session.commit()
+    ids = [row.id for row in rows]
+    for row in rows:
+        (ceremony_printables if row.kind == "place_cards" else door_printables).render(row.id)
+    db.session.expire_all()
+    for printable_id in ids:
+        assert name in pdf_text(db.session.get(Printable, printable_id).content, tmp_path), printable_id
+
+    admin = UserFactory(is_admin=True)
+    erased = api(admin).post(f"/api/v1/contacts/{person.id}/erasure", json={"confirm": True})
+    assert erased.status_code == 200 and erased.json["printables"] == 3
+    db.session.expire_all()
+    assert db.session.scalars(select(Printable).where(Printable.event_id == event.id)).all() == []
+    again = door_printables.request_printable(event, "badges", {"paper": "A4", "columns": 2, "rows": 5,
+                                                                "audience": "all"})
+    db.session.commit()
+    door_printables.render(again.id)
+    db.session.expire_all()
+    text = pdf_text(db.session.get(Printable, again.id).content, tmp_path)
+    assert name not in text and world.invitations[3].contact.full_name in text
