@@ -539,3 +539,41 @@ def test_campaigns_and_the_private_feed_link_by_the_api(db, api):
     by(revoked, organiser, association)
     db.session.refresh(association)
     no_values(revoked, association.private_feed_token)
+
+
+# ---------------------------------------------------------------- merges and the certificate template
+
+def test_a_merge_on_the_page_names_both_ids_and_no_address(db, auth):
+    association = AssociationFactory()
+    organiser = organiser_of(association)
+    keep = ContactFactory(full_name="Phan Văn Giữ", email="giu@example.vn", associations=[association])
+    duplicate = ContactFactory(full_name="Phan V. Giữ", email="trung@example.vn", associations=[association])
+    auth.login(organiser)
+    assert auth.post(f"/contacts/{keep.id}/merge", {"other_email": "trung@example.vn"}).status_code == 302
+    entry = one(db, "contacts_merged")
+    by(entry, organiser, association)
+    assert (entry.target_id, entry.details) == (str(keep.id), {"removed_contact_id": duplicate.id})
+    no_values(entry, "giu@example.vn", "trung@example.vn", "Phan")
+
+
+def test_the_certificate_template_and_a_certificate_download(db, auth, client):
+    from eventsapp.events.services import add_honoree
+
+    invitation = InvitationFactory(contact=ContactFactory(full_name="Nguyễn Thị Khen"))
+    event = invitation.event
+    honoree = add_honoree(event, invitation.contact, "Bằng khen")
+    organiser = organiser_of(event.association)
+    db.session.commit()
+    auth.login(organiser)
+    token = csrf_token_from(client.get(f"/events/{event.id}/printables").text)
+    assert client.post(f"/events/{event.id}/certificate-template", data={
+        "csrf_token": token, "title": "Giấy khen", "intro": "Trân trọng trao tặng", "place": "Bắc Giang",
+        "signer_title": "Chủ tịch", "signer_name": "Hoàng Thị Hạnh"}).status_code == 303
+    template = one(db, "template_changed", what="certificate")
+    by(template, organiser, event.association)
+    no_values(template, "Hoàng Thị Hạnh")
+    assert client.get(f"/events/{event.id}/certificates/{honoree.id}.pdf").status_code == 200
+    download = one(db, "download", what="certificate")
+    by(download, organiser, event.association)
+    assert (download.target_type, download.target_id, download.details["rows"]) == ("honorees", str(honoree.id), 1)
+    no_values(download, "Nguyễn Thị Khen")
