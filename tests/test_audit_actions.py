@@ -13,6 +13,7 @@ from eventsapp.ceremony import protocol, seating
 from eventsapp.ceremony.models import ProtocolPosition, SeatTable
 from eventsapp.events.models import EventStatus, Visibility
 from eventsapp.guests.models import Delegation
+from eventsapp.invitations.models import Invitation
 from eventsapp.questions.models import Question
 from eventsapp.registration.models import RegistrationSettings, RegistrationState
 from eventsapp.reminders import services as reminders
@@ -577,3 +578,43 @@ def test_the_certificate_template_and_a_certificate_download(db, auth, client):
     by(download, organiser, event.association)
     assert (download.target_type, download.target_id, download.details["rows"]) == ("honorees", str(honoree.id), 1)
     no_values(download, "Nguyễn Thị Khen")
+
+
+# ---------------------------------------------------------------- invitations: added, answered by staff, links
+
+def test_invitees_added_an_answer_taken_by_phone_and_links_revoked_renewed_and_resent(db, api, auth, client):
+    event = EventFactory(starts_at=utcnow() + timedelta(days=10), ends_at=utcnow() + timedelta(days=10, hours=2),
+                         max_guests=2)
+    organiser = organiser_of(event.association)
+    lan = ContactFactory(full_name="Trịnh Thị Lan", email="lan@example.vn", associations=[event.association])
+    added = api(organiser).post(f"/api/v1/events/{event.id}/invitations",
+                                json={"emails": ["lan@example.vn", "khong-co@example.vn"]})
+    assert added.status_code == 201, added.json
+    entry = one(db, "invitation_changed", change="invitees_added")
+    by(entry, organiser, event.association)
+    assert (entry.target_id, entry.details["added"], entry.details["unknown"]) == (str(event.id), 1, 1)
+    no_values(entry, "lan@example.vn", "khong-co@example.vn")
+
+    invitation = db.session.scalar(select(Invitation).where(Invitation.contact_id == lan.id))
+    answered = api(organiser).post(f"/api/v1/events/{event.id}/invitations/{invitation.id}/answer", json={
+        "status": "accepted", "guests": 1, "comment": "Chị Lan đi cùng chồng", "source": "phone"})
+    assert answered.status_code == 200, answered.json
+    recorded = one(db, "invitation_changed", change="answer_recorded")
+    by(recorded, organiser, event.association)
+    assert (recorded.target_type, recorded.target_id) == ("invitations", str(invitation.id))
+    assert {k: recorded.details[k] for k in ("source", "status", "guests", "comment_changed", "event_id")} == {
+        "source": "phone", "status": "accepted", "guests": 1, "comment_changed": True, "event_id": event.id}
+    no_values(recorded, "Chị Lan", "chồng")
+
+    auth.login(organiser)
+    page = client.get(f"/events/{event.id}/invitations")
+    token = csrf_token_from(page.text)
+    for action in ("revoke", "regenerate", "resend"):
+        client.post(f"/events/{event.id}/invitations/{invitation.id}/{action}", data={"csrf_token": token})
+    assert one(db, "invitation_changed", change="revoked").target_id == str(invitation.id)
+    renewed = one(db, "invitation_changed", change="new_link")
+    db.session.refresh(invitation)
+    no_values(renewed, invitation.token)
+    resent = one(db, "send_started", resend=True)
+    by(resent, organiser, event.association)
+    assert (resent.details["invitation_id"], resent.details["messages"]) == (invitation.id, 1)

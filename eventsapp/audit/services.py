@@ -32,7 +32,7 @@ ACTIONS = (
     "download", "contacts_merged", "contact_edited", "contact_created", "contact_deleted", "send_started",
     "send_cancelled", "check_in_undone", "person_exported", "person_erased", "person_corrected",
     "erasure_requested", "settings_changed", "template_changed", "consent_changed", "retention_purged",
-    "registration_decided", "delegation_changed",
+    "registration_decided", "delegation_changed", "invitation_changed",
 )
 
 
