@@ -618,3 +618,30 @@ def test_invitees_added_an_answer_taken_by_phone_and_links_revoked_renewed_and_r
     resent = one(db, "send_started", resend=True)
     by(resent, organiser, event.association)
     assert (resent.details["invitation_id"], resent.details["messages"]) == (invitation.id, 1)
+
+
+def test_named_guests_and_answers_recorded_by_staff_through_the_api(db, api):
+    from eventsapp.invitations.models import InvitationStatus
+    from eventsapp.questions.models import QuestionKind
+
+    event = EventFactory(max_guests=2, capacity=50)
+    invitation = InvitationFactory(event=event, status=InvitationStatus.ACCEPTED, guests=1)
+    question = Question(event_id=event.id, kind=QuestionKind.TEXT, text_vi="Món ăn?", for_invitees=True)
+    db.session.add(question)
+    db.session.commit()
+    organiser = organiser_of(event.association)
+    named = api(organiser).put(f"/api/v1/events/{event.id}/invitations/{invitation.id}/guests",
+                               json={"guests": [{"full_name": "Đặng Văn Khách", "passport_number": "C7654321"}]})
+    assert named.status_code == 200, named.json
+    guests = one(db, "invitation_changed", change="guests_named")
+    by(guests, organiser, event.association)
+    assert (guests.target_id, guests.details["named"], guests.details["removed"]) == (str(invitation.id), 1, 0)
+    no_values(guests, "Đặng Văn Khách", "C7654321")
+    answered = api(organiser).put(f"/api/v1/events/{event.id}/invitations/{invitation.id}/answers",
+                                  json={"answers": [{"question_id": question.id, "value": "Chay, không hành"}]})
+    assert answered.status_code == 200, answered.json
+    recorded = one(db, "invitation_changed", change="answers_recorded")
+    by(recorded, organiser, event.association)
+    assert (recorded.target_type, recorded.target_id, recorded.details["questions"]) == (
+        "invitations", str(invitation.id), 1)
+    no_values(recorded, "Chay, không hành")

@@ -205,6 +205,9 @@ def save_named_guests(invitation: Invitation, rows: list[dict], *, staff: bool =
     invitation.guests = count
     invitation.updated_at = utcnow()  # the door list's version moves even when only a name changed
     db.session.flush()
+    if staff:
+        audit.record("invitation_changed", invitation, association_id=event.association_id, change="guests_named",
+                     event_id=event.id, named=len(cleaned), removed=len(existing) - len(kept), guests=count)
     if invitation.status == InvitationStatus.ACCEPTED and count < previous:
         invitations.promote_waiters(event)
     return invitation

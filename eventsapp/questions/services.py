@@ -321,6 +321,8 @@ def record_form(event, audience: Audience, form, person: Person, *, attending: b
     values, errors = check_form(event, audience, form, attending=attending, staff=staff, prefix=prefix)
     if not errors:
         _save(person, values)
+        if staff:
+            _audit_answers(event, person, values)
     return errors
 
 
@@ -349,7 +351,18 @@ def record_values(event_id: int, audience: Audience, person: Person, sent: dict[
     errors |= more
     if not errors:
         _save(person, values)
+        if staff:
+            _audit_answers(event_id, person, values)
     return errors
+
+
+def _audit_answers(event, person: Person, values: dict) -> None:
+    """Answers recorded by staff for a person: whose (invitation or guest id), how many questions; not the answers."""
+    event = event if isinstance(event, Event) else db.session.get(Event, event if isinstance(event, int) else event.id)
+    target = ("invitations", person.invitation_id) if person.invitation_id is not None else (
+        "event_guests", person.guest_id)
+    audit.record("invitation_changed", target, association_id=event.association_id if event else None,
+                 change="answers_recorded", event_id=event.id if event else None, questions=len(values))
 
 
 # ------------------------------------------------------------------ reading answers: lists, exports, summaries
