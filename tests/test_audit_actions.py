@@ -645,3 +645,24 @@ def test_named_guests_and_answers_recorded_by_staff_through_the_api(db, api):
     assert (recorded.target_type, recorded.target_id, recorded.details["questions"]) == (
         "invitations", str(invitation.id), 1)
     no_values(recorded, "Chay, không hành")
+
+
+# ---------------------------------------------------------------- the command line
+
+def test_accounts_tokens_roles_and_the_private_feed_link_from_the_command_line(db, runner):
+    association = AssociationFactory(slug="hoi-cli")
+    result = runner.invoke(args=["users", "create", "ops@example.vn", "--password", "mat-khau-dai-1"])
+    assert result.exit_code == 0, result.output
+    token = runner.invoke(args=["users", "token", "ops@example.vn"]).output.strip()
+    for args in (["users", "grant", "ops@example.vn", "organiser", "hoi-cli"],
+                 ["users", "revoke", "ops@example.vn", "organiser", "hoi-cli"], ["feeds", "revoke", "hoi-cli"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, (args, result.output)
+    created = one(db, "settings_changed", what="account", change="created")
+    issued = one(db, "settings_changed", what="api_token")
+    user_id = created.target_id
+    for entry in (created, issued, one(db, "role_granted"), one(db, "role_revoked"),
+                  one(db, "settings_changed", what="private_feed")):
+        assert (entry.actor, entry.actor_id, entry.ip) == ("cli", None, "")
+        no_values(entry, token, "mat-khau-dai-1")
+    assert (issued.target_id, one(db, "role_revoked").association_id) == (user_id, association.id)
