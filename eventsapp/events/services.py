@@ -100,8 +100,9 @@ def create_event(association: Association, *, user=None, **values) -> Event:
                   slug=unique_slug(Event, values["title_vi"]), **values)
     db.session.add(event)
     db.session.flush()
-    audit.record("settings_changed", event, association_id=event.association_id, what="event", change="created")
     signals.event_saved.send(event)
+    # Last: the audit lock is held to the commit (eventsapp.audit.services).
+    audit.record("settings_changed", event, association_id=event.association_id, what="event", change="created")
     return event
 
 
@@ -131,9 +132,6 @@ def update_event(event: Event, *, user=None, **values) -> list[EventChange]:
     after = {kind: _snapshot(event, fields) for kind, fields in WATCHED.items()}
     changed_kinds = [kind for kind in WATCHED if before[kind] != after[kind]]
     fields = audit.changed(event, EDITABLE)
-    if fields:
-        audit.record("settings_changed", event, association_id=event.association_id, what="event", change="edited",
-                     fields=fields, sequence_raised=bool(changed_kinds))
     changes: list[EventChange] = []
     if changed_kinds:
         event.sequence += 1
@@ -144,6 +142,9 @@ def update_event(event: Event, *, user=None, **values) -> list[EventChange]:
     if changes:
         signals.event_changed.send(event, changes=changes)
     signals.event_saved.send(event)
+    if fields:
+        audit.record("settings_changed", event, association_id=event.association_id, what="event", change="edited",
+                     fields=fields, sequence_raised=bool(changed_kinds))
     return changes
 
 
@@ -162,9 +163,9 @@ def publish(event: Event, *, user=None) -> Event:
         event.status = EventStatus.PUBLISHED
         event.published_at = utcnow()
         db.session.flush()
+        signals.event_saved.send(event)
         audit.record("settings_changed", event, association_id=event.association_id, what="event",
                      change="published")
-        signals.event_saved.send(event)
     return event
 
 
@@ -178,10 +179,10 @@ def cancel(event: Event, *, user=None, reason: str = "") -> EventChange | None:
     event.sequence += 1
     change = _record(event, ChangeKind.CANCELLED, {"status": previous},
                      {"status": EventStatus.CANCELLED.value, "reason": reason}, user)
-    audit.record("settings_changed", event, association_id=event.association_id, what="event", change="cancelled")
     db.session.flush()
     signals.event_changed.send(event, changes=[change])
     signals.event_saved.send(event)
+    audit.record("settings_changed", event, association_id=event.association_id, what="event", change="cancelled")
     return change
 
 
