@@ -183,23 +183,25 @@ RULE_FIELDS = ("kind", "anchor", "offset_minutes", "absolute_at", "to_accepted",
                "to_attended", *MESSAGE_FIELDS)
 
 
+def _association_id(rule: ReminderRule) -> int | None:
+    """The association a rule belongs to, through its event or campaign, or its own (a default)."""
+    owner = rule.event or rule.campaign
+    if owner is not None:
+        return owner.association_id
+    return rule.association.id if rule.association is not None else rule.association_id
+
+
 def _audit(rule: ReminderRule, change: str, **details) -> None:
     """A rule's change in the audit log: whose rule (event, campaign or association default), which fields."""
-    owner = rule.event or rule.campaign
-    association_id = owner.association_id if owner is not None else (
-        rule.association.id if rule.association is not None else rule.association_id)
     owner_detail = {"event_id": rule.event_id} if rule.event_id else {"campaign_id": rule.campaign_id} \
         if rule.campaign_id else {"default": True}
-    audit.record("settings_changed", rule, association_id=association_id, what="reminder", change=change,
+    audit.record("settings_changed", rule, association_id=_association_id(rule), what="reminder", change=change,
                  kind=rule.kind.value, **owner_detail, **details)
 
 
 def _audit_message(rule: ReminderRule, languages: list[str]) -> None:
     """The reminder's own words changed: a template change (which languages, never the text)."""
-    owner = rule.event or rule.campaign
-    association_id = owner.association_id if owner is not None else (
-        rule.association.id if rule.association is not None else rule.association_id)
-    audit.record("template_changed", rule, association_id=association_id, what="reminder_message",
+    audit.record("template_changed", rule, association_id=_association_id(rule), what="reminder_message",
                  languages=languages)
 
 
