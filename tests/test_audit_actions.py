@@ -666,3 +666,17 @@ def test_accounts_tokens_roles_and_the_private_feed_link_from_the_command_line(d
         assert (entry.actor, entry.actor_id, entry.ip) == ("cli", None, "")
         no_values(entry, token, "mat-khau-dai-1")
     assert (issued.target_id, one(db, "role_revoked").association_id) == (user_id, association.id)
+
+
+def test_a_page_of_contacts_taken_through_the_api_is_an_export(db, api):
+    association = AssociationFactory(slug="hoi-api")
+    organiser = organiser_of(association)
+    for n in range(3):
+        ContactFactory(full_name=f"Lý Văn {n}", email=f"ly{n}@example.vn", associations=[association])
+    page = api(organiser).get("/api/v1/contacts?q=Lý&limit=2&association=hoi-api")
+    assert page.status_code == 200 and len(page.json["items"]) == 2
+    entry = one(db, "contacts_exported")
+    by(entry, organiser, association)
+    assert entry.details["rows"] == 2
+    assert entry.details["filters"]["q"] is True and entry.details["filters"]["format"] == "api"
+    no_values(entry, "Lý", "ly0@example.vn")
