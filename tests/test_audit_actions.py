@@ -680,3 +680,17 @@ def test_a_page_of_contacts_taken_through_the_api_is_an_export(db, api):
     assert entry.details["rows"] == 2
     assert entry.details["filters"]["q"] is True and entry.details["filters"]["format"] == "api"
     no_values(entry, "Lý", "ly0@example.vn")
+
+
+def test_a_walk_in_added_at_the_door_by_the_api(db, api):
+    from eventsapp.associations.models import Role as Roles
+
+    event = EventFactory(starts_at=utcnow() - timedelta(minutes=30), ends_at=utcnow() + timedelta(hours=2))
+    door = staff(event.association, Roles.CHECKIN, email="cua@example.vn")
+    response = api(door).post(f"/api/v1/events/{event.id}/attendance/walk-ins",
+                              json={"full_name": "Hồ Văn Vãng Lai", "email": "vang.lai@example.vn"})
+    assert response.status_code in (200, 201), response.json
+    entry = one(db, "contact_created", via="walk_in")
+    by(entry, door, event.association)
+    assert entry.target_type == "contacts" and entry.details["event_id"] == event.id
+    no_values(entry, "Hồ Văn", "vang.lai@example.vn")
