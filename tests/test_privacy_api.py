@@ -125,6 +125,12 @@ def test_organisers_and_viewers_are_refused_and_nothing_changes(app, db, api):
     other = staff(AssociationFactory(), Role.ORGANISER)
     viewer = staff(association, Role.VIEWER)
     before = _entries(db)
+    refused = api(own_organiser).get(f"/api/v1/contacts/{person.id}/personal-data")
+    assert refused.json["error"]["message"] == "Chỉ quản trị viên mới được xuất hoặc xóa dữ liệu của một người."
+    own_organiser.locale = "en"
+    db.session.commit()
+    refused = api(own_organiser).post(f"/api/v1/contacts/{person.id}/erasure", json={"confirm": True})
+    assert refused.json["error"]["message"] == "Only an administrator can export or erase a person's data."
     for user in (own_organiser, other, viewer):
         assert api(user).get(f"/api/v1/contacts/{person.id}/personal-data").status_code == 403
         assert api(user).post(f"/api/v1/contacts/{person.id}/erasure", json={"confirm": True}).status_code == 403
