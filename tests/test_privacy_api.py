@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from eventsapp.associations.models import Role
-from eventsapp.attendance.models import Printable
+from eventsapp.attendance.models import OnlineJoin, Printable
 from eventsapp.audit.models import AuditEntry
 from eventsapp.contacts.models import Contact
 from eventsapp.feedback.models import FeedbackAnswer
@@ -39,6 +39,7 @@ def _person(db, name=NAME, email=EMAIL):
         Registration(event_id=event.id, full_name=name, email=email, phone="0912345678", contact_id=person.id,
                      state=RegistrationState.ACCEPTED, message="Chào mừng"),
         Delegation(event_id=event.id, name="Đoàn Hà Nội", leader_contact_id=person.id, quota=4),
+        OnlineJoin(event_id=event.id, invitation_id=invitation.id, contact_id=person.id),
         Printable(event_id=event.id, kind="place_cards", state="done", content=f"%PDF {name}".encode(),
                   options={"locale": "vi"}),
         Printable(event_id=event.id, kind="badges", state="done", content=f"%PDF {name}".encode(), options={}),
@@ -53,6 +54,7 @@ def test_an_administrator_exports_the_same_document_as_the_person_downloads(app,
     page = client.get(f"/privacy/{person.unsubscribe_token}").text
     assert "Câu trả lời của Quý vị cho các câu hỏi của sự kiện" in page and "Có, ăn chay" in page
     assert "Đoàn Hà Nội" in page and "Âm thanh to hơn" in page and "Các lần đăng ký của Quý vị" in page
+    assert "Các sự kiện Quý vị tham dự trực tuyến" in page
     own = client.get(f"/privacy/{person.unsubscribe_token}/data.json")
     response = api(admin).get(f"/api/v1/contacts/{person.id}/personal-data")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
@@ -64,6 +66,7 @@ def test_an_administrator_exports_the_same_document_as_the_person_downloads(app,
     assert data["answers"] == [{"event": "Gặp mặt Tết", "question": "Quý vị ăn chay không?", "value": "Có, ăn chay",
                                 "for_guest": False, "updated_at": data["answers"][0]["updated_at"]}]
     assert data["feedback"][0]["better"] == "Âm thanh to hơn" and data["delegations"][0]["name"] == "Đoàn Hà Nội"
+    assert [row["event"] for row in data["online"]] == ["Gặp mặt Tết"]
     # One definition: the document's keys are the schema's, every level.
     assert schemas.PersonalData().validate(data) == {}
     assert set(data) == {f.data_key or name for name, f in schemas.PersonalData().fields.items()}

@@ -23,7 +23,7 @@ def _texts(*names: str) -> dict:
 @component("PersonalData")
 class PersonalData(Schema):
     """Everything held about a person, as plain values: their contact, consents, invitations and answers,
-    check-ins, named guests, honours, registrations, questions answered, feedback, delegations led, messages."""
+    check-ins, online attendance, named guests, honours, registrations, questions answered, feedback, delegations led, messages."""
 
     contact = fields.Nested(_record(
         "PersonalDataContact", **_texts("full_name", "email", "phone", "honorific", "position", "postal_address",
@@ -39,6 +39,8 @@ class PersonalData(Schema):
     check_ins = fields.List(fields.Nested(_record(
         "PersonalDataCheckIn", event=fields.String(**_text), at=fields.String(**_moment),
         guests=fields.Integer(required=True), undone_at=fields.String(**_moment))), required=True)
+    online = fields.List(fields.Nested(_record(
+        "PersonalDataOnline", event=fields.String(**_text), joined_at=fields.String(**_moment))), required=True)
     guests = fields.List(fields.Nested(_record(
         "PersonalDataGuest", **_texts("full_name", "honorific", "position", "email", "phone", "language",
                                       "nationality", "passport_number"),

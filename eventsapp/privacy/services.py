@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import String, cast, delete, or_, select, update
 
 from .. import audit, spreadsheets
-from ..attendance.models import CheckIn, Printable
+from ..attendance.models import CheckIn, OnlineJoin, Printable
 from ..channels.models import ShortLink
 from ..contacts.models import Contact, ContactTag, ImportBatch
 from ..events.models import Event, Honoree
@@ -61,6 +61,8 @@ def collect(contact: Contact) -> dict:
     invitations = list(db.session.execute(
         select(Invitation, Event).join(Event, Event.id == Invitation.event_id)
         .where(Invitation.contact_id == contact.id).order_by(Event.starts_at)).all())
+    online = db.session.execute(select(OnlineJoin, Event).join(Event, Event.id == OnlineJoin.event_id)
+                                .where(OnlineJoin.contact_id == contact.id).order_by(OnlineJoin.joined_at)).all()
     check_ins = db.session.execute(select(CheckIn, Event).join(Event, Event.id == CheckIn.event_id)
                                    .where(CheckIn.contact_id == contact.id).order_by(CheckIn.checked_in_at)).all()
     guests = db.session.scalars(select(EventGuest).where(or_(
@@ -108,6 +110,7 @@ def collect(contact: Contact) -> dict:
                         for invitation, event in invitations],
         "check_ins": [{"event": event.title_vi, "at": _moment(row.checked_in_at), "guests": row.guests,
                        "undone_at": _moment(row.undone_at)} for row, event in check_ins],
+        "online": [{"event": event.title_vi, "joined_at": _moment(row.joined_at)} for row, event in online],
         "guests": [{"full_name": g.full_name, "honorific": g.honorific, "position": g.position,
                     "email": g.email or "", "phone": g.phone, "language": g.language, "nationality": g.nationality,
                     "passport_number": g.passport_number, "event_id": g.event_id} for g in guests],
@@ -143,7 +146,7 @@ def export_xlsx(contact: Contact) -> bytes:
     sheet.title = "contact"
     for key, value in data["contact"].items():
         spreadsheets.append_row(sheet, [key, ", ".join(value) if isinstance(value, list) else value or ""])
-    for name in ("consents", "invitations", "check_ins", "guests", "honours", "registrations", "answers", "feedback",
+    for name in ("consents", "invitations", "check_ins", "online", "guests", "honours", "registrations", "answers", "feedback",
                  "delegations", "messages_sent", "messages_received"):
         rows = data[name]
         sheet = workbook.create_sheet(name)
