@@ -694,3 +694,26 @@ def test_a_walk_in_added_at_the_door_by_the_api(db, api):
     by(entry, door, event.association)
     assert entry.target_type == "contacts" and entry.details["event_id"] == event.id
     no_values(entry, "Hồ Văn", "vang.lai@example.vn")
+
+
+def test_an_honoree_added_and_removed_on_the_event_page(db, auth):
+    from eventsapp.events.models import Honoree
+
+    event = EventFactory()
+    organiser = organiser_of(event.association)
+    person = ContactFactory(full_name="Lương Thị Vinh", email="vinh@example.vn", associations=[event.association])
+    auth.login(organiser)
+    assert auth.post(f"/events/{event.id}/honorees", {"contact": "vinh@example.vn", "award": "Bằng khen",
+                                                      "citation": "Ba mươi năm gắn bó với hội"},
+                     form_url=f"/events/{event.id}").status_code in (302, 303)
+    honoree = db.session.scalar(select(Honoree))
+    added = one(db, "contact_edited", honour="added")
+    by(added, organiser, event.association)
+    assert (added.target_id, added.details["honoree_id"], added.details["citation"]) == (str(person.id), honoree.id,
+                                                                                          True)
+    no_values(added, "Ba mươi năm", "Lương Thị Vinh")
+    assert auth.post(f"/events/{event.id}/honorees/{honoree.id}/remove", {},
+                     form_url=f"/events/{event.id}").status_code in (302, 303)
+    removed = one(db, "contact_edited", honour="removed")
+    assert (removed.target_id, removed.association_id, removed.details["event_id"]) == (
+        str(person.id), event.association_id, event.id)

@@ -246,14 +246,17 @@ def add_honoree(event: Event, contact, award: str, citation: str = "") -> Honore
     db.session.add(honoree)
     db.session.flush()
     _sync_honoree_flags(event.id, [contact.id])
+    audit.record("contact_edited", ("contacts", contact.id), association_id=event.association_id,
+                 honour="added", honoree_id=honoree.id, event_id=event.id, citation=bool(honoree.citation))
     return honoree
 
 
 def remove_honoree(honoree: Honoree) -> None:
-    event_id, contact_id = honoree.event_id, honoree.contact_id
+    event_id, contact_id, honoree_id = honoree.event_id, honoree.contact_id, honoree.id
     db.session.delete(honoree)
     db.session.flush()
     _sync_honoree_flags(event_id, [contact_id])
+    audit.for_event("contact_edited", ("contacts", contact_id), event_id, honour="removed", honoree_id=honoree_id)
 
 
 def _sync_honoree_flags(event_id: int, contact_ids: list[int]) -> None:
