@@ -23,7 +23,10 @@ users_cli = AppGroup("users", help="Staff accounts.")
 def create_user(email: str, admin: bool, password: str, name: str) -> None:
     """Create a staff account."""
     try:
+        from .audit import record
+
         user = accounts.create_user(email, password, name=name, is_admin=admin)
+        record("settings_changed", user, what="account", change="created", is_admin=user.is_admin)
         db.session.commit()
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
@@ -38,7 +41,10 @@ def create_token(email: str, name: str) -> None:
     user = accounts.find_user(email)
     if user is None:
         raise click.ClickException(f"No account with e-mail {email}.")
-    click.echo(accounts.issue_api_token(user, name))
+    from .audit import record
+
+    record("settings_changed", ("users", user.id), what="api_token", change="issued")
+    click.echo(accounts.issue_api_token(user, name))  # commits the entry with the token
 
 
 def _account_role_association(email: str, role: str, slug: str):

@@ -94,6 +94,8 @@ ROUTES: dict[str, R] = {
     "api.add_delegation_member": r("manage"),
     "api.remove_delegation_member": r("manage"),
     "api.audit_entries": r("manager"),
+    "api.export_personal_data": r("admin"),
+    "api.erase_person": r("admin"),
     "api.list_associations": r("login"),
     "api.get_association": r("view"),
     "api.list_campaigns": r("login"),

@@ -66,6 +66,13 @@ def test_file_with_bad_rows_imports_nothing_and_names_each_row(auth, db):
     report = auth.client.get(f"/contacts/import/{token}/errors.csv")
     lines = report.data.decode("utf-8-sig").splitlines()
     assert {line.split(",")[0] for line in lines[1:]} == {"3", "4", "5", "6", "7", "8"}
+    # The download is in the audit log: which list, how many rows, and none of their values.
+    from eventsapp.audit.models import AuditEntry
+
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "download")).one()
+    assert (entry.target_type, entry.details["what"], entry.details["rows"]) == (
+        "contact_import_batches", "import_errors", 6)
+    assert "Phạm Minh" not in str(entry.details) and "ha@example.vn" not in str(entry.details)
     # Explicit choice: the valid rows only.
     done = auth.post(f"/contacts/import/{token}", {"valid_only": "y", "basis": "consent"}, form_url=f"/contacts/import/{token}",
                      follow_redirects=True)

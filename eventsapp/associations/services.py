@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from .. import audit, signals
 from ..auth.models import User
@@ -36,6 +36,7 @@ def save_association(association: Association | None, *, slug: str, name_vi: str
         parent is association or association in parent.ancestors()
     ):
         raise AssociationError(_l("An association cannot be placed under itself or one of its branches."))
+    creating = association is None
     if association is None:
         association = Association()
         db.session.add(association)
@@ -51,8 +52,13 @@ def save_association(association: Association | None, *, slug: str, name_vi: str
         association.quiet_from = quiet_from
     if quiet_until is not None:
         association.quiet_until = quiet_until
+    fields = audit.changed(association, ("slug", "name_vi", "name_en", "kind", "parent_id", "founded_on", "timezone",
+                                         "sender_email", "quiet_from", "quiet_until"))
+    if "parent_id" not in fields and not creating and inspect(association).attrs.parent.history.has_changes():
+        fields = sorted([*fields, "parent_id"])  # the relationship is set, its column only at the flush
     db.session.flush()
-    audit.record("settings_changed", association, association_id=association.id, what="association")
+    audit.record("settings_changed", association, association_id=association.id, what="association",
+                 change="created" if creating else "edited", **({} if creating else {"fields": fields}))
     if association.id is not None:
         signals.association_saved.send(association)  # feeds rebuild (names, the tree)
     return association

@@ -270,6 +270,7 @@ def register_walk_in(event: Event, *, by=None, contact: Contact | None = None, f
             contact = Contact(full_name=full_name, email=email or None,
                               timezone=event.timezone, notes=str(_l("Walk-in")))
             db.session.add(contact)
+            audit.for_event("contact_created", contact, event, via="walk_in", with_email=bool(email))
     association = db.session.get(Association, event.association_id)
     if association not in contact.associations:
         contact.associations.append(association)

@@ -546,6 +546,7 @@ def printable_download(event_id: int, printable_id: int):
     row = _printable(event, printable_id)
     if row.state != "done" or row.content is None:
         abort(404)
+    audit.downloaded("printable", row, event.association_id, row.item_count or 0, kind=row.kind, event_id=event.id)
     return _download(row.content, "application/pdf", printables.filename(row))
 
 
@@ -556,7 +557,9 @@ def certificate_pdf(event_id: int, honoree_id: int):
     event = load_event(event_id, Action.MANAGE)
     honoree = load_of_event(Honoree, honoree_id, event)
     name = f"certificate-{honoree.id}.pdf"
-    return _download(printables.certificates_pdf(event, only=honoree), "application/pdf", name)
+    body = printables.certificates_pdf(event, only=honoree)
+    audit.downloaded("certificate", honoree, event.association_id, 1, event_id=event.id)
+    return _download(body, "application/pdf", name)
 
 
 def _template_from(form: CertificateTemplateForm, template: CertificateTemplate) -> str | None:

@@ -32,7 +32,7 @@ ACTIONS = (
     "download", "contacts_merged", "contact_edited", "contact_created", "contact_deleted", "send_started",
     "send_cancelled", "check_in_undone", "person_exported", "person_erased", "person_corrected",
     "erasure_requested", "settings_changed", "template_changed", "consent_changed", "retention_purged",
-    "registration_decided",
+    "registration_decided", "delegation_changed", "invitation_changed",
 )
 
 
@@ -217,6 +217,26 @@ def acting_user():
 def record_for(action: str, target, association_ids=(), **details) -> None:
     """`record` with the association chosen by `association_of` for the acting user."""
     record(action, target, association_id=association_of(acting_user(), association_ids), **details)
+
+
+def for_event(action: str, target, event, **details) -> None:
+    """`record` of something done in `event` (an Event or its id): the event's association, its id in details."""
+    if isinstance(event, int):
+        from ..events.models import Event
+
+        event = db.session.get(Event, event)
+    record(action, target, association_id=event.association_id if event is not None else None,
+           event_id=event.id if event is not None else None, **details)
+
+
+def changed(obj, names=None) -> list[str]:
+    """The column attributes of `obj` (among `names`) changed since it was loaded, before the flush: which
+    fields changed for an entry's details, never their values."""
+    from sqlalchemy import inspect
+
+    state = inspect(obj)
+    return sorted(attr.key for attr in state.mapper.column_attrs
+                  if (names is None or attr.key in names) and state.attrs[attr.key].history.has_changes())
 
 
 def downloaded(what: str, target, association_id: int | None, rows: int, **filters) -> None:

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from .. import audit
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
@@ -85,6 +86,7 @@ def create_campaign(association: Association, **values) -> Campaign:
                         slug=unique_slug(Campaign, values["title_vi"]), **values)
     db.session.add(campaign)
     db.session.flush()
+    audit.record("settings_changed", campaign, association_id=association.id, what="campaign", change="created")
     return campaign
 
 
@@ -95,8 +97,12 @@ def update_campaign(campaign: Campaign, **values) -> Campaign:
     validate({name: getattr(campaign, name) for name in EDITABLE} | values)
     for name, value in values.items():
         setattr(campaign, name, value)
+    fields = audit.changed(campaign, EDITABLE)
     campaign.updated_at = utcnow()
     db.session.flush()
+    if fields:
+        audit.record("settings_changed", campaign, association_id=campaign.association_id, what="campaign",
+                     change="edited", fields=fields)
     return campaign
 
 
@@ -105,12 +111,16 @@ def publish(campaign: Campaign) -> Campaign:
         raise CampaignError(_l("An archived campaign cannot be published."))
     campaign.status = CampaignStatus.PUBLISHED
     db.session.flush()
+    audit.record("settings_changed", campaign, association_id=campaign.association_id, what="campaign",
+                 change="published")
     return campaign
 
 
 def archive(campaign: Campaign) -> Campaign:
     campaign.status = CampaignStatus.ARCHIVED
     db.session.flush()
+    audit.record("settings_changed", campaign, association_id=campaign.association_id, what="campaign",
+                 change="archived")
     return campaign
 
 

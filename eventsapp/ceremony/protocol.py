@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from .. import audit
 from ..associations.models import Association
 from ..contacts.models import Contact
 from ..events.models import Event
@@ -224,6 +225,7 @@ def move(event: Event, key: str, to: int) -> bool:
         rank = max(previous + 1, base)
         _pin(each, rank)
         previous = rank
+    audit.for_event("settings_changed", ("events", event.id), event, what="protocol", change="moved", unit=key, to=to)
     return True
 
 
@@ -236,6 +238,7 @@ def reset(event: Event) -> None:
     """Forget the organiser's moves: the order follows the table again."""
     db.session.execute(Invitation.__table__.update().where(Invitation.event_id == event.id).values(protocol_rank=None))
     db.session.execute(Delegation.__table__.update().where(Delegation.event_id == event.id).values(protocol_rank=None))
+    audit.for_event("settings_changed", ("events", event.id), event, what="protocol", change="reset")
 
 
 def spoken(person: Person) -> str:

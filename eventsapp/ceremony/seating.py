@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 
+from .. import audit
 from ..events.models import Event
 from ..extensions import db
 from ..i18n import gettext as _
@@ -64,6 +65,7 @@ def add_table(event: Event, *, number: int | None, name: str, shape: str, capaci
                       x=min(max(x, 0), PLAN_WIDTH), y=min(max(y, 0), PLAN_HEIGHT))
     db.session.add(table)
     db.session.flush()
+    audit.for_event("settings_changed", table, event, what="seating", change="table_added", capacity=capacity)
     return table
 
 
@@ -75,9 +77,16 @@ def update_table(table: SeatTable, *, name: str, shape: str, capacity: int, x: i
         raise SeatingError(_("Seat %(n)s is taken: free it before making the table smaller.", n=taken))
     table.name, table.shape, table.capacity = name, shape, capacity
     table.x, table.y = min(max(x, 0), PLAN_WIDTH), min(max(y, 0), PLAN_HEIGHT)
+    fields = audit.changed(table, ("name", "shape", "capacity", "x", "y"))
+    if fields:
+        audit.for_event("settings_changed", table, table.event_id, what="seating", change="table_changed",
+                        fields=fields)
 
 
 def remove_table(table: SeatTable) -> None:
+    seated = db.session.scalar(select(func.count(SeatAssignment.id)).where(SeatAssignment.table_id == table.id))
+    audit.for_event("settings_changed", table, table.event_id, what="seating", change="table_removed",
+                    seated=seated or 0)
     db.session.delete(table)
 
 
@@ -120,6 +129,8 @@ def assign(event: Event) -> Result:
                          "guest_id": person.id if person.kind == "g" else None, "updated_at": utcnow()})
     if rows:
         db.session.execute(SeatAssignment.__table__.insert(), rows)
+    audit.for_event("settings_changed", ("events", event.id), event, what="seating", change="assigned",
+                    seated=len(rows), unseated=len(unseated))
     return Result(len(rows), unseated)
 
 
@@ -161,11 +172,17 @@ def place(event: Event, key: str, table: SeatTable, seat: int | None) -> None:
     else:
         mine.table_id, mine.seat = table.id, seat
     db.session.flush()
+    audit.for_event("settings_changed", ("events", event.id), event, what="seating", change="placed", person=key,
+                    table_id=table.id, seat=seat, swapped=other is not None)
 
 
 def unseat(event: Event, key: str) -> None:
     column, person_id = _person_column(key)
-    db.session.execute(delete(SeatAssignment).where(SeatAssignment.event_id == event.id, column == person_id))
+    removed = db.session.execute(delete(SeatAssignment).where(SeatAssignment.event_id == event.id,
+                                                              column == person_id)).rowcount
+    if removed:
+        audit.for_event("settings_changed", ("events", event.id), event, what="seating", change="unseated",
+                        person=key)
 
 
 @dataclass

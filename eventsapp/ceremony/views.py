@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
-from .. import navigation
+from .. import audit, navigation
 from ..associations.access import load_association
 from ..attendance.models import Printable
 from ..contacts.services import can_access
@@ -80,8 +80,11 @@ def protocol_add(slug: str):
         return _refuse(form, target)
     last = db.session.scalar(select(func.max(ProtocolPosition.order))
                              .where(ProtocolPosition.association_id == association.id)) or 0
-    db.session.add(ProtocolPosition(association_id=association.id, order=last + 1, label=form.label.data.strip(),
-                                    keywords=(form.keywords.data or "").strip(), delegations=form.delegations.data))
+    line = ProtocolPosition(association_id=association.id, order=last + 1, label=form.label.data.strip(),
+                            keywords=(form.keywords.data or "").strip(), delegations=form.delegations.data)
+    db.session.add(line)
+    audit.record("settings_changed", line, association_id=association.id, what="protocol_table", change="added",
+                 order=line.order)
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(target, 303)
@@ -107,6 +110,8 @@ def protocol_change(slug: str):
         rows.insert(max(0, index - 1) if form.action.data == "up" else min(len(rows), index + 1), found)
     else:
         db.session.delete(found)
+    audit.record("settings_changed", ("protocol_positions", found.id), association_id=association.id,
+                 what="protocol_table", change={"up": "moved_up", "down": "moved_down"}.get(form.action.data, "removed"))
     for number, row in enumerate(rows, start=1):
         row.order = number
     db.session.commit()
@@ -176,6 +181,12 @@ def person(event_id: int):
         return redirect(target, 303)
     holder.honorific = (form.honorific.data or "").strip()
     holder.position = (form.position.data or "").strip()
+    fields = audit.changed(holder, ("honorific", "position"))
+    if kind == "i" and fields:
+        audit.record_for("contact_edited", holder, [a.id for a in holder.associations], fields=fields,
+                         event_id=event.id)
+    elif fields:
+        audit.for_event("settings_changed", holder, event, what="protocol", change="guest_title", fields=fields)
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(f"{target}#unit-{form.person.data}", 303)

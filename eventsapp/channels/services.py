@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from .. import audit
+from ..events.models import Event
 from ..extensions import db
 from . import routing
 from .forms import parse_params
@@ -14,7 +16,11 @@ def order_names(event_id: int) -> str:
 
 
 def save_order(event_id: int, names: str) -> None:
-    routing.set_order(event_id, list(routing.parse_order(names)))
+    channels = list(routing.parse_order(names))
+    routing.set_order(event_id, channels)
+    event = db.session.get(Event, event_id)
+    audit.record("settings_changed", ("events", event_id), association_id=event.association_id if event else None,
+                 what="channels", order=[channel.value for channel in channels])
 
 
 def templates_of(association_id: int) -> list[ZaloTemplate]:
@@ -33,4 +39,7 @@ def save_template(association_id: int, form) -> ZaloTemplate:
     template.params = parse_params(form.params.data)
     template.text = (form.text.data or "").strip()
     template.approved = bool(form.approved.data)
+    fields = audit.changed(template, ("template_id", "params", "text", "approved"))
+    audit.record("template_changed", template, association_id=association_id, what="zalo", kind=template.kind,
+                 fields=fields, approved=template.approved)
     return template

@@ -5,6 +5,7 @@ from flask import abort, request
 from flask_login import current_user
 from marshmallow import fields
 
+from .. import audit
 from ..api import api_error, bp, json_body
 from ..api.resources import load, operation, page_of
 from ..associations.models import Association
@@ -75,6 +76,10 @@ def list_contacts():
         args["association"] = str(association.id)
     flt = services.DirectoryFilter.from_args(args)
     contacts, next_cursor = services.page(current_user, flt, query.get("cursor"), query["limit"])
+    # Each page taken through the API is an export, as the directory's CSV: which filters (whether a search was
+    # typed, not what), how many rows.
+    audit.downloaded("contacts", None, audit.association_of(current_user, [flt.association_id]), len(contacts),
+                     format="api", page=bool(query.get("cursor")), **{**flt.as_args(), "q": bool(flt.q)})
     return {"items": contacts, "next_cursor": next_cursor}
 
 

@@ -1,6 +1,9 @@
 """The contact directory pages: list, search, export, create/edit, merge, delete/archive, import."""
 from __future__ import annotations
 
+import csv
+import io
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -312,6 +315,9 @@ def import_errors(token: str):
         report = (batch.summary or {}).get("error_report", "\ufeff")
     else:
         report = importing.error_report_csv(importing.batch_preview(batch, current_user, only_mine=_only_mine()))
+    rows = max(len(list(csv.reader(io.StringIO(report.lstrip("\ufeff"))))) - 1, 0)
+    audit.downloaded("import_errors", ("contact_import_batches", batch.id), batch.association_id
+                     or audit.association_of(current_user, []), rows)
     return Response(report.encode("utf-8"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="loi-nhap-danh-ba.csv"'})
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
-from .. import signals, spreadsheets
+from .. import audit, signals, spreadsheets
 from ..associations.models import Association
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
@@ -101,6 +101,8 @@ def create_event(association: Association, *, user=None, **values) -> Event:
     db.session.add(event)
     db.session.flush()
     signals.event_saved.send(event)
+    # Last: the audit lock is held to the commit (eventsapp.audit.services).
+    audit.record("settings_changed", event, association_id=event.association_id, what="event", change="created")
     return event
 
 
@@ -129,6 +131,7 @@ def update_event(event: Event, *, user=None, **values) -> list[EventChange]:
         setattr(event, name, value)
     after = {kind: _snapshot(event, fields) for kind, fields in WATCHED.items()}
     changed_kinds = [kind for kind in WATCHED if before[kind] != after[kind]]
+    fields = audit.changed(event, EDITABLE)
     changes: list[EventChange] = []
     if changed_kinds:
         event.sequence += 1
@@ -139,6 +142,9 @@ def update_event(event: Event, *, user=None, **values) -> list[EventChange]:
     if changes:
         signals.event_changed.send(event, changes=changes)
     signals.event_saved.send(event)
+    if fields:
+        audit.record("settings_changed", event, association_id=event.association_id, what="event", change="edited",
+                     fields=fields, sequence_raised=bool(changed_kinds))
     return changes
 
 
@@ -158,6 +164,8 @@ def publish(event: Event, *, user=None) -> Event:
         event.published_at = utcnow()
         db.session.flush()
         signals.event_saved.send(event)
+        audit.record("settings_changed", event, association_id=event.association_id, what="event",
+                     change="published")
     return event
 
 
@@ -174,6 +182,7 @@ def cancel(event: Event, *, user=None, reason: str = "") -> EventChange | None:
     db.session.flush()
     signals.event_changed.send(event, changes=[change])
     signals.event_saved.send(event)
+    audit.record("settings_changed", event, association_id=event.association_id, what="event", change="cancelled")
     return change
 
 
@@ -237,14 +246,17 @@ def add_honoree(event: Event, contact, award: str, citation: str = "") -> Honore
     db.session.add(honoree)
     db.session.flush()
     _sync_honoree_flags(event.id, [contact.id])
+    audit.record("contact_edited", ("contacts", contact.id), association_id=event.association_id,
+                 honour="added", honoree_id=honoree.id, event_id=event.id, citation=bool(honoree.citation))
     return honoree
 
 
 def remove_honoree(honoree: Honoree) -> None:
-    event_id, contact_id = honoree.event_id, honoree.contact_id
+    event_id, contact_id, honoree_id = honoree.event_id, honoree.contact_id, honoree.id
     db.session.delete(honoree)
     db.session.flush()
     _sync_honoree_flags(event_id, [contact_id])
+    audit.for_event("contact_edited", ("contacts", contact_id), event_id, honour="removed", honoree_id=honoree_id)
 
 
 def _sync_honoree_flags(event_id: int, contact_ids: list[int]) -> None:

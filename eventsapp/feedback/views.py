@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import refresh
 from flask_login import current_user, login_required
 
-from .. import navigation
+from .. import audit, navigation, spreadsheets
 from ..campaigns.views import load_campaign
 from ..events.access import load_event
 from ..extensions import db
@@ -74,6 +74,9 @@ def event_results(event_id: int):
             current.question_vi = (form.question_vi.data or "").strip()
             current.question_en = (form.question_en.data or "").strip()
             current.open_days = form.open_days.data
+            audit.record("settings_changed", event, association_id=event.association_id, what="feedback_form",
+                         fields=audit.changed(current, ("anonymous", "question_vi", "question_en", "open_days")),
+                         anonymous=current.anonymous, open_days=current.open_days)
             db.session.commit()
             flash(_("The feedback form is saved."), "success")
             return redirect(url_for(".event_results", event_id=event.id), code=303)
@@ -90,7 +93,9 @@ def _can_manage(event) -> bool:
 @login_required
 def export_csv(event_id: int):
     event = load_event(event_id, Action.VIEW)
-    return Response(services.export_csv(event), mimetype="text/csv; charset=utf-8", headers={
+    rows = services.export_rows(event)
+    audit.downloaded("feedback", event, event.association_id, len(rows) - 1, format="csv")
+    return Response(spreadsheets.csv_bytes(rows), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="feedback-{event.slug}.csv"'})
 
 

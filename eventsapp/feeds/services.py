@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import audit
 from ..after_commit import enqueue_after_commit
 from ..associations.models import Association, new_feed_token
 from ..contacts.models import Contact, new_contact_token
@@ -214,6 +215,8 @@ def sweep() -> int:
 def rotate_private_token(association: Association) -> str:
     """Revoke the private feed URL of `association` (the old one answers 404 at once); caller commits."""
     association.private_feed_token = new_feed_token()
+    audit.record("settings_changed", association, association_id=association.id, what="private_feed",
+                 change="link_revoked")
     return association.private_feed_token
 
 

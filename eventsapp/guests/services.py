@@ -14,14 +14,14 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import validation
+from .. import audit, validation
 from ..contacts.models import Contact
 from ..contacts.services import is_valid_email, visible_filter
 from ..events.models import Event
 from ..extensions import db
 from ..i18n import gettext as _
 from ..invitations import services as invitations
-from ..invitations.models import Invitation, InvitationStatus
+from ..invitations.models import Invitation, InvitationStatus, new_token
 from ..mail.models import MessageKind
 from ..mail.services import queue_messages
 from ..text import nfc
@@ -217,6 +217,9 @@ def save_named_guests(invitation: Invitation, rows: list[dict], *, staff: bool =
     invitation.guests = count
     invitation.updated_at = utcnow()  # the door list's version moves even when only a name changed
     db.session.flush()
+    if staff:
+        audit.record("invitation_changed", invitation, association_id=event.association_id, change="guests_named",
+                     event_id=event.id, named=len(cleaned), removed=len(existing) - len(kept), guests=count)
     if invitation.status == InvitationStatus.ACCEPTED and count < previous:
         invitations.promote_waiters(event)
     return invitation
@@ -239,6 +242,14 @@ def _visible_contact(email: str, user, field: str) -> Contact:
         message = _("No contact with this address in your associations.")
         raise GuestError(message, {field: message})
     return contact
+
+
+def _audit(delegation: Delegation, change: str, **details) -> None:
+    """What staff did to a delegation, in the audit log (ids and counts; the delegation's name is an
+    organisation's, but it stays out too)."""
+    event = delegation.event or db.session.get(Event, delegation.event_id)
+    audit.record("delegation_changed", delegation, association_id=event.association_id, change=change,
+                 event_id=delegation.event_id, **details)
 
 
 def create_delegation(event: Event, values: DelegationValues, *, user) -> Delegation:
@@ -269,7 +280,8 @@ def create_delegation(event: Event, values: DelegationValues, *, user) -> Delega
     delegation.leader_invitation = invitation
     db.session.add(delegation)
     db.session.flush()
-    send_link(delegation)
+    _audit(delegation, "created", quota=delegation.quota, leader_contact_id=leader.id,
+           messages=send_link(delegation))
     return delegation
 
 
@@ -284,10 +296,20 @@ def send_link(delegation: Delegation) -> int:
         "event_id": delegation.event_id, "payload": {"delegation_id": delegation.id}}])
 
 
+def renew_link(delegation: Delegation) -> int:
+    """A new link for the leader, sent to them; the old one stops working."""
+    delegation.token = new_token()
+    db.session.flush()
+    messages = send_link(delegation)
+    _audit(delegation, "new_link", messages=messages)
+    return messages
+
+
 def revoke_delegation(delegation: Delegation) -> None:
     """The link stops working (404) and the members leave the door list and give back their seats."""
     delegation.revoked_at = utcnow()
     db.session.flush()
+    _audit(delegation, "revoked", members=member_count(delegation.id))
     invitations.promote_waiters(_lock_event(delegation.event_id))
 
 
@@ -351,11 +373,16 @@ def save_member(delegation: Delegation, data: dict, member: EventGuest | None = 
         db.session.add(member)
     elif member.delegation_id != delegation.id:
         raise GuestError(_("No such member."))
+    adding = member.id is None
     for name, value in values.items():
         setattr(member, name, value)
+    fields = audit.changed(member, values)
     delegation.updated_at = utcnow()
     db.session.flush()
     member_mail.welcome(member)
+    if staff:
+        _audit(delegation, "member_added" if adding else "member_changed", member_id=member.id,
+               **({} if adding else {"fields": fields}))
     return member
 
 
@@ -366,6 +393,8 @@ def remove_member(delegation: Delegation, member: EventGuest, *, staff: bool = F
         raise GuestError(reason)
     if member.delegation_id != delegation.id:
         raise GuestError(_("No such member."))
+    if staff:
+        _audit(delegation, "member_removed", member_id=member.id)
     db.session.delete(member)
     delegation.updated_at = utcnow()  # the door list's version sees a member gone
     db.session.flush()
@@ -393,5 +422,8 @@ def set_options(event: Event, *, must_be_named: bool, ask_passport: bool) -> Eve
     """The event's settings for guests and delegations."""
     event.guests_must_be_named = bool(must_be_named)
     event.delegations_ask_passport = bool(ask_passport)
+    fields = audit.changed(event, ("guests_must_be_named", "delegations_ask_passport"))
     db.session.flush()
+    audit.record("settings_changed", event, association_id=event.association_id, what="event_guests", fields=fields,
+                 guests_must_be_named=event.guests_must_be_named, delegations_ask_passport=event.delegations_ask_passport)
     return event

@@ -15,7 +15,7 @@ from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..invitations import services as invitation_services
-from ..invitations.models import Invitation, new_token
+from ..invitations.models import Invitation
 from ..permissions import Action, can
 from ..questions import services as questions
 from ..questions.models import Audience
@@ -339,7 +339,6 @@ def new_delegation_link(event_id: int, delegation_id: int):
     """A new link for the leader, sent to them; the old one stops working (a forwarded or lost link)."""
     event, found = _live_delegation(event_id, delegation_id)
     if GuestOptionsForm().validate_on_submit():
-        found.token = new_token()
-        save_or_flash(services.GuestError, services.send_link, found,
+        save_or_flash(services.GuestError, services.renew_link, found,
                       saved=_("A new link is on its way to the leader; the old one no longer works."))
     return redirect(url_for("guests.event_guests", event_id=event.id), code=303)

@@ -218,7 +218,15 @@ def add_invitees(event: Event, criteria: Criteria, *, user) -> AddResult:
     condition = _matching(criteria, user)
     if condition is not None:
         _invite_to_event(event, condition, _count_matching(condition, criteria, result, user), result)
+    _audit_added(event, result)
     return result
+
+
+def _audit_added(target, result: AddResult) -> None:
+    """Invitees added, counted (how many were left out and why; never who, nor the addresses typed)."""
+    audit.record("invitation_changed", target, association_id=target.association_id, change="invitees_added",
+                 added=result.added, already_invited=result.already_invited, opted_out=result.opted_out,
+                 archived=result.archived, no_address=result.no_address, unknown=len(result.unknown_emails))
 
 
 def count_invitees(event: Event, criteria: Criteria, *, user) -> AddResult:
@@ -245,6 +253,7 @@ def add_campaign_invitees(campaign: Campaign, criteria: Criteria, *, user) -> Ad
         for event in campaign.events:
             if not event.is_cancelled:
                 _invite_to_event(event, condition, mailable, result)
+    _audit_added(campaign, result)
     return result
 
 
@@ -458,9 +467,13 @@ def resend(invitation: Invitation) -> int:
         raise InvitationError(_l("This invitation is revoked."))
     event = invitation.event
     key = f"{invitation_key(invitation.id, event.sequence)}:resend:{secrets.token_hex(6)}"
-    return queue_messages([{"kind": MessageKind.INVITATION, "dedupe_key": key, "recipient": contact.email,
-                            "contact_id": contact.id, "invitation_id": invitation.id, "event_id": event.id,
-                            "campaign_id": event.campaign_id, "send_id": uuid.uuid4().hex}])  # its own bar
+    send_id = uuid.uuid4().hex  # its own progress bar
+    queued = queue_messages([{"kind": MessageKind.INVITATION, "dedupe_key": key, "recipient": contact.email,
+                              "contact_id": contact.id, "invitation_id": invitation.id, "event_id": event.id,
+                              "campaign_id": event.campaign_id, "send_id": send_id}])
+    audit.record("send_started", event, association_id=event.association_id, send_id=send_id, messages=queued,
+                 kind=MessageKind.INVITATION.value, invitation_id=invitation.id, resend=True)
+    return queued
 
 
 def inviting_association(contact: Contact):
@@ -488,6 +501,7 @@ def waitlist_position(invitation_id: int) -> int | None:
 
 def revoke(invitation: Invitation) -> None:
     invitation.revoked_at = utcnow()
+    audit.for_event("invitation_changed", invitation, invitation.event_id, change="revoked")
 
 
 def regenerate_token(invitation: Invitation) -> None:
@@ -495,6 +509,7 @@ def regenerate_token(invitation: Invitation) -> None:
     invitation.token = new_token()
     invitation.join_token = new_token()  # the old join link stays revoked too
     invitation.revoked_at = None
+    audit.for_event("invitation_changed", invitation, invitation.event_id, change="new_link")
 
 
 def send_progress(send_id: str) -> dict:
@@ -716,6 +731,8 @@ def record_answer(invitation: Invitation, status: InvitationStatus | str, *, sou
     answered.answered_by_id = by.id if by is not None else None
     answered.answer_source = source
     db.session.flush()
+    audit.for_event("invitation_changed", answered, answered.event_id, change="answer_recorded", source=source,
+                    status=answered.status.value, guests=answered.guests, comment_changed=comment is not None)
     return answered
 
 

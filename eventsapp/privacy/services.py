@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import String, cast, delete, or_, select, update
 
 from .. import audit, spreadsheets
-from ..attendance.models import CheckIn, Printable
+from ..attendance.models import CheckIn, OnlineJoin, Printable
 from ..channels.models import ShortLink
 from ..contacts.models import Contact, ContactTag, ImportBatch
 from ..events.models import Event, Honoree
@@ -27,7 +27,7 @@ from ..i18n import lazy_gettext as _l
 from ..inbound.models import InboundMessage
 from ..invitations.models import CheckinCode, Invitation, new_token
 from ..mail.models import OutboxMessage
-from ..questions.models import QuestionAnswer
+from ..questions.models import Question, QuestionAnswer
 from ..registration.models import Registration
 from ..text import nfc
 from ..timeutils import is_valid_timezone, utcnow
@@ -61,6 +61,8 @@ def collect(contact: Contact) -> dict:
     invitations = list(db.session.execute(
         select(Invitation, Event).join(Event, Event.id == Invitation.event_id)
         .where(Invitation.contact_id == contact.id).order_by(Event.starts_at)).all())
+    online = db.session.execute(select(OnlineJoin, Event).join(Event, Event.id == OnlineJoin.event_id)
+                                .where(OnlineJoin.contact_id == contact.id).order_by(OnlineJoin.joined_at)).all()
     check_ins = db.session.execute(select(CheckIn, Event).join(Event, Event.id == CheckIn.event_id)
                                    .where(CheckIn.contact_id == contact.id).order_by(CheckIn.checked_in_at)).all()
     guests = db.session.scalars(select(EventGuest).where(or_(
@@ -72,6 +74,21 @@ def collect(contact: Contact) -> dict:
                                  .order_by(InboundMessage.id)).all()
     honours = db.session.execute(select(Honoree, Event).join(Event, Event.id == Honoree.event_id)
                                  .where(Honoree.contact_id == contact.id)).all()
+    registered = [Registration.contact_id == contact.id] + ([Registration.email == contact.email] if contact.email else [])
+    registrations = db.session.execute(select(Registration, Event).join(Event, Event.id == Registration.event_id)
+                                       .where(or_(*registered)).order_by(Registration.id)).all()
+    guest_ids = [g.id for g in guests]
+    answers = db.session.execute(
+        select(QuestionAnswer, Question, Event).join(Question, Question.id == QuestionAnswer.question_id)
+        .join(Event, Event.id == Question.event_id)
+        .where(or_(QuestionAnswer.invitation_id.in_(_invitation_ids(contact.id)),
+                   QuestionAnswer.guest_id.in_(guest_ids or [-1])))
+        .order_by(Event.starts_at, Question.position, QuestionAnswer.id)).all()
+    feedback = db.session.execute(
+        select(FeedbackAnswer, Event).join(Event, Event.id == FeedbackAnswer.event_id)
+        .where(FeedbackAnswer.invitation_id.in_(_invitation_ids(contact.id))).order_by(FeedbackAnswer.id)).all()
+    delegations = db.session.execute(select(Delegation, Event).join(Event, Event.id == Delegation.event_id)
+                                     .where(Delegation.leader_contact_id == contact.id).order_by(Delegation.id)).all()
     consents = db.session.scalars(select(ContactConsent).where(ContactConsent.contact_id == contact.id)
                                   .order_by(ContactConsent.id)).all()
     return {
@@ -93,10 +110,21 @@ def collect(contact: Contact) -> dict:
                         for invitation, event in invitations],
         "check_ins": [{"event": event.title_vi, "at": _moment(row.checked_in_at), "guests": row.guests,
                        "undone_at": _moment(row.undone_at)} for row, event in check_ins],
+        "online": [{"event": event.title_vi, "joined_at": _moment(row.joined_at)} for row, event in online],
         "guests": [{"full_name": g.full_name, "honorific": g.honorific, "position": g.position,
                     "email": g.email or "", "phone": g.phone, "language": g.language, "nationality": g.nationality,
                     "passport_number": g.passport_number, "event_id": g.event_id} for g in guests],
         "honours": [{"event": event.title_vi, "award": h.award, "citation": h.citation} for h, event in honours],
+        "registrations": [{"event": event.title_vi, "full_name": r.full_name, "email": r.email, "phone": r.phone,
+                           "language": r.language, "state": r.state.value, "message": r.message, "guests": r.guests,
+                           "answers": r.answers or {}, "created_at": _moment(r.created_at)}
+                          for r, event in registrations],
+        "answers": [{"event": event.title_vi, "question": question.text_vi, "value": a.value,
+                     "for_guest": a.guest_id is not None, "updated_at": _moment(a.updated_at)}
+                    for a, question, event in answers],
+        "feedback": [{"event": event.title_vi, "rating": f.rating, "better": f.better, "answer": f.answer,
+                      "created_at": _moment(f.created_at)} for f, event in feedback],
+        "delegations": [{"event": event.title_vi, "name": d.name, "quota": d.quota} for d, event in delegations],
         "messages_sent": [{"kind": m.kind.value, "recipient": m.recipient, "subject": m.subject,
                            "state": m.state.value, "sent_at": _moment(m.sent_at)} for m in messages],
         "messages_received": [{"from": m.from_address, "subject": m.subject, "text": m.body_text,
@@ -118,7 +146,8 @@ def export_xlsx(contact: Contact) -> bytes:
     sheet.title = "contact"
     for key, value in data["contact"].items():
         spreadsheets.append_row(sheet, [key, ", ".join(value) if isinstance(value, list) else value or ""])
-    for name in ("consents", "invitations", "check_ins", "guests", "honours", "messages_sent", "messages_received"):
+    for name in ("consents", "invitations", "check_ins", "online", "guests", "honours", "registrations", "answers", "feedback",
+                 "delegations", "messages_sent", "messages_received"):
         rows = data[name]
         sheet = workbook.create_sheet(name)
         if rows:

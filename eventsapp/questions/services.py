@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
+from .. import audit
 from ..events.models import Event
 from ..extensions import db
 from ..guests.models import Delegation, EventGuest
@@ -109,6 +110,13 @@ def _apply(question: Question, values: QuestionValues) -> None:
     question.deadline = values.deadline
 
 
+def _audit(question: Question, change: str, event=None, **details) -> None:
+    """A question added, changed, moved or removed, in the audit log (its id and kind, never its words)."""
+    event = event if event is not None else db.session.get(Event, question.event_id)
+    audit.record("settings_changed", ("questions", question.id), association_id=event.association_id if event else None,
+                 what="question", change=change, event_id=question.event_id, kind=question.kind.value, **details)
+
+
 def create_question(event, values: QuestionValues) -> Question:
     """Add a question at the end of the event's list (at most 10)."""
     # The event's row is the lock two organisers adding at once queue behind, so the eleventh is refused.
@@ -121,15 +129,21 @@ def create_question(event, values: QuestionValues) -> Question:
     touch_event(event.id)
     db.session.add(question)
     db.session.flush()
+    _audit(question, "added", event)
     return question
 
 
 def update_question(question: Question, values: QuestionValues) -> Question:
     """Change a question; a new kind drops the answers given to the old one (they would mean nothing)."""
+    dropped = 0
     if question.kind != values.kind:
-        db.session.execute(QuestionAnswer.__table__.delete().where(QuestionAnswer.question_id == question.id))
+        dropped = db.session.execute(
+            QuestionAnswer.__table__.delete().where(QuestionAnswer.question_id == question.id)).rowcount
     _apply(question, values)
+    fields = audit.changed(question)
     db.session.flush()
+    if fields:
+        _audit(question, "edited", fields=[name for name in fields if name != "updated_at"], answers_dropped=dropped)
     return question
 
 
@@ -144,6 +158,7 @@ def move_question(question: Question, step: int) -> None:
         item.position = position
     touch_event(question.event_id)
     db.session.flush()
+    _audit(question, "moved", position=question.position)
 
 
 def place_question(question: Question, position: int) -> None:
@@ -154,11 +169,14 @@ def place_question(question: Question, position: int) -> None:
         item.position = number
     touch_event(question.event_id)
     db.session.flush()
+    _audit(question, "moved", position=question.position)
 
 
 def remove_question(question: Question) -> None:
     """Remove a question and its answers; the others close up."""
     event_id = question.event_id
+    answers_removed = db.session.scalar(select(func.count()).where(QuestionAnswer.question_id == question.id))
+    _audit(question, "removed", answers_removed=answers_removed)
     db.session.delete(question)
     db.session.flush()
     for position, item in enumerate(event_questions(event_id), start=1):
@@ -303,6 +321,8 @@ def record_form(event, audience: Audience, form, person: Person, *, attending: b
     values, errors = check_form(event, audience, form, attending=attending, staff=staff, prefix=prefix)
     if not errors:
         _save(person, values)
+        if staff:
+            _audit_answers(event, person, values)
     return errors
 
 
@@ -331,7 +351,18 @@ def record_values(event_id: int, audience: Audience, person: Person, sent: dict[
     errors |= more
     if not errors:
         _save(person, values)
+        if staff:
+            _audit_answers(event_id, person, values)
     return errors
+
+
+def _audit_answers(event, person: Person, values: dict) -> None:
+    """Answers recorded by staff for a person: whose (invitation or guest id), how many questions; not the answers."""
+    event = event if isinstance(event, Event) else db.session.get(Event, event if isinstance(event, int) else event.id)
+    target = ("invitations", person.invitation_id) if person.invitation_id is not None else (
+        "event_guests", person.guest_id)
+    audit.record("invitation_changed", target, association_id=event.association_id if event else None,
+                 change="answers_recorded", event_id=event.id if event else None, questions=len(values))
 
 
 # ------------------------------------------------------------------ reading answers: lists, exports, summaries

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import navigation, spreadsheets
+from .. import audit, navigation, spreadsheets
 from ..events.access import load_event, load_of_event
 from ..events.services import local_to_utc
 from ..extensions import db
@@ -129,6 +129,7 @@ def export_answers(event_id: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     rows = exports.answer_rows(event)
+    audit.downloaded("question_answers", event, event.association_id, len(rows) - 1, format=fmt)
     filename = f"answers-{event.slug}.{fmt}"
     if fmt == "csv":
         return Response(spreadsheets.csv_text(rows), mimetype="text/csv; charset=utf-8",

@@ -89,7 +89,10 @@ def save_settings(event: Event, *, is_open: bool, needs_approval: bool) -> Regis
         settings = RegistrationSettings(event_id=event.id)
         db.session.add(settings)
     settings.is_open, settings.needs_approval = is_open, needs_approval
+    fields = audit.changed(settings, ("is_open", "needs_approval"))
     db.session.flush()
+    audit.record("settings_changed", event, association_id=event.association_id, what="registration", fields=fields,
+                 is_open=is_open, needs_approval=needs_approval)
     return settings
 
 
@@ -279,12 +282,14 @@ def decide(registration: Registration, accept: bool, message: str = "") -> Regis
         _accept(registration, registration.event)
     else:
         registration.state = RegistrationState.DECLINED
-    if not accept or message or not registration.email:  # by phone: the SMS is how they learn they are in
+    told = not accept or bool(message) or not registration.email  # by phone: the SMS is how they learn they are in
+    if told:
         _queue(registration, MessageKind.REGISTRATION_DECISION, f"registration-decision:{registration.id}",
                contact_id=registration.contact_id, invitation_id=registration.invitation_id)
     db.session.flush()
     audit.record("registration_decided", registration, association_id=registration.event.association_id,
-                 event_id=registration.event_id, decision=registration.state.value, with_message=bool(message))
+                 event_id=registration.event_id, decision=registration.state.value, with_message=bool(message),
+                 told=told, invitation_id=registration.invitation_id)
     return registration
 
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, null, or_, select, update
 
+from .. import audit
 from ..contacts.models import Contact
 from ..events.models import Event, EventChange, EventStatus
 from ..extensions import db
@@ -177,6 +178,33 @@ def validate(values: RuleValues, event: Event | None = None, now: datetime | Non
 
 # ---------------------------------------------------------------- rules: create, change, remove
 
+MESSAGE_FIELDS = ("message_vi", "message_en")
+RULE_FIELDS = ("kind", "anchor", "offset_minutes", "absolute_at", "to_accepted", "to_tentative", "to_pending",
+               "to_attended", *MESSAGE_FIELDS)
+
+
+def _association_id(rule: ReminderRule) -> int | None:
+    """The association a rule belongs to, through its event or campaign, or its own (a default)."""
+    owner = rule.event or rule.campaign
+    if owner is not None:
+        return owner.association_id
+    return rule.association.id if rule.association is not None else rule.association_id
+
+
+def _audit(rule: ReminderRule, change: str, **details) -> None:
+    """A rule's change in the audit log: whose rule (event, campaign or association default), which fields."""
+    owner_detail = {"event_id": rule.event_id} if rule.event_id else {"campaign_id": rule.campaign_id} \
+        if rule.campaign_id else {"default": True}
+    audit.record("settings_changed", rule, association_id=_association_id(rule), what="reminder", change=change,
+                 kind=rule.kind.value, **owner_detail, **details)
+
+
+def _audit_message(rule: ReminderRule, languages: list[str]) -> None:
+    """The reminder's own words changed: a template change (which languages, never the text)."""
+    audit.record("template_changed", rule, association_id=_association_id(rule), what="reminder_message",
+                 languages=languages)
+
+
 def _apply(rule: ReminderRule, values: RuleValues) -> None:
     rule.kind, rule.anchor = values.kind, values.anchor
     rule.offset_minutes = 0 if values.anchor == Anchor.ABSOLUTE else values.offset_minutes
@@ -198,6 +226,7 @@ def create_rule(values: RuleValues, *, event: Event | None = None, campaign=None
     _apply(rule, values)
     db.session.add(rule)
     db.session.flush()
+    _audit(rule, "added")
     return rule
 
 
@@ -209,15 +238,23 @@ def update_rule(rule: ReminderRule, values: RuleValues, now: datetime | None = N
         raise ReminderError(_l("This reminder was removed."))
     validate(values, rule.event, now)
     _apply(rule, values)
+    changed = audit.changed(rule, RULE_FIELDS)
     if rule.event is not None and rule.skip_reason in (SkipReason.STARTED, SkipReason.TOO_LATE):
         rule.skipped_at = rule.skip_reason = None  # a new time: it may fire again
     db.session.flush()
+    settings = [name for name in changed if name not in MESSAGE_FIELDS]
+    if settings:
+        _audit(rule, "edited", fields=settings)
+    messages = [name.removeprefix("message_") for name in changed if name in MESSAGE_FIELDS]
+    if messages:
+        _audit_message(rule, messages)
     return rule
 
 
 def remove_rule(rule: ReminderRule, now: datetime | None = None) -> None:
     """Remove a rule. An event rule is kept (marked removed) so its sending history and
     the fact that the organiser chose its rules outlive it; a default is deleted."""
+    _audit(rule, "removed")
     if rule.event_id is None:
         db.session.delete(rule)
     else:
