@@ -182,7 +182,6 @@ def door_list(app, event, user, phones: int, compare_with=()) -> None:
     database = db.engine.url.database
     for _ in range(BUILDS):  # interleaved, so that the load is the same for each
         for label, module in builders:
-            gc.collect()
             python, postgres = time.process_time(), _backends_cpu(database)
             start = time.perf_counter()
             _, lists[label] = module.read_consistent(event, module.period())
