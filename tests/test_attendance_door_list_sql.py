@@ -108,3 +108,6 @@ def test_a_phone_gets_the_database_written_list_and_then_only_the_lines_a_check_
     doorlist.forget_all()
     fresh = body_of(fetch(client, world.event))
     assert [line for line in fresh["people"] if line["contact_id"] == hostile.contact_id] == delta["changed"]
+    in_database, in_python = both_writers(world.event)  # no named guest nor walk-in: the database's order
+    assert in_database.order == in_python.order and in_database.rows == in_python.rows
+    assert [line["contact_id"] for line in fresh["people"]] == list(in_database.order)

@@ -248,11 +248,11 @@ def build(connection, event: Event, parts: tuple = (), now_period: int = 0, *,
 
     Names, association, answer, guests and a hash of the check-in code (never the code itself), for
     the phone to keep offline; no e-mail, phone or note leaves for the phones (issue 13). Plain rows,
-    no ORM object per person. On PostgreSQL the database writes the invitees' lines (doorlist_sql.py),
-    elsewhere Python does (`in_database` chooses, for the tests that compare both).
+    no ORM object per person. On PostgreSQL (psycopg 3) the database writes the invitees' lines
+    (doorlist_sql.py), elsewhere Python does (`in_database` chooses, for the tests that compare both).
     """
-    if in_database is None:
-        in_database = connection.dialect.name == "postgresql"
+    if in_database is None:  # (doorlist_sql reads through psycopg 3's binary protocol)
+        in_database = (connection.dialect.name, connection.dialect.driver) == ("postgresql", "psycopg")
     keys, heads = [], {}
     named = _guest_lines(connection, event, keys, heads)
     if in_database:
