@@ -6,7 +6,8 @@ latency at the door, and the time to build the event report and the CSV/XLSX exp
 kept list as 5 phones fetch it (`door.json` through the whole Flask stack, each phone signed in), each
 figure beside its ceiling (issue 25): the list built from the database, the 304 of an unchanged list,
 the delta after a change, and what five phones move in four hours.
-Run: .venv/bin/python bench/attendance_door.py [invitees] [--phones 5] [--postgres]
+Run: .venv/bin/python bench/attendance_door.py [invitees] [--phones 5] [--postgres] [--compare-with REV]
+(--compare-with times the list's build as at a git revision beside this one, interleaved, same load.)
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def timed(label, fn, repeat=1):
     return result
 
 
-def main(size: int, phones: int, database_url: str | None = None) -> None:
+def main(size: int, phones: int, database_url: str | None = None, compare_with=()) -> None:
     app = create_app(**({"SQLALCHEMY_DATABASE_URI": database_url} if database_url else {}))
     with app.app_context():
         from flask_migrate import upgrade
@@ -110,7 +111,7 @@ def main(size: int, phones: int, database_url: str | None = None) -> None:
         event_id, user_id = event.id, user.id
         db.session.expunge_all()  # a web worker's heap: not the 10,000 objects the sections above loaded
         gc.collect()
-        door_list(app, db.session.get(Event, event_id), db.session.get(User, user_id), phones)
+        door_list(app, db.session.get(Event, event_id), db.session.get(User, user_id), phones, compare_with)
 
 
 def _ms(values: list[float], share: float) -> float:
@@ -122,7 +123,48 @@ def _line(label: str, value: str, ceiling: str) -> None:
     print(f"  {label:<52} {value:>14}   ceiling {ceiling}")
 
 
-def door_list(app, event, user, phones: int) -> None:
+BUILDS = 20
+
+
+def _backends_cpu(database: str) -> float:
+    """CPU seconds used so far by the local PostgreSQL processes serving `database` (Linux; 0 elsewhere)."""
+    total = 0
+    try:
+        pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
+    except OSError:
+        return 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as command:
+                if f" {database} ".encode() not in command.read().replace(b"\0", b" ") + b" ":
+                    continue
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        except OSError:
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _doorlist_at(revision: str):
+    """eventsapp/attendance/doorlist.py as it was at git `revision`, to time beside this one in the same run."""
+    import importlib.util
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    source = subprocess.run(["git", "show", f"{revision}:eventsapp/attendance/doorlist.py"], cwd=root,
+                            check=True, capture_output=True, text=True).stdout
+    path = os.path.join(os.environ["EVENTSAPP_INSTANCE_DIR"], f"doorlist_{revision}.py")
+    with open(path, "w") as out:
+        out.write(source)
+    name = f"eventsapp.attendance.doorlist_{revision.replace('-', '_')}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def door_list(app, event, user, phones: int, compare_with=()) -> None:
     """The door's kept list as `phones` phones fetch it, each figure beside its ceiling (issue 25)."""
     import gzip
 
@@ -131,15 +173,30 @@ def door_list(app, event, user, phones: int) -> None:
     from eventsapp.attendance import doorlist, services
     from eventsapp.invitations.models import Invitation
 
-    print(f"\nthe door's kept list: {phones} phones, load average {os.getloadavg()[0]:.2f} "
+    print(f"\nthe door's kept list: {phones} phones, load average {' '.join(f'{n:.2f}' for n in os.getloadavg())} "
           f"on {os.cpu_count()} cores")
     doorlist.forget_all()
-    builds = []
-    for _ in range(5):
-        start = time.perf_counter()
-        _, built = doorlist.read_consistent(event, doorlist.period())
-        builds.append(time.perf_counter() - start)
-    _line(f"full list of {len(built.order)} built from the database (median)", f"{_ms(builds, 0.5):.1f} ms", "150 ms")
+    builders = [("", doorlist)] + [(f" ({revision})", _doorlist_at(revision)) for revision in compare_with]
+    builds, lists = {label: [] for label, _ in builders}, {}
+    cpu = {label: [0.0, 0.0] for label, _ in builders}
+    database = db.engine.url.database
+    for _ in range(BUILDS):  # interleaved, so that the load is the same for each
+        for label, module in builders:
+            python, postgres = time.process_time(), _backends_cpu(database)
+            start = time.perf_counter()
+            _, lists[label] = module.read_consistent(event, module.period())
+            builds[label].append(time.perf_counter() - start)
+            cpu[label][0] += time.process_time() - python
+            cpu[label][1] += _backends_cpu(database) - postgres
+    built = lists[""]
+    for label, other in lists.items():
+        assert (other.rows, other.order) == (built.rows, built.order), f"the list built{label} differs"
+    for label, times in builds.items():
+        _line(f"full list of {len(built.order)} built{label} (p50 / p95 of {BUILDS})",
+              f"{_ms(times, 0.5):.1f} / {_ms(times, 0.95):.1f} ms", "150 ms")
+        if database and _backends_cpu(database):  # the CPU it takes, whatever else the machine runs
+            python, postgres = (total / BUILDS * 1000 for total in cpu[label])
+            _line(f"  CPU per build{label}: Python + PostgreSQL", f"{python:.0f} + {postgres:.0f} ms", "")
     snapshot = doorlist.lineage(event.id).current(event, doorlist.fingerprint(event, doorlist.period()),
                                                    doorlist.period())
     start = time.perf_counter()
@@ -244,10 +301,12 @@ if __name__ == "__main__":
     parser.add_argument("invitees", nargs="?", type=int, default=10_000)
     parser.add_argument("--phones", type=int, default=5)
     parser.add_argument("--postgres", action="store_true", help="a temporary PostgreSQL database")
+    parser.add_argument("--compare-with", action="append", default=[], metavar="REVISION",
+                        help="also time the door list's build as at this git revision, in the same run")
     arguments = parser.parse_args()
     url, drop = _temporary_postgres() if arguments.postgres else (None, None)
     try:
-        main(arguments.invitees, arguments.phones, url)
+        main(arguments.invitees, arguments.phones, url, arguments.compare_with)
     finally:
         if drop:
             drop()

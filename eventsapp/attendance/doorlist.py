@@ -43,6 +43,7 @@ from ..invitations.models import Invitation, InvitationStatus
 from ..permissions import descendant_ids
 from ..text import sort_key
 from ..timeutils import utcnow
+from . import doorlist_sql
 from .models import CheckIn
 from .services import code_hash, counters
 
@@ -118,17 +119,18 @@ def _json_text(value: str | None) -> str:
     return "null" if value is None else _string(value)
 
 
-def _associations(connection, event: Event) -> dict[int, str]:
-    """Each person's associations within the event's association tree, by name, as the door shows them."""
+def _associations(connection, event: Event, contact_ids=None) -> dict[int, str]:
+    """Each person's associations within the event's association tree, by name, as the door shows them
+    (of everyone on the list, or of `contact_ids`)."""
     allowed = descendant_ids([event.association_id])
     names = dict(connection.execute(select(Association.id, Association.name_vi).where(Association.id.in_(allowed))).all())
-    people = _door_contacts(event.id)
+    people = select(_door_contacts(event.id).c.contact_id) if contact_ids is None else contact_ids
     found: dict[int, str] = {}
     several: dict[int, list[str]] = {}  # the few people in more than one association of the tree
     for contact_id, association_id in connection.execute(
             select(contact_associations.c.contact_id, contact_associations.c.association_id)
             .where(contact_associations.c.association_id.in_(allowed),
-                   contact_associations.c.contact_id.in_(select(people.c.contact_id)))).all():
+                   contact_associations.c.contact_id.in_(people))).all():
         if contact_id in found:
             several.setdefault(contact_id, [found[contact_id]]).append(names[association_id])
         found[contact_id] = names[association_id]
@@ -204,11 +206,14 @@ class DoorList:
     rows: dict[int, bytes]
     order: tuple[int, ...]
     counts: dict
-    heads: dict[int, str] = field(repr=False)  # each line up to its check-in
-    states: dict[int, str] = field(repr=False)  # the active check-ins, as JSON
+    states: dict[int, str] = field(repr=False)  # the active check-ins, as JSON (the end of their lines)
     walk_ins: frozenset = frozenset()
     parts: tuple = ()  # the version's parts it was read with
     period: int = 0  # and its period: a new period builds the whole list (what no `updated_at` shows)
+
+    def head(self, key: int) -> str:
+        """A line up to its check-in (what `_head` wrote): the line less its check-in and closing brace."""
+        return self.rows[key][:-len((self.states.get(key) or "null").encode()) - 1].decode()
 
 
 def _guest_lines(connection, event: Event, keys: list, heads: dict) -> dict[int, int]:
@@ -237,41 +242,68 @@ def _guest_lines(connection, event: Event, keys: list, heads: dict) -> dict[int,
     return named
 
 
-def build(connection, event: Event, parts: tuple = (), now_period: int = 0) -> DoorList:
+def build(connection, event: Event, parts: tuple = (), now_period: int = 0, *,
+          in_database: bool | None = None) -> DoorList:
     """Everyone the door expects or has let in: invitees, and walk-ins already checked in.
 
     Names, association, answer, guests and a hash of the check-in code (never the code itself), for
     the phone to keep offline; no e-mail, phone or note leaves for the phones (issue 13). Plain rows,
-    no ORM object per person.
+    no ORM object per person. On PostgreSQL (psycopg 3) the database writes the invitees' lines
+    (doorlist_sql.py), elsewhere Python does (`in_database` chooses, for the tests that compare both).
     """
-    associations = _associations(connection, event)
-    states = _check_ins(connection, event)
+    if in_database is None:  # (doorlist_sql reads through psycopg 3's binary protocol)
+        in_database = (connection.dialect.name, connection.dialect.driver) == ("postgresql", "psycopg")
     keys, heads = [], {}
+    named = _guest_lines(connection, event, keys, heads)
+    if in_database:
+        invitees = doorlist_sql.invitee_lines(connection, event.id, descendant_ids([event.association_id]))
+        states = doorlist_sql.other_check_in_states(connection, event.id)
+        states.update((contact_id, state) for contact_id, _, _, state in invitees if state is not None)
+        associations = None
+    else:
+        states = _check_ins(connection, event)
+        associations = _associations(connection, event)
+        invitees = _invitee_lines(connection, event, named, states, associations)
+    rows = {contact_id: line for contact_id, _, line, _ in invitees}
+    walk_ins = frozenset(states.keys() - heads.keys() - rows.keys())
+    if walk_ins:
+        if associations is None:
+            associations = _associations(connection, event, walk_ins)
+        for contact_id, name, key in connection.execute(
+                select(Contact.id, Contact.full_name, Contact.sort_key).where(Contact.id.in_(walk_ins))):
+            keys.append((key, contact_id))
+            heads[contact_id] = _head(contact_id, name, associations.get(contact_id, ""), None, False, 0, None)
+    rows.update((key, _line(head, states.get(key))) for key, head in heads.items())
+    if keys:  # named guests or walk-ins among the invitees (in order already)
+        keys += [(key, contact_id) for contact_id, key, _, _ in invitees]
+        keys.sort()
+        order = tuple(contact_id for _, contact_id in keys)
+    else:
+        order = tuple(contact_id for contact_id, _, _, _ in invitees)
+    return DoorList(rows=rows, order=order, counts=counters(event, connection), states=states,
+                    walk_ins=walk_ins, parts=parts, period=now_period)
+
+
+def _invitee_lines(connection, event: Event, named: dict[int, int], states: dict[int, str],
+                   associations: dict[int, str]) -> list[tuple[int, str, bytes, str | None]]:
+    """(contact id, sort key, whole line, check-in) of each invitee whose invitation stands, in the list's order,
+    written in Python (any database; doorlist_sql.py writes the same bytes on PostgreSQL)."""
     # The code's hash as `code_hash` does it, from a copy of the hash of the prefix shared by every code.
     prefix = hashlib.sha256(f"{event.id}:".encode())
     seats = seats_by_invitation(connection, event.id)
-    named = _guest_lines(connection, event, keys, heads)
+    lines = []
     for invitation_id, contact_id, name, key, status, honoree, guests, token in connection.execute(
             select(Invitation.id, Contact.id, Contact.full_name, Contact.sort_key, type_coerce(Invitation.status, String),
                    Invitation.is_honoree, Invitation.guests, Invitation.checkin_token)
             .join(Contact, Contact.id == Invitation.contact_id)
             .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None))).all():
-        keys.append((key, contact_id))
         hashed = prefix.copy()
         hashed.update(token.encode())
-        heads[contact_id] = _head(contact_id, name, associations.get(contact_id, ""), status, honoree,
-                                  max(guests - named.get(invitation_id, 0), 0), hashed.hexdigest(),
-                                  seats.get(invitation_id))
-    walk_ins = frozenset(states.keys() - heads.keys())
-    if walk_ins:
-        for contact_id, name, key in connection.execute(
-                select(Contact.id, Contact.full_name, Contact.sort_key).where(Contact.id.in_(walk_ins))):
-            keys.append((key, contact_id))
-            heads[contact_id] = _head(contact_id, name, associations.get(contact_id, ""), None, False, 0, None)
-    keys.sort()
-    return DoorList(rows={contact_id: _line(head, states.get(contact_id)) for contact_id, head in heads.items()},
-                    order=tuple(contact_id for _, contact_id in keys), counts=counters(event, connection),
-                    heads=heads, states=states, walk_ins=walk_ins, parts=parts, period=now_period)
+        head = _head(contact_id, name, associations.get(contact_id, ""), status, honoree,
+                     max(guests - named.get(invitation_id, 0), 0), hashed.hexdigest(), seats.get(invitation_id))
+        lines.append((contact_id, key, _line(head, states.get(contact_id)), states.get(contact_id)))
+    lines.sort(key=lambda line: (line[1], line[0]))
+    return lines
 
 
 def with_new_check_ins(connection, event: Event, previous: DoorList, parts: tuple) -> DoorList | None:
@@ -283,20 +315,23 @@ def with_new_check_ins(connection, event: Event, previous: DoorList, parts: tupl
     if since is None:
         return None
     states = dict(previous.states)
+    touched = set()
     for row in _check_in_rows(connection, event, since - CHANGES_OVERLAP):
         key = _key(row)
-        if key not in previous.heads or key in previous.walk_ins:
+        if key not in previous.rows or key in previous.walk_ins:
             return None  # a walk-in arrives or is undone: the list itself changes
+        touched.add(key)
         if row.undone_at is None:
             states[key] = _state(row.id, row.client_id, row.checked_in_at, row.name or row.email or "—",
                                  row.guests, row.walk_in)
         elif states.get(key, "").startswith(f'{{"id":{row.id},'):
             del states[key]  # this check-in was undone (a later one of the person may follow)
-    rows = {contact_id: line if previous.states.get(contact_id) == states.get(contact_id)
-            else _line(previous.heads[contact_id], states.get(contact_id))
-            for contact_id, line in previous.rows.items()}
-    return DoorList(rows=rows, order=previous.order, counts=counters(event, connection), heads=previous.heads,
-                    states=states, walk_ins=previous.walk_ins, parts=parts, period=previous.period)
+    rows = dict(previous.rows)
+    for key in touched:
+        if previous.states.get(key) != states.get(key):
+            rows[key] = _line(previous.head(key), states.get(key))
+    return DoorList(rows=rows, order=previous.order, counts=counters(event, connection), states=states,
+                    walk_ins=previous.walk_ins, parts=parts, period=previous.period)
 
 
 def read_consistent(event: Event, now_period: int, previous: DoorList | None = None) -> tuple[str, DoorList]:
