@@ -2,21 +2,19 @@
 invitee names two guests, a leader adds and changes members, without sideways scrolling."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import select
 
 from eventsapp.guests.models import Delegation, EventGuest
 from eventsapp.invitations.models import InvitationStatus
 from eventsapp.questions import services as questions
 from eventsapp.questions.models import QuestionKind
+from tests.conftest import ARTIFACTS
 from tests.factories import ContactFactory, EventFactory, InvitationFactory
 
 MEMBERS_MEAL = questions.QuestionValues(kind=QuestionKind.CHOICE, text_vi="Quý vị dùng món gì?", text_en="Which meal?",
                                         options=[("Món chay", "Vegetarian"), ("Món mặn", "Regular")], required=True,
                                         for_invitees=False, for_members=True)
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 def test_an_invitee_names_two_guests_on_a_phone(live_server, phone_page, db):
@@ -76,6 +74,7 @@ def test_a_leader_fills_their_delegation_on_a_phone_in_english(live_server, phon
     card.get_by_role("button", name="Save").click()
     page.get_by_text("The details of Ito Kenji are saved.").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "delegation-phone.png"), full_page=True)
     db.session.expire_all()
     names = db.session.scalars(select(EventGuest.full_name).where(EventGuest.delegation_id == delegation.id)
