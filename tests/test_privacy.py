@@ -146,6 +146,10 @@ def test_the_person_corrects_their_name_language_and_zone(app, db, client):
     assert response.status_code == 303
     db.session.expire_all()
     assert (person.full_name, person.language, person.timezone) == ("Tên Mới", "en", "Europe/Berlin")
+    entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (entry.action, entry.actor_id, entry.target_id) == ("person_corrected", None, str(person.id))
+    assert entry.details["fields"] == ["full_name", "language", "timezone"]
+    assert "Tên Mới" not in json.dumps(entry.details, ensure_ascii=False)
     hostile = client.post(f"/privacy/{person.unsubscribe_token}", data={
         "full_name": "x\r\nBcc: a@b.c", "language": "fr", "timezone": "Mars/Olympus",
         "csrf_token": csrf_token_from(page.text)})

@@ -12,7 +12,7 @@ ACTION_LABELS = {
     "send_started": _l("Sending started"), "send_cancelled": _l("Scheduled sending cancelled"),
     "check_in_undone": _l("Check-in undone"), "person_exported": _l("Personal data exported"),
     "person_erased": _l("Person erased"), "person_corrected": _l("Personal data corrected"),
-    "erasure_requested": _l("Erasure requested"), "settings_changed": _l("Settings changed"),
+    "settings_changed": _l("Settings changed"),
     "template_changed": _l("Template changed"), "consent_changed": _l("Consent changed"),
     "retention_purged": _l("Old data removed"), "registration_decided": _l("Registration accepted or declined"),
     "delegation_changed": _l("Delegation changed"), "invitation_changed": _l("Invitations changed"),

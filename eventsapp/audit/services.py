@@ -31,7 +31,7 @@ ACTIONS = (
     "sign_in", "sign_in_failed", "role_granted", "role_revoked", "contacts_imported", "contacts_exported",
     "download", "contacts_merged", "contact_edited", "contact_created", "contact_deleted", "send_started",
     "send_cancelled", "check_in_undone", "person_exported", "person_erased", "person_corrected",
-    "erasure_requested", "settings_changed", "template_changed", "consent_changed", "retention_purged",
+    "settings_changed", "template_changed", "consent_changed", "retention_purged",
     "registration_decided", "delegation_changed", "invitation_changed",
 )
 

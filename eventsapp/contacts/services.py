@@ -235,7 +235,7 @@ SAVED_FIELDS = ("full_name", "email", "phone", "honorific", "position", "postal_
                 "country", "place", "timezone", "language", "notes")
 
 
-def save_contact(contact: Contact | None, data: ContactData, user=None) -> Contact:
+def save_contact(contact: Contact | None, data: ContactData, user=None, *, audit_action: str = "contact_edited") -> Contact:
     """Create (`contact` None) or update a contact; `user` limits the associations it may set."""
     _validate(data, contact, user)
     creating = contact is None
@@ -258,7 +258,7 @@ def save_contact(contact: Contact | None, data: ContactData, user=None) -> Conta
     if creating or any(before[name] != getattr(contact, name) for name in SIGNALLED_FIELDS):
         signals.contact_saved.send(contact)
     changed = sorted(name for name in before if before[name] != getattr(contact, name))
-    audit.record_for("contact_created" if creating else "contact_edited", contact,
+    audit.record_for("contact_created" if creating else audit_action, contact,
                      [a.id for a in contact.associations], fields=changed)
     return contact
 

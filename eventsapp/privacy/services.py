@@ -177,7 +177,7 @@ def correct(contact: Contact, *, full_name: str, language: str, timezone: str) -
         full_name=name, email=contact.email, phone=contact.phone, country=contact.country, place=contact.place,
         timezone=timezone, language=language, notes=contact.notes, tags=contact.tag_names,
         association_ids=[a.id for a in contact.associations])
-    contacts.save_contact(contact, data)
+    contacts.save_contact(contact, data, audit_action="person_corrected")  # by the person, not by staff
 
 
 def _erased_address(contact_id: int) -> str:
