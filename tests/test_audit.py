@@ -53,7 +53,13 @@ def test_export_by_an_organiser_and_a_role_grant_are_recorded_and_a_change_in_sq
     auth.login(admin)
     page = client.get("/audit/")
     assert page.status_code == 200 and "to-chuc@example.vn" in page.text and "Xuất danh bạ" in page.text
-    assert client.get("/audit/?action=role_granted").text.count('data-action="') == 1
+    granted = client.get("/audit/?action=role_granted").text
+    assert granted.count('data-action="') == 1
+    # Said in words: what the entry is about and its details, never a table's or a key's name.
+    assert f">Tài khoản {newcomer.id}<" in granted and "vai trò: viewer" in granted
+    assert "users " not in granted and "role:" not in granted
+    exported = client.get("/audit/?action=contacts_exported").text
+    assert "số dòng: 3" in exported and "bộ lọc: format csv, language vi, q không" in exported
     body = api(admin).get("/api/v1/audit?action=contacts_exported").json
     assert [item["id"] for item in body["items"]] == [export.id]
     assert body["items"][0]["details"]["rows"] == 3

@@ -11,7 +11,7 @@ from ..i18n import lazy_gettext as _l
 from ..permissions import Action, accessible_associations, require_some
 from ..timeutils import zone
 from . import services
-from .labels import ACTION_LABELS
+from .labels import ACTION_LABELS, detail_lines, target_label
 
 bp = Blueprint("audit", __name__)
 
@@ -55,4 +55,4 @@ def index():
     args = {key: request.args.get(key, "") for key in
             ("action", "actor", "target_type", "target_id", "association", "since", "until")}
     return render_template("audit/index.html", page=page, args=args, labels=ACTION_LABELS,
-                           associations=accessible_associations(current_user, Action.MANAGE))
+                           target_label=target_label, detail_lines=detail_lines, associations=accessible_associations(current_user, Action.MANAGE))
