@@ -268,3 +268,21 @@ def test_the_organiser_sees_the_members_reminders_counted_with_the_rule(app, db,
     assert listed.status_code == 200
     [item] = [item for item in listed.json["items"] if item["id"] == day.id]
     assert item["messages"] == {"queued": 2}, item
+
+
+def test_the_reminders_tab_expects_and_logs_the_members_reminders_in_both_languages(app, db, client, auth, travel):
+    travel(STARTS - 20 * DAY)
+    event = EventFactory(starts_at=STARTS, ends_at=STARTS + 3 * HOUR, timezone="Europe/Prague")
+    _welcomed(event, ContactFactory(email="leader@example.cz"), ("Hoa", "hoa@example.cz"), sent_at=STARTS - 15 * DAY)
+    rule(event, offset=-DAY, audience=("accepted",))
+    auth.login(staff(event.association))
+    page = client.get(f"/events/{event.id}/reminders").get_data(as_text=True)
+    assert "Dự kiến gửi tới: 1 người" in page  # Hoa; the leader was never sent the invitation
+    reminders.fire_due(now=DAY_BEFORE + MINUTE)
+    db.session.commit()
+    page = client.get(f"/events/{event.id}/reminders").get_data(as_text=True)
+    log = page.split('id="reminder-log"')[1]
+    assert "hoa@example.cz" in log and "Thư nhắc gửi thành viên đoàn" in log
+    auth.login(staff(event.association, locale="en"))
+    log = client.get(f"/events/{event.id}/reminders").get_data(as_text=True).split('id="reminder-log"')[1]
+    assert "hoa@example.cz" in log and "Reminder to a delegation member" in log

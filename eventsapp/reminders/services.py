@@ -629,14 +629,18 @@ def changes_since(event: Event, since_sequence: int | None, up_to: int | None = 
 
 # ---------------------------------------------------------------- what was sent
 
+def _of_rules():
+    """The outbox rows the rules wrote: reminders and thank-yous, and the delegation members' reminders
+    (guests.member_reminders), which are the rule's too."""
+    return or_(OutboxMessage.kind.in_((MessageKind.REMINDER, MessageKind.THANK_YOU)),
+               (OutboxMessage.kind == MessageKind.DELEGATION_MEMBER) & OutboxMessage.dedupe_key.startswith("reminder:"))
+
+
 def sent_by_rule(event: Event) -> dict[int, Counter]:
     """For each rule of `event`: its outbox rows (the invitees' and the delegation members') counted by state."""
     rows = db.session.execute(
         select(OutboxMessage.dedupe_key, OutboxMessage.state)
-        .where(OutboxMessage.event_id == event.id, or_(
-            OutboxMessage.kind.in_((MessageKind.REMINDER, MessageKind.THANK_YOU)),
-            # A delegation member's reminder (guests.member_reminders) is the rule's too.
-            (OutboxMessage.kind == MessageKind.DELEGATION_MEMBER) & OutboxMessage.dedupe_key.startswith("reminder:"))))
+        .where(OutboxMessage.event_id == event.id, _of_rules()))
     counts: dict[int, Counter] = defaultdict(Counter)
     for key, state in rows:
         parts = key.split(":")
@@ -658,10 +662,10 @@ def skips_by_rule(event: Event) -> dict[int, Counter]:
 
 
 def email_log(event: Event, page: int = 1, per_page: int = 50):
-    """The reminder and thank-you e-mails of an event, newest first (a Flask-SQLAlchemy page)."""
+    """The reminder and thank-you e-mails of an event (its delegation members' reminders too), newest first (a
+    Flask-SQLAlchemy page)."""
     query = (select(OutboxMessage)
-             .where(OutboxMessage.event_id == event.id,
-                    OutboxMessage.kind.in_((MessageKind.REMINDER, MessageKind.THANK_YOU)))
+             .where(OutboxMessage.event_id == event.id, _of_rules())
              .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
