@@ -1,16 +1,18 @@
 """API: an invitation's named guests (read, and replaced by an organiser taking them by phone), and an
-event's delegations with their members."""
+event's delegations with their members and the members' answers to the event's questions."""
 from __future__ import annotations
 
 from flask_login import current_user
 
 from ..api import api_error, bp, json_body
-from ..api.resources import load, operation, page_of
+from ..api.resources import Extended, load, operation, page_of, refuse
 from ..events.access import load_event
 from ..extensions import db
 from ..i18n import gettext as _
 from ..invitations.models import Invitation
 from ..permissions import Action
+from ..questions import services as questions
+from ..questions.models import Audience
 from . import schemas, services
 from .models import Delegation, EventGuest
 
@@ -69,13 +71,24 @@ def replace_named_guests(event_id: int, invitation_id: int):
     return _named(db.session.get(Invitation, invitation_id))
 
 
+def _members_answered(event_id: int, members) -> list[Extended]:
+    """The members, each with their answers to the event's questions (typed as the API gives them)."""
+    given = questions.answers_by_guest(member.id for member in members)
+    return [Extended(member, answers=questions.typed_answers(event_id, given.get(member.id, {})))
+            for member in members]
+
+
+def _answered(delegation: Delegation) -> Extended:
+    return Extended(delegation, members=_members_answered(delegation.event_id, delegation.members))
+
+
 @bp.get("/events/<int:event_id>/delegations")
 @operation(tags=["guests"], responses={200: ("The event's delegations with their members", page_of(schemas.Delegation)),
                                        403: "No role in the event's association", 404: "Unknown event"})
 def list_delegations(event_id: int):
     """The delegations of an event (revoked ones last) with their members."""
     event = load_event(event_id, Action.VIEW)
-    return {"items": services.delegations_of(event.id)}
+    return {"items": [_answered(delegation) for delegation in services.delegations_of(event.id)]}
 
 
 @bp.post("/events/<int:event_id>/delegations")
@@ -116,17 +129,22 @@ def get_delegation(event_id: int, delegation_id: int):
     found = _delegation(event, delegation_id)
     if found is None:
         return api_error(404, "not_found", _("No such delegation."))
-    return found
+    return _answered(found)
 
 
 @bp.post("/events/<int:event_id>/delegations/<int:delegation_id>/members")
 @operation(tags=["guests"], body=schemas.Member, example={
-    "full_name": "Nguyễn Văn Hùng", "honorific": "Ông", "position": "Chủ tịch hội"}, responses={
-    201: ("The member", schemas.Member), 400: "Bad values (error.fields)",
+    "full_name": "Nguyễn Văn Hùng", "honorific": "Ông", "position": "Chủ tịch hội",
+    "answers": [{"question_id": 1, "value": 2}]}, responses={
+    201: ("The member with their answers", schemas.Member),
+    400: "Bad values (error.fields; answers.<question id> for an answer: not a question for members, not fitting "
+         "its question, a required one missing, or past its deadline)",
     403: "Not an organiser of the event's association", 404: "Unknown event, or no such delegation at it",
     409: "The delegation is revoked or full, the event is full, over or cancelled"})
 def add_delegation_member(event_id: int, delegation_id: int):
-    """Add a member for the leader (the organisers are not held to the delegation's deadline)."""
+    """Add a member for the leader (the organisers are not held to the delegation's deadline) with their answers
+    to the questions for delegation members, checked as on the leader's page; nothing is saved when one is
+    refused."""
     event = load_event(event_id, Action.MANAGE)
     found = _delegation(event, delegation_id)
     if found is None:
@@ -136,8 +154,14 @@ def add_delegation_member(event_id: int, delegation_id: int):
         member = services.save_member(found, data, staff=True)
     except services.GuestError as error:
         return _refused(error)
+    # Answered for the leader: the members' questions, their required ones and deadlines, as on the leader's page.
+    errors = questions.record_values(event.id, Audience.MEMBER, questions.Person(guest_id=member.id),
+                                     {item["question_id"]: item["value"] for item in data["answers"]}, complete=True)
+    if errors:
+        db.session.rollback()
+        refuse({f"answers.{key}": message for key, message in errors.items()})
     db.session.commit()
-    return member, 201
+    return _members_answered(event.id, [member])[0], 201
 
 
 @bp.delete("/events/<int:event_id>/delegations/<int:delegation_id>/members/<int:member_id>")

@@ -35,6 +35,7 @@ from ..mail.transport import PermanentFailure
 from ..markdown import markdown_to_text, render_markdown_email
 from ..personalise import render_mail_template
 from ..qr import qr_png
+from ..reminders.models import ReminderRule
 from ..timefmt import moment_text
 from . import member_mail
 from .models import Delegation, EventGuest
@@ -74,7 +75,33 @@ def render_delegation_link(message: OutboxMessage) -> Mail:
 # ---------------------------------------------------------------- a delegation member's messages
 
 MEMBER_KINDS = {member_mail.WELCOME: MessageKind.INVITATION, member_mail.UPDATE: MessageKind.UPDATE,
-                member_mail.CANCELLATION: MessageKind.CANCELLATION}
+                member_mail.CANCELLATION: MessageKind.CANCELLATION, member_mail.REMINDER: MessageKind.REMINDER}
+
+
+def _subject(kind: MessageKind, title: str, event, locale: str) -> str:
+    if kind == MessageKind.REMINDER:  # as the invitees' reminder says it (reminders.emails)
+        return _("Reminder: %(title)s, %(when)s", title=title,
+                 when=moment_text(event.starts_at, event.timezone, locale, "full"))
+    return SUBJECTS[kind](title)
+
+
+def _intro(purpose: str, kind: MessageKind, title: str, delegation, context: dict) -> str:
+    if purpose == member_mail.WELCOME:
+        return _("You are a member of the delegation “%(delegation)s” at %(title)s, organised by %(association)s.",
+                 delegation=delegation.name, title=title, association=context["association_name"])
+    if purpose == member_mail.REMINDER:
+        return _("A reminder: you are expected at %(title)s as a member of the delegation “%(delegation)s”.",
+                 title=title, delegation=delegation.name)
+    return intro(kind, title, context)
+
+
+def _rule_message(message: OutboxMessage, locale: str) -> str:
+    """A reminder's extra message from the organiser, in the member's language (else the other)."""
+    rule_id = (message.payload or {}).get("rule_id")
+    rule = db.session.get(ReminderRule, rule_id) if isinstance(rule_id, int) else None
+    if rule is None:
+        return ""
+    return (rule.message_en if locale == "en" else rule.message_vi) or rule.message_vi or rule.message_en
 
 
 def _member_of(message: OutboxMessage) -> EventGuest:
@@ -102,8 +129,9 @@ def _member_changes(message: OutboxMessage, event) -> list[EventChange]:
 
 @renderer(MessageKind.DELEGATION_MEMBER)
 def render_member_mail(message: OutboxMessage) -> Mail:
-    """A member's message in their language, the times in the event's zone and in theirs (the leader's when
-    none was given), with their own check-in QR code (not on a cancellation) and
+    """A member's message (welcome, update, cancellation, reminder) in their language, the times in the event's
+    zone and in theirs (the leader's when none was given), with their own check-in QR code (not on a cancellation),
+    a reminder's extra message from the organiser, and
     a calendar invitation (REQUEST, or CANCEL)."""
     member = _member_of(message)
     purpose = (message.payload or {}).get("purpose")
@@ -123,7 +151,7 @@ def render_member_mail(message: OutboxMessage) -> Mail:
         title = event.title(locale)
         msg["From"] = (association.name(locale) or sender_name, sender_address)
         msg["To"] = (member.full_name, member.email)
-        msg["Subject"] = SUBJECTS[kind](title)
+        msg["Subject"] = _subject(kind, title, event, locale)
         qr_cid = None if cancel else make_msgid(domain="eventsapp")
         context = {
             "title": title, "event": event, "association": association, "locale": locale,
@@ -136,11 +164,9 @@ def render_member_mail(message: OutboxMessage) -> Mail:
             "changes": describe_changes(_member_changes(message, event), event, locale)
             if kind == MessageKind.UPDATE else [],
             "qr_cid": qr_cid[1:-1] if qr_cid else None, "feed_url": "", "unsubscribe_url": "",
+            "extra_message": _rule_message(message, locale) if purpose == member_mail.REMINDER else "",
         }
-        context["intro"] = (_("You are a member of the delegation “%(delegation)s” at %(title)s, organised by "
-                              "%(association)s.", delegation=delegation.name, title=title,
-                              association=context["association_name"])
-                            if purpose == member_mail.WELCOME else intro(kind, title, context))
+        context["intro"] = _intro(purpose, kind, title, delegation, context)
         text = render_mail_template("emails/delegation_member.txt", **context)
         html = render_mail_template("emails/delegation_member.html", **context)
     method = "CANCEL" if cancel else "REQUEST"

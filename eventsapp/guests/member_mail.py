@@ -7,6 +7,7 @@
 - `queue_change_notices`: when the organiser changes the event's time, place or link, or cancels it (the
   `event_changed` signal): an update or a cancellation for every member with an address of a live delegation,
   keyed by the event's sequence like the invitees' own.
+- the event's reminders: queued by the reminder engine when a rule fires (`member_reminders`).
 
 Nothing goes to a member without an address, to one whose address is the leader's (the leader has their own
 invitation and its messages), or after the member is removed or the delegation revoked: the renderer
@@ -26,7 +27,7 @@ from ..mail.services import queue_messages
 from ..timeutils import utcnow
 from .models import Delegation, EventGuest
 
-WELCOME, UPDATE, CANCELLATION = "welcome", "update", "cancellation"
+WELCOME, UPDATE, CANCELLATION, REMINDER = "welcome", "update", "cancellation", "reminder"
 
 
 def _address_key(email: str) -> str:

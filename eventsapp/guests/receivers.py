@@ -20,3 +20,13 @@ def welcome_members(event, **_):
     from .member_mail import welcome_all
 
     welcome_all(event)
+
+
+@signals.reminder_planned.connect
+def remind_members(plan, rule, event, later=(), window=None, **_):
+    """A reminder rule due: its message for each delegation member with an address, in the same plan (and so the
+    same claim and transaction) as the invitees'."""
+    # As above: loaded on the first signal.
+    from .member_reminders import add_members
+
+    add_members(plan, rule=rule, event=event, later=later, window=window)

@@ -7,6 +7,7 @@ from marshmallow import fields
 from ..api import fields as api
 from ..api.resources import Schema
 from ..api.schemas import component
+from ..questions.schemas import AnswerItem
 from .services import LIMITS, MAX_QUOTA
 
 
@@ -56,6 +57,10 @@ class Member(Schema):
     nationality = api.Text(LIMITS["nationality"], load_default="")
     passport_number = api.Text(LIMITS["passport_number"], load_default="")
     passport_expires_on = api.Day(load_default=None)
+    answers = api.Items(fields.Nested(AnswerItem), load_default=list, metadata={
+        "description": "the member's answers to the event's questions for delegation members, checked as on the "
+                       "leader's page: a required question must be answered, a question past its deadline "
+                       "takes no answer"})
 
 
 @component("Delegation")

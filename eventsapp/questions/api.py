@@ -8,7 +8,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..invitations.models import Invitation
 from ..permissions import Action
-from . import answers, schemas, services
+from . import schemas, services
 from .models import Audience, Question, QuestionKind
 
 
@@ -112,10 +112,8 @@ def question_summary(event_id: int):
 
 
 def _answers(invitation: Invitation) -> dict:
-    questions = {q.id: q for q in services.event_questions(invitation.event_id)}
-    given = services.stored(services.Person(invitation_id=invitation.id))
-    return {"answers": [{"question_id": question_id, "value": answers.typed(questions[question_id], value)}
-                        for question_id, value in given.items() if question_id in questions]}
+    return {"answers": services.typed_answers(invitation.event_id,
+                                              services.stored(services.Person(invitation_id=invitation.id)))}
 
 
 def _invitation(event_id: int, invitation_id: int, action: Action) -> Invitation:

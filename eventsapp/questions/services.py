@@ -340,12 +340,21 @@ def restore(event_id: int, person: Person, kept: dict[str, str | None]) -> None:
 
 
 def record_values(event_id: int, audience: Audience, person: Person, sent: dict[int, object], *,
-                  staff: bool = False, attending: bool = True) -> dict[str, str]:
+                  staff: bool = False, attending: bool = True, complete: bool = False) -> dict[str, str]:
     """The API's answers (`{question id: typed value}`): the errors by question id (as text), or saved (not
-    committed) when there are none. A question id the event does not have is an error too."""
+    committed) when there are none. A question id the event does not have (or does not ask `audience`) is an
+    error too, and so, for anyone but staff, is an answer to a question whose deadline has passed. `complete`
+    (a new person, as a form sends every field): a question left out counts as unanswered, so a required one
+    is refused."""
     questions = _questions(event_id, None if staff else audience)
     known = {question.id for question in questions}
     errors = {str(question_id): _("No such question for this event.") for question_id in sent if question_id not in known}
+    now = utcnow()
+    if not staff:
+        errors |= {str(q.id): _("Answers to this question are closed.") for q in questions
+                   if q.id in sent and q.is_closed(now)}
+    if complete:
+        sent = {question.id: None for question in questions} | sent
     values, more = _checked(questions, lambda q, missing: sent.get(q.id, missing), attending=attending,
                             staff=staff, name=lambda q: str(q.id))
     errors |= more
@@ -366,6 +375,13 @@ def _audit_answers(event, person: Person, values: dict) -> None:
 
 
 # ------------------------------------------------------------------ reading answers: lists, exports, summaries
+
+def typed_answers(event_id: int, given: dict[int, str]) -> list[dict]:
+    """Stored answers (`{question id: value}`) as the API gives them: `[{question_id, value typed by its kind}]`, in
+    the event's order of its questions."""
+    return [{"question_id": question.id, "value": answers.typed(question, given[question.id])}
+            for question in event_questions(event_id) if question.id in given]
+
 
 def answers_by_invitation(invitation_ids) -> dict[int, dict[int, str]]:
     """{invitation id: {question id: stored value}}."""

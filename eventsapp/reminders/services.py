@@ -7,8 +7,9 @@ Firing is safe to run twice, concurrently, or after a crash:
 1. the due rules come from the partial index of pending rules;
 2. each rule is claimed by `UPDATE … SET fired_at = now WHERE id = … AND fired_at IS NULL
    AND skipped_at IS NULL` (a second runner blocks on the row, then matches nothing);
-3. its outbox rows (one per recipient, `dedupe_key = "reminder:<rule>:<invitation>"`)
-   are written in the same transaction as the claim, so a crash loses both or neither.
+3. its outbox rows (one per recipient, `dedupe_key = "reminder:<rule>:<invitation>"`, or
+   `"reminder:<rule>:m<member>"` for a delegation member, whom the guests domain adds to the plan through the
+   `reminder_planned` signal) are written in the same transaction as the claim, so a crash loses both or neither.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, null, or_, select, update
 
-from .. import audit
+from .. import audit, signals
 from ..contacts.models import Contact
 from ..events.models import Event, EventChange, EventStatus
 from ..extensions import db
@@ -430,7 +431,8 @@ def reminder_window() -> timedelta:
 @dataclass
 class Plan:
     """What a due rule does at a given moment: skip as a whole (`reason`), or send `rows`
-    and leave out `skips` (invitation id → reason). Computed without writing anything,
+    and leave out `skips` (invitation id → reason) and `other_skips` (the reasons of recipients
+    who are not invitees, e.g. delegation members, counted). Computed without writing anything,
     so the preview and the firing agree."""
 
     rule: ReminderRule
@@ -438,10 +440,11 @@ class Plan:
     reason: SkipReason | None = None
     rows: list[dict] = field(default_factory=list)
     skips: dict[int, SkipReason] = field(default_factory=dict)
+    other_skips: Counter = field(default_factory=Counter)
 
     @property
     def skip_counts(self) -> Counter:
-        return Counter(self.skips.values())
+        return Counter(self.skips.values()) + self.other_skips
 
 
 def plan_rule(rule: ReminderRule, event: Event, now: datetime) -> Plan:
@@ -479,6 +482,8 @@ def plan_rule(rule: ReminderRule, event: Event, now: datetime) -> Plan:
                 "payload": {"rule_id": rule.id, "sequence": event.sequence,
                             "since_sequence": told.get(invitation_id), "status": status.value},
             })
+    # Other domains add their recipients by the same rules (delegation members: guests.member_reminders).
+    signals.reminder_planned.send(plan, rule=rule, event=event, later=later, window=window)
     return plan
 
 
@@ -660,12 +665,18 @@ def changes_since(event: Event, since_sequence: int | None, up_to: int | None = 
 
 # ---------------------------------------------------------------- what was sent
 
+def _of_rules():
+    """The outbox rows the rules wrote: reminders and thank-yous, and the delegation members' reminders
+    (guests.member_reminders), which are the rule's too."""
+    return or_(OutboxMessage.kind.in_((MessageKind.REMINDER, MessageKind.THANK_YOU)),
+               (OutboxMessage.kind == MessageKind.DELEGATION_MEMBER) & OutboxMessage.dedupe_key.startswith("reminder:"))
+
+
 def sent_by_rule(event: Event) -> dict[int, Counter]:
-    """For each rule of `event`: its outbox rows counted by state."""
+    """For each rule of `event`: its outbox rows (the invitees' and the delegation members') counted by state."""
     rows = db.session.execute(
         select(OutboxMessage.dedupe_key, OutboxMessage.state)
-        .where(OutboxMessage.event_id == event.id,
-               OutboxMessage.kind.in_((MessageKind.REMINDER, MessageKind.THANK_YOU))))
+        .where(OutboxMessage.event_id == event.id, _of_rules()))
     counts: dict[int, Counter] = defaultdict(Counter)
     for key, state in rows:
         parts = key.split(":")
@@ -687,10 +698,10 @@ def skips_by_rule(event: Event) -> dict[int, Counter]:
 
 
 def email_log(event: Event, page: int = 1, per_page: int = 50):
-    """The reminder and thank-you e-mails of an event, newest first (a Flask-SQLAlchemy page)."""
+    """The reminder and thank-you e-mails of an event (its delegation members' reminders too), newest first (a
+    Flask-SQLAlchemy page)."""
     query = (select(OutboxMessage)
-             .where(OutboxMessage.event_id == event.id,
-                    OutboxMessage.kind.in_((MessageKind.REMINDER, MessageKind.THANK_YOU)))
+             .where(OutboxMessage.event_id == event.id, _of_rules())
              .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
