@@ -30,7 +30,7 @@ def _delegation(client, auth, db, smtp_sink, *, leader_language="vi"):
         form_url=f"/events/{event.id}/guests")
     assert response.status_code == 303
     if smtp_sink is not None:
-        assert smtp_sink.wait_for(1)[0].recipients == ["hung@example.cz"]  # the leader's link
+        assert _wait_to(smtp_sink, "hung@example.cz", 1)  # the leader's link (a late message of an earlier test may come too)
     client.get("/logout")
     return event, db.session.scalar(select(Delegation).where(Delegation.event_id == event.id))
 
@@ -134,7 +134,8 @@ def test_members_with_an_address_get_their_welcome_updates_and_cancellation_once
     assert jana.timezone == "Europe/Prague"  # none given: her leader's
     assert f"Your time: {event_span(event, 'Europe/Prague', 'en')}" in text
     assert _qr(to_jana) == qr_png(links.checkin_url(jana))
-    assert smtp_sink.to("hung@example.cz") and len(smtp_sink.messages) == 3  # the member without an address: nothing
+    ours = [m for m in smtp_sink.messages if m.recipients[0].endswith("@example.cz")]  # not an earlier test's
+    assert smtp_sink.to("hung@example.cz") and len(ours) == 3  # the member without an address: nothing
 
     # A change of position does not welcome Lan again; a new address for Jana does (at the new address).
     assert _post(client, token, f"members/{lan.id}", full_name="Nguyễn Thị Lan", honorific="Bà",
