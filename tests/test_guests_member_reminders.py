@@ -136,7 +136,8 @@ def test_members_get_each_reminder_once_in_their_language_and_zone_with_their_ow
     _wait_recorded(db)
     assert len(smtp_sink.to("jana@example.cz")) == 1 and len(smtp_sink.to("lan@example.cz")) == 1
     assert len(smtp_sink.to("hung@example.cz")) == 1
-    assert smtp_sink.to("duc@example.cz") == [] and len(smtp_sink.messages) == 3
+    ours = [m for m in smtp_sink.messages if m.recipients[0].endswith("@example.cz")]  # not an earlier test's
+    assert smtp_sink.to("duc@example.cz") == [] and len(ours) == 3
     assert len(_reminders_to_members(db)) == 2
 
 
