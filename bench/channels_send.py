@@ -114,8 +114,9 @@ def seed(app, count: int) -> int:
         FROM generate_series(1, :count) AS n"""), {"count": count})
     db.session.execute(text("""
         INSERT INTO invitations (event_id, contact_id, status, guests, comment, is_honoree, token, checkin_token,
-                                 created_at, updated_at)
-        SELECT :event, id, 'pending', 0, '', false, md5('t' || id), md5('c' || id), now(), now() FROM contacts"""),
+                                 join_token, created_at, updated_at)
+        SELECT :event, id, 'pending', 0, '', false, md5('t' || id), md5('c' || id), md5('j' || id), now(), now()
+        FROM contacts"""),
         {"event": event.id})
     db.session.commit()
     return event.id

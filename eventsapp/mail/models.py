@@ -89,6 +89,9 @@ class OutboxMessage(db.Model):
         # (eventsapp.channels: an event of SMS, Zalo and e-mail reaches 100,000 rows).
         Index("ix_outbox_event_created", "event_id", "created_at", "id"),
         Index("ix_outbox_event_state_channel", "event_id", "state", "channel"),
+        # An event's (a campaign's) sends and when each started, one probe each (mail.services.recent_sends).
+        Index("ix_outbox_event_send", "event_id", "send_id", "created_at"),
+        Index("ix_outbox_campaign_send", "campaign_id", "send_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -147,21 +147,22 @@ def is_send_of_event(send_id: str, event_id: int) -> bool:
                                                             OutboxMessage.event_id == event_id).limit(1)) is not None
 
 
+# A receipt's final "delivered" (eventsapp.channels.receipts); only these channels' gateways send receipts.
+DELIVERED = "delivered"
+RECEIPT_CHANNELS = frozenset({Channel.SMS.value, Channel.ZALO.value})
+
+
 def progress(send_id: str) -> dict:
     """Counts by state of one send, for progress bars: {queued, sending, sent, failed, total, done,
-    scheduled_for, waiting_for_time, last_due_at}; `scheduled_for` (ISO 8601) while the whole send still
-    waits for its time, else None; `waiting_for_time` rows wait for their time (their hour in their zone),
-    the last of them due at `last_due_at`."""
-    from sqlalchemy import func, select
-
-    counts = _counts(OutboxMessage.send_id == send_id)
-    waiting, first_due, last_due = db.session.execute(
-        select(func.count(OutboxMessage.id), func.min(OutboxMessage.next_attempt_at),
-               func.max(OutboxMessage.next_attempt_at))
-        .where(OutboxMessage.send_id == send_id, _still_scheduled())).one()
-    scheduled = counts["total"] and waiting == counts["total"]
-    return {**counts, "scheduled_for": first_due.isoformat() if scheduled else None,
-            "waiting_for_time": waiting, "last_due_at": last_due.isoformat() if last_due else None}
+    scheduled_for, waiting_for_time, last_due_at, channels}; `scheduled_for` (ISO 8601) while the whole send
+    still waits for its time, else None; `waiting_for_time` rows (counted in `queued` too) wait for their time
+    (their hour in their zone), the last of them due at `last_due_at`; `channels` splits the send by channel
+    (see `_summaries`). One query."""
+    summary = _summaries(OutboxMessage.send_id == send_id).get(send_id) or _summary()
+    summary.pop("started")
+    for name in ("scheduled_for", "last_due_at"):
+        summary[name] = summary[name].isoformat() if summary[name] else None
+    return summary
 
 
 def _still_scheduled():
@@ -173,40 +174,112 @@ def _still_scheduled():
 
 
 def recent_sends(condition, limit: int = 5) -> list[dict]:
-    """The latest sends among the messages matching `condition`, newest first:
+    """The latest sends among the messages matching `condition` (newest first, by their first message):
     [{send_id, started, scheduled_for, waiting_for_time, last_due_at, queued, sending, sent, failed, total,
-    done}], one query; `scheduled_for` is when a send that waits for its time starts (None once it has
+    done, channels}]; `scheduled_for` is when a send that waits for its time starts (None once it has
     started); `waiting_for_time` messages wait for their time (their hour in their zone), the last due
-    at `last_due_at`."""
+    at `last_due_at`; `channels` as in `progress`. Two queries, neither reading the whole event."""
     from sqlalchemy import func, select
 
-    def count(state: MessageState):
-        return func.sum(case((OutboxMessage.state == state, 1), else_=0))
+    # The event's (or campaign's) sends, one index probe each (a "loose index scan" over
+    # ix_outbox_event_send / ix_outbox_campaign_send): an event has tens of sends but may have 100,000
+    # messages, which a GROUP BY send_id would all read.
+    first = select(func.min(OutboxMessage.send_id)).where(condition, OutboxMessage.send_id.is_not(None))
+    sends = select(first.scalar_subquery().label("send_id")).cte("sends", recursive=True)
+    following = select(func.min(OutboxMessage.send_id)).where(condition, OutboxMessage.send_id > sends.c.send_id)
+    sends = sends.union_all(select(following.scalar_subquery()).where(sends.c.send_id.is_not(None)))
+    started = (select(func.min(OutboxMessage.created_at))
+               .where(condition, OutboxMessage.send_id == sends.c.send_id).scalar_subquery())
+    latest = list(db.session.scalars(select(sends.c.send_id).where(sends.c.send_id.is_not(None))
+                                     .order_by(started.desc(), sends.c.send_id.desc()).limit(limit)))
+    if not latest:
+        return []
+    summaries = _summaries(condition, OutboxMessage.send_id.in_(latest))
+    return [{"send_id": send_id, **summaries[send_id]} for send_id in latest if send_id in summaries]
 
-    # A scheduled send: every row still waits for its first attempt at a time to come.
+
+def _summary() -> dict:
+    return {"started": None, "scheduled_for": None, "waiting_for_time": 0, "last_due_at": None,
+            **{state.value: 0 for state in MessageState}, "total": 0, "done": True, "channels": {}}
+
+
+def _summaries(*conditions) -> dict[str, dict]:
+    """Each send's counts among the messages matching `conditions`: {send_id: {started, scheduled_for,
+    waiting_for_time, last_due_at, queued, sending, sent, failed, total, done, channels}}, one query.
+
+    `channels` maps each channel the send uses (in Channel's order) to {queued, waiting_for_time, sending,
+    sent, delivered, failed, total}: `queued` counts those waiting for their time too; `delivered` (sent
+    and confirmed by the gateway's receipt) is None for channels without receipts (e-mail, printed cards)."""
+    from sqlalchemy import func, select
+
     waiting = _still_scheduled()
     rows = db.session.execute(
-        select(OutboxMessage.send_id, func.min(OutboxMessage.created_at),
-               func.sum(case((waiting, 1), else_=0)), func.min(OutboxMessage.next_attempt_at),
-               func.max(case((waiting, OutboxMessage.next_attempt_at), else_=None)),
-               *(count(state) for state in MessageState))
-        .where(condition, OutboxMessage.send_id.is_not(None))
-        .group_by(OutboxMessage.send_id).order_by(func.min(OutboxMessage.created_at).desc()).limit(limit)
-    ).all()
-    sends = []
-    for send_id, started, waiting_count, first_due, last_due, *numbers in rows:
-        counts = {state.value: int(number or 0) for state, number in zip(MessageState, numbers, strict=True)}
-        counts["total"] = sum(counts.values())
-        counts["done"] = counts["queued"] + counts["sending"] == 0
-        scheduled_for = first_due if counts["total"] and waiting_count == counts["total"] else None
-        sends.append({"send_id": send_id, "started": started, "scheduled_for": scheduled_for,
-                      "waiting_for_time": int(waiting_count or 0), "last_due_at": last_due, **counts})
-    return sends
+        select(OutboxMessage.send_id, OutboxMessage.channel, OutboxMessage.state, func.count(OutboxMessage.id),
+               func.sum(case((waiting, 1), else_=0)),
+               func.sum(case((OutboxMessage.delivery_status == DELIVERED, 1), else_=0)),
+               func.min(OutboxMessage.created_at), func.min(case((waiting, OutboxMessage.next_attempt_at), else_=None)),
+               func.max(case((waiting, OutboxMessage.next_attempt_at), else_=None)))
+        .where(*conditions, OutboxMessage.send_id.is_not(None))
+        .group_by(OutboxMessage.send_id, OutboxMessage.channel, OutboxMessage.state)).all()
+    summaries: dict[str, dict] = {}
+    order = {channel.value: index for index, channel in enumerate(Channel)}
+    for send_id, channel, state, number, waiting_count, delivered, started, first_due, last_due in rows:
+        summary = summaries.setdefault(send_id, _summary())
+        channel, state = Channel(channel).value, MessageState(state).value
+        entry = summary["channels"].setdefault(channel, {
+            "queued": 0, "waiting_for_time": 0, "sending": 0, "sent": 0,
+            "delivered": 0 if channel in RECEIPT_CHANNELS else None, "failed": 0, "total": 0})
+        waiting_count = int(waiting_count or 0)
+        for counts in (summary, entry):
+            counts[state] += number
+            counts["total"] += number
+            counts["waiting_for_time"] += waiting_count
+        if entry["delivered"] is not None:
+            entry["delivered"] += int(delivered or 0)
+        summary["started"] = min(filter(None, (summary["started"], started)), default=None)
+        summary["scheduled_for"] = min(filter(None, (summary["scheduled_for"], first_due)), default=None)
+        summary["last_due_at"] = max(filter(None, (summary["last_due_at"], last_due)), default=None)
+    for summary in summaries.values():
+        summary["done"] = summary["queued"] + summary["sending"] == 0
+        # A scheduled send: every message still waits for its first attempt at a time to come.
+        if summary["waiting_for_time"] != summary["total"]:
+            summary["scheduled_for"] = None
+        summary["channels"] = dict(sorted(summary["channels"].items(), key=lambda item: order[item[0]]))
+    return summaries
 
 
 def event_counts(event_id: int) -> dict:
     """Counts by state of every message about an event."""
     return _counts(OutboxMessage.event_id == event_id)
+
+
+def event_cells(event_id: int) -> dict[tuple[str, str], int]:
+    """How many messages about an event are in each (state, channel): one index-only scan
+    (ix_outbox_event_state_channel), from which the log's counts and its filtered totals are all added up."""
+    from sqlalchemy import func, select
+
+    return {(MessageState(state).value, Channel(channel).value): number for state, channel, number in db.session.execute(
+        select(OutboxMessage.state, OutboxMessage.channel, func.count()).where(OutboxMessage.event_id == event_id)
+        .group_by(OutboxMessage.state, OutboxMessage.channel))}
+
+
+def counts_of(cells: dict[tuple[str, str], int]) -> dict:
+    """`event_counts` added up from `event_cells`."""
+    counts = {state.value: 0 for state in MessageState}
+    for (state, _channel), number in cells.items():
+        counts[state] += number
+    counts["total"] = sum(counts.values())
+    counts["done"] = counts["queued"] + counts["sending"] == 0
+    return counts
+
+
+def log_total(cells: dict[tuple[str, str], int], *, state: str | None = None, channel: str | None = None) -> int:
+    """How many messages `log_query(state=, channel=)` lists, added up from `event_cells` (an unknown
+    state or channel is no filter there, nor here)."""
+    state = state if state in {s.value for s in MessageState} else None
+    channel = channel if channel in {c.value for c in Channel} else None
+    return sum(number for (cell_state, cell_channel), number in cells.items()
+               if state in (None, cell_state) and channel in (None, cell_channel))
 
 
 def _counts(condition) -> dict:
