@@ -84,7 +84,7 @@ def test_the_latest_five_sends_newest_first_by_their_first_message(client, auth,
     page = client.get(f"/events/{event.id}/mail").text
     shown = re.findall(r'class="mb-3 send-progress" data-progress-url="/mail/sends/(\w+)/progress"', page)
     assert shown == list(reversed(sends[2:])) and other not in page
-    recent = services.recent_sends(OutboxMessage.event_id == event.id, limit=10)
+    recent = services.recent_sends(event_ids=[event.id], limit=10)
     assert [send["send_id"] for send in recent] == list(reversed(sends))
     assert recent[-1]["channels"]["sms"]["total"] == 1 and recent[-1]["total"] == 3
 
@@ -99,3 +99,42 @@ def test_a_campaign_lists_its_own_sends(db):
     assert [s["send_id"] for s in invitations.recent_sends(campaign_id=campaign.id)] == [send]
     assert invitations.recent_sends(campaign_id=CampaignFactory().id) == []
     assert len(invitations.recent_sends([event.id])) == 2
+
+
+def test_a_search_finds_a_recipient_by_the_start_of_their_number_or_address(client, auth, db):
+    event = EventFactory()
+    send = queue_staff(60, event_id=event.id)
+    queue_sms(event.id, "nhac-lich", 3)
+    auth.login(staff(event.association))
+
+    def found(search: str) -> list[str]:
+        answer = client.get(f"/events/{event.id}/mail", query_string={"q": search})
+        assert answer.status_code == 200, search
+        return listed(answer.text)
+
+    assert found("0912 340 001") == ["+84912340001"]  # as dialled at home
+    assert found("+84 91234") == ["+84912340002", "+84912340001", "+84912340000"]
+    assert found("0084912340002") == ["+84912340002"]
+    assert found(f"KHACH7.{send}".upper()) == [f"khach7.{send}@vi.example.test"]  # any case
+    many = client.get(f"/events/{event.id}/mail", query_string={"q": "khach"})
+    assert len(listed(many.text)) == 50
+    assert ["q=khach" in link for link in re.findall(r'href="([^"]*page=2[^"]*)"', many.text)] == [True]
+    assert len(listed(client.get(f"/events/{event.id}/mail", query_string={"q": "khach", "page": 2}).text)) == 10
+    # What people might type, or someone hostile: nothing matches, nothing breaks, nothing is echoed raw.
+    assert client.get(f"/events/{event.id}/mail", query_string={"q": "khach\x00"}).status_code == 400  # refused app-wide
+    for hostile in ("%", "_", "\\", "=cmd|' /C calc'!A0", "javascript:alert(1)", "x" * 10_000,
+                    "١٢٣", str(2**63), "{}", "<script>alert(1)</script>"):
+        assert found(hostile) == [], hostile
+    page = client.get(f"/events/{event.id}/mail", query_string={"q": "<script>alert(1)</script>"}).text
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+    assert found("  ") == found("") and len(found("")) == 50  # an empty search is no search
+
+
+def test_the_search_speaks_both_languages(client, auth, db):
+    event = EventFactory()
+    auth.login(staff(event.association))
+    page = client.get(f"/events/{event.id}/mail").text
+    assert "Địa chỉ email hoặc số điện thoại" in page and "Chỉ cần gõ mấy chữ hoặc mấy số đầu" in page
+    client.get("/lang/en")
+    page = client.get(f"/events/{event.id}/mail").text
+    assert "E-mail address or phone number" in page and "The first letters or digits are enough" in page

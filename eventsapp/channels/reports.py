@@ -66,4 +66,4 @@ def event_report(event_id: int) -> dict:
 
 def recent_sends_by_channel(event_id: int, limit: int = 5) -> list[dict]:
     """The event's latest sends (mail.services.recent_sends), each with its counts by channel ("channels")."""
-    return recent_sends(OutboxMessage.event_id == event_id, limit=limit)
+    return recent_sends(event_ids=[event_id], limit=limit)

@@ -51,7 +51,7 @@ from .compose import Mail
 from .models import Channel, MessageKind, MessageState, OutboxMessage
 from .pipeline import Outcome, SendingThread
 from .renderers import render, rendering_batch
-from .services import DISPATCH_TASK
+from .services import DISPATCH_TASK, compact_tallies
 from .transport import ConnectionLost, PermanentFailure, open_transport
 
 logger = logging.getLogger(__name__)
@@ -441,4 +441,4 @@ def sweep() -> dict:
     due = db.session.scalar(select(exists().where(*_due(now, None))))
     if due:
         wake_dispatcher()
-    return {"requeued": requeued, "gave_up": gave_up, "woke_dispatcher": bool(due)}
+    return {"requeued": requeued, "gave_up": gave_up, "woke_dispatcher": bool(due), "compacted": compact_tallies()}

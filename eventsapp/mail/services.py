@@ -15,7 +15,17 @@ from ..after_commit import enqueue_after_commit
 from ..contacts.models import lacks_email
 from ..extensions import db, dialect_insert
 from ..timeutils import utcnow
-from .models import BULK_KINDS, URGENT_KINDS, Channel, MessageKind, MessageState, OutboxMessage, Priority, priority_of
+from .models import (
+    BULK_KINDS,
+    URGENT_KINDS,
+    Channel,
+    MessageKind,
+    MessageState,
+    OutboxMessage,
+    OutboxTally,
+    Priority,
+    priority_of,
+)
 
 DISPATCH_TASK = "mail.dispatch"
 DISPATCH_WAKEUP = "mail-dispatch"  # the coalesced wake-up of a dispatcher for every due message
@@ -157,8 +167,8 @@ def progress(send_id: str) -> dict:
     scheduled_for, waiting_for_time, last_due_at, channels}; `scheduled_for` (ISO 8601) while the whole send
     still waits for its time, else None; `waiting_for_time` rows (counted in `queued` too) wait for their time
     (their hour in their zone), the last of them due at `last_due_at`; `channels` splits the send by channel
-    (see `_summaries`). One query."""
-    summary = _summaries(OutboxMessage.send_id == send_id).get(send_id) or _summary()
+    (see `_summaries`)."""
+    summary = _summaries([send_id]).get(send_id) or _summary()
     summary.pop("started")
     for name in ("scheduled_for", "last_due_at"):
         summary[name] = summary[name].isoformat() if summary[name] else None
@@ -173,28 +183,65 @@ def _still_scheduled():
                 OutboxMessage.next_attempt_at > utcnow())
 
 
-def recent_sends(condition, limit: int = 5) -> list[dict]:
-    """The latest sends among the messages matching `condition` (newest first, by their first message):
-    [{send_id, started, scheduled_for, waiting_for_time, last_due_at, queued, sending, sent, failed, total,
-    done, channels}]; `scheduled_for` is when a send that waits for its time starts (None once it has
+# ---------------------------------------------------------------- counting without reading every message
+
+def _tallies():
+    """The counts of outbox rows by (event_id, campaign_id, send_id, kind, channel, state, delivered), with
+    `first_at` (their earliest created_at) and `n` (how many, to be summed): on PostgreSQL the ledger its
+    triggers keep (OutboxTally), elsewhere the same columns computed from outbox_messages, row by row."""
+    from sqlalchemy import literal, select
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        return OutboxTally.__table__
+    o = OutboxMessage
+    return select(o.event_id, o.campaign_id, o.send_id, o.kind, o.channel, o.state,
+                  (o.delivery_status == DELIVERED).label("delivered"), o.created_at.label("first_at"),
+                  literal(1).label("n")).subquery("tallies")
+
+
+def _scope(columns, event_ids=None, campaign_id=None) -> list:
+    """Conditions on the messages of these events or of this campaign (`columns`: a table's .c)."""
+    if campaign_id is not None:
+        return [columns.campaign_id == campaign_id]
+    return [columns.event_id.in_(list(event_ids))] if event_ids is not None else []
+
+
+def compact_tallies() -> int:
+    """Sum each key's ledger rows into one (dropping keys that add up to nothing); run by the sweeper, so
+    that reading the counts stays a few rows however many changes a large send made. Returns the rows
+    removed. Concurrent changes are safe: rows committed meanwhile are not seen by the DELETE, and a second
+    compaction finds the rows already gone."""
+    from sqlalchemy import text
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        return 0
+    key = "event_id, campaign_id, send_id, kind, channel, state, delivered"
+    joined = " AND ".join(f"t.{name} IS NOT DISTINCT FROM d.{name}" for name in key.split(", "))
+    removed = db.session.execute(text(f"""
+        WITH doubled AS (SELECT {key} FROM outbox_tallies GROUP BY {key} HAVING count(*) > 1),
+        moved AS (DELETE FROM outbox_tallies t USING doubled d WHERE {joined} RETURNING t.*),
+        summed AS (INSERT INTO outbox_tallies ({key}, first_at, n)
+                   SELECT {key}, min(first_at), sum(n) FROM moved GROUP BY {key} HAVING sum(n) <> 0)
+        SELECT count(*) FROM moved""")).scalar()
+    db.session.commit()
+    return int(removed or 0)
+
+
+def recent_sends(*, event_ids=None, campaign_id=None, limit: int = 5) -> list[dict]:
+    """The latest sends among the messages of these events (or this campaign), newest first by their first
+    message: [{send_id, started, scheduled_for, waiting_for_time, last_due_at, queued, sending, sent, failed,
+    total, done, channels}]; `scheduled_for` is when a send that waits for its time starts (None once it has
     started); `waiting_for_time` messages wait for their time (their hour in their zone), the last due
-    at `last_due_at`; `channels` as in `progress`. Two queries, neither reading the whole event."""
+    at `last_due_at`; `channels` as in `progress`."""
     from sqlalchemy import func, select
 
-    # The event's (or campaign's) sends, one index probe each (a "loose index scan" over
-    # ix_outbox_event_send / ix_outbox_campaign_send): an event has tens of sends but may have 100,000
-    # messages, which a GROUP BY send_id would all read.
-    first = select(func.min(OutboxMessage.send_id)).where(condition, OutboxMessage.send_id.is_not(None))
-    sends = select(first.scalar_subquery().label("send_id")).cte("sends", recursive=True)
-    following = select(func.min(OutboxMessage.send_id)).where(condition, OutboxMessage.send_id > sends.c.send_id)
-    sends = sends.union_all(select(following.scalar_subquery()).where(sends.c.send_id.is_not(None)))
-    started = (select(func.min(OutboxMessage.created_at))
-               .where(condition, OutboxMessage.send_id == sends.c.send_id).scalar_subquery())
-    latest = list(db.session.scalars(select(sends.c.send_id).where(sends.c.send_id.is_not(None))
-                                     .order_by(started.desc(), sends.c.send_id.desc()).limit(limit)))
-    if not latest:
-        return []
-    summaries = _summaries(condition, OutboxMessage.send_id.in_(latest))
+    tallies = _tallies()
+    started = func.min(tallies.c.first_at)
+    latest = list(db.session.scalars(
+        select(tallies.c.send_id).where(*_scope(tallies.c, event_ids, campaign_id), tallies.c.send_id.is_not(None))
+        .group_by(tallies.c.send_id).having(func.sum(tallies.c.n) > 0)
+        .order_by(started.desc(), tallies.c.send_id.desc()).limit(limit)))
+    summaries = _summaries(latest, event_ids=event_ids, campaign_id=campaign_id) if latest else {}
     return [{"send_id": send_id, **summaries[send_id]} for send_id in latest if send_id in summaries]
 
 
@@ -203,40 +250,54 @@ def _summary() -> dict:
             **{state.value: 0 for state in MessageState}, "total": 0, "done": True, "channels": {}}
 
 
-def _summaries(*conditions) -> dict[str, dict]:
-    """Each send's counts among the messages matching `conditions`: {send_id: {started, scheduled_for,
-    waiting_for_time, last_due_at, queued, sending, sent, failed, total, done, channels}}, one query.
+def _summaries(send_ids: list[str], **scope) -> dict[str, dict]:
+    """Each send's counts (among the messages of `scope`'s events or campaign, when given): {send_id: {started,
+    scheduled_for, waiting_for_time, last_due_at, queued, sending, sent, failed, total, done, channels}}.
 
     `channels` maps each channel the send uses (in Channel's order) to {queued, waiting_for_time, sending,
     sent, delivered, failed, total}: `queued` counts those waiting for their time too; `delivered` (sent
     and confirmed by the gateway's receipt) is None for channels without receipts (e-mail, printed cards)."""
-    from sqlalchemy import func, select
+    from sqlalchemy import func, select, text
 
-    waiting = _still_scheduled()
-    rows = db.session.execute(
-        select(OutboxMessage.send_id, OutboxMessage.channel, OutboxMessage.state, func.count(OutboxMessage.id),
-               func.sum(case((waiting, 1), else_=0)),
-               func.sum(case((OutboxMessage.delivery_status == DELIVERED, 1), else_=0)),
-               func.min(OutboxMessage.created_at), func.min(case((waiting, OutboxMessage.next_attempt_at), else_=None)),
-               func.max(case((waiting, OutboxMessage.next_attempt_at), else_=None)))
-        .where(*conditions, OutboxMessage.send_id.is_not(None))
-        .group_by(OutboxMessage.send_id, OutboxMessage.channel, OutboxMessage.state)).all()
+    tallies = _tallies()
+    counted = db.session.execute(
+        select(tallies.c.send_id, tallies.c.channel, tallies.c.state, func.sum(tallies.c.n),
+               func.sum(case((tallies.c.delivered, tallies.c.n), else_=0)), func.min(tallies.c.first_at))
+        .where(tallies.c.send_id.in_(send_ids), *_scope(tallies.c, **scope))
+        .group_by(tallies.c.send_id, tallies.c.channel, tallies.c.state).having(func.sum(tallies.c.n) != 0)).all()
+    # Those waiting for their time, through the partial index ix_outbox_send_waiting (its condition written
+    # out, not bound, so that the planner sees the index applies).
+    waiting = db.session.execute(
+        select(OutboxMessage.send_id, OutboxMessage.channel, func.count(), func.min(OutboxMessage.next_attempt_at),
+               func.max(OutboxMessage.next_attempt_at))
+        .where(OutboxMessage.send_id.in_(send_ids), text("outbox_messages.state = 'queued'"),
+               text("outbox_messages.attempts = 0"), OutboxMessage.next_attempt_at > utcnow(),
+               *_scope(OutboxMessage.__table__.c, **scope))
+        .group_by(OutboxMessage.send_id, OutboxMessage.channel)).all()
     summaries: dict[str, dict] = {}
     order = {channel.value: index for index, channel in enumerate(Channel)}
-    for send_id, channel, state, number, waiting_count, delivered, started, first_due, last_due in rows:
-        summary = summaries.setdefault(send_id, _summary())
-        channel, state = Channel(channel).value, MessageState(state).value
-        entry = summary["channels"].setdefault(channel, {
+
+    def entry_of(summary: dict, channel: str) -> dict:
+        return summary["channels"].setdefault(channel, {
             "queued": 0, "waiting_for_time": 0, "sending": 0, "sent": 0,
             "delivered": 0 if channel in RECEIPT_CHANNELS else None, "failed": 0, "total": 0})
-        waiting_count = int(waiting_count or 0)
+
+    for send_id, channel, state, number, delivered, started in counted:
+        summary = summaries.setdefault(send_id, _summary())
+        entry = entry_of(summary, Channel(channel).value)
+        state = MessageState(state).value
         for counts in (summary, entry):
-            counts[state] += number
-            counts["total"] += number
-            counts["waiting_for_time"] += waiting_count
+            counts[state] += int(number)
+            counts["total"] += int(number)
         if entry["delivered"] is not None:
             entry["delivered"] += int(delivered or 0)
         summary["started"] = min(filter(None, (summary["started"], started)), default=None)
+    for send_id, channel, number, first_due, last_due in waiting:
+        if send_id not in summaries:
+            continue
+        summary = summaries[send_id]
+        summary["waiting_for_time"] += number
+        entry_of(summary, Channel(channel).value)["waiting_for_time"] += number
         summary["scheduled_for"] = min(filter(None, (summary["scheduled_for"], first_due)), default=None)
         summary["last_due_at"] = max(filter(None, (summary["last_due_at"], last_due)), default=None)
     for summary in summaries.values():
@@ -250,54 +311,67 @@ def _summaries(*conditions) -> dict[str, dict]:
 
 def event_counts(event_id: int) -> dict:
     """Counts by state of every message about an event."""
-    return _counts(OutboxMessage.event_id == event_id)
+    return counts_of(event_cells(event_id))
 
 
-def event_cells(event_id: int) -> dict[tuple[str, str], int]:
-    """How many messages about an event are in each (state, channel): one index-only scan
-    (ix_outbox_event_state_channel), from which the log's counts and its filtered totals are all added up."""
+def event_cells(event_id: int) -> dict[tuple[str, str, str], int]:
+    """How many messages about an event are of each (kind, state, channel), from the tallies: the log's
+    counts and each filter's total are added up from these few numbers."""
     from sqlalchemy import func, select
 
-    return {(MessageState(state).value, Channel(channel).value): number for state, channel, number in db.session.execute(
-        select(OutboxMessage.state, OutboxMessage.channel, func.count()).where(OutboxMessage.event_id == event_id)
-        .group_by(OutboxMessage.state, OutboxMessage.channel))}
+    tallies = _tallies()
+    return {(MessageKind(kind).value, MessageState(state).value, Channel(channel).value): int(number)
+            for kind, state, channel, number in db.session.execute(
+                select(tallies.c.kind, tallies.c.state, tallies.c.channel, func.sum(tallies.c.n))
+                .where(tallies.c.event_id == event_id)
+                .group_by(tallies.c.kind, tallies.c.state, tallies.c.channel).having(func.sum(tallies.c.n) != 0))}
 
 
-def counts_of(cells: dict[tuple[str, str], int]) -> dict:
+def counts_of(cells: dict[tuple[str, str, str], int]) -> dict:
     """`event_counts` added up from `event_cells`."""
     counts = {state.value: 0 for state in MessageState}
-    for (state, _channel), number in cells.items():
+    for (_kind, state, _channel), number in cells.items():
         counts[state] += number
     counts["total"] = sum(counts.values())
     counts["done"] = counts["queued"] + counts["sending"] == 0
     return counts
 
 
-def log_total(cells: dict[tuple[str, str], int], *, state: str | None = None, channel: str | None = None) -> int:
-    """How many messages `log_query(state=, channel=)` lists, added up from `event_cells` (an unknown
-    state or channel is no filter there, nor here)."""
+def log_total(cells: dict[tuple[str, str, str], int], *, state: str | None = None, kind: str | None = None,
+              channel: str | None = None) -> int:
+    """How many messages `log_query(state=, kind=, channel=)` lists, added up from `event_cells` (an unknown
+    state, kind or channel is no filter there, nor here)."""
     state = state if state in {s.value for s in MessageState} else None
+    kind = kind if kind in {k.value for k in MessageKind} else None
     channel = channel if channel in {c.value for c in Channel} else None
-    return sum(number for (cell_state, cell_channel), number in cells.items()
-               if state in (None, cell_state) and channel in (None, cell_channel))
+    return sum(number for (cell_kind, cell_state, cell_channel), number in cells.items()
+               if state in (None, cell_state) and kind in (None, cell_kind) and channel in (None, cell_channel))
 
 
-def _counts(condition) -> dict:
-    from sqlalchemy import func, select
+def recipient_prefixes(search: str | None) -> list[str]:
+    """What a search of the log looks for at the start of recipients: a phone number as people write it
+    ("0912 345", "+84 912", "0084 912…") turned toward E.164 ("+84912345"), or an e-mail address as typed and
+    in lower case; [] for nothing to look for (control characters are dropped)."""
+    import re
 
-    counts = {state.value: 0 for state in MessageState}
-    for state, number in db.session.execute(
-            select(OutboxMessage.state, func.count()).where(condition).group_by(OutboxMessage.state)):
-        counts[MessageState(state).value] = number
-    counts["total"] = sum(counts.values())
-    counts["done"] = counts["queued"] + counts["sending"] == 0
-    return counts
+    search = "".join(character for character in (search or "") if character.isprintable()).strip()[:254]
+    if not search:
+        return []
+    digits = re.sub(r"[\s.\-()]", "", search)
+    if re.fullmatch(r"\+?\d+", digits, flags=re.ASCII):
+        if digits.startswith("00"):
+            digits = "+" + digits[2:]
+        elif digits.startswith("0"):
+            digits = "+84" + digits[1:]  # as dialled in Vietnam
+        return [digits] if digits.startswith("+") else ["+" + digits, digits]
+    return sorted({search, search.lower()})
 
 
 def log_query(*, event_id: int | None = None, send_id: str | None = None, state: str | None = None,
-              kind: str | None = None, channel: str | None = None):
-    """The message log (every channel): messages newest first, filtered; a select() for pagination."""
-    from sqlalchemy import select
+              kind: str | None = None, channel: str | None = None, search: str | None = None):
+    """The message log (every channel): messages newest first, filtered (`search`: recipients starting
+    with it, see `recipient_prefixes`); a select() for pagination."""
+    from sqlalchemy import or_, select
 
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     if event_id is not None:
@@ -310,6 +384,9 @@ def log_query(*, event_id: int | None = None, send_id: str | None = None, state:
         query = query.where(OutboxMessage.kind == MessageKind(kind))
     if channel in {c.value for c in Channel}:
         query = query.where(OutboxMessage.channel == Channel(channel))
+    if prefixes := recipient_prefixes(search):
+        escaped = [prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for prefix in prefixes]
+        query = query.where(or_(*(OutboxMessage.recipient.like(prefix + "%", escape="\\") for prefix in escaped)))
     return query
 
 

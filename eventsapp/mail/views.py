@@ -74,15 +74,18 @@ def event_log(event_id: int):
     event = load_event(event_id, Action.VIEW)
     state, kind = request.args.get("state") or None, request.args.get("kind") or None
     channel = request.args.get("channel") or None
-    # At 100,000 messages each count reads an index through: one count by state and channel gives the
-    # badges and, unless a kind is chosen, the filtered total the pages need.
+    search = (request.args.get("q") or "")[:254].strip() or None
+    # At 100,000 messages a count reads them all: the tallies give the badges and the filtered total
+    # (a search counts its matches, found through ix_outbox_event_recipient).
     cells = services.event_cells(event.id)
-    page = query_args.paginate(services.log_query(event_id=event.id, state=state, kind=kind, channel=channel),
-                               per_page=PER_PAGE, key=OutboxMessage.id, options=(selectinload(OutboxMessage.contact),),
-                               total=None if kind else services.log_total(cells, state=state, channel=channel))
+    page = query_args.paginate(
+        services.log_query(event_id=event.id, state=state, kind=kind, channel=channel, search=search),
+        per_page=PER_PAGE, key=OutboxMessage.id, options=(selectinload(OutboxMessage.contact),),
+        total=None if services.recipient_prefixes(search) else services.log_total(cells, state=state, kind=kind,
+                                                                                   channel=channel))
     return render_template(
         "mail/event_log.html", event=event, page=page, counts=services.counts_of(cells),
-        state=state, kind=kind, channel=channel, channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, kind_labels=KIND_LABELS, sends=services.recent_sends(OutboxMessage.event_id == event.id),
+        state=state, kind=kind, channel=channel, search=search, channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, kind_labels=KIND_LABELS, sends=services.recent_sends(event_ids=[event.id]),
         can_manage=can(current_user, Action.MANAGE, event.association_id),
     )
 
