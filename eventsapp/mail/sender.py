@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy import String, bindparam, case, cast, exists, literal, select, update
+from sqlalchemy import Integer, String, bindparam, case, cast, exists, literal, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
@@ -190,11 +190,13 @@ class Recorder:
     def _write(self, connection, now, release_reason: str) -> None:
         """One statement per outcome group."""
         if self.sent:
+            # The common outcome, in ONE set-based statement (UPDATE … FROM VALUES): the outbox's tally
+            # triggers then add one change for the whole group, not one a message.
+            given = rows_of(self.sent, b_id=Integer(), b_subject=String())
             connection.execute(
-                update(table).where(c.id == bindparam("b_id"), c.state != SENT, c.state != FAILED)
+                update(table).where(c.id == given.c.b_id, c.state != SENT, c.state != FAILED)
                 .values(state=SENT, sent_at=now, updated_at=now, lease_expires_at=None, last_error="",
-                        subject=bindparam("b_subject")),
-                self.sent)
+                        subject=given.c.b_subject))
         if self.failed:
             connection.execute(
                 update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
@@ -219,6 +221,15 @@ class Recorder:
                 .values(state=QUEUED, updated_at=now, lease_expires_at=None, attempts=c.attempts - 1,
                         last_error=release_reason[:2000],
                         next_attempt_at=now + timedelta(seconds=setting("MAIL_CONNECT_RETRY_SECONDS"))))
+
+
+def rows_of(items: list[dict], **types):
+    """`items` (dicts with the keys of `types`) as a VALUES list to join in an UPDATE … FROM: one statement
+    for a whole group of rows, each with its own values."""
+    from sqlalchemy import column, values
+
+    return values(*(column(name, kind) for name, kind in types.items()), name="given").data(
+        [tuple(item[name] for name in types) for item in items])
 
 
 # ---------------------------------------------------------------- render and send

@@ -216,9 +216,16 @@ def compact_tallies() -> int:
     if db.session.get_bind().dialect.name != "postgresql":
         return 0
     key = "event_id, campaign_id, send_id, kind, channel, state, delivered"
-    joined = " AND ".join(f"t.{name} IS NOT DISTINCT FROM d.{name}" for name in key.split(", "))
+
+    def parts(alias: str) -> list[str]:
+        # The key with its NULLs made values, so that the join is a hash join (IS NOT DISTINCT FROM is not).
+        return [f"coalesce({alias}event_id, -1)", f"coalesce({alias}campaign_id, -1)", f"coalesce({alias}send_id, '')",
+                f"{alias}kind", f"{alias}channel", f"{alias}state", f"{alias}delivered"]
+
+    named = ", ".join(f"{part} AS k{index}" for index, part in enumerate(parts("")))
+    joined = " AND ".join(f"{part} = d.k{index}" for index, part in enumerate(parts("t.")))
     removed = db.session.execute(text(f"""
-        WITH doubled AS (SELECT {key} FROM outbox_tallies GROUP BY {key} HAVING count(*) > 1),
+        WITH doubled AS (SELECT {named} FROM outbox_tallies GROUP BY {", ".join(parts(""))} HAVING count(*) > 1),
         moved AS (DELETE FROM outbox_tallies t USING doubled d WHERE {joined} RETURNING t.*),
         summed AS (INSERT INTO outbox_tallies ({key}, first_at, n)
                    SELECT {key}, min(first_at), sum(n) FROM moved GROUP BY {key} HAVING sum(n) <> 0)
