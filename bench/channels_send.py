@@ -237,7 +237,8 @@ def log_run(app, rows: int, explain: bool = False) -> None:
         db.session.commit()
         ledger = db.session.scalar(text("SELECT count(*) FROM outbox_tallies"))
         db.session.remove()
-    print(f"after {changes:,} messages recorded one statement each ({ledger:,} tally rows not yet compacted):")
+    print(f"after {changes:,} messages recorded one statement each, as no sender does any more (they record a "
+          f"group a statement): the worst case before the sweeper's minute ({ledger:,} tally rows):")
     for label, url in pages[:1] + pages[-1:]:
         _timed(client, label, url)
     with app.app_context():
