@@ -116,3 +116,34 @@ def channel_rows(table: str) -> dict[str, list[str]]:
         rows[match.group(1)] = [re.sub(r"<span class=\"visually-hidden\">.*?</span>|<[^>]+>", "", cell).strip()
                                 for cell in cells]
     return rows
+
+
+def test_the_table_by_channel_follows_the_send_without_a_reload(live_server, page, db, gateways):
+    """In Chromium: the table under the bar shows the SMS and Zalo queued, then sent, as the gateways take
+    them (progress.js polls; nobody reloads)."""
+    from tests.support.browser import sign_in
+
+    zalo_person = invitee()
+    event = zalo_person.event
+    InvitationFactory(event=event, contact=ContactFactory(phone="+84987654321", email=None, preferred_channel="sms"))
+    send_id, _queued = send_invitations(event.id)
+    db.session.commit()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, live_server, staff(event.association).email)
+    page.goto(f"{live_server}/events/{event.id}/invitations")
+    box = page.locator(f'[data-progress-url="/mail/sends/{send_id}/progress"]')
+    table = box.locator("[data-progress-channels]")
+    assert table.is_visible() and "Theo kênh gửi" in table.inner_text()
+
+    def cell(channel: str, count: str):
+        return table.locator(f'tr[data-channel="{channel}"] [data-channel-count="{count}"]')
+
+    assert cell("zalo", "queued").inner_text() == "1" and cell("sms", "queued").inner_text() == "1"
+    assert not table.locator('tr[data-channel="email"]').is_visible()
+    dispatch.dispatch(Channel.ZALO)
+    dispatch.dispatch(Channel.SMS)
+    for channel in ("zalo", "sms"):
+        cell(channel, "sent").filter(has_text="1").wait_for(timeout=20_000)
+        assert cell(channel, "queued").inner_text() == "0"
+    assert errors == []
