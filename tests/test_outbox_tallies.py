@@ -123,3 +123,15 @@ def test_concurrent_senders_and_a_compaction_lose_no_change(app, db):
     agree()
     progress = services.progress(send_id)
     assert (progress["sent"], progress["failed"], progress["queued"]) == (100, 100, 0)
+
+
+def test_one_compaction_at_a_time(app, db):
+    event = EventFactory()
+    queue_staff(3, event_id=event.id)
+    queue_staff(3, event_id=event.id, send_id=db.session.scalar(select(OutboxMessage.send_id).limit(1)), start=3)
+    with db.engine.connect() as other:  # another worker compacting
+        other.execute(text(f"SELECT pg_advisory_lock({services.TALLY_COMPACTION_LOCK})"))
+        assert services.compact_tallies() == 0
+        other.execute(text(f"SELECT pg_advisory_unlock({services.TALLY_COMPACTION_LOCK})"))
+    assert services.compact_tallies() == 2
+    agree()

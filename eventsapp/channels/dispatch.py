@@ -29,7 +29,7 @@ from ..extensions import db, dialect_insert
 from ..links import absolute
 from ..mail import ratelimit
 from ..mail.models import Channel, MessageState, OutboxMessage
-from ..mail.sender import claim, rows_of
+from ..mail.sender import COMPACT_EVERY_CLAIMS, claim, compact_quietly, rows_of
 from ..mail.services import DISPATCH_TASK as EMAIL_DISPATCH_TASK
 from ..mail.services import new_row
 from ..timeutils import utcnow
@@ -339,6 +339,8 @@ def dispatch(channel: Channel, send_id: str | None = None) -> dict:
         batches += 1
         if send_batch(ids):
             break
+        if batches % COMPACT_EVERY_CLAIMS == 0:
+            compact_quietly()
         if time.monotonic() > deadline:
             wake([channel], send_id)
             break

@@ -206,14 +206,25 @@ def _scope(columns, event_ids=None, campaign_id=None) -> list:
     return [columns.event_id.in_(list(event_ids))] if event_ids is not None else []
 
 
+TALLY_COMPACTION_LOCK = 2026_26_01  # a transaction-level advisory lock: one compaction at a time
+
+
 def compact_tallies() -> int:
-    """Sum each key's ledger rows into one (dropping keys that add up to nothing); run by the sweeper, so
-    that reading the counts stays a few rows however many changes a large send made. Returns the rows
-    removed. Concurrent changes are safe: rows committed meanwhile are not seen by the DELETE, and a second
-    compaction finds the rows already gone."""
+    """Sum each key's ledger rows into one (dropping keys that add up to nothing); run by the sweeper and
+    by dispatchers during a long send, so that reading the counts stays a few rows however many changes a
+    large send made. Returns the rows removed (0 when another compaction is running). On a connection of
+    its own, committed at once: it never touches the caller's session. Concurrent changes are safe: rows
+    committed meanwhile are not seen by the DELETE."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return 0
+    with db.engine.begin() as connection:
+        return _compact(connection)
+
+
+def _compact(connection) -> int:
     from sqlalchemy import text
 
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not connection.scalar(text(f"SELECT pg_try_advisory_xact_lock({TALLY_COMPACTION_LOCK})")):
         return 0
     key = "event_id, campaign_id, send_id, kind, channel, state, delivered"
 
@@ -224,13 +235,12 @@ def compact_tallies() -> int:
 
     named = ", ".join(f"{part} AS k{index}" for index, part in enumerate(parts("")))
     joined = " AND ".join(f"{part} = d.k{index}" for index, part in enumerate(parts("t.")))
-    removed = db.session.execute(text(f"""
+    removed = connection.execute(text(f"""
         WITH doubled AS (SELECT {named} FROM outbox_tallies GROUP BY {", ".join(parts(""))} HAVING count(*) > 1),
         moved AS (DELETE FROM outbox_tallies t USING doubled d WHERE {joined} RETURNING t.*),
         summed AS (INSERT INTO outbox_tallies ({key}, first_at, n)
                    SELECT {key}, min(first_at), sum(n) FROM moved GROUP BY {key} HAVING sum(n) <> 0)
         SELECT count(*) FROM moved""")).scalar()
-    db.session.commit()
     return int(removed or 0)
 
 
