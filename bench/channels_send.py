@@ -9,8 +9,11 @@ an aiosmtpd sink, SMS and Zalo to the fake eSMS and Zalo gateways of the tests (
 channel: the achieved rate (messages recorded sent / time from the send to its last one) beside the rate
 configured for its provider.
 
-Then 100,000 outbox rows for one event (bulk INSERT … SELECT), and the message log's first page, a later
-page and the channel filter, timed through the app (median of 15 requests, signed in as an administrator).
+Then 100,000 outbox rows for one event (bulk INSERT … SELECT), and every message-log page (the first, a
+late one, the filters by channel, state and kind, a search, a send's progress; each with its latest sends)
+timed through the app (median of 15 requests, signed in as an administrator) beside its ceiling, 50 ms;
+again after 20,000 messages recorded one statement each (the tallies' ledger not yet compacted) and after
+the sweeper's compaction.
 
     .venv/bin/python bench/channels_send.py [--count 10000] [--email-rate 150] [--sms-rate 100]
         [--zalo-rate 50] [--log-rows 100000] [--redis-db 4]
@@ -114,8 +117,9 @@ def seed(app, count: int) -> int:
         FROM generate_series(1, :count) AS n"""), {"count": count})
     db.session.execute(text("""
         INSERT INTO invitations (event_id, contact_id, status, guests, comment, is_honoree, token, checkin_token,
-                                 created_at, updated_at)
-        SELECT :event, id, 'pending', 0, '', false, md5('t' || id), md5('c' || id), now(), now() FROM contacts"""),
+                                 join_token, created_at, updated_at)
+        SELECT :event, id, 'pending', 0, '', false, md5('t' || id), md5('c' || id), md5('j' || id), now(), now()
+        FROM contacts"""),
         {"event": event.id})
     db.session.commit()
     return event.id
@@ -216,20 +220,70 @@ def log_run(app, rows: int, explain: bool = False) -> None:
         session["_user_id"], session["_fresh"] = admin_id, True
     if explain:
         statements(app, client, f"/events/{event_id}/mail")
-    print(f"message log of an event with {total:,} messages (median of 15, after 3 warm-ups):")
-    for label, url in (("first page", f"/events/{event_id}/mail"), ("page 500", f"/events/{event_id}/mail?page=500"),
-                       ("SMS only", f"/events/{event_id}/mail?channel=sms"),
-                       ("failed Zalo", f"/events/{event_id}/mail?channel=zalo&state=failed")):
-        timings = []
-        for attempt in range(18):
-            begun = time.perf_counter()
-            answer = client.get(url)
-            elapsed = (time.perf_counter() - begun) * 1000
-            assert answer.status_code == 200, answer.status_code
-            if attempt >= 3:
-                timings.append(elapsed)
-        median = statistics.median(timings)
-        print(f"  {label:12} {median:6.1f} ms {'(under 50 ms)' if median < 50 else '(OVER 50 ms)'}")
+    pages = log_pages(event_id)
+    print(f"message log of an event with {total:,} messages, load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores (median and 95th percentile of 15, after 3 warm-ups):")
+    for label, url in pages:
+        _timed(client, label, url)
+    # During a large send the senders record each message by its own statement, each adding to the tallies
+    # until the sweeper (every minute) compacts them: the log read before and after that.
+    changes = 20_000
+    with app.app_context():
+        db.session.execute(text("""
+            DO $$ DECLARE row_id integer; BEGIN
+              FOR row_id IN SELECT id FROM outbox_messages WHERE state = 'queued' ORDER BY id LIMIT %d LOOP
+                UPDATE outbox_messages SET state = 'sent', sent_at = now() WHERE id = row_id;
+              END LOOP; END $$""" % changes))
+        db.session.commit()
+        ledger = db.session.scalar(text("SELECT count(*) FROM outbox_tallies"))
+        db.session.remove()
+    print(f"after {changes:,} messages recorded one statement each, as no sender does any more (they record a "
+          f"group a statement): the worst case before the sweeper's minute ({ledger:,} tally rows):")
+    for label, url in pages[:1] + pages[-1:]:
+        _timed(client, label, url)
+    with app.app_context():
+        from eventsapp.mail.services import compact_tallies
+
+        begun = time.perf_counter()
+        removed = compact_tallies()
+        elapsed = (time.perf_counter() - begun) * 1000
+        left = db.session.scalar(text("SELECT count(*) FROM outbox_tallies"))
+        db.session.remove()
+    print(f"  the sweeper's compaction: {removed:,} tally rows into {left:,} in {elapsed:.0f} ms; then:")
+    for label, url in pages[:1] + pages[-1:]:
+        _timed(client, label, url)
+
+
+CEILING_MS = 50  # issue 26: every message-log page under 50 ms at 100,000 messages
+
+
+def log_pages(event_id: int) -> list[tuple[str, str]]:
+    return [("first page", f"/events/{event_id}/mail"), ("page 500", f"/events/{event_id}/mail?page=500"),
+            ("SMS only", f"/events/{event_id}/mail?channel=sms"),
+            ("failed Zalo", f"/events/{event_id}/mail?channel=zalo&state=failed"),
+            ("failed Zalo, page 20", f"/events/{event_id}/mail?channel=zalo&state=failed&page=20"),
+            ("reminders, queued", f"/events/{event_id}/mail?kind=reminder&state=queued"),
+            ("search a number", f"/events/{event_id}/mail?q=%2B849100123"),
+            ("send progress (JSON)", "/mail/sends/bench-log-3/progress")]
+
+
+def _timed(client, label: str, url: str) -> None:
+    """Wall time (what the organiser waits) and this process's CPU time (the app's own work, which the
+    machine's other load does not inflate; the database's work is in the wall time only)."""
+    timings, cpu = [], []
+    for attempt in range(18):
+        begun, cpu_begun = time.perf_counter(), time.process_time()
+        answer = client.get(url)
+        elapsed = (time.perf_counter() - begun) * 1000
+        assert answer.status_code == 200, (url, answer.status_code)
+        if attempt >= 3:
+            timings.append(elapsed)
+            cpu.append((time.process_time() - cpu_begun) * 1000)
+    timings.sort()
+    median, p95 = statistics.median(timings), timings[int(0.95 * (len(timings) - 1))]
+    verdict = "under" if median < CEILING_MS else "OVER"
+    print(f"  {label:22} {median:6.1f} ms (p95 {p95:6.1f}; app CPU {statistics.median(cpu):5.1f})"
+          f"   ceiling {CEILING_MS} ms: {verdict}")
 
 
 def statements(app, client, url: str) -> None:

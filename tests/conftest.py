@@ -170,6 +170,8 @@ def _empty_tables(attempts: int = 10) -> None:
                 for table in reversed(_db.metadata.sorted_tables):
                     if table.name in used:
                         connection.execute(table.delete())
+                if "outbox_messages" in used:  # its triggers wrote the deletion into the tallies (mail.models)
+                    connection.execute(text("DELETE FROM outbox_tallies"))
                 if used:
                     connection.execute(text(_RESTART_SEQUENCES))
             return

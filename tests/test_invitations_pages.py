@@ -95,7 +95,9 @@ def test_the_api_adds_sends_reports_progress_and_lists(api, db):
     assert sent.status_code == 202 and sent.json["queued"] == 3
     progress = caller.get(sent.json["progress_url"])
     assert progress.json == {"queued": 3, "sending": 0, "sent": 0, "failed": 0, "total": 3, "done": False,
-                             "scheduled_for": None, "waiting_for_time": 0, "last_due_at": None}
+                             "scheduled_for": None, "waiting_for_time": 0, "last_due_at": None,
+                             "channels": {"email": {"queued": 3, "waiting_for_time": 0, "sending": 0, "sent": 0,
+                                                    "delivered": None, "failed": 0, "total": 3}}}
     assert caller.get(f"/api/v1/events/{event.id}/invitations/sends/nope").status_code == 404
     listed = caller.get(f"/api/v1/events/{event.id}/invitations?status=pending")
     assert len(listed.json["items"]) == 3 and listed.json["counts"]["pending"] == 3

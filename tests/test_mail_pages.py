@@ -85,7 +85,9 @@ def test_the_progress_endpoint_counts_by_state(client, auth, db):
     login(auth, staff(event.association, Role.VIEWER))
     body = client.get(f"/mail/sends/{send}/progress").json
     assert body == {"queued": 2, "sending": 0, "sent": 4, "failed": 1, "total": 7, "done": False, "scheduled_for": None,
-                    "waiting_for_time": 0, "last_due_at": None}
+                    "waiting_for_time": 0, "last_due_at": None,
+                    "channels": {"email": {"queued": 2, "waiting_for_time": 0, "sending": 0, "sent": 4,
+                                           "delivered": None, "failed": 1, "total": 7}}}
     assert client.get("/mail/sends/nope/progress").status_code == 404
 
 

@@ -43,7 +43,9 @@ def test_a_send_goes_out_over_smtp_with_vietnamese_intact_and_is_recorded(app, d
         row = by_id[item.message["Message-ID"]]
         assert row.recipient in item.recipients and row.subject == SUBJECT
     assert progress(send) == {"queued": 0, "sending": 0, "sent": 30, "failed": 0, "total": 30, "done": True,
-                              "scheduled_for": None, "waiting_for_time": 0, "last_due_at": None}
+                              "scheduled_for": None, "waiting_for_time": 0, "last_due_at": None,
+                              "channels": {"email": {"queued": 0, "waiting_for_time": 0, "sending": 0, "sent": 30,
+                                                     "delivered": None, "failed": 0, "total": 30}}}
 
 
 def test_a_permanent_rejection_is_failed_with_the_reason_and_never_retried(app, db, smtp_sink):

@@ -5,9 +5,10 @@ message, claimed with a lease by one worker; a temporary failure goes back to th
 backoff (MAIL_RETRY_*) until MAIL_MAX_ATTEMPTS; a permanent one is `failed` with the provider's reason and
 the event's next channel is queued (routing.next_channel); a gateway that cannot be reached releases the
 rest of the batch without counting the attempt. Each provider has its own rate limit (<PROVIDER>_RATE_PER_SECOND),
-one token bucket in Redis for every worker (mail.ratelimit). Each outcome is written as soon as it is known,
-on a connection of its own, with the fallback row in the same transaction. A printed card is recorded
-"sent" at once: nothing is transmitted.
+one token bucket in Redis for every worker (mail.ratelimit). A batch is prepared together (its short links and
+Zalo templates read once); its sent messages are recorded together (SentRecorder: every MAIL_RECORD_EVERY
+messages or every second, in one statement), a failure at once, on a connection of its own, with the fallback
+row in the same transaction. A printed card is recorded "sent" without being transmitted.
 """
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ import hashlib
 import hmac
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Integer, String, select, update
 from sqlalchemy.orm import selectinload
 
 from ..broker import redis_url
@@ -28,7 +29,7 @@ from ..extensions import db, dialect_insert
 from ..links import absolute
 from ..mail import ratelimit
 from ..mail.models import Channel, MessageState, OutboxMessage
-from ..mail.sender import claim
+from ..mail.sender import COMPACT_EVERY_CLAIMS, claim, compact_quietly, rows_of
 from ..mail.services import DISPATCH_TASK as EMAIL_DISPATCH_TASK
 from ..mail.services import new_row
 from ..timeutils import utcnow
@@ -97,21 +98,43 @@ def callback_url(provider: Provider, row_id: int) -> str:
     return ""
 
 
-def zalo_template(message: OutboxMessage) -> ZaloTemplate:
-    """The association's approved template for the message's kind, else a PermanentFailure saying so."""
+@dataclass
+class Batch:
+    """What the messages of one claimed batch share, read once for all of them: their invitations' short
+    link codes and the Zalo templates found (by association and kind)."""
+
+    codes: dict[int, str] = field(default_factory=dict)
+    templates: dict[tuple[int, str], ZaloTemplate | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows) -> Batch:
+        return cls(codes=texts.short_codes(row.invitation_id for row in rows if row.invitation_id is not None))
+
+
+def zalo_template(message: OutboxMessage, batch: Batch | None = None) -> ZaloTemplate:
+    """The association's approved template for the message's kind (or its nearest parent's), else a
+    PermanentFailure saying so; one query per association and kind of a batch."""
     association = message.event.association if message.event is not None else None
-    chain = [association, *association.ancestors()] if association is not None else []
-    for owner in chain:
-        template = db.session.scalar(select(ZaloTemplate).where(ZaloTemplate.association_id == owner.id,
-                                                                ZaloTemplate.kind == message.kind.value))
-        if template is not None and template.approved and template.template_id:
-            return template
+    kind = message.kind.value
+    key = (association.id if association is not None else 0, kind)
+    found = batch.templates.get(key, False) if batch is not None else False
+    if found is False:
+        chain = [association, *association.ancestors()] if association is not None else []
+        usable = {template.association_id: template for template in db.session.scalars(
+            select(ZaloTemplate).where(ZaloTemplate.association_id.in_([owner.id for owner in chain]),
+                                       ZaloTemplate.kind == kind))
+            if template.approved and template.template_id}
+        found = next((usable[owner.id] for owner in chain if owner.id in usable), None)
+        if batch is not None:
+            batch.templates[key] = found
+    if found is not None:
+        return found
     name = association.name_vi if association is not None else "?"
-    raise PermanentFailure(f"no approved Zalo template for {message.kind.value} messages of {name}: "
+    raise PermanentFailure(f"no approved Zalo template for {kind} messages of {name}: "
                            "add it on the association's Zalo templates page")
 
 
-def prepare(message: OutboxMessage) -> Prepared:
+def prepare(message: OutboxMessage, batch: Batch | None = None) -> Prepared:
     contact = message.contact
     if contact is not None and contact.opted_out_at is not None:
         raise OptedOut("the person opted out of messages")
@@ -123,13 +146,13 @@ def prepare(message: OutboxMessage) -> Prepared:
     provider = providers.for_message(message.channel, message.recipient)
     tracking = f"outbox-{message.id}"
     if message.channel == Channel.ZALO:
-        template = zalo_template(message)
-        data = texts.template_data(template.params or {}, message)
+        template = zalo_template(message, batch)
+        data = texts.template_data(template.params or {}, message, batch.codes if batch else None)
         summary = f"ZNS {template.template_id}: " + "; ".join(f"{k}={v}" for k, v in data.items())
         return Prepared(**base, provider=provider, segments=1, cost=provider.price, summary=summary,
                         message=ChannelMessage(message.recipient, template_id=template.template_id,
                                                template_data=data, tracking_id=tracking))
-    text = texts.sms_text(message)
+    text = texts.sms_text(message, batch.codes if batch else None)
     if not getattr(provider, "unicode", True):
         text = segments.without_accents(text)
     counted = segments.count(text)
@@ -149,13 +172,36 @@ def estimate(message: OutboxMessage) -> tuple[int, int]:
 
 # ---------------------------------------------------------------- record
 
-def _record_sent(item: Prepared, provider_id: str) -> None:
-    now = utcnow()
-    with db.engine.begin() as connection:
-        connection.execute(update(table).where(c.id == item.row_id, c.state == SENDING).values(
-            state=SENT, sent_at=now, updated_at=now, lease_expires_at=None, last_error="",
-            subject=item.summary[:500], provider=item.provider.name if item.provider else "printed",
-            provider_message_id=provider_id[:100], segments=item.segments, cost=item.cost))
+@dataclass
+class SentRecorder:
+    """The batch's sent messages, written together (as mail.sender.Recorder does for e-mail): one set-based
+    statement every `every` messages or every second, and at the end of the batch. A worker killed in
+    between leaves at most `every` sent but unrecorded (the sweeper queues them again; eSMS's RequestId
+    keeps those from going twice)."""
+
+    every: int = 20
+    sent: list[dict] = field(default_factory=list)
+    _last_flush: float = field(default_factory=time.monotonic)
+
+    def mark(self, item: Prepared, provider_id: str) -> None:
+        self.sent.append({"b_id": item.row_id, "b_summary": item.summary[:500],
+                          "b_provider": item.provider.name if item.provider else "printed",
+                          "b_provider_id": provider_id[:100], "b_segments": item.segments, "b_cost": item.cost})
+        if len(self.sent) >= self.every or time.monotonic() - self._last_flush > 1.0:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.sent:
+            now = utcnow()
+            given = rows_of(self.sent, b_id=Integer(), b_summary=String(), b_provider=String(),
+                            b_provider_id=String(), b_segments=Integer(), b_cost=Integer())
+            with db.engine.begin() as connection:
+                connection.execute(update(table).where(c.id == given.c.b_id, c.state == SENDING).values(
+                    state=SENT, sent_at=now, updated_at=now, lease_expires_at=None, last_error="",
+                    subject=given.c.b_summary, provider=given.c.b_provider,
+                    provider_message_id=given.c.b_provider_id, segments=given.c.b_segments, cost=given.c.b_cost))
+            self.sent.clear()
+        self._last_flush = time.monotonic()
 
 
 def _record_temporary(item: Prepared, reason: str) -> list[Channel]:
@@ -236,9 +282,10 @@ def send_batch(ids: list[int]) -> bool:
                  selectinload(OutboxMessage.event))).all()
     prepared: list[Prepared] = []
     to_wake: list[Channel] = []
+    batch = Batch.of(rows)
     for row in rows:
         try:
-            prepared.append(prepare(row))
+            prepared.append(prepare(row, batch))
         except OptedOut as error:
             record_failed(row.id, str(error), fall_back=False)
         except PermanentFailure as error:
@@ -249,27 +296,32 @@ def send_batch(ids: list[int]) -> bool:
             to_wake += record_failed(row.id, f"could not build the message: {error}")
     db.session.commit()  # the short links made while preparing; the rows need not stay read
     unreachable = False
-    for index, item in enumerate(prepared):
-        if item.provider is None:
-            _record_sent(item, "")
-            continue
-        bucket(item.provider).take()
-        try:
-            result = item.provider.send(item.message)
-        except Unreachable as error:
-            _release([later.row_id for later in prepared[index:]], str(error))
-            logger.warning("%s unreachable (%s); %d messages wait", item.provider.name, error, len(prepared) - index)
-            unreachable = True
-            break
-        except TemporaryFailure as error:
-            to_wake += _record_temporary(item, str(error))
-        except PermanentFailure as error:
-            to_wake += record_failed(item.row_id, str(error))
-        except Exception as error:  # our bug, or the database: tried again later rather than left "sending"
-            logger.exception("could not send outbox message %s", item.row_id)
-            to_wake += _record_temporary(item, f"could not send the message: {error}")
-        else:
-            _record_sent(item, result.provider_id)
+    recorder = SentRecorder(every=max(1, int(setting("MAIL_RECORD_EVERY"))))
+    try:
+        for index, item in enumerate(prepared):
+            if item.provider is None:
+                recorder.mark(item, "")
+                continue
+            bucket(item.provider).take()
+            try:
+                result = item.provider.send(item.message)
+            except Unreachable as error:
+                _release([later.row_id for later in prepared[index:]], str(error))
+                logger.warning("%s unreachable (%s); %d messages wait", item.provider.name, error,
+                               len(prepared) - index)
+                unreachable = True
+                break
+            except TemporaryFailure as error:
+                to_wake += _record_temporary(item, str(error))
+            except PermanentFailure as error:
+                to_wake += record_failed(item.row_id, str(error))
+            except Exception as error:  # our bug, or the database: tried again later rather than left "sending"
+                logger.exception("could not send outbox message %s", item.row_id)
+                to_wake += _record_temporary(item, f"could not send the message: {error}")
+            else:
+                recorder.mark(item, result.provider_id)
+    finally:
+        recorder.flush()
     wake(to_wake)
     return unreachable
 
@@ -287,6 +339,8 @@ def dispatch(channel: Channel, send_id: str | None = None) -> dict:
         batches += 1
         if send_batch(ids):
             break
+        if batches % COMPACT_EVERY_CLAIMS == 0:
+            compact_quietly()
         if time.monotonic() > deadline:
             wake([channel], send_id)
             break

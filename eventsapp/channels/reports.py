@@ -12,7 +12,6 @@ from ..extensions import db
 from ..invitations.models import Invitation, InvitationStatus
 from ..mail.models import Channel, MessageKind, MessageState, OutboxMessage
 from ..mail.services import recent_sends
-from .routing import channel_counts_by_send
 
 
 def _empty() -> dict:
@@ -66,8 +65,5 @@ def event_report(event_id: int) -> dict:
 
 
 def recent_sends_by_channel(event_id: int, limit: int = 5) -> list[dict]:
-    """The event's latest sends (mail.services.recent_sends), each with its counts by channel."""
-    sends = recent_sends(OutboxMessage.event_id == event_id, limit=limit)
-    for send in sends:
-        send["channels"] = channel_counts_by_send(send["send_id"])
-    return sends
+    """The event's latest sends (mail.services.recent_sends), each with its counts by channel ("channels")."""
+    return recent_sends(event_ids=[event_id], limit=limit)

@@ -9,12 +9,12 @@ the others' add ":via:<channel>", so a fallback is queued once however often it 
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..after_commit import enqueue_after_commit
 from ..contacts.models import Contact, lacks_email
 from ..extensions import db
-from ..mail.models import Channel, OutboxMessage
+from ..mail.models import Channel
 from ..mail.services import queue_messages
 from .models import EventChannelOrder
 
@@ -116,16 +116,3 @@ def wake_after_commit(channel: Channel) -> None:
 
 def wakeup_name(channel: Channel) -> str:
     return f"channels-dispatch-{channel.value}"
-
-
-def channel_counts_by_send(send_id: str) -> dict[str, dict[str, int]]:
-    """A send's messages by channel and state: {"sms": {"sent": 3, "failed": 1, …, "total": 4}, …}."""
-    counts: dict[str, dict[str, int]] = {}
-    for channel, state, number in db.session.execute(
-            select(OutboxMessage.channel, OutboxMessage.state, func.count(OutboxMessage.id))
-            .where(OutboxMessage.send_id == send_id).group_by(OutboxMessage.channel, OutboxMessage.state)):
-        entry = counts.setdefault(Channel(channel).value, {"queued": 0, "sending": 0, "sent": 0, "failed": 0,
-                                                           "total": 0})
-        entry[getattr(state, "value", state)] = number
-        entry["total"] += number
-    return counts

@@ -60,15 +60,39 @@ def short_code(invitation_id: int) -> str:
     return code
 
 
-def values(message: OutboxMessage) -> dict[str, str]:
-    """Every value a text or template may use, in the contact's language."""
+def short_codes(invitation_ids) -> dict[int, str]:
+    """`short_code` of many invitations in three statements (read, make the missing ones, read those):
+    a batch of SMS and Zalo messages is prepared without a round trip per message."""
+    wanted = set(invitation_ids)
+    if not wanted:
+        return {}
+    table = ShortLink.__table__
+    codes = dict(db.session.execute(select(table.c.invitation_id, table.c.code).where(table.c.invitation_id.in_(wanted))).all())
+    missing = wanted - set(codes)
+    if missing:
+        now = utcnow()
+        # Committed at once, on a connection of its own: a message of the batch that fails to build rolls
+        # the session back, which must not take the others' links with it.
+        with db.engine.begin() as connection:
+            connection.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=["invitation_id"]),
+                               [{"code": new_short_code(), "invitation_id": invitation_id, "created_at": now}
+                                for invitation_id in sorted(missing)])
+        codes.update(db.session.execute(select(table.c.invitation_id, table.c.code)
+                                        .where(table.c.invitation_id.in_(missing))).all())
+    return codes
+
+
+def values(message: OutboxMessage, codes: dict[int, str] | None = None) -> dict[str, str]:
+    """Every value a text or template may use, in the contact's language (`codes`: the batch's short_codes)."""
     contact, event, invitation = message.contact, message.event, message.invitation
+    code = (codes or {}).get(invitation.id) if invitation else None
     locale = (contact.language if contact is not None else "vi") or "vi"
     with force_locale(locale):
         name = " ".join(part for part in ((contact.honorific if contact else ""), (contact.full_name if contact else ""))
                         if part)
         result = {"name": name, "event": "", "time": "", "place": "", "association": "",
-                  "link": links.absolute(short_link_path(short_code(invitation.id))) if invitation else links.absolute("/")}
+                  "link": links.absolute(short_link_path(code or short_code(invitation.id))) if invitation
+                  else links.absolute("/")}
         if event is not None:
             result.update(event=event.title(locale), time=event_start_text(event, locale),
                           place=event.venue_name or event.venue_address,
@@ -76,7 +100,7 @@ def values(message: OutboxMessage) -> dict[str, str]:
     return result
 
 
-def sms_text(message: OutboxMessage) -> str:
+def sms_text(message: OutboxMessage, codes: dict[int, str] | None = None) -> str:
     """The SMS of a message, in the contact's language (or its domain's own text, see `sms_text_for`)."""
     if message.kind not in CHANNEL_KINDS and message.kind not in _SMS_TEXTS:
         load_all()
@@ -84,7 +108,7 @@ def sms_text(message: OutboxMessage) -> str:
         return " ".join(_SMS_TEXTS[message.kind](message).split())
     contact = message.contact
     locale = (contact.language if contact is not None else "vi") or "vi"
-    v = values(message)
+    v = values(message, codes)
     with force_locale(locale):
         if message.kind == MessageKind.REMINDER:
             text = _("Reminder: %(event)s, %(time)s, %(place)s. %(link)s", **v)
@@ -98,7 +122,7 @@ def sms_text(message: OutboxMessage) -> str:
     return " ".join(text.replace(" ,", ",").split())
 
 
-def template_data(mapping: dict, message: OutboxMessage) -> dict[str, str]:
+def template_data(mapping: dict, message: OutboxMessage, codes: dict[int, str] | None = None) -> dict[str, str]:
     """A Zalo template's parameters filled from `mapping` ({param: source}); ZNS caps a value's length."""
-    v = values(message)
+    v = values(message, codes)
     return {param: v.get(source, "")[:100] if source != "link" else v["link"] for param, source in mapping.items()}

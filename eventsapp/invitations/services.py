@@ -875,5 +875,6 @@ def last_messages(invitation_ids: list[int], kinds: tuple[MessageKind, ...] = ()
 
 def recent_sends(event_ids: list[int] | None = None, campaign_id: int | None = None, limit: int = 5) -> list[dict]:
     """The latest sends of these events (or this campaign) with their counts, for the progress bars."""
-    condition = OutboxMessage.campaign_id == campaign_id if campaign_id else OutboxMessage.event_id.in_(event_ids or [-1])
-    return mail_recent_sends(condition, limit=limit)
+    if campaign_id:
+        return mail_recent_sends(campaign_id=campaign_id, limit=limit)
+    return mail_recent_sends(event_ids=event_ids or [], limit=limit)

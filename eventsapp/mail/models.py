@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import EnumType, UTCDateTime
@@ -91,6 +91,12 @@ class OutboxMessage(db.Model):
         # (eventsapp.channels: an event of SMS, Zalo and e-mail reaches 100,000 rows).
         Index("ix_outbox_event_created", "event_id", "created_at", "id"),
         Index("ix_outbox_event_state_channel", "event_id", "state", "channel"),
+        # The log's search: an event's recipients starting with what was typed (LIKE 'q%', any collation).
+        Index("ix_outbox_event_recipient", "event_id", "recipient", postgresql_ops={"recipient": "varchar_pattern_ops"}),
+        # A send's messages that wait for their time (a scheduled send, each invitee's hour): few once it runs.
+        Index("ix_outbox_send_waiting", "send_id", "next_attempt_at",
+              postgresql_where=text("state = 'queued' AND attempts = 0"),
+              sqlite_where=text("state = 'queued' AND attempts = 0")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,3 +133,31 @@ class OutboxMessage(db.Model):
     contact: Mapped["Contact | None"] = relationship()  # noqa: F821
     invitation: Mapped["Invitation | None"] = relationship()  # noqa: F821
     event: Mapped["Event | None"] = relationship()  # noqa: F821
+
+
+class OutboxTally(db.Model):
+    """How many outbox rows are in each (event, campaign, send, kind, channel, state, delivered): a ledger of
+    changes that PostgreSQL triggers on outbox_messages append to (migration mail_02_outbox_tallies), one row per change of
+    each statement, summed when read and compacted by the sweeper (mail.services.compact_tallies).
+
+    It is what lets the message log and a send's progress count 100,000 messages without reading them.
+    Append-only, so that concurrent senders never wait on each other's counters. On SQLite (the embedded
+    default) nothing fills it and the same questions are asked of outbox_messages itself (mail.services)."""
+
+    __tablename__ = "outbox_tallies"
+    __table_args__ = (
+        Index("ix_outbox_tallies_event", "event_id"),
+        Index("ix_outbox_tallies_campaign", "campaign_id"),
+        Index("ix_outbox_tallies_send", "send_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    event_id: Mapped[int | None]
+    campaign_id: Mapped[int | None]
+    send_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(32))
+    delivered: Mapped[bool]
+    first_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the earliest created_at among the rows
+    n: Mapped[int]  # rows added (negative: removed)

@@ -9,6 +9,21 @@ from ..api.schemas import component
 from .models import MessageKind, MessageState
 
 
+@component("ChannelProgress")
+class ChannelProgress(Schema):
+    """One channel's share of a send."""
+
+    queued = fields.Integer(required=True, metadata={"description": "not gone yet (those waiting for their time too)"})
+    waiting_for_time = fields.Integer(required=True, metadata={"description": "queued until their time"})
+    sending = fields.Integer(required=True)
+    sent = fields.Integer(required=True)
+    delivered = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "sent and confirmed delivered by the gateway's receipt (SMS, Zalo); null where there are no "
+                       "receipts (e-mail, printed cards)"})
+    failed = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
 @component("SendProgress")
 class Progress(Schema):
     """Messages by outbox state."""
@@ -25,6 +40,8 @@ class Progress(Schema):
         "description": "messages waiting for their time (a scheduled send, or each invitee's hour in their zone)"})
     last_due_at = fields.String(allow_none=True, metadata={
         "format": "date-time", "description": "when the last message waiting for its time goes; null when none waits"})
+    channels = fields.Dict(keys=fields.String(), values=fields.Nested(ChannelProgress), metadata={
+        "description": "the send by channel (email, sms, zalo, printed), only the channels it uses"})
 
 
 @component("MailState")

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy import String, bindparam, case, cast, exists, literal, select, update
+from sqlalchemy import Integer, String, bindparam, case, cast, exists, literal, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
@@ -51,7 +51,7 @@ from .compose import Mail
 from .models import Channel, MessageKind, MessageState, OutboxMessage
 from .pipeline import Outcome, SendingThread
 from .renderers import render, rendering_batch
-from .services import DISPATCH_TASK
+from .services import DISPATCH_TASK, compact_tallies
 from .transport import ConnectionLost, PermanentFailure, open_transport
 
 logger = logging.getLogger(__name__)
@@ -190,11 +190,13 @@ class Recorder:
     def _write(self, connection, now, release_reason: str) -> None:
         """One statement per outcome group."""
         if self.sent:
+            # The common outcome, in ONE set-based statement (UPDATE … FROM VALUES): the outbox's tally
+            # triggers then add one change for the whole group, not one a message.
+            given = rows_of(self.sent, b_id=Integer(), b_subject=String())
             connection.execute(
-                update(table).where(c.id == bindparam("b_id"), c.state != SENT, c.state != FAILED)
+                update(table).where(c.id == given.c.b_id, c.state != SENT, c.state != FAILED)
                 .values(state=SENT, sent_at=now, updated_at=now, lease_expires_at=None, last_error="",
-                        subject=bindparam("b_subject")),
-                self.sent)
+                        subject=given.c.b_subject))
         if self.failed:
             connection.execute(
                 update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
@@ -219,6 +221,15 @@ class Recorder:
                 .values(state=QUEUED, updated_at=now, lease_expires_at=None, attempts=c.attempts - 1,
                         last_error=release_reason[:2000],
                         next_attempt_at=now + timedelta(seconds=setting("MAIL_CONNECT_RETRY_SECONDS"))))
+
+
+def rows_of(items: list[dict], **types):
+    """`items` (dicts with the keys of `types`) as a VALUES list to join in an UPDATE … FROM: one statement
+    for a whole group of rows, each with its own values."""
+    from sqlalchemy import column, values
+
+    return values(*(column(name, kind) for name, kind in types.items()), name="given").data(
+        [tuple(item[name] for name in types) for item in items])
 
 
 # ---------------------------------------------------------------- render and send
@@ -395,7 +406,13 @@ def _dispatch(send_id: str | None) -> dict:
     if len(ids) == size:
         _wake_quietly(send_id)
 
+    claims = 0
+
     def more() -> list[int]:
+        nonlocal claims
+        claims += 1
+        if claims % COMPACT_EVERY_CLAIMS == 0:
+            compact_quietly()
         if recorder.capped_until is not None or windows.full_until() is not None:
             return []  # the provider's hour or day is used up: the sweeper wakes a dispatcher when it has room
         if time.monotonic() > deadline:
@@ -407,6 +424,18 @@ def _dispatch(send_id: str | None) -> dict:
 
     send_batch(ids, recorder, more)
     return dict(recorder.totals)
+
+
+# During a long send, every so many batches: the outbox's tallies stay a few rows for the pages that sum them.
+COMPACT_EVERY_CLAIMS = 20
+
+
+def compact_quietly() -> None:
+    """compact_tallies, whose failure never stops a send (the sweeper compacts again within a minute)."""
+    try:
+        compact_tallies()
+    except Exception:
+        logger.exception("could not compact the outbox tallies")
 
 
 def _wake_quietly(send_id: str | None) -> None:
@@ -441,4 +470,4 @@ def sweep() -> dict:
     due = db.session.scalar(select(exists().where(*_due(now, None))))
     if due:
         wake_dispatcher()
-    return {"requeued": requeued, "gave_up": gave_up, "woke_dispatcher": bool(due)}
+    return {"requeued": requeued, "gave_up": gave_up, "woke_dispatcher": bool(due), "compacted": compact_tallies()}

@@ -15,7 +15,17 @@ from ..after_commit import enqueue_after_commit
 from ..contacts.models import lacks_email
 from ..extensions import db, dialect_insert
 from ..timeutils import utcnow
-from .models import BULK_KINDS, URGENT_KINDS, Channel, MessageKind, MessageState, OutboxMessage, Priority, priority_of
+from .models import (
+    BULK_KINDS,
+    URGENT_KINDS,
+    Channel,
+    MessageKind,
+    MessageState,
+    OutboxMessage,
+    OutboxTally,
+    Priority,
+    priority_of,
+)
 
 DISPATCH_TASK = "mail.dispatch"
 DISPATCH_WAKEUP = "mail-dispatch"  # the coalesced wake-up of a dispatcher for every due message
@@ -147,21 +157,22 @@ def is_send_of_event(send_id: str, event_id: int) -> bool:
                                                             OutboxMessage.event_id == event_id).limit(1)) is not None
 
 
+# A receipt's final "delivered" (eventsapp.channels.receipts); only these channels' gateways send receipts.
+DELIVERED = "delivered"
+RECEIPT_CHANNELS = frozenset({Channel.SMS.value, Channel.ZALO.value})
+
+
 def progress(send_id: str) -> dict:
     """Counts by state of one send, for progress bars: {queued, sending, sent, failed, total, done,
-    scheduled_for, waiting_for_time, last_due_at}; `scheduled_for` (ISO 8601) while the whole send still
-    waits for its time, else None; `waiting_for_time` rows wait for their time (their hour in their zone),
-    the last of them due at `last_due_at`."""
-    from sqlalchemy import func, select
-
-    counts = _counts(OutboxMessage.send_id == send_id)
-    waiting, first_due, last_due = db.session.execute(
-        select(func.count(OutboxMessage.id), func.min(OutboxMessage.next_attempt_at),
-               func.max(OutboxMessage.next_attempt_at))
-        .where(OutboxMessage.send_id == send_id, _still_scheduled())).one()
-    scheduled = counts["total"] and waiting == counts["total"]
-    return {**counts, "scheduled_for": first_due.isoformat() if scheduled else None,
-            "waiting_for_time": waiting, "last_due_at": last_due.isoformat() if last_due else None}
+    scheduled_for, waiting_for_time, last_due_at, channels}; `scheduled_for` (ISO 8601) while the whole send
+    still waits for its time, else None; `waiting_for_time` rows (counted in `queued` too) wait for their time
+    (their hour in their zone), the last of them due at `last_due_at`; `channels` splits the send by channel
+    (see `_summaries`)."""
+    summary = _summaries([send_id]).get(send_id) or _summary()
+    summary.pop("started")
+    for name in ("scheduled_for", "last_due_at"):
+        summary[name] = summary[name].isoformat() if summary[name] else None
+    return summary
 
 
 def _still_scheduled():
@@ -172,59 +183,212 @@ def _still_scheduled():
                 OutboxMessage.next_attempt_at > utcnow())
 
 
-def recent_sends(condition, limit: int = 5) -> list[dict]:
-    """The latest sends among the messages matching `condition`, newest first:
-    [{send_id, started, scheduled_for, waiting_for_time, last_due_at, queued, sending, sent, failed, total,
-    done}], one query; `scheduled_for` is when a send that waits for its time starts (None once it has
+# ---------------------------------------------------------------- counting without reading every message
+
+def _tallies():
+    """The counts of outbox rows by (event_id, campaign_id, send_id, kind, channel, state, delivered), with
+    `first_at` (their earliest created_at) and `n` (how many, to be summed): on PostgreSQL the ledger its
+    triggers keep (OutboxTally), elsewhere the same columns computed from outbox_messages, row by row."""
+    from sqlalchemy import literal, select
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        return OutboxTally.__table__
+    o = OutboxMessage
+    return select(o.event_id, o.campaign_id, o.send_id, o.kind, o.channel, o.state,
+                  (o.delivery_status == DELIVERED).label("delivered"), o.created_at.label("first_at"),
+                  literal(1).label("n")).subquery("tallies")
+
+
+def _scope(columns, event_ids=None, campaign_id=None) -> list:
+    """Conditions on the messages of these events or of this campaign (`columns`: a table's .c)."""
+    if campaign_id is not None:
+        return [columns.campaign_id == campaign_id]
+    return [columns.event_id.in_(list(event_ids))] if event_ids is not None else []
+
+
+TALLY_COMPACTION_LOCK = 2026_26_01  # a transaction-level advisory lock: one compaction at a time
+
+
+def compact_tallies() -> int:
+    """Sum each key's ledger rows into one (dropping keys that add up to nothing); run by the sweeper and
+    by dispatchers during a long send, so that reading the counts stays a few rows however many changes a
+    large send made. Returns the rows removed (0 when another compaction is running). On a connection of
+    its own, committed at once: it never touches the caller's session. Concurrent changes are safe: rows
+    committed meanwhile are not seen by the DELETE."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return 0
+    with db.engine.begin() as connection:
+        return _compact(connection)
+
+
+def _compact(connection) -> int:
+    from sqlalchemy import text
+
+    if not connection.scalar(text(f"SELECT pg_try_advisory_xact_lock({TALLY_COMPACTION_LOCK})")):
+        return 0
+    key = "event_id, campaign_id, send_id, kind, channel, state, delivered"
+
+    def parts(alias: str) -> list[str]:
+        # The key with its NULLs made values, so that the join is a hash join (IS NOT DISTINCT FROM is not).
+        return [f"coalesce({alias}event_id, -1)", f"coalesce({alias}campaign_id, -1)", f"coalesce({alias}send_id, '')",
+                f"{alias}kind", f"{alias}channel", f"{alias}state", f"{alias}delivered"]
+
+    named = ", ".join(f"{part} AS k{index}" for index, part in enumerate(parts("")))
+    joined = " AND ".join(f"{part} = d.k{index}" for index, part in enumerate(parts("t.")))
+    removed = connection.execute(text(f"""
+        WITH doubled AS (SELECT {named} FROM outbox_tallies GROUP BY {", ".join(parts(""))} HAVING count(*) > 1),
+        moved AS (DELETE FROM outbox_tallies t USING doubled d WHERE {joined} RETURNING t.*),
+        summed AS (INSERT INTO outbox_tallies ({key}, first_at, n)
+                   SELECT {key}, min(first_at), sum(n) FROM moved GROUP BY {key} HAVING sum(n) <> 0)
+        SELECT count(*) FROM moved""")).scalar()
+    return int(removed or 0)
+
+
+def recent_sends(*, event_ids=None, campaign_id=None, limit: int = 5) -> list[dict]:
+    """The latest sends among the messages of these events (or this campaign), newest first by their first
+    message: [{send_id, started, scheduled_for, waiting_for_time, last_due_at, queued, sending, sent, failed,
+    total, done, channels}]; `scheduled_for` is when a send that waits for its time starts (None once it has
     started); `waiting_for_time` messages wait for their time (their hour in their zone), the last due
-    at `last_due_at`."""
+    at `last_due_at`; `channels` as in `progress`."""
     from sqlalchemy import func, select
 
-    def count(state: MessageState):
-        return func.sum(case((OutboxMessage.state == state, 1), else_=0))
+    tallies = _tallies()
+    started = func.min(tallies.c.first_at)
+    latest = list(db.session.scalars(
+        select(tallies.c.send_id).where(*_scope(tallies.c, event_ids, campaign_id), tallies.c.send_id.is_not(None))
+        .group_by(tallies.c.send_id).having(func.sum(tallies.c.n) > 0)
+        .order_by(started.desc(), tallies.c.send_id.desc()).limit(limit)))
+    summaries = _summaries(latest, event_ids=event_ids, campaign_id=campaign_id) if latest else {}
+    return [{"send_id": send_id, **summaries[send_id]} for send_id in latest if send_id in summaries]
 
-    # A scheduled send: every row still waits for its first attempt at a time to come.
-    waiting = _still_scheduled()
-    rows = db.session.execute(
-        select(OutboxMessage.send_id, func.min(OutboxMessage.created_at),
-               func.sum(case((waiting, 1), else_=0)), func.min(OutboxMessage.next_attempt_at),
-               func.max(case((waiting, OutboxMessage.next_attempt_at), else_=None)),
-               *(count(state) for state in MessageState))
-        .where(condition, OutboxMessage.send_id.is_not(None))
-        .group_by(OutboxMessage.send_id).order_by(func.min(OutboxMessage.created_at).desc()).limit(limit)
-    ).all()
-    sends = []
-    for send_id, started, waiting_count, first_due, last_due, *numbers in rows:
-        counts = {state.value: int(number or 0) for state, number in zip(MessageState, numbers, strict=True)}
-        counts["total"] = sum(counts.values())
-        counts["done"] = counts["queued"] + counts["sending"] == 0
-        scheduled_for = first_due if counts["total"] and waiting_count == counts["total"] else None
-        sends.append({"send_id": send_id, "started": started, "scheduled_for": scheduled_for,
-                      "waiting_for_time": int(waiting_count or 0), "last_due_at": last_due, **counts})
-    return sends
+
+def _summary() -> dict:
+    return {"started": None, "scheduled_for": None, "waiting_for_time": 0, "last_due_at": None,
+            **{state.value: 0 for state in MessageState}, "total": 0, "done": True, "channels": {}}
+
+
+def _summaries(send_ids: list[str], **scope) -> dict[str, dict]:
+    """Each send's counts (among the messages of `scope`'s events or campaign, when given): {send_id: {started,
+    scheduled_for, waiting_for_time, last_due_at, queued, sending, sent, failed, total, done, channels}}.
+
+    `channels` maps each channel the send uses (in Channel's order) to {queued, waiting_for_time, sending,
+    sent, delivered, failed, total}: `queued` counts those waiting for their time too; `delivered` (sent
+    and confirmed by the gateway's receipt) is None for channels without receipts (e-mail, printed cards)."""
+    from sqlalchemy import func, select, text
+
+    tallies = _tallies()
+    counted = db.session.execute(
+        select(tallies.c.send_id, tallies.c.channel, tallies.c.state, func.sum(tallies.c.n),
+               func.sum(case((tallies.c.delivered, tallies.c.n), else_=0)), func.min(tallies.c.first_at))
+        .where(tallies.c.send_id.in_(send_ids), *_scope(tallies.c, **scope))
+        .group_by(tallies.c.send_id, tallies.c.channel, tallies.c.state).having(func.sum(tallies.c.n) != 0)).all()
+    # Those waiting for their time, through the partial index ix_outbox_send_waiting (its condition written
+    # out, not bound, so that the planner sees the index applies).
+    waiting = db.session.execute(
+        select(OutboxMessage.send_id, OutboxMessage.channel, func.count(), func.min(OutboxMessage.next_attempt_at),
+               func.max(OutboxMessage.next_attempt_at))
+        .where(OutboxMessage.send_id.in_(send_ids), text("outbox_messages.state = 'queued'"),
+               text("outbox_messages.attempts = 0"), OutboxMessage.next_attempt_at > utcnow(),
+               *_scope(OutboxMessage.__table__.c, **scope))
+        .group_by(OutboxMessage.send_id, OutboxMessage.channel)).all()
+    summaries: dict[str, dict] = {}
+    order = {channel.value: index for index, channel in enumerate(Channel)}
+
+    def entry_of(summary: dict, channel: str) -> dict:
+        return summary["channels"].setdefault(channel, {
+            "queued": 0, "waiting_for_time": 0, "sending": 0, "sent": 0,
+            "delivered": 0 if channel in RECEIPT_CHANNELS else None, "failed": 0, "total": 0})
+
+    for send_id, channel, state, number, delivered, started in counted:
+        summary = summaries.setdefault(send_id, _summary())
+        entry = entry_of(summary, Channel(channel).value)
+        state = MessageState(state).value
+        for counts in (summary, entry):
+            counts[state] += int(number)
+            counts["total"] += int(number)
+        if entry["delivered"] is not None:
+            entry["delivered"] += int(delivered or 0)
+        summary["started"] = min(filter(None, (summary["started"], started)), default=None)
+    for send_id, channel, number, first_due, last_due in waiting:
+        if send_id not in summaries:
+            continue
+        summary = summaries[send_id]
+        summary["waiting_for_time"] += number
+        entry_of(summary, Channel(channel).value)["waiting_for_time"] += number
+        summary["scheduled_for"] = min(filter(None, (summary["scheduled_for"], first_due)), default=None)
+        summary["last_due_at"] = max(filter(None, (summary["last_due_at"], last_due)), default=None)
+    for summary in summaries.values():
+        summary["done"] = summary["queued"] + summary["sending"] == 0
+        # A scheduled send: every message still waits for its first attempt at a time to come.
+        if summary["waiting_for_time"] != summary["total"]:
+            summary["scheduled_for"] = None
+        summary["channels"] = dict(sorted(summary["channels"].items(), key=lambda item: order[item[0]]))
+    return summaries
 
 
 def event_counts(event_id: int) -> dict:
     """Counts by state of every message about an event."""
-    return _counts(OutboxMessage.event_id == event_id)
+    return counts_of(event_cells(event_id))
 
 
-def _counts(condition) -> dict:
+def event_cells(event_id: int) -> dict[tuple[str, str, str], int]:
+    """How many messages about an event are of each (kind, state, channel), from the tallies: the log's
+    counts and each filter's total are added up from these few numbers."""
     from sqlalchemy import func, select
 
+    tallies = _tallies()
+    return {(MessageKind(kind).value, MessageState(state).value, Channel(channel).value): int(number)
+            for kind, state, channel, number in db.session.execute(
+                select(tallies.c.kind, tallies.c.state, tallies.c.channel, func.sum(tallies.c.n))
+                .where(tallies.c.event_id == event_id)
+                .group_by(tallies.c.kind, tallies.c.state, tallies.c.channel).having(func.sum(tallies.c.n) != 0))}
+
+
+def counts_of(cells: dict[tuple[str, str, str], int]) -> dict:
+    """`event_counts` added up from `event_cells`."""
     counts = {state.value: 0 for state in MessageState}
-    for state, number in db.session.execute(
-            select(OutboxMessage.state, func.count()).where(condition).group_by(OutboxMessage.state)):
-        counts[MessageState(state).value] = number
+    for (_kind, state, _channel), number in cells.items():
+        counts[state] += number
     counts["total"] = sum(counts.values())
     counts["done"] = counts["queued"] + counts["sending"] == 0
     return counts
 
 
+def log_total(cells: dict[tuple[str, str, str], int], *, state: str | None = None, kind: str | None = None,
+              channel: str | None = None) -> int:
+    """How many messages `log_query(state=, kind=, channel=)` lists, added up from `event_cells` (an unknown
+    state, kind or channel is no filter there, nor here)."""
+    state = state if state in {s.value for s in MessageState} else None
+    kind = kind if kind in {k.value for k in MessageKind} else None
+    channel = channel if channel in {c.value for c in Channel} else None
+    return sum(number for (cell_kind, cell_state, cell_channel), number in cells.items()
+               if state in (None, cell_state) and kind in (None, cell_kind) and channel in (None, cell_channel))
+
+
+def recipient_prefixes(search: str | None) -> list[str]:
+    """What a search of the log looks for at the start of recipients: a phone number as people write it
+    ("0912 345", "+84 912", "0084 912…") turned toward E.164 ("+84912345"), or an e-mail address as typed and
+    in lower case; [] for nothing to look for (control characters are dropped)."""
+    import re
+
+    search = "".join(character for character in (search or "") if character.isprintable()).strip()[:254]
+    if not search:
+        return []
+    digits = re.sub(r"[\s.\-()]", "", search)
+    if re.fullmatch(r"\+?\d+", digits, flags=re.ASCII):
+        if digits.startswith("00"):
+            digits = "+" + digits[2:]
+        elif digits.startswith("0"):
+            digits = "+84" + digits[1:]  # as dialled in Vietnam
+        return [digits] if digits.startswith("+") else ["+" + digits, digits]
+    return sorted({search, search.lower()})
+
+
 def log_query(*, event_id: int | None = None, send_id: str | None = None, state: str | None = None,
-              kind: str | None = None, channel: str | None = None):
-    """The message log (every channel): messages newest first, filtered; a select() for pagination."""
-    from sqlalchemy import select
+              kind: str | None = None, channel: str | None = None, search: str | None = None):
+    """The message log (every channel): messages newest first, filtered (`search`: recipients starting
+    with it, see `recipient_prefixes`); a select() for pagination."""
+    from sqlalchemy import or_, select
 
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     if event_id is not None:
@@ -237,6 +401,9 @@ def log_query(*, event_id: int | None = None, send_id: str | None = None, state:
         query = query.where(OutboxMessage.kind == MessageKind(kind))
     if channel in {c.value for c in Channel}:
         query = query.where(OutboxMessage.channel == Channel(channel))
+    if prefixes := recipient_prefixes(search):
+        escaped = [prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for prefix in prefixes]
+        query = query.where(or_(*(OutboxMessage.recipient.like(prefix + "%", escape="\\") for prefix in escaped)))
     return query
 
 

@@ -13,6 +13,7 @@ import nh3
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import navigation, query_args
 from ..events.access import load_event, load_of_event
@@ -56,6 +57,12 @@ CHANNEL_LABELS = {Channel.EMAIL.value: _l("E-mail"), Channel.SMS.value: _l("SMS"
                   Channel.PRINTED.value: _l("Printed card")}
 
 
+@bp.record_once
+def _channel_labels(state) -> None:
+    # A global, not a context variable: the progress macros (imported without the page's context) show them.
+    state.app.jinja_env.globals["mail_channel_labels"] = CHANNEL_LABELS
+
+
 @bp.app_context_processor
 def mail_labels():
     """What a kind and a state of message are called, for every page that lists messages."""
@@ -68,11 +75,18 @@ def event_log(event_id: int):
     event = load_event(event_id, Action.VIEW)
     state, kind = request.args.get("state") or None, request.args.get("kind") or None
     channel = request.args.get("channel") or None
-    page = query_args.paginate(services.log_query(event_id=event.id, state=state, kind=kind, channel=channel),
-                               per_page=PER_PAGE)
+    search = (request.args.get("q") or "")[:254].strip() or None
+    # At 100,000 messages a count reads them all: the tallies give the badges and the filtered total
+    # (a search counts its matches, found through ix_outbox_event_recipient).
+    cells = services.event_cells(event.id)
+    page = query_args.paginate(
+        services.log_query(event_id=event.id, state=state, kind=kind, channel=channel, search=search),
+        per_page=PER_PAGE, key=OutboxMessage.id, options=(selectinload(OutboxMessage.contact),),
+        total=None if services.recipient_prefixes(search) else services.log_total(cells, state=state, kind=kind,
+                                                                                   channel=channel))
     return render_template(
-        "mail/event_log.html", event=event, page=page, counts=services.event_counts(event.id),
-        state=state, kind=kind, channel=channel, channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, kind_labels=KIND_LABELS, sends=services.recent_sends(OutboxMessage.event_id == event.id),
+        "mail/event_log.html", event=event, page=page, counts=services.counts_of(cells),
+        state=state, kind=kind, channel=channel, search=search, channel_labels=CHANNEL_LABELS, state_labels=STATE_LABELS, kind_labels=KIND_LABELS, sends=services.recent_sends(event_ids=[event.id]),
         can_manage=can(current_user, Action.MANAGE, event.association_id),
     )
 
@@ -102,7 +116,7 @@ def resend(event_id: int, message_id: int):
 @bp.get("/mail/sends/<send_id>/progress")
 @login_required
 def send_progress(send_id: str):
-    """Counts by state of one send: {queued, sending, sent, failed, total, done}."""
+    """Counts by state of one send, and by channel (mail.services.progress)."""
     association_id = services.send_owner_association_id(send_id)
     if association_id is None:
         if not db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.send_id == send_id).limit(1)):

@@ -61,6 +61,9 @@ ERASURE_RULES: dict[str, dict] = {
                  "send_id", "state", "attempts", "smtp_message_id", "created_at", "next_attempt_at",
                  "lease_expires_at", "sent_at", "updated_at", "priority", "provider", "provider_message_id",
                  "delivery_status", "delivered_at", "segments", "cost")},
+    # Counts of outbox rows by event, send, kind, channel and state: nobody's data.
+    "outbox_tallies": {"personal": {}, "kept": ("id", "event_id", "campaign_id", "send_id", "kind", "channel", "state",
+                                                "delivered", "first_at", "n")},
     "inbound_messages": {
         "personal": {"from_address": CLEARED, "subject": CLEARED, "raw": CLEARED, "body_text": CLEARED,
                      "envelope_recipient": CLEARED, "outcome": CLEARED, "claim": CLEARED},

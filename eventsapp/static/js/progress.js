@@ -1,6 +1,6 @@
 /* Live progress of sends: every element with data-progress-url (templates/mail/_progress.html) shows the
    counts it was rendered with at once, then polls the URL until the send is done.
-   The endpoint answers {queued, sending, sent, failed, total, done, scheduled_for}.
+   The endpoint answers {queued, sending, sent, failed, total, done, scheduled_for, channels}.
    A scheduled send (data-scheduled-url) is asked again at its time; once it has started, its line
    gives way to its bar (rendered hidden right after it), which then polls as any other. */
 (() => {
@@ -20,7 +20,30 @@
         .replace("{sent}", counts.sent).replace("{failed}", counts.failed)
         .replace("{waiting}", counts.queued + counts.sending).replace("{total}", total);
     }
+    renderChannels(box, counts.channels || {});
     box.dataset.progressDone = counts.done ? "true" : "false";
+  }
+
+  // The send by channel: a row per channel it uses, the table shown once a channel other than e-mail is used
+  // (a fallback may add one during the send). "Queued" leaves out those waiting for their time.
+  function renderChannels(box, channels) {
+    const table = box.querySelector("[data-progress-channels]");
+    if (!table) return;
+    const names = Object.keys(channels);
+    table.hidden = !(names.length > 1 || (names.length === 1 && names[0] !== "email"));
+    table.querySelectorAll("tr[data-channel]").forEach((row) => {
+      const entry = channels[row.dataset.channel];
+      row.hidden = !entry || !entry.total;
+      if (!entry) return;
+      const values = {
+        sent: entry.sent, failed: entry.failed, waiting_for_time: entry.waiting_for_time,
+        queued: entry.queued + entry.sending - entry.waiting_for_time, delivered: entry.delivered,
+      };
+      row.querySelectorAll("[data-channel-count]").forEach((cell) => {
+        const value = values[cell.dataset.channelCount];
+        if (value !== null && value !== undefined) cell.textContent = String(value);
+      });
+    });
   }
 
   function poll(box) {
