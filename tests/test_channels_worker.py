@@ -1,16 +1,25 @@
 """End to end through the real Celery worker: a member with only a phone number is invited by Zalo with SMS
-fallback, gets the SMS from the fake eSMS gateway, opens its short link and answers."""
+fallback, gets the SMS from the fake eSMS gateway, opens its short link and answers, and is checked in at the
+door with the QR code of the printed invitation card the worker made for them."""
 from __future__ import annotations
 
 import re
 import time
 
+from flask import g
+from sqlalchemy import select
+
+from eventsapp.associations.models import Role
+from eventsapp.attendance.models import CheckIn
 from eventsapp.extensions import db
 from eventsapp.invitations.models import Invitation, InvitationStatus
 from eventsapp.invitations.services import send_invitations
 from eventsapp.mail.models import Channel, MessageState
 from tests.channels_support import by_channel, invitee
 from tests.conftest import csrf_token_from
+from tests.factories import staff
+from tests.test_attendance_printables import wait_until_done
+from tests.test_invitation_cards import qr_texts
 
 
 def eventually(predicate, timeout: float = 90, what: str = "state"):
@@ -25,7 +34,8 @@ def eventually(predicate, timeout: float = 90, what: str = "state"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_a_member_with_only_a_phone_is_invited_by_zalo_else_sms_and_answers(app, db, celery_worker, gateways):
+def test_a_member_with_only_a_phone_is_invited_by_zalo_else_sms_answers_and_comes_with_the_printed_card(
+        app, db, celery_worker, gateways, auth, tmp_path):
     invitation = invitee(phone="+84912345678", order="zalo,sms,email")  # no e-mail address at all
     assert invitation.contact.email is None
     gateways.zalo.answer_next("refuse")  # -118: this number has no Zalo account
@@ -60,3 +70,25 @@ def test_a_member_with_only_a_phone_is_invited_by_zalo_else_sms_and_answers(app,
     assert client.get(callback.removeprefix("http://eventsapp.test")).status_code == 204
     db.session.expire_all()
     assert by_channel(Channel.SMS)[0].delivery_status == "delivered"
+
+    # The organiser prints the invitation cards (the worker makes the PDF); the card handed over carries a code.
+    event = db.session.get(Invitation, invitation.id).event
+    g.pop("csrf_token", None)  # the tests' app context outlives requests: forget the invitee's client's token
+    auth.login(staff(event.association, Role.ORGANISER))
+    page = auth.client.get(f"/events/{event.id}/printables")
+    printed = auth.client.post(f"/events/{event.id}/printables/invitation_cards",
+                               data={"csrf_token": csrf_token_from(page.text), "audience": "all"})
+    assert printed.status_code == 303
+    state = wait_until_done(auth.client, event)
+    assert state["state"] == "done" and state["item_count"] == 1
+    [code] = qr_texts(auth.client.get(state["download_url"]).data, tmp_path)
+
+    # At the door, the code scanned from the printed card checks the person in.
+    auth.login(staff(event.association, Role.CHECKIN))
+    token = csrf_token_from(auth.client.get(f"/events/{event.id}/checkin").text)
+    scanned = auth.client.post(f"/events/{event.id}/checkin/scan", data={"code": code, "csrf_token": token},
+                               headers={"Accept": "application/json"})
+    assert scanned.status_code == 200, scanned.get_json()
+    db.session.expire_all()
+    assert [row.contact_id for row in db.session.scalars(select(CheckIn).where(CheckIn.event_id == event.id))] == [
+        invitation.contact_id]
