@@ -49,11 +49,11 @@ run: setup
 ## TEST_PROCESSES=1 runs it in one process; each process has its own database, Redis database, worker and clock.
 TEST_PROCESSES ?= 2
 test: setup lint
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist worksteal
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist load
 
 ## test-fast: while working: every test but those marked browser, worker or slow (PostgreSQL, Redis, SMTP)
 test-fast: setup
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist worksteal -m "not browser and not worker and not slow"
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist load -m "not browser and not worker and not slow"
 
 ## lint: ruff (rules in pyproject.toml)
 lint: $(VENV)/.installed
