@@ -126,8 +126,30 @@ def _app_context(request):
     with app.app_context():
         yield
         _db.session.remove()
+        if "celery_worker" in request.fixturenames:
+            _let_the_worker_finish()
         _empty_tables()
         limiter.reset()
+
+
+def _let_the_worker_finish(timeout: float = 5.0) -> None:
+    """Wait (a few seconds at most) until the worker has sent what the test left due or being sent: a message
+    of this test that went out during the next one would land in the next test's SMTP sink."""
+    from sqlalchemy import and_, func, or_, select
+
+    from eventsapp.mail.models import MessageState, OutboxMessage
+    from eventsapp.timeutils import utcnow
+
+    busy = select(func.count()).select_from(OutboxMessage).where(or_(
+        OutboxMessage.state == MessageState.SENDING,
+        and_(OutboxMessage.state == MessageState.QUEUED, OutboxMessage.next_attempt_at <= utcnow())))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = _db.session.scalar(busy)
+        _db.session.remove()
+        if not left:
+            return
+        time.sleep(0.1)
 
 
 # The tables holding a row, or whose id sequence has moved since it was last reset.
