@@ -423,6 +423,10 @@ def browser():
     services.require_chromium()
     from playwright.sync_api import sync_playwright
 
+    # A context's routes also see its service workers' requests (Chromium), so that a test holding a phone
+    # offline can hold its service worker offline too: `set_offline` alone lets a worker's fetch through.
+    os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=services.CHROMIUM,
