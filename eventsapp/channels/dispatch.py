@@ -29,7 +29,7 @@ from ..extensions import db, dialect_insert
 from ..links import absolute
 from ..mail import ratelimit
 from ..mail.models import Channel, MessageState, OutboxMessage
-from ..mail.sender import COMPACT_EVERY_CLAIMS, claim, compact_quietly, rows_of
+from ..mail.sender import COMPACT_EVERY_CLAIMS, claim, compact_quietly, update_each
 from ..mail.services import DISPATCH_TASK as EMAIL_DISPATCH_TASK
 from ..mail.services import new_row
 from ..timeutils import utcnow
@@ -193,13 +193,13 @@ class SentRecorder:
     def flush(self) -> None:
         if self.sent:
             now = utcnow()
-            given = rows_of(self.sent, b_id=Integer(), b_summary=String(), b_provider=String(),
-                            b_provider_id=String(), b_segments=Integer(), b_cost=Integer())
             with db.engine.begin() as connection:
-                connection.execute(update(table).where(c.id == given.c.b_id, c.state == SENDING).values(
-                    state=SENT, sent_at=now, updated_at=now, lease_expires_at=None, last_error="",
-                    subject=given.c.b_summary, provider=given.c.b_provider,
-                    provider_message_id=given.c.b_provider_id, segments=given.c.b_segments, cost=given.c.b_cost))
+                update_each(connection, self.sent, [c.state == SENDING], lambda given: {
+                    "state": SENT, "sent_at": now, "updated_at": now, "lease_expires_at": None, "last_error": "",
+                    "subject": given.b_summary, "provider": given.b_provider,
+                    "provider_message_id": given.b_provider_id, "segments": given.b_segments, "cost": given.b_cost},
+                    b_id=Integer(), b_summary=String(), b_provider=String(), b_provider_id=String(),
+                    b_segments=Integer(), b_cost=Integer())
             self.sent.clear()
         self._last_flush = time.monotonic()
 

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import Integer, String, bindparam, case, cast, exists, literal, select, update
@@ -190,13 +191,9 @@ class Recorder:
     def _write(self, connection, now, release_reason: str) -> None:
         """One statement per outcome group."""
         if self.sent:
-            # The common outcome, in ONE set-based statement (UPDATE … FROM VALUES): the outbox's tally
-            # triggers then add one change for the whole group, not one a message.
-            given = rows_of(self.sent, b_id=Integer(), b_subject=String())
-            connection.execute(
-                update(table).where(c.id == given.c.b_id, c.state != SENT, c.state != FAILED)
-                .values(state=SENT, sent_at=now, updated_at=now, lease_expires_at=None, last_error="",
-                        subject=given.c.b_subject))
+            update_each(connection, self.sent, [c.state != SENT, c.state != FAILED], lambda given: {
+                "state": SENT, "sent_at": now, "updated_at": now, "lease_expires_at": None, "last_error": "",
+                "subject": given.b_subject}, b_id=Integer(), b_subject=String())
         if self.failed:
             connection.execute(
                 update(table).where(c.id == bindparam("b_id"), c.state == SENDING)
@@ -223,13 +220,23 @@ class Recorder:
                         next_attempt_at=now + timedelta(seconds=setting("MAIL_CONNECT_RETRY_SECONDS"))))
 
 
-def rows_of(items: list[dict], **types):
-    """`items` (dicts with the keys of `types`) as a VALUES list to join in an UPDATE … FROM: one statement
-    for a whole group of rows, each with its own values."""
-    from sqlalchemy import column, values
+def update_each(connection, items: list[dict], conditions: list, values, **types) -> None:
+    """Update the outbox rows `items` name (dicts with the keys of `types`, `b_id` the row's id), each with its
+    own values: `values(given)` maps columns to expressions of `given.<key>`.
 
-    return values(*(column(name, kind) for name, kind in types.items()), name="given").data(
-        [tuple(item[name] for name in types) for item in items])
+    On PostgreSQL in ONE statement (UPDATE … FROM VALUES): the outbox's tally triggers then add one change for
+    the whole group, not one a message. SQLite (the embedded default) has no VALUES list with column names to
+    join: one statement run for each item there."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy import column
+        from sqlalchemy import values as values_list
+
+        given = values_list(*(column(name, kind) for name, kind in types.items()), name="given").data(
+            [tuple(item[name] for name in types) for item in items]).c
+        connection.execute(update(table).where(c.id == given.b_id, *conditions).values(**values(given)))
+    else:
+        given = SimpleNamespace(**{name: bindparam(name) for name in types})
+        connection.execute(update(table).where(c.id == given.b_id, *conditions).values(**values(given)), items)
 
 
 # ---------------------------------------------------------------- render and send

@@ -66,6 +66,14 @@ def test_embedded_default_runs_web_worker_and_beat(embedded_env, tmp_path):
         assert b"sqla+sqlite" in body
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
             assert "Đăng nhập" in response.read().decode()
+        # The worker sends the demo's mail to the outbox folder and records it as sent.
+        deadline, sent = time.monotonic() + 90, 0
+        while time.monotonic() < deadline and not sent:
+            time.sleep(1)
+            sent = _count(tmp_path / "eventsapp.sqlite3", "SELECT count(*) FROM outbox_messages WHERE state = 'sent'")
+        assert sent, (tmp_path / "honcho.log").read_text()[-3000:]
+        assert list((tmp_path / "outbox").glob("*.eml"))
+        assert "Traceback" not in (tmp_path / "honcho.log").read_text(errors="replace")
     finally:
         os.killpg(honcho.pid, signal.SIGINT)  # Ctrl-C: honcho stops every process
         honcho.wait(timeout=60)
@@ -73,3 +81,10 @@ def test_embedded_default_runs_web_worker_and_beat(embedded_env, tmp_path):
     time.sleep(1)
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0, "the web process is still running after Ctrl-C"
+
+
+def _count(database: Path, query: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(database, timeout=10) as connection:
+        return connection.execute(query).fetchone()[0]
