@@ -16,6 +16,7 @@ the port (a connection refused).
 """
 from __future__ import annotations
 
+import abc
 import base64
 import hashlib
 import hmac
@@ -27,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode
 
 
-class FakeGateway:
+class FakeGateway(abc.ABC):
     slow_seconds = 3.0
 
     def __init__(self):
@@ -84,8 +85,9 @@ class FakeGateway:
     def sends(self) -> list[dict]:
         return [request for request in self.requests if request["kind"] == "send"]
 
+    @abc.abstractmethod
     def handle(self, path: str, headers: dict, body: bytes) -> tuple[int, dict]:
-        raise NotImplementedError
+        """The gateway's answer to one request, in its provider's documented format."""
 
     def _behave(self, mode: str, ok: tuple[int, dict], refused: tuple[int, dict]) -> tuple[int, dict]:
         if mode == "slow":

@@ -7,6 +7,7 @@ library makes, and the tests' fake gateways are real HTTP servers reached the sa
 """
 from __future__ import annotations
 
+import abc
 import json
 import socket
 import urllib.error
@@ -45,7 +46,7 @@ class ProviderResult:
     provider_id: str
 
 
-class Provider:
+class Provider(abc.ABC):
     """A gateway. Subclasses set `name`, `rate_setting`, `price_setting` and implement `send`."""
 
     name: ClassVar[str] = ""
@@ -69,8 +70,9 @@ class Provider:
     def price(self) -> int:
         return int(self.config.get(self.price_setting) or 0)
 
+    @abc.abstractmethod
     def send(self, message: ChannelMessage) -> ProviderResult:
-        raise NotImplementedError
+        """Send one message through the provider's API (each adapter: eSMS, Twilio, Zalo)."""
 
 
 def http_post(url: str, *, body: bytes, headers: dict, timeout: float) -> tuple[int, bytes]:
