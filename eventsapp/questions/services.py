@@ -385,27 +385,23 @@ def typed_answers(event_id: int, given: dict[int, str]) -> list[dict]:
 
 def answers_by_invitation(invitation_ids) -> dict[int, dict[int, str]]:
     """{invitation id: {question id: stored value}}."""
-    found: dict[int, dict[int, str]] = {}
-    ids = list(invitation_ids)
-    if not ids:
-        return found
-    for invitation_id, question_id, value in db.session.execute(
-            select(QuestionAnswer.invitation_id, QuestionAnswer.question_id, QuestionAnswer.value)
-            .where(QuestionAnswer.invitation_id.in_(ids))):
-        found.setdefault(invitation_id, {})[question_id] = value
-    return found
+    return _answers_by(QuestionAnswer.invitation_id, invitation_ids)
 
 
 def answers_by_guest(guest_ids) -> dict[int, dict[int, str]]:
     """{event guest id: {question id: stored value}}."""
+    return _answers_by(QuestionAnswer.guest_id, guest_ids)
+
+
+def _answers_by(owner, ids) -> dict[int, dict[int, str]]:
+    """{owner id: {question id: stored value}} in one query, `owner` the answer's invitation or guest column."""
     found: dict[int, dict[int, str]] = {}
-    ids = list(guest_ids)
+    ids = list(ids)
     if not ids:
         return found
-    for guest_id, question_id, value in db.session.execute(
-            select(QuestionAnswer.guest_id, QuestionAnswer.question_id, QuestionAnswer.value)
-            .where(QuestionAnswer.guest_id.in_(ids))):
-        found.setdefault(guest_id, {})[question_id] = value
+    for owner_id, question_id, value in db.session.execute(
+            select(owner, QuestionAnswer.question_id, QuestionAnswer.value).where(owner.in_(ids))):
+        found.setdefault(owner_id, {})[question_id] = value
     return found
 
 
