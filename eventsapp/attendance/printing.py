@@ -127,12 +127,18 @@ class BadgeLayout:
         return self.columns * self.rows
 
 
+def _canvas(out, size: tuple[float, float], title: str) -> Canvas:
+    """A compressed, reproducible PDF canvas of `size` with the fonts registered."""
+    register_fonts()
+    canvas = Canvas(out, pagesize=size, pageCompression=1, invariant=1)
+    canvas.setTitle(title)
+    return canvas
+
+
 def badges_pdf(badges: Iterable[Badge], layout: BadgeLayout, out, title: str = "") -> int:
     """Write name badges, `layout.columns` × `layout.rows` per sheet, to the file `out`; the count."""
-    register_fonts()
     width, height = PAPER[layout.paper]
-    canvas = Canvas(out, pagesize=(width, height), pageCompression=1, invariant=1)
-    canvas.setTitle(title)
+    canvas = _canvas(out, (width, height), title)
     margin = 8 * mm
     cell_w = (width - 2 * margin) / layout.columns
     cell_h = (height - 2 * margin) / layout.rows
@@ -270,10 +276,8 @@ def vietnamese_dateline(place: str, day: date) -> str:
 
 def certificates_pdf(certificates: Iterable[Certificate], out, title: str = "") -> int:
     """One landscape A4 page per certificate."""
-    register_fonts()
     width, height = landscape(A4)
-    canvas = Canvas(out, pagesize=(width, height), pageCompression=1, invariant=1)
-    canvas.setTitle(title)
+    canvas = _canvas(out, (width, height), title)
     logos: dict[bytes, ImageReader] = {}
     count = 0
     centre = width / 2
@@ -434,10 +438,8 @@ def _card(canvas: Canvas, card: InvitationCard, x0: float, y0: float, width: flo
 
 def invitation_cards_pdf(cards: Iterable[InvitationCard], out, title: str = "") -> int:
     """A5 invitation cards, two to a landscape A4 sheet with a cutting line between them; the count."""
-    register_fonts()
     width, height = landscape(A4)
-    canvas = Canvas(out, pagesize=(width, height), pageCompression=1, invariant=1)
-    canvas.setTitle(title)
+    canvas = _canvas(out, (width, height), title)
     logos: dict[bytes, ImageReader] = {}
     count = 0
     for count, card in enumerate(cards, start=1):
